@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/job.proto.
  */
 export const file_mpr_v1_job: GenFile = /*@__PURE__*/
-  fileDesc("ChBtcHIvdjEvam9iLnByb3RvEgZtcHIudjEitgIKCkpvYkNyZWF0ZWQSDgoGam9iX2lkGAEgASgJEhcKD3NvdXJjZV9hc3NldF9pZBgCIAEoCRIRCglwcmVzZXRfaWQYAyABKAkSFwoKdHJpbV9zdGFydBgEIAEoAUgAiAEBEhUKCHRyaW1fZW5kGAUgASgBSAGIAQESFwoPb3V0cHV0X2ZpbGVuYW1lGAYgASgJEiIKCGV4ZWN1dG9yGAcgASgOMhAubXByLnYxLkV4ZWN1dG9yEg8KB2NodW5rZWQYCCABKAgSGwoOY2h1bmtfZHVyYXRpb24YCSABKAFIAogBARIiCghwcmlvcml0eRgKIAEoDjIQLm1wci52MS5Qcmlvcml0eUINCgtfdHJpbV9zdGFydEILCglfdHJpbV9lbmRCEQoPX2NodW5rX2R1cmF0aW9uImQKCkpvYlN0YXJ0ZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEQoJd29ya2VyX2lkGAMgASgJEiIKCGV4ZWN1dG9yGAQgASgOMhAubXByLnYxLkV4ZWN1dG9yIkEKDUpvYlByb2dyZXNzZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SDwoHcGVyY2VudBgDIAEoDSJdCgxKb2JDb21wbGV0ZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEwoLb3V0cHV0X3BhdGgYAyABKAkSFwoPb3V0cHV0X2Fzc2V0X2lkGAQgASgJIlYKCUpvYkZhaWxlZBIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJEhEKCXJldHJ5YWJsZRgEIAEoCCI/CgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SDgoGcmVhc29uGAMgASgJIkAKCkpvYlJldHJpZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEQoJYXV0b21hdGljGAMgASgIIoYBCgtKb2JQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIPCgdwZXJjZW50GAMgASgBEgsKA2ZwcxgEIAEoARINCgVzcGVlZBgFIAEoARIUCgxjdXJyZW50X3RpbWUYBiABKAESEwoLZXRhX3NlY29uZHMYByABKAFiBnByb3RvMw", [file_mpr_v1_common]);
+  fileDesc("ChBtcHIvdjEvam9iLnByb3RvEgZtcHIudjEitgIKCkpvYkNyZWF0ZWQSDgoGam9iX2lkGAEgASgJEhcKD3NvdXJjZV9hc3NldF9pZBgCIAEoCRIRCglwcmVzZXRfaWQYAyABKAkSFwoKdHJpbV9zdGFydBgEIAEoAUgAiAEBEhUKCHRyaW1fZW5kGAUgASgBSAGIAQESFwoPb3V0cHV0X2ZpbGVuYW1lGAYgASgJEiIKCGV4ZWN1dG9yGAcgASgOMhAubXByLnYxLkV4ZWN1dG9yEg8KB2NodW5rZWQYCCABKAgSGwoOY2h1bmtfZHVyYXRpb24YCSABKAFIAogBARIiCghwcmlvcml0eRgKIAEoDjIQLm1wci52MS5Qcmlvcml0eUINCgtfdHJpbV9zdGFydEILCglfdHJpbV9lbmRCEQoPX2NodW5rX2R1cmF0aW9uImQKCkpvYlN0YXJ0ZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEQoJd29ya2VyX2lkGAMgASgJEiIKCGV4ZWN1dG9yGAQgASgOMhAubXByLnYxLkV4ZWN1dG9yIkEKDUpvYlByb2dyZXNzZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SDwoHcGVyY2VudBgDIAEoDSJdCgxKb2JDb21wbGV0ZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEwoLb3V0cHV0X3BhdGgYAyABKAkSFwoPb3V0cHV0X2Fzc2V0X2lkGAQgASgJIlYKCUpvYkZhaWxlZBIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIVCg1lcnJvcl9tZXNzYWdlGAMgASgJEhEKCXJldHJ5YWJsZRgEIAEoCCI/CgxKb2JDYW5jZWxsZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SDgoGcmVhc29uGAMgASgJIkAKCkpvYlJldHJpZWQSDgoGam9iX2lkGAEgASgJEg8KB2F0dGVtcHQYAiABKA0SEQoJYXV0b21hdGljGAMgASgIIkgKEkpvYlByaW9yaXR5Q2hhbmdlZBIOCgZqb2JfaWQYASABKAkSIgoIcHJpb3JpdHkYAiABKA4yEC5tcHIudjEuUHJpb3JpdHkihgEKC0pvYlByb2dyZXNzEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg8KB3BlcmNlbnQYAyABKAESCwoDZnBzGAQgASgBEg0KBXNwZWVkGAUgASgBEhQKDGN1cnJlbnRfdGltZRgGIAEoARITCgtldGFfc2Vjb25kcxgHIAEoAWIGcHJvdG8z", [file_mpr_v1_common]);
 
 /**
  * @generated from message mpr.v1.JobCreated
@@ -265,6 +265,30 @@ export const JobRetriedSchema: GenMessage<JobRetried> = /*@__PURE__*/
   messageDesc(file_mpr_v1_job, 6);
 
 /**
+ * A pending job's place in the queue changed.
+ *
+ * @generated from message mpr.v1.JobPriorityChanged
+ */
+export type JobPriorityChanged = Message<"mpr.v1.JobPriorityChanged"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: mpr.v1.Priority priority = 2;
+   */
+  priority: Priority;
+};
+
+/**
+ * Describes the message mpr.v1.JobPriorityChanged.
+ * Use `create(JobPriorityChangedSchema)` to create a new message.
+ */
+export const JobPriorityChangedSchema: GenMessage<JobPriorityChanged> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_job, 7);
+
+/**
  * Live progress of a running job (mpr.telemetry.job.<job_id>.progress).
  *
  * @generated from message mpr.v1.JobProgress
@@ -311,5 +335,5 @@ export type JobProgress = Message<"mpr.v1.JobProgress"> & {
  * Use `create(JobProgressSchema)` to create a new message.
  */
 export const JobProgressSchema: GenMessage<JobProgress> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_job, 7);
+  messageDesc(file_mpr_v1_job, 8);
 

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+
+/** Where media lives: a local path now; s3:// and gs:// URLs arrive with the storage issue. */
+const mediaRoot = (fallback: string) =>
+  z
+    .string()
+    .min(1)
+    .default(fallback)
+    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a local path (s3:// and gs:// are not supported yet)' });
+
+export const EXECUTORS = ['local', 'lambda', 'gcp'] as const;
+export type ExecutorName = (typeof EXECUTORS)[number];
+
+/**
+ * The environment every service reads, validated once at boot. Names follow
+ * the original system where it had one (MPR_EXECUTOR, MEDIA_IN, MEDIA_OUT,
+ * MEDIA_BASE_URL).
+ */
+export const configSchema = z.object({
+  MPR_EXECUTOR: z.enum(EXECUTORS).default('local'),
+  MEDIA_IN: mediaRoot('media/in'),
+  MEDIA_OUT: mediaRoot('media/out'),
+  MEDIA_BASE_URL: z.url().optional(),
+  NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must look like nats://host:port').default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must look like postgres://user@host:port/db').default('postgres://postgres@127.0.0.1:5432/mpr'),
+  /** Names streams (<prefix>_EVENTS) and subjects (<prefix in lower case>.events.>). */
+  MPR_STREAM_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be upper-case letters, digits and _').default('MPR'),
+  MPR_HOST: z.string().min(1).default('127.0.0.1'),
+  MPR_API_PORT: port(8080),
+  MPR_GATEWAY_PORT: port(8081),
+  MPR_SCHEDULER_PORT: port(8082),
+  MPR_TRANSCODER_PORT: port(8083),
+  MPR_CHUNKER_PORT: port(8084),
+  MPR_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
+});
+
+export type AppConfig = z.infer<typeof configSchema>;
+
+/** Thrown at boot; lists every bad variable with what it allows. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  // An empty variable means "unset" (as in `MEDIA_BASE_URL= npm start`).
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  throw new ConfigError(
+    parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0]);
+      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+    }),
+  );
+}

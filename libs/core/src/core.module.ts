@@ -1,0 +1,62 @@
+import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { Pool } from 'pg';
+import type { AppConfig } from './config/config.schema';
+import { APP_CONFIG, NATS_CONNECTION, PG_POOL, SERVICE_NAME } from './core.tokens';
+import { EventStore } from './events/event-store';
+import { ensureStreams, StreamNames } from './events/streams';
+import { HealthController } from './health/health.controller';
+import { HealthService } from './health/health.service';
+import { connectNats } from './nats/nats.connection';
+
+/**
+ * What every service gets: validated config, one NATS connection with the
+ * streams in place, the event store, a PostgreSQL pool and /healthz.
+ */
+@Global()
+@Module({})
+export class CoreModule implements OnApplicationShutdown {
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  static forRoot(serviceName: string, config: AppConfig): DynamicModule {
+    return {
+      module: CoreModule,
+      controllers: [HealthController],
+      providers: [
+        { provide: SERVICE_NAME, useValue: serviceName },
+        { provide: APP_CONFIG, useValue: config },
+        { provide: StreamNames, useValue: new StreamNames(config.MPR_STREAM_PREFIX) },
+        {
+          provide: NATS_CONNECTION,
+          inject: [StreamNames],
+          useFactory: async (names: StreamNames) => {
+            const nc = await connectNats(config.NATS_URL, `mpr-${serviceName}`);
+            await ensureStreams(await jetstreamManager(nc), names);
+            return nc;
+          },
+        },
+        {
+          provide: EventStore,
+          inject: [NATS_CONNECTION, StreamNames],
+          useFactory: (nc: NatsConnection, names: StreamNames) => new EventStore(jetstream(nc), names),
+        },
+        {
+          provide: PG_POOL,
+          // Small: read models get their own pool; this one serves health checks and projections' checkpoints.
+          useFactory: () => new Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 3_000 }),
+        },
+        HealthService,
+      ],
+      exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, EventStore, PG_POOL, HealthService],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.nats.drain().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}

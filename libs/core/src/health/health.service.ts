@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { Pool } from 'pg';
+import { NATS_CONNECTION, PG_POOL, SERVICE_NAME } from '../core.tokens';
+import { StreamNames } from '../events/streams';
+
+export interface CheckResult {
+  ok: boolean;
+  latencyMs: number;
+  error?: string;
+}
+
+export interface HealthReport {
+  service: string;
+  status: 'ok' | 'degraded';
+  checks: Record<string, CheckResult>;
+}
+
+const CHECK_TIMEOUT_MS = 2_000;
+
+@Injectable()
+export class HealthService {
+  constructor(
+    @Inject(SERVICE_NAME) private readonly service: string,
+    @Inject(NATS_CONNECTION) private readonly nats: NatsConnection,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly names: StreamNames,
+  ) {}
+
+  async report(): Promise<HealthReport> {
+    const [nats, postgres] = await Promise.all([
+      timed(async () => {
+        // The event stream itself, not just the socket: JetStream can be down while NATS is up.
+        const jsm = await jetstreamManager(this.nats);
+        await jsm.streams.info(this.names.events);
+      }),
+      timed(async () => {
+        await this.pool.query('SELECT 1');
+      }),
+    ]);
+    const checks = { nats, postgres };
+    return { service: this.service, status: nats.ok && postgres.ok ? 'ok' : 'degraded', checks };
+  }
+}
+
+async function timed(check: () => Promise<void>): Promise<CheckResult> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { ok: true, latencyMs: Math.round(performance.now() - started) };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), error: (err as Error).message };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { ConsoleLogger, type DynamicModule, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { type AppConfig, ConfigError, loadConfig } from '../config/config.schema';
+
+export type ServiceName = 'api' | 'scheduler' | 'transcoder' | 'chunker' | 'gateway';
+
+export interface ServiceDefinition {
+  name: ServiceName;
+  module(config: AppConfig): DynamicModule;
+  port(config: AppConfig): number;
+  /** Paths worth printing at start, besides /healthz. */
+  links?: Record<string, string>;
+}
+
+const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
+
+export function createLogger(name: string, config: Pick<AppConfig, 'MPR_LOG_LEVEL'>): ConsoleLogger {
+  const upTo = LEVELS.indexOf(config.MPR_LOG_LEVEL);
+  return new ConsoleLogger(name, { logLevels: LEVELS.slice(0, upTo + 1), json: process.env.MPR_LOG_FORMAT === 'json' });
+}
+
+export interface RunningService {
+  definition: ServiceDefinition;
+  app: INestApplication;
+  url: string;
+}
+
+export async function startService(definition: ServiceDefinition, config: AppConfig): Promise<RunningService> {
+  const logger = createLogger(definition.name, config);
+  const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), new FastifyAdapter(), {
+    logger,
+    abortOnError: false,
+  });
+  await app.listen(definition.port(config), config.MPR_HOST);
+  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  return { definition, app, url };
+}
+
+/**
+ * Starts the given services in this process (one in Kubernetes, all five in
+ * development), prints their URLs, and closes them all on SIGINT/SIGTERM.
+ */
+export async function runServices(definitions: ServiceDefinition[], env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: AppConfig;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const logger = createLogger('mpr', config);
+  const running: RunningService[] = [];
+  const stop = async (signal: string) => {
+    logger.log(`${signal}: stopping ${running.map((s) => s.definition.name).join(', ')}`);
+    await Promise.allSettled(running.map((s) => s.app.close()));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  try {
+    for (const definition of definitions) running.push(await startService(definition, config));
+  } catch (err) {
+    logger.error(`start failed: ${(err as Error).message}`);
+    await Promise.allSettled(running.map((s) => s.app.close()));
+    process.exit(1);
+  }
+  for (const { definition, url } of running) {
+    const links = Object.entries(definition.links ?? {}).map(([label, path]) => `${label} ${url}${path}`);
+    logger.log(`${definition.name.padEnd(10)} ${[`health ${url}/healthz`, ...links].join('  ')}`);
+  }
+}

@@ -1,0 +1,4 @@
+import { runServices } from '@mpr/core';
+import { apiService } from './api.service-definition';
+
+void runServices([apiService]);
