@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.schema';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults for an empty environment', () => {
+    const config = loadConfig({});
+    assert.equal(config.MPR_EXECUTOR, 'local');
+    assert.equal(config.MEDIA_IN, 'media/in');
+    assert.equal(config.MEDIA_OUT, 'media/out');
+    assert.equal(config.NATS_URL, 'nats://127.0.0.1:4222');
+    assert.equal(config.MPR_STREAM_PREFIX, 'MPR');
+    assert.equal(config.MPR_API_PORT, 8080);
+  });
+
+  it('reads and converts what is set', () => {
+    const config = loadConfig({ MPR_EXECUTOR: 'gcp', MPR_API_PORT: '9000', MEDIA_BASE_URL: 'https://cdn.example.com/media/' });
+    assert.equal(config.MPR_EXECUTOR, 'gcp');
+    assert.equal(config.MPR_API_PORT, 9000);
+    assert.equal(config.MEDIA_BASE_URL, 'https://cdn.example.com/media/');
+  });
+
+  it('treats an empty variable as unset', () => {
+    assert.equal(loadConfig({ MPR_EXECUTOR: '' }).MPR_EXECUTOR, 'local');
+  });
+
+  it('names the variable, its value and what is allowed', () => {
+    assert.throws(
+      () => loadConfig({ MPR_EXECUTOR: 'kubernetes' }),
+      (err: unknown) =>
+        err instanceof ConfigError && /MPR_EXECUTOR="kubernetes"/.test(err.message) && /"local"\|"lambda"\|"gcp"/.test(err.message),
+    );
+  });
+
+  it('lists every bad variable at once', () => {
+    assert.throws(
+      () => loadConfig({ MPR_API_PORT: '70000', NATS_URL: 'localhost:4222', MPR_STREAM_PREFIX: 'mpr' }),
+      (err: unknown) => err instanceof ConfigError && err.problems.length === 3 && /NATS_URL="localhost:4222": must look like nats/.test(err.message),
+    );
+  });
+
+  it('refuses cloud media roots until storage supports them', () => {
+    assert.throws(() => loadConfig({ MEDIA_OUT: 's3://bucket/out' }), /MEDIA_OUT="s3:\/\/bucket\/out": must be a local path/);
+  });
+});

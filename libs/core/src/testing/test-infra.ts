@@ -1,0 +1,70 @@
+import { randomBytes } from 'node:crypto';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Client } from 'pg';
+import { EventStore } from '../events/event-store';
+import { ensureStreams, StreamNames } from '../events/streams';
+
+/**
+ * Test infrastructure. `npm test` starts a private nats-server and PostgreSQL
+ * and exports their URLs; a developer running one spec by hand falls back to
+ * the servers on the standard ports. Every test gets its own streams and
+ * database, so runs and files never see each other's data.
+ */
+export const TEST_NATS_URL = process.env.MPR_TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
+export const TEST_DATABASE_URL = process.env.MPR_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function uniqueSuffix(): string {
+  return randomBytes(5).toString('hex');
+}
+
+export interface TestStreams {
+  nc: NatsConnection;
+  names: StreamNames;
+  store: EventStore;
+  /** Deletes the streams and closes the connection. */
+  cleanup(): Promise<void>;
+}
+
+export async function createTestStreams(): Promise<TestStreams> {
+  const nc = await connect({ servers: TEST_NATS_URL, name: 'mpr-test' });
+  const names = new StreamNames(`T${uniqueSuffix().toUpperCase()}`);
+  const jsm = await jetstreamManager(nc);
+  await ensureStreams(jsm, names);
+  return {
+    nc,
+    names,
+    store: new EventStore(jetstream(nc), names),
+    async cleanup() {
+      for (const stream of [names.events, names.work, names.telemetry]) await jsm.streams.delete(stream).catch(() => undefined);
+      await nc.drain();
+    },
+  };
+}
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  drop(): Promise<void>;
+}
+
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const name = `mpr_test_${uniqueSuffix()}`;
+  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    name,
+    async drop() {
+      const client = new Client({ connectionString: TEST_DATABASE_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
