@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
+import { FfprobeRepository, ProbeError } from './ffprobe.repository';
+
+describe('FfprobeRepository (real ffprobe)', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  const ffprobe = new FfprobeRepository();
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(() => dir.remove());
+
+  for (const type of VIDEO_FIXTURE_TYPES) {
+    it(`probes a ${type} video`, async () => {
+      const path = await makeVideo(join(dir.path, `v.${type}`), { seconds: 1, width: 160, height: 120, fps: 10 });
+      const probe = await ffprobe.probe(path);
+      assert.equal(probe.width, 160);
+      assert.equal(probe.height, 120);
+      assert.ok(probe.videoCodec, 'video codec');
+      assert.ok(Math.abs((probe.duration ?? 0) - 1) < 0.2, `duration ${probe.duration}`);
+    });
+  }
+
+  for (const type of AUDIO_FIXTURE_TYPES) {
+    it(`probes a ${type} audio file`, async () => {
+      const probe = await ffprobe.probe(await makeAudio(join(dir.path, `a.${type}`)));
+      assert.equal(probe.videoCodec, '');
+      assert.ok(probe.audioCodec, 'audio codec');
+      assert.ok((probe.audioSampleRate ?? 0) > 0);
+    });
+  }
+
+  it('reads codec, resolution and frame rate exactly', async () => {
+    const probe = await ffprobe.probe(await makeVideo(join(dir.path, 'exact.mp4'), { width: 320, height: 240, fps: 25 }));
+    assert.equal(probe.videoCodec, 'h264');
+    assert.equal(probe.audioCodec, 'aac');
+    assert.equal(probe.framerate, 25);
+    assert.equal(probe.audioChannels, 1);
+  });
+
+  it("refuses a corrupt file with ffprobe's reason", async () => {
+    const path = join(dir.path, 'corrupt.mp4');
+    await writeFile(path, Buffer.alloc(4096, 7));
+    await assert.rejects(ffprobe.probe(path), (err: unknown) => err instanceof ProbeError && /Invalid data|not on whitelist/i.test(err.message));
+  });
+
+  it('refuses an empty file', async () => {
+    const path = join(dir.path, 'empty.mkv');
+    await writeFile(path, '');
+    await assert.rejects(ffprobe.probe(path), ProbeError);
+  });
+
+  it('never follows a playlist hidden in a media file', async () => {
+    const path = await makePlaylistTrap(join(dir.path, 'trap.mp4'));
+    await assert.rejects(ffprobe.probe(path), (err: unknown) => err instanceof ProbeError && /not on whitelist/.test(err.message));
+  });
+
+  it('gives up on a probe that takes too long', async () => {
+    const slow = new FfprobeRepository(join(__dirname, 'nonexistent-ffprobe'));
+    await assert.rejects(slow.probe('/dev/null'), /is not installed/);
+  });
+});

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { safeInputArgs } from './media-types';
+import { type FfprobeOutput, mapProbe, type ProbeResult } from './probe.mapper';
+
+const run = promisify(execFile);
+
+/** ffprobe refused the file; `message` is ffprobe's own reason. */
+export class ProbeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeError';
+  }
+}
+
+/**
+ * The one place that runs ffprobe. Plain execFile with an argument array
+ * rather than fluent-ffmpeg's ffprobe: it gives us a timeout and a kill, and
+ * JSON output instead of a hand-parsed text format.
+ */
+export class FfprobeRepository {
+  constructor(private readonly binary = 'ffprobe') {}
+
+  async probe(absolutePath: string, timeoutMs = 15_000): Promise<ProbeResult> {
+    let stdout: string;
+    try {
+      ({ stdout } = await run(
+        this.binary,
+        ['-v', 'error', ...safeInputArgs(), '-print_format', 'json', '-show_format', '-show_streams', '-i', `file:${absolutePath}`],
+        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 },
+      ));
+    } catch (err) {
+      const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
+      if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
+      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`);
+      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`);
+    }
+    try {
+      return mapProbe(JSON.parse(stdout) as FfprobeOutput);
+    } catch (err) {
+      throw new ProbeError((err as Error).message);
+    }
+  }
+}
+
+/** ffprobe's last meaningful stderr lines, without the path prefix noise. */
+export function lastLines(stderr: string, count = 3): string {
+  return stderr
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .slice(-count)
+    .join('; ');
+}

@@ -1,0 +1,27 @@
+/** The file types the original system accepted; anything else is skipped by a scan. */
+export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'm4v'] as const;
+export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a'] as const;
+
+const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);
+
+export function extensionOf(path: string): string {
+  const dot = path.lastIndexOf('.');
+  return dot < 0 || dot < path.lastIndexOf('/') ? '' : path.slice(dot + 1).toLowerCase();
+}
+
+export function isSupportedMedia(path: string): boolean {
+  return SUPPORTED.has(extensionOf(path));
+}
+
+/**
+ * Demuxers ffprobe/ffmpeg may use on an input: the containers above and
+ * nothing else. Above all not hls, concat, xbin or subfile, through which a
+ * crafted upload can make ffmpeg read other files into its output
+ * (CVE-2016-1898 and its 2017 AVI/HLS variant).
+ */
+export const INPUT_FORMAT_WHITELIST = ['mov', 'matroska', 'avi', 'flv', 'asf', 'mp3', 'wav', 'flac', 'aac', 'ogg'] as const;
+
+/** Arguments that confine one local input: put them right before its `-i`. */
+export function safeInputArgs(): string[] {
+  return ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(',')];
+}

@@ -1,0 +1,72 @@
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** Tiny media made with ffmpeg's test sources: a few KB each, generated per run. */
+const RECIPES: Record<string, string[]> = {
+  'mp4': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+  'mkv': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'libopus'],
+  'avi': ['-c:v', 'mpeg4', '-c:a', 'libmp3lame'],
+  'mov': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+  'webm': ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus'],
+  'flv': ['-c:v', 'flv', '-c:a', 'libmp3lame', '-ar', '44100'],
+  'wmv': ['-c:v', 'wmv2', '-c:a', 'wmav2'],
+  'm4v': ['-c:v', 'libx264', '-preset', 'ultrafast', '-an', '-f', 'mp4'],
+};
+const AUDIO_RECIPES: Record<string, string[]> = {
+  'mp3': ['-c:a', 'libmp3lame'],
+  'wav': ['-c:a', 'pcm_s16le'],
+  'flac': ['-c:a', 'flac'],
+  'aac': ['-c:a', 'aac'],
+  'ogg': ['-c:a', 'libvorbis'],
+  'm4a': ['-c:a', 'aac', '-f', 'ipod'],
+};
+
+export interface VideoOptions {
+  seconds?: number;
+  width?: number;
+  height?: number;
+  fps?: number;
+  audio?: boolean;
+}
+
+export async function makeVideo(path: string, options: VideoOptions = {}): Promise<string> {
+  const { seconds = 1, width = 160, height = 120, fps = 10, audio = true } = options;
+  const ext = path.slice(path.lastIndexOf('.') + 1);
+  const recipe = RECIPES[ext] ?? RECIPES.mp4;
+  await mkdir(dirname(path), { recursive: true });
+  const inputs = ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`];
+  if (audio) inputs.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
+  const args = ['-v', 'error', '-y', ...inputs, ...recipe, ...(audio ? [] : ['-an']), '-pix_fmt', 'yuv420p', path];
+  await run('ffmpeg', args.filter((a, i, all) => !(a === '-an' && all.indexOf('-an') !== i)));
+  return path;
+}
+
+export async function makeAudio(path: string, seconds = 1): Promise<string> {
+  const ext = path.slice(path.lastIndexOf('.') + 1);
+  await mkdir(dirname(path), { recursive: true });
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${seconds}`, ...AUDIO_RECIPES[ext], path]);
+  return path;
+}
+
+export const VIDEO_FIXTURE_TYPES = Object.keys(RECIPES);
+export const AUDIO_FIXTURE_TYPES = Object.keys(AUDIO_RECIPES);
+
+/**
+ * A playlist disguised as a video: ffmpeg's HLS demuxer would read the listed
+ * "segment" (a local file) into its output if allowed to.
+ */
+export async function makePlaylistTrap(path: string, target = '/etc/passwd'): Promise<string> {
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, `#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:0\n#EXTINF:10.0,\nfile://${target}\n#EXT-X-ENDLIST\n`);
+  return path;
+}
+
+export async function tempDir(prefix = 'mpr-media-'): Promise<{ path: string; remove(): Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), prefix));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}

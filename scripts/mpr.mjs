@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+// Developer entry point, run before `npm install` can have happened, so it uses
+// nothing but Node itself.
+//   node scripts/mpr.mjs start         the whole platform on embedded NATS + PostgreSQL (.mpr/)
+//   node scripts/mpr.mjs test [args]   dist/**/*.spec.js against throwaway NATS + PostgreSQL
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  clearStalePostmaster,
+  ensureDatabase,
+  ensureSystemPackages,
+  findFreePort,
+  makeTempDir,
+  pickPort,
+  preparePgDataDir,
+  startNats,
+  startPostgres,
+} from './infra.mjs';
+import { createLifecycle, exitOnSignals, killGroup, livePidFromFile, log, stopChild, stopLeftover, which } from './lib/proc.mjs';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const MPR_DIR = path.join(ROOT, '.mpr');
+const NPM = which('npm') ?? path.join(path.dirname(process.execPath), 'npm');
+
+// ------------------------------------------------------------ shared steps
+
+/**
+ * Spawns a child in its own process group, so that Ctrl-C reaches only the
+ * launcher, which then stops children in order (services before their broker)
+ * with one SIGTERM, instead of a SIGINT from the terminal racing ours.
+ * Resolves with the exit code (128+n when killed by signal n).
+ */
+function spawnOwned(lifecycle, name, cmd, args, { env = process.env, pidFile } = {}) {
+  let child = null;
+  const undefer = lifecycle.defer(name, () => child && stopChild(child, { name }));
+  return new Promise((resolve, reject) => {
+    child = spawn(cmd, args, { cwd: ROOT, env, detached: true, stdio: ['ignore', 'inherit', 'inherit'] });
+    if (pidFile && child.pid) fs.writeFileSync(pidFile, `${child.pid}\n`);
+    child.on('error', (err) => {
+      undefer();
+      reject(new Error(`could not run ${cmd}: ${err.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      undefer();
+      killGroup(child);
+      if (pidFile) fs.rmSync(pidFile, { force: true });
+      resolve(code ?? 128 + (os.constants.signals[signal] ?? 0));
+    });
+  });
+}
+
+async function npm(lifecycle, ...args) {
+  const code = await spawnOwned(lifecycle, `npm ${args.join(' ')}`, NPM, args);
+  if (code !== 0) throw new Error(`npm ${args.join(' ')} failed (exit ${code})`);
+}
+
+/** npm writes node_modules/.package-lock.json last, so it is older than the lock only when the lock changed since. */
+async function ensureNodeModules(lifecycle) {
+  const mtime = (file) => fs.statSync(path.join(ROOT, file), { throwIfNoEntry: false })?.mtimeMs;
+  const installed = mtime('node_modules/.package-lock.json');
+  if (installed !== undefined && installed >= (mtime('package-lock.json') ?? 0)) return;
+  log('node_modules missing or older than package-lock.json: npm ci');
+  await npm(lifecycle, 'ci');
+}
+
+async function build(lifecycle) {
+  const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  if (!pkg.scripts?.build) throw new Error('package.json has no "build" script');
+  await npm(lifecycle, 'run', 'build');
+}
+
+/** Empty counts as unset, as in the services' own config loader. */
+const isSet = (env, name) => Boolean(env[name]);
+
+const redact = (url) => url.replace(/\/\/([^:@/]+):[^@/]*@/, '//$1:***@');
+
+// ------------------------------------------------------------------- start
+
+const SERVICES_PID = path.join(MPR_DIR, 'services.pid');
+
+/**
+ * Refuses a second launcher on the same .mpr/; then whatever is still
+ * recorded there was left by a launcher killed with -9, and gets stopped.
+ */
+async function claimMprDir(lifecycle) {
+  fs.mkdirSync(MPR_DIR, { recursive: true });
+  const lock = path.join(MPR_DIR, 'launcher.pid');
+  const other = livePidFromFile(lock, 'mpr.mjs');
+  if (other && other !== process.pid) throw new Error(`another launcher (pid ${other}) is running on ${MPR_DIR}; stop it first`);
+  fs.writeFileSync(lock, `${process.pid}\n`);
+  lifecycle.defer('launcher lock', () => fs.rmSync(lock, { force: true }));
+  await stopLeftover(SERVICES_PID, 'services/all/main.js');
+}
+
+/** Leftovers of a launcher killed with -9 go before picking ports, so the preferred ones are free again. */
+async function startDevNats(lifecycle, natsServer, env) {
+  const pidFile = path.join(MPR_DIR, 'nats.pid');
+  await stopLeftover(pidFile, 'nats-server');
+  const nats = await startNats({
+    bin: natsServer,
+    port: await pickPort(14222),
+    storeDir: path.join(MPR_DIR, 'nats'),
+    logFile: path.join(MPR_DIR, 'nats.log'),
+    pidFile,
+    defer: lifecycle.defer,
+  });
+  env.NATS_URL = nats.url;
+  return `log ${nats.logFile}`;
+}
+
+async function startDevPostgres(lifecycle, pgBin, env) {
+  const dataDir = await preparePgDataDir(MPR_DIR, ROOT);
+  await clearStalePostmaster(pgBin, dataDir);
+  const pg = await startPostgres({
+    pgBin,
+    dataDir,
+    port: await pickPort(15432),
+    logFile: path.join(path.dirname(dataDir), 'pg.log'),
+    defer: lifecycle.defer,
+  });
+  await ensureDatabase(pgBin, pg.port, 'mpr');
+  env.DATABASE_URL = pg.url('mpr');
+  return `log ${pg.logFile}`;
+}
+
+function ensureMediaDirs(env) {
+  for (const [name, dir] of [['MEDIA_IN', 'media/in'], ['MEDIA_OUT', 'media/out']]) {
+    if (isSet(env, name)) continue;
+    env[name] = path.join(ROOT, dir);
+    fs.mkdirSync(env[name], { recursive: true });
+  }
+}
+
+function printInfra(env, notes) {
+  const subjects = `${(env.MPR_STREAM_PREFIX || 'MPR').toLowerCase()}.events.>`;
+  const lines = [
+    '',
+    'MPR infrastructure',
+    `  NATS        ${env.NATS_URL}  (${notes.nats})`,
+    `              nats sub '${subjects}' --server ${env.NATS_URL}`,
+    `              nats stream ls --server ${env.NATS_URL}`,
+    `  PostgreSQL  ${redact(env.DATABASE_URL)}  (${notes.pg})`,
+    `  Media       in ${env.MEDIA_IN}  out ${env.MEDIA_OUT}`,
+    '',
+  ];
+  console.log(lines.join('\n'));
+}
+
+async function start(lifecycle) {
+  const env = { ...process.env };
+  const notes = { nats: 'from NATS_URL', pg: 'from DATABASE_URL' };
+  const features = ['ffmpeg', ...(isSet(env, 'NATS_URL') ? [] : ['nats']), ...(isSet(env, 'DATABASE_URL') ? [] : ['postgres'])];
+  const tools = await ensureSystemPackages(features);
+  await ensureNodeModules(lifecycle);
+  await claimMprDir(lifecycle);
+
+  // Infra boots while tsc runs; a failure in either stops both (lifecycle).
+  await Promise.all([
+    build(lifecycle),
+    !isSet(env, 'NATS_URL') && startDevNats(lifecycle, tools.natsServer, env).then((note) => (notes.nats = note)),
+    !isSet(env, 'DATABASE_URL') && startDevPostgres(lifecycle, tools.pgBin, env).then((note) => (notes.pg = note)),
+  ]);
+  ensureMediaDirs(env);
+
+  const entry = path.join(ROOT, 'dist', 'services', 'all', 'main.js');
+  if (!fs.existsSync(entry)) throw new Error(`${path.relative(ROOT, entry)} not found after the build`);
+  printInfra(env, notes);
+  return spawnOwned(lifecycle, 'services', process.execPath, ['--enable-source-maps', entry], { env, pidFile: SERVICES_PID });
+}
+
+// -------------------------------------------------------------------- test
+
+async function startTestInfra(lifecycle, tools, env) {
+  const needNats = !isSet(env, 'MPR_TEST_NATS_URL');
+  const needPg = !isSet(env, 'MPR_TEST_DATABASE_URL');
+  if (!needNats && !needPg) return;
+  const dir = await makeTempDir('mpr-test-');
+  lifecycle.defer('test temp dir', () => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const startTestNats = async () => {
+    const nats = await startNats({
+      bin: tools.natsServer,
+      port: await findFreePort(),
+      storeDir: path.join(dir, 'nats'),
+      logFile: path.join(dir, 'nats.log'),
+      defer: lifecycle.defer,
+      stopSignal: 'SIGKILL', // its state dies with the temp dir anyway
+    });
+    env.MPR_TEST_NATS_URL = nats.url;
+  };
+  const startTestPostgres = async () => {
+    const pg = await startPostgres({
+      pgBin: tools.pgBin,
+      dataDir: path.join(dir, 'pg'),
+      port: await findFreePort(),
+      logFile: path.join(dir, 'pg.log'),
+      defer: lifecycle.defer,
+      stopMode: 'immediate',
+      // Durability is pointless for a cluster deleted after the run.
+      initFlags: ['--no-sync'],
+      settings: ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'],
+    });
+    env.MPR_TEST_DATABASE_URL = pg.url('postgres');
+  };
+  await Promise.all([needNats && startTestNats(), needPg && startTestPostgres()]);
+}
+
+/** Sorted *.spec.js files under dist/ (relative to the repo), keeping those whose path contains any filter. */
+function findSpecFiles(filters) {
+  const files = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
+      else if (entry.isFile() && entry.name.endsWith('.spec.js')) files.push(path.relative(ROOT, full));
+    }
+  };
+  const dist = path.join(ROOT, 'dist');
+  if (fs.existsSync(dist)) walk(dist);
+  files.sort();
+  const selected = filters.length ? files.filter((file) => filters.some((filter) => file.includes(filter))) : files;
+  if (!selected.length) {
+    throw new Error(filters.length ? `no dist/**/*.spec.js path contains ${filters.join(' or ')}` : 'no *.spec.js files under dist/');
+  }
+  return selected;
+}
+
+/** Extra args: words filter test files by path; --flags go to `node --test` (e.g. --test-name-pattern=x). */
+async function test(lifecycle, args) {
+  const startedAt = Date.now();
+  // Registered first, so it runs last, after teardown, on every path.
+  lifecycle.defer('timer', () => log(`total ${((Date.now() - startedAt) / 1000).toFixed(1)} s`));
+  const filters = args.filter((arg) => !arg.startsWith('-'));
+  const nodeFlags = args.filter((arg) => arg.startsWith('-'));
+
+  const env = { ...process.env };
+  const features = [
+    'ffmpeg',
+    'chromium',
+    ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']),
+    ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres']),
+  ];
+  const tools = await ensureSystemPackages(features);
+  await ensureNodeModules(lifecycle);
+  await Promise.all([build(lifecycle), startTestInfra(lifecycle, tools, env)]);
+
+  const files = findSpecFiles(filters);
+  log(`${files.length} test file(s); NATS ${env.MPR_TEST_NATS_URL}, PostgreSQL ${redact(env.MPR_TEST_DATABASE_URL)}`);
+  const runnerArgs = ['--test', '--test-concurrency=2', '--enable-source-maps', '--test-reporter=spec', ...nodeFlags, ...files];
+  return spawnOwned(lifecycle, 'test runner', process.execPath, runnerArgs, { env });
+}
+
+// -------------------------------------------------------------------- main
+
+const COMMANDS = { start, test };
+
+async function main() {
+  const [name, ...args] = process.argv.slice(2);
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
+  if (!command) {
+    console.error('usage: node scripts/mpr.mjs start | test [path filter...] [--node-test-flag...]');
+    process.exit(2);
+  }
+  const lifecycle = createLifecycle();
+  exitOnSignals(lifecycle);
+  let code;
+  try {
+    code = await command(lifecycle, args);
+  } catch (err) {
+    // Once a signal started the teardown, failures are its echoes, not news.
+    if (!lifecycle.stopping) log(`error: ${err.message}`);
+    code = 1;
+  }
+  await lifecycle.shutdown();
+  process.exit(code);
+}
+
+await main();
