@@ -149,7 +149,14 @@ function printInfra(env, notes) {
   console.log(lines.join('\n'));
 }
 
-async function start(lifecycle) {
+const URLS_FILE = path.join(MPR_DIR, 'urls.json');
+
+/**
+ * Everything `start` needs before the services: packages, node_modules, the
+ * build, embedded NATS and PostgreSQL (unless NATS_URL / DATABASE_URL are
+ * set), media folders. Returns the services' environment.
+ */
+async function preparePlatform(lifecycle) {
   const env = { ...process.env };
   const notes = { nats: 'from NATS_URL', pg: 'from DATABASE_URL' };
   const features = ['ffmpeg', ...(isSet(env, 'NATS_URL') ? [] : ['nats']), ...(isSet(env, 'DATABASE_URL') ? [] : ['postgres'])];
@@ -164,11 +171,42 @@ async function start(lifecycle) {
     !isSet(env, 'DATABASE_URL') && startDevPostgres(lifecycle, tools.pgBin, env).then((note) => (notes.pg = note)),
   ]);
   ensureMediaDirs(env);
+  // Lets a command run beside a running platform find its servers.
+  fs.writeFileSync(URLS_FILE, JSON.stringify({ NATS_URL: env.NATS_URL, DATABASE_URL: env.DATABASE_URL }));
+  lifecycle.defer('urls file', () => fs.rmSync(URLS_FILE, { force: true }));
+  return { env, notes };
+}
 
-  const entry = path.join(ROOT, 'dist', 'services', 'all', 'main.js');
+function distEntry(...parts) {
+  const entry = path.join(ROOT, 'dist', ...parts);
   if (!fs.existsSync(entry)) throw new Error(`${path.relative(ROOT, entry)} not found after the build`);
+  return entry;
+}
+
+async function start(lifecycle) {
+  const { env, notes } = await preparePlatform(lifecycle);
+  const entry = distEntry('services', 'all', 'main.js');
   printInfra(env, notes);
   return spawnOwned(lifecycle, 'services', process.execPath, ['--enable-source-maps', entry], { env, pidFile: SERVICES_PID });
+}
+
+/**
+ * Drops and rebuilds the read models from the event log: against the
+ * servers of a running `npm start`, or else against the embedded ones,
+ * started for the occasion.
+ */
+async function rebuildReadModels(lifecycle) {
+  const running = livePidFromFile(path.join(MPR_DIR, 'launcher.pid'), 'mpr.mjs');
+  let env;
+  if (running && fs.existsSync(URLS_FILE) && !isSet(process.env, 'NATS_URL') && !isSet(process.env, 'DATABASE_URL')) {
+    await ensureNodeModules(lifecycle);
+    await build(lifecycle);
+    env = { ...process.env, ...JSON.parse(fs.readFileSync(URLS_FILE, 'utf8')) };
+  } else {
+    ({ env } = await preparePlatform(lifecycle));
+  }
+  const entry = distEntry('services', 'api', 'src', 'rebuild-read-models.js');
+  return spawnOwned(lifecycle, 'rebuild', process.execPath, ['--enable-source-maps', entry], { env });
 }
 
 // -------------------------------------------------------------------- test
@@ -255,13 +293,13 @@ async function test(lifecycle, args) {
 
 // -------------------------------------------------------------------- main
 
-const COMMANDS = { start, test };
+const COMMANDS = { start, test, 'rebuild-read-models': rebuildReadModels };
 
 async function main() {
   const [name, ...args] = process.argv.slice(2);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
   if (!command) {
-    console.error('usage: node scripts/mpr.mjs start | test [path filter...] [--node-test-flag...]');
+    console.error('usage: node scripts/mpr.mjs start | test [path filter...] [--node-test-flag...] | rebuild-read-models');
     process.exit(2);
   }
   const lifecycle = createLifecycle();

@@ -1,9 +1,75 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule } from '@mpr/core';
+import { GraphQLModule } from '@nestjs/graphql';
+import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { type AppConfig, CoreModule, FfprobeRepository, MediaRoot } from '@mpr/core';
+import { AssetService } from './assets/asset.service';
+import { AssetResolver } from './graphql/asset.resolver';
+import { MutationAuthGuard } from './graphql/auth.guard';
+import { queryCostRule } from './graphql/query-cost.rule';
+import { formatGraphqlErrors } from './graphql/graphql-errors';
+import { JobResolver } from './graphql/job.resolver';
+import { PresetResolver } from './graphql/preset.resolver';
+import { SystemResolver } from './graphql/system.resolver';
+import { CallbackController } from './http/callback.controller';
+import { CallbackSecret } from './http/callback-signature';
+import { MediaController } from './http/media.controller';
+import { JobService } from './jobs/job.service';
+import { PresetService } from './presets/preset.service';
+import { CommandBus } from './projections/command.bus';
+import { ReadModelProjector } from './projections/read-model.projector';
+import { READ_MODEL_ENTITIES } from './read-models/read-models';
+import { ScanService } from './scan/scan.service';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './scan/scan.tokens';
+
+export const MAX_QUERY_DEPTH = 8;
+export const MAX_QUERY_COST = 2_000;
 
 @Module({})
 export class ApiModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ApiModule, imports: [CoreModule.forRoot('api', config)] };
+    return {
+      module: ApiModule,
+      imports: [
+        CoreModule.forRoot('api', config),
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: config.DATABASE_URL,
+          entities: READ_MODEL_ENTITIES,
+          // Read models are projections, rebuilt from the log at will: their
+          // schema follows the entities rather than hand-written migrations.
+          synchronize: true,
+          logging: false,
+        }),
+        TypeOrmModule.forFeature(READ_MODEL_ENTITIES),
+        GraphQLModule.forRoot<MercuriusFederationDriverConfig>({
+          driver: MercuriusFederationDriver,
+          autoSchemaFile: { federation: 2 },
+          graphiql: true,
+          path: '/graphql',
+          queryDepth: MAX_QUERY_DEPTH,
+          validationRules: [queryCostRule(MAX_QUERY_COST)],
+          errorFormatter: formatGraphqlErrors as MercuriusFederationDriverConfig['errorFormatter'],
+        }),
+      ],
+      controllers: [MediaController, CallbackController],
+      providers: [
+        CallbackSecret,
+        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
+        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
+        { provide: FfprobeRepository, useValue: new FfprobeRepository() },
+        ReadModelProjector,
+        CommandBus,
+        AssetService,
+        JobService,
+        PresetService,
+        ScanService,
+        MutationAuthGuard,
+        AssetResolver,
+        JobResolver,
+        PresetResolver,
+        SystemResolver,
+      ],
+    };
   }
 }

@@ -5,4 +5,18 @@ export const apiService: ServiceDefinition = {
   name: 'api',
   module: (config) => ApiModule.forRoot(config),
   port: (config) => config.MPR_API_PORT,
+  links: { graphiql: '/graphiql', graphql: '/graphql' },
+  rawBody: true,
+  configure(app) {
+    // A browser opening /graphql gets GraphiQL; clients posting queries are unaffected.
+    app
+      .getHttpAdapter()
+      .getInstance()
+      .addHook('onRequest', async (request, reply) => {
+        const accept = request.headers.accept ?? '';
+        if (request.method === 'GET' && request.url === '/graphql' && accept.includes('text/html')) {
+          await reply.redirect('/graphiql', 302);
+        }
+      });
+  },
 };

@@ -33,6 +33,13 @@ export const configSchema = z.object({
   MPR_SCHEDULER_PORT: port(8082),
   MPR_TRANSCODER_PORT: port(8083),
   MPR_CHUNKER_PORT: port(8084),
+  /** When set, every GraphQL mutation needs `Authorization: Bearer <token>`. */
+  MPR_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Key from which each job's callback token is derived (HMAC). Unset: a
+   * random key per process, so cloud callbacks only verify within one run.
+   */
+  MPR_CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   MPR_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 

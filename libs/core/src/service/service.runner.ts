@@ -12,6 +12,10 @@ export interface ServiceDefinition {
   port(config: AppConfig): number;
   /** Paths worth printing at start, besides /healthz. */
   links?: Record<string, string>;
+  /** Keep each request's raw body (for signature checks). */
+  rawBody?: boolean;
+  /** Fastify-level setup before the app listens (hooks, redirects). */
+  configure?(app: NestFastifyApplication, config: AppConfig): void | Promise<void>;
 }
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
@@ -32,7 +36,9 @@ export async function startService(definition: ServiceDefinition, config: AppCon
   const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), new FastifyAdapter(), {
     logger,
     abortOnError: false,
+    rawBody: definition.rawBody ?? false,
   });
+  await definition.configure?.(app, config);
   await app.listen(definition.port(config), config.MPR_HOST);
   const url = (await app.getUrl()).replace('[::1]', 'localhost');
   return { definition, app, url };

@@ -1,0 +1,222 @@
+import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  AssetDeletedSchema,
+  AssetProbedSchema,
+  AssetProbeFailedSchema,
+  AssetRegisteredSchema,
+  AssetUpdatedSchema,
+  type MediaProbe,
+  MediaProbeSchema,
+} from '@mpr/contracts/asset_pb';
+import type { AggregateType, DomainEvent } from '../events/event.types';
+import { assertNever, type Decider } from './decider';
+import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+
+const AGGREGATE: AggregateType = 'asset';
+
+export const MAX_COMMENTS_LENGTH = 10_000;
+const MAX_UINT64 = 2n ** 64n - 1n;
+
+/** "in": MEDIA_IN, sources. "out": MEDIA_OUT, jobs' outputs. */
+export type AssetRoot = 'in' | 'out';
+const ROOTS: readonly string[] = ['in', 'out'] satisfies AssetRoot[];
+
+export type AssetCommand =
+  | {
+      type: 'RegisterAsset';
+      assetId: string;
+      /** Relative to its root. */
+      filePath: string;
+      filename: string;
+      fileSize: bigint;
+      root: AssetRoot;
+      /** The job that produced it, for outputs. */
+      sourceJobId?: string;
+    }
+  | { type: 'RecordProbe'; assetId: string; probe: MessageInitShape<typeof MediaProbeSchema> }
+  | { type: 'RecordProbeFailure'; assetId: string; errorMessage: string }
+  | { type: 'UpdateAsset'; assetId: string; comments: string }
+  | { type: 'DeleteAsset'; assetId: string };
+
+export type AssetEvent = Extract<
+  DomainEvent,
+  { case: 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' }
+>;
+
+/**
+ * NONE: never registered. PENDING: registered, not probed yet. READY / ERROR:
+ * the last probe succeeded / failed. DELETED: may be registered again.
+ */
+export type AssetStatusName = 'NONE' | 'PENDING' | 'READY' | 'ERROR' | 'DELETED';
+
+export interface AssetState {
+  readonly status: AssetStatusName;
+  readonly assetId: string;
+  readonly filePath: string;
+  readonly filename: string;
+  readonly fileSize: bigint;
+  readonly root: AssetRoot;
+  readonly sourceJobId: string;
+  /** The last successful probe; undefined before the first one. */
+  readonly probe: MediaProbe | undefined;
+  /** Why the last probe failed; '' unless ERROR. */
+  readonly errorMessage: string;
+  readonly comments: string;
+}
+
+export const initialAssetState: AssetState = {
+  status: 'NONE',
+  assetId: '',
+  filePath: '',
+  filename: '',
+  fileSize: 0n,
+  root: 'in',
+  sourceJobId: '',
+  probe: undefined,
+  errorMessage: '',
+  comments: '',
+};
+
+export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
+  switch (event.case) {
+    case 'assetRegistered': {
+      const e = event.value;
+      return {
+        ...initialAssetState,
+        status: 'PENDING',
+        assetId: e.assetId,
+        filePath: e.filePath,
+        filename: e.filename,
+        fileSize: e.fileSize,
+        root: e.root === 'out' ? 'out' : 'in',
+        sourceJobId: e.sourceJobId,
+      };
+    }
+    case 'assetProbed':
+      return { ...state, status: 'READY', probe: event.value.probe, errorMessage: '' };
+    case 'assetProbeFailed':
+      return { ...state, status: 'ERROR', errorMessage: event.value.errorMessage };
+    case 'assetUpdated':
+      return { ...state, comments: event.value.comments };
+    case 'assetDeleted':
+      return { ...state, status: 'DELETED' };
+    default:
+      return assertNever(event);
+  }
+}
+
+export function decideAsset(command: AssetCommand, state: AssetState): AssetEvent[] {
+  switch (command.type) {
+    case 'RegisterAsset':
+      return registerAsset(command, state);
+    case 'RecordProbe':
+      return recordProbe(command, state);
+    case 'RecordProbeFailure':
+      return recordProbeFailure(command, state);
+    case 'UpdateAsset':
+      return updateAsset(command, state);
+    case 'DeleteAsset':
+      return deleteAsset(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const assetDecider: Decider<AssetCommand, AssetEvent, AssetState> = {
+  initialState: initialAssetState,
+  evolve: evolveAsset,
+  decide: decideAsset,
+};
+
+/**
+ * A path stored relative to a storage root must stay inside it: not empty,
+ * not absolute (POSIX, Windows drive or UNC), no ".." segment, no NUL.
+ */
+export function validateRelativePath(path: string, field: string): void {
+  const refuse = (why: string) => {
+    throw new ValidationError(`${field} ${JSON.stringify(path)} ${why}`, field);
+  };
+  if (path === '') refuse('must not be empty');
+  if (path.includes('\0')) refuse('must not contain a NUL character');
+  if (path.startsWith('/') || path.startsWith('\\')) refuse('must be relative to its root');
+  if (/^[A-Za-z]:/.test(path)) refuse('must not name a drive');
+  if (path.split(/[/\\]/).includes('..')) refuse('must not contain a ".." segment');
+}
+
+type CommandOf<T extends AssetCommand['type']> = Extract<AssetCommand, { type: T }>;
+
+/** From NONE, or from DELETED: a file added again after its asset was deleted. */
+function registerAsset(command: CommandOf<'RegisterAsset'>, state: AssetState): AssetEvent[] {
+  if (state.status !== 'NONE' && state.status !== 'DELETED') {
+    throw illegal(command, state, 'register', 'it is already registered');
+  }
+  if (command.assetId.trim() === '') throw new ValidationError('assetId must not be empty', 'assetId');
+  validateRelativePath(command.filePath, 'filePath');
+  if (command.filename.trim() === '') throw new ValidationError('filename must not be empty', 'filename');
+  if (command.fileSize < 0n || command.fileSize > MAX_UINT64) {
+    throw new ValidationError('fileSize must fit an unsigned 64-bit integer', 'fileSize');
+  }
+  if (!ROOTS.includes(command.root)) throw new ValidationError(`root must be one of ${ROOTS.join(', ')}`, 'root');
+  return [
+    {
+      case: 'assetRegistered',
+      value: create(AssetRegisteredSchema, {
+        assetId: command.assetId,
+        filePath: command.filePath,
+        filename: command.filename,
+        fileSize: command.fileSize,
+        root: command.root,
+        sourceJobId: command.sourceJobId ?? '',
+      }),
+    },
+  ];
+}
+
+/** A re-probe is allowed (READY, ERROR); one that finds nothing new changes nothing. */
+function recordProbe(command: CommandOf<'RecordProbe'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'record a probe of');
+  const probe = create(MediaProbeSchema, command.probe);
+  if (state.status === 'READY' && state.probe && equals(MediaProbeSchema, state.probe, probe)) return [];
+  return [{ case: 'assetProbed', value: create(AssetProbedSchema, { assetId: state.assetId, probe }) }];
+}
+
+function recordProbeFailure(command: CommandOf<'RecordProbeFailure'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'record a probe failure of');
+  if (command.errorMessage.trim() === '') {
+    throw new ValidationError('errorMessage must not be empty', 'errorMessage');
+  }
+  if (state.status === 'ERROR' && state.errorMessage === command.errorMessage) return [];
+  return [
+    {
+      case: 'assetProbeFailed',
+      value: create(AssetProbeFailedSchema, { assetId: state.assetId, errorMessage: command.errorMessage }),
+    },
+  ];
+}
+
+function updateAsset(command: CommandOf<'UpdateAsset'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'update');
+  if (command.comments.length > MAX_COMMENTS_LENGTH) {
+    throw new ValidationError(`comments must be at most ${MAX_COMMENTS_LENGTH} characters`, 'comments');
+  }
+  if (command.comments === state.comments) return [];
+  return [
+    { case: 'assetUpdated', value: create(AssetUpdatedSchema, { assetId: state.assetId, comments: command.comments }) },
+  ];
+}
+
+function deleteAsset(command: CommandOf<'DeleteAsset'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'delete');
+  return [{ case: 'assetDeleted', value: create(AssetDeletedSchema, { assetId: state.assetId }) }];
+}
+
+/** Every command but RegisterAsset needs a registered, not deleted asset. */
+function requireRegistered(command: AssetCommand, state: AssetState, verb: string): void {
+  if (state.status === 'NONE' || state.status === 'DELETED') throw illegal(command, state, verb);
+}
+
+/** A command for an asset that was never registered is NotFound; for one in the wrong state, IllegalTransition. */
+function illegal(command: AssetCommand, state: AssetState, verb: string, reason?: string): Error {
+  if (state.status === 'NONE' && command.type !== 'RegisterAsset') return new NotFound(AGGREGATE, command.assetId);
+  return new IllegalTransition(AGGREGATE, command.assetId, state.status, verb, reason);
+}

@@ -1,0 +1,254 @@
+import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
+import {
+  PresetCreatedSchema,
+  PresetDeletedSchema,
+  type PresetSettings,
+  PresetSettingsSchema,
+  PresetUpdatedSchema,
+} from '@mpr/contracts/preset_pb';
+import type { AggregateType, DomainEvent } from '../events/event.types';
+import { assertNever, type Decider } from './decider';
+import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+
+const AGGREGATE: AggregateType = 'preset';
+
+export type PresetSettingsInit = MessageInitShape<typeof PresetSettingsSchema>;
+
+/*
+ * Every value below ends up as an ffmpeg argument: only listed values pass,
+ * so a preset can never smuggle an option into the command line.
+ * Which encoder each container accepts was checked against Debian 12's
+ * ffmpeg 5.1; 'copy' depends on the source and is left to ffmpeg.
+ */
+export const VIDEO_CODECS = ['', 'copy', 'libx264', 'libx265', 'libvpx-vp9', 'libaom-av1', 'libsvtav1'] as const;
+export const AUDIO_CODECS = ['', 'copy', 'aac', 'libmp3lame', 'libopus', 'libvorbis', 'flac', 'pcm_s16le'] as const;
+export type VideoCodec = (typeof VIDEO_CODECS)[number];
+export type AudioCodec = (typeof AUDIO_CODECS)[number];
+export type VideoEncoder = Exclude<VideoCodec, '' | 'copy'>;
+
+const ALL_VIDEO_ENCODERS: readonly VideoEncoder[] = ['libx264', 'libx265', 'libvpx-vp9', 'libaom-av1', 'libsvtav1'];
+
+/** Encoders each container takes; an audio container (no video encoders) takes no video stream at all. */
+export const CONTAINERS = {
+  mp4: { video: ALL_VIDEO_ENCODERS, audio: ['aac', 'libmp3lame', 'libopus', 'libvorbis'] },
+  mkv: { video: ALL_VIDEO_ENCODERS, audio: ['aac', 'libmp3lame', 'libopus', 'libvorbis', 'flac', 'pcm_s16le'] },
+  webm: { video: ['libvpx-vp9', 'libaom-av1', 'libsvtav1'], audio: ['libopus', 'libvorbis'] },
+  mov: { video: ['libx264', 'libx265'], audio: ['aac', 'libmp3lame', 'libvorbis', 'pcm_s16le'] },
+  mp3: { video: [], audio: ['libmp3lame'] },
+  m4a: { video: [], audio: ['aac'] },
+  ogg: { video: [], audio: ['libopus', 'libvorbis', 'flac'] },
+  flac: { video: [], audio: ['flac'] },
+  wav: { video: [], audio: ['pcm_s16le'] },
+  aac: { video: [], audio: ['aac'] },
+} as const satisfies Record<string, { video: readonly VideoEncoder[]; audio: readonly AudioCodec[] }>;
+export type Container = keyof typeof CONTAINERS;
+export const CONTAINER_NAMES = Object.keys(CONTAINERS) as Container[];
+
+const numbered = (max: number) => Array.from({ length: max + 1 }, (_, i) => String(i));
+const X26X_PRESETS = ['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow'];
+
+/**
+ * Speed presets each video encoder takes: x264/x265's named presets
+ * (-preset), SVT-AV1's 0..13 (-preset), libaom's and libvpx's 0..8 (-cpu-used).
+ * '' leaves the encoder's default.
+ */
+export const VIDEO_PRESETS: Record<VideoEncoder, readonly string[]> = {
+  libx264: X26X_PRESETS,
+  libx265: X26X_PRESETS,
+  libsvtav1: numbered(13),
+  'libaom-av1': numbered(8),
+  'libvpx-vp9': numbered(8),
+};
+
+export const AUDIO_SAMPLE_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000, 88200, 96000] as const;
+
+/** '' (encoder default), '0' (constant quality, e.g. VP9 with a CRF), or a number with an optional k/M suffix. */
+export const BITRATE_PATTERN = /^(?:|0|[1-9]\d{0,8}(?:\.\d{1,3})?[kM]?)$/;
+
+const MAX_CRF: Record<VideoEncoder, number> = {
+  libx264: 51,
+  libx265: 51,
+  'libvpx-vp9': 63,
+  'libaom-av1': 63,
+  libsvtav1: 63,
+};
+export const MAX_NAME_LENGTH = 100;
+export const MAX_DESCRIPTION_LENGTH = 1000;
+
+export type PresetCommand =
+  | { type: 'CreatePreset'; presetId: string; settings: PresetSettingsInit; builtin: boolean }
+  | { type: 'UpdatePreset'; presetId: string; settings: PresetSettingsInit }
+  | { type: 'DeletePreset'; presetId: string };
+
+export type PresetEvent = Extract<DomainEvent, { case: 'presetCreated' | 'presetUpdated' | 'presetDeleted' }>;
+
+export type PresetStatusName = 'NONE' | 'ACTIVE' | 'DELETED';
+
+export interface PresetState {
+  readonly status: PresetStatusName;
+  readonly presetId: string;
+  readonly settings: PresetSettings;
+  /** Built-in presets ship with MPR and are read-only. */
+  readonly builtin: boolean;
+}
+
+export const initialPresetState: PresetState = {
+  status: 'NONE',
+  presetId: '',
+  settings: create(PresetSettingsSchema),
+  builtin: false,
+};
+
+export function evolvePreset(state: PresetState, event: PresetEvent): PresetState {
+  switch (event.case) {
+    case 'presetCreated':
+      return {
+        status: 'ACTIVE',
+        presetId: event.value.presetId,
+        settings: event.value.settings ?? create(PresetSettingsSchema),
+        builtin: event.value.builtin,
+      };
+    case 'presetUpdated':
+      return { ...state, settings: event.value.settings ?? create(PresetSettingsSchema) };
+    case 'presetDeleted':
+      return { ...state, status: 'DELETED' };
+    default:
+      return assertNever(event);
+  }
+}
+
+export function decidePreset(command: PresetCommand, state: PresetState): PresetEvent[] {
+  switch (command.type) {
+    case 'CreatePreset':
+      return createPreset(command, state);
+    case 'UpdatePreset':
+      return updatePreset(command, state);
+    case 'DeletePreset':
+      return deletePreset(command, state);
+    default:
+      return assertNever(command);
+  }
+}
+
+export const presetDecider: Decider<PresetCommand, PresetEvent, PresetState> = {
+  initialState: initialPresetState,
+  evolve: evolvePreset,
+  decide: decidePreset,
+};
+
+/** Throws a ValidationError naming the first bad field; returns the settings as a message. */
+export function validatePresetSettings(init: PresetSettingsInit): PresetSettings {
+  const s = create(PresetSettingsSchema, init);
+  const refuse = (field: string, message: string): never => {
+    throw new ValidationError(message, field);
+  };
+  const oneOf = (field: string, value: string, allowed: readonly string[]) => {
+    if (!allowed.includes(value)) {
+      refuse(field, `${field} ${JSON.stringify(value)} is not one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}`);
+    }
+  };
+  const inRange = (field: string, value: number | undefined, min: number, max: number) => {
+    if (value !== undefined && !(value >= min && value <= max)) refuse(field, `${field} must be from ${min} to ${max}`);
+  };
+
+  if (s.name.trim() === '') refuse('name', 'name must not be empty');
+  if (s.name.length > MAX_NAME_LENGTH) refuse('name', `name must be at most ${MAX_NAME_LENGTH} characters`);
+  if (s.description.length > MAX_DESCRIPTION_LENGTH) {
+    refuse('description', `description must be at most ${MAX_DESCRIPTION_LENGTH} characters`);
+  }
+  oneOf('container', s.container, CONTAINER_NAMES);
+  oneOf('videoCodec', s.videoCodec, VIDEO_CODECS);
+  oneOf('audioCodec', s.audioCodec, AUDIO_CODECS);
+  if (s.videoCodec === '' && s.audioCodec === '') refuse('videoCodec', 'a preset needs a video or an audio codec');
+
+  const container = CONTAINERS[s.container as Container];
+  if (s.videoCodec !== '' && container.video.length === 0) {
+    refuse('videoCodec', `container ${s.container} holds audio only`);
+  }
+  if (s.videoCodec !== '' && s.videoCodec !== 'copy') oneOf('videoCodec', s.videoCodec, container.video);
+  if (s.audioCodec !== '' && s.audioCodec !== 'copy') oneOf('audioCodec', s.audioCodec, container.audio);
+
+  // Stream copy and "no stream" encode nothing: an encoding option there is a mistake ffmpeg would refuse.
+  // (The cast is safe: videoCodec was checked against VIDEO_CODECS above.)
+  const videoEncoder = s.videoCodec === '' || s.videoCodec === 'copy' ? undefined : (s.videoCodec as VideoEncoder);
+  const videoOptionsSet = {
+    videoBitrate: s.videoBitrate !== '',
+    videoCrf: s.videoCrf !== undefined,
+    videoPreset: s.videoPreset !== '',
+    width: s.width !== undefined,
+    height: s.height !== undefined,
+    framerate: s.framerate !== undefined,
+  };
+  for (const [field, set] of Object.entries(videoOptionsSet)) {
+    if (set && !videoEncoder) refuse(field, `${field} needs a video encoder, not ${JSON.stringify(s.videoCodec)}`);
+  }
+  const encodesAudio = s.audioCodec !== '' && s.audioCodec !== 'copy';
+  const audioOptionsSet = {
+    audioBitrate: s.audioBitrate !== '',
+    audioChannels: s.audioChannels !== undefined,
+    audioSampleRate: s.audioSampleRate !== undefined,
+  };
+  for (const [field, set] of Object.entries(audioOptionsSet)) {
+    if (set && !encodesAudio) refuse(field, `${field} needs an audio encoder, not ${JSON.stringify(s.audioCodec)}`);
+  }
+
+  if (!BITRATE_PATTERN.test(s.videoBitrate)) refuse('videoBitrate', 'videoBitrate must look like "2500k", "5M" or "0"');
+  if (!BITRATE_PATTERN.test(s.audioBitrate)) refuse('audioBitrate', 'audioBitrate must look like "128k"');
+  if (s.audioBitrate === '0') refuse('audioBitrate', 'audioBitrate must not be 0');
+  if (videoEncoder) {
+    inRange('videoCrf', s.videoCrf, 0, MAX_CRF[videoEncoder]);
+    if (s.videoPreset !== '') oneOf('videoPreset', s.videoPreset, VIDEO_PRESETS[videoEncoder]);
+  }
+  for (const field of ['width', 'height'] as const) {
+    const value = s[field];
+    inRange(field, value, 16, 7680);
+    if (value !== undefined && value % 2 !== 0) refuse(field, `${field} must be even`);
+  }
+  inRange('framerate', s.framerate, 1, 240);
+  inRange('audioChannels', s.audioChannels, 1, 8);
+  if (s.audioSampleRate !== undefined && !(AUDIO_SAMPLE_RATES as readonly number[]).includes(s.audioSampleRate)) {
+    refuse('audioSampleRate', `audioSampleRate must be one of ${AUDIO_SAMPLE_RATES.join(', ')}`);
+  }
+  return s;
+}
+
+type CommandOf<T extends PresetCommand['type']> = Extract<PresetCommand, { type: T }>;
+
+/** Creating a preset again with the very same settings changes nothing: seeding built-ins at every boot is harmless. */
+function createPreset(command: CommandOf<'CreatePreset'>, state: PresetState): PresetEvent[] {
+  if (command.presetId.trim() === '') throw new ValidationError('presetId must not be empty', 'presetId');
+  const settings = validatePresetSettings(command.settings);
+  if (state.status === 'ACTIVE' && state.builtin === command.builtin && equals(PresetSettingsSchema, state.settings, settings)) {
+    return [];
+  }
+  if (state.status !== 'NONE') throw illegal(command, state, 'create', 'it already exists');
+  return [
+    {
+      case: 'presetCreated',
+      value: create(PresetCreatedSchema, { presetId: command.presetId, settings, builtin: command.builtin }),
+    },
+  ];
+}
+
+function updatePreset(command: CommandOf<'UpdatePreset'>, state: PresetState): PresetEvent[] {
+  requireEditable(command, state, 'update');
+  const settings = validatePresetSettings(command.settings);
+  if (equals(PresetSettingsSchema, state.settings, settings)) return [];
+  return [{ case: 'presetUpdated', value: create(PresetUpdatedSchema, { presetId: state.presetId, settings }) }];
+}
+
+function deletePreset(command: CommandOf<'DeletePreset'>, state: PresetState): PresetEvent[] {
+  requireEditable(command, state, 'delete');
+  return [{ case: 'presetDeleted', value: create(PresetDeletedSchema, { presetId: state.presetId }) }];
+}
+
+function requireEditable(command: PresetCommand, state: PresetState, verb: string): void {
+  if (state.status !== 'ACTIVE') throw illegal(command, state, verb);
+  if (state.builtin) throw illegal(command, state, verb, 'built-in presets are read-only');
+}
+
+/** A command for a preset that was never created is NotFound; for one in the wrong state, IllegalTransition. */
+function illegal(command: PresetCommand, state: PresetState, verb: string, reason?: string): Error {
+  if (state.status === 'NONE' && command.type !== 'CreatePreset') return new NotFound(AGGREGATE, command.presetId);
+  return new IllegalTransition(AGGREGATE, command.presetId, state.status, verb, reason);
+}

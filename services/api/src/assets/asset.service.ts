@@ -1,0 +1,43 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { In, type Repository } from 'typeorm';
+import { assetDecider, IllegalTransition, NotFound } from '@mpr/core';
+import { CommandBus } from '../projections/command.bus';
+import { AssetRow } from '../read-models/asset.entity';
+import { JobRow } from '../read-models/job.entity';
+import { ASSET_STATUSES, parseStatusFilter } from '../read-models/status-filter';
+
+@Injectable()
+export class AssetService {
+  constructor(
+    @InjectRepository(AssetRow) private readonly assets: Repository<AssetRow>,
+    @InjectRepository(JobRow) private readonly jobs: Repository<JobRow>,
+    private readonly bus: CommandBus,
+  ) {}
+
+  list(status?: string | null): Promise<AssetRow[]> {
+    const filter = parseStatusFilter(status, ASSET_STATUSES);
+    return this.assets.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async get(id: string): Promise<AssetRow> {
+    const row = await this.assets.findOneBy({ id });
+    if (!row) throw new NotFound('asset', id);
+    return row;
+  }
+
+  async update(id: string, comments: string): Promise<AssetRow> {
+    await this.get(id);
+    await this.bus.execute({ type: 'asset', id }, assetDecider, { type: 'UpdateAsset', assetId: id, comments });
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const asset = await this.get(id);
+    const running = await this.jobs.find({ where: { sourceAssetId: id, status: In(['pending', 'processing']) }, select: { id: true } });
+    if (running.length > 0) {
+      throw new IllegalTransition('asset', id, asset.status.toUpperCase(), 'delete', `used by pending or processing job(s) ${running.map((j) => j.id).join(', ')}`);
+    }
+    await this.bus.execute({ type: 'asset', id }, assetDecider, { type: 'DeleteAsset', assetId: id });
+  }
+}

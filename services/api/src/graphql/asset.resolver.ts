@@ -1,0 +1,43 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { AssetService } from '../assets/asset.service';
+import { ScanService } from '../scan/scan.service';
+import { DeleteResultType, MediaAssetType, ScanResultType, UpdateAssetInput } from './asset.types';
+import { MutationAuthGuard } from './auth.guard';
+
+@Resolver(() => MediaAssetType)
+export class AssetResolver {
+  constructor(
+    private readonly assetService: AssetService,
+    private readonly scanner: ScanService,
+  ) {}
+
+  @Query(() => [MediaAssetType], { description: 'Assets, newest first; status: pending, ready or error (any case).' })
+  assets(@Args('status', { nullable: true }) status?: string) {
+    return this.assetService.list(status);
+  }
+
+  @Query(() => MediaAssetType)
+  asset(@Args('id', { type: () => ID }) id: string) {
+    return this.assetService.get(id);
+  }
+
+  @Mutation(() => ScanResultType, { description: 'Registers and probes the supported media files under MEDIA_IN.' })
+  @UseGuards(MutationAuthGuard)
+  scanMediaFolder() {
+    return this.scanner.scan();
+  }
+
+  @Mutation(() => MediaAssetType)
+  @UseGuards(MutationAuthGuard)
+  updateAsset(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateAssetInput) {
+    return this.assetService.update(id, input.comments);
+  }
+
+  @Mutation(() => DeleteResultType, { description: 'Forgets the asset (the file stays). Refused while pending or processing jobs use it.' })
+  @UseGuards(MutationAuthGuard)
+  async deleteAsset(@Args('id', { type: () => ID }) id: string) {
+    await this.assetService.delete(id);
+    return { ok: true };
+  }
+}

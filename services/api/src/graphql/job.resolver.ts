@@ -1,0 +1,53 @@
+import { UseGuards } from '@nestjs/common';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { toJsonString } from '@bufbuild/protobuf';
+import { EventSchema } from '@mpr/contracts/events_pb';
+import { create } from '@bufbuild/protobuf';
+import { JobService } from '../jobs/job.service';
+import type { JobRow } from '../read-models/job.entity';
+import { MutationAuthGuard } from './auth.guard';
+import { CreateJobInput, JobEventType, JobType } from './job.types';
+
+@Resolver(() => JobType)
+export class JobResolver {
+  constructor(private readonly jobService: JobService) {}
+
+  @Query(() => [JobType], { description: 'Jobs, newest first; status: pending, processing, completed, failed or cancelled (any case).' })
+  jobs(@Args('status', { nullable: true }) status?: string) {
+    return this.jobService.list(status);
+  }
+
+  @Query(() => JobType)
+  job(@Args('id', { type: () => ID }) id: string) {
+    return this.jobService.get(id);
+  }
+
+  @ResolveField(() => [JobEventType], { description: "The job's history from the event log, oldest first.", complexity: 25 })
+  async events(@Parent() job: JobRow): Promise<JobEventType[]> {
+    const history = await this.jobService.history(job.id);
+    return history.map((stored) => ({
+      sequence: stored.sequence,
+      type: stored.type,
+      occurredAt: stored.occurredAt,
+      data: toJsonString(EventSchema, create(EventSchema, { data: stored.event })),
+    }));
+  }
+
+  @Mutation(() => JobType)
+  @UseGuards(MutationAuthGuard)
+  createJob(@Args('input') input: CreateJobInput) {
+    return this.jobService.create(input);
+  }
+
+  @Mutation(() => JobType, { description: 'Pending jobs never start; processing ones stop.' })
+  @UseGuards(MutationAuthGuard)
+  cancelJob(@Args('id', { type: () => ID }) id: string) {
+    return this.jobService.cancel(id);
+  }
+
+  @Mutation(() => JobType, { description: 'A failed or cancelled job runs again as a new attempt.' })
+  @UseGuards(MutationAuthGuard)
+  retryJob(@Args('id', { type: () => ID }) id: string) {
+    return this.jobService.retry(id);
+  }
+}

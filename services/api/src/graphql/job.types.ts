@@ -1,0 +1,48 @@
+import { Directive, Field, Float, ID, InputType, Int, ObjectType } from '@nestjs/graphql';
+
+@ObjectType('JobEvent', { description: "One entry of a job's history, straight from the event log." })
+export class JobEventType {
+  @Field(() => Float, { description: 'Position in MPR_EVENTS.' }) sequence!: number;
+  @Field({ description: 'JobCreated, JobStarted, …' }) type!: string;
+  @Field() occurredAt!: Date;
+  @Field({ description: 'The event as JSON (protobuf JSON mapping).' }) data!: string;
+}
+
+@ObjectType('TranscodeJob')
+@Directive('@key(fields: "id")')
+export class JobType {
+  @Field(() => ID) id!: string;
+  @Field({ description: 'pending, processing, completed, failed or cancelled.' }) status!: string;
+  @Field(() => Float, { description: 'Percent, 0–100.' }) progress!: number;
+  @Field(() => Float, { nullable: true, description: 'Encoding speed as a multiple of real time.' }) speed!: number | null;
+  @Field(() => Float, { nullable: true, description: 'Seconds left.' }) eta!: number | null;
+  @Field(() => ID) sourceAssetId!: string;
+  @Field(() => ID) presetId!: string;
+  @Field(() => Float, { nullable: true }) trimStart!: number | null;
+  @Field(() => Float, { nullable: true }) trimEnd!: number | null;
+  @Field() outputFilename!: string;
+  @Field(() => String, { nullable: true, description: 'Relative to MEDIA_OUT, once completed.' }) outputPath!: string | null;
+  @Field(() => ID, { nullable: true }) outputAssetId!: string | null;
+  @Field(() => String, { nullable: true }) errorMessage!: string | null;
+  @Field(() => Int) attempt!: number;
+  @Field({ description: 'local, lambda or gcp; empty until decided.' }) executor!: string;
+  @Field() chunked!: boolean;
+  @Field(() => Float, { nullable: true }) chunkDuration!: number | null;
+  @Field({ description: 'high, normal or low.' }) priority!: string;
+  @Field() createdAt!: Date;
+  @Field(() => Date, { nullable: true }) startedAt!: Date | null;
+  @Field(() => Date, { nullable: true }) completedAt!: Date | null;
+}
+
+@InputType()
+export class CreateJobInput {
+  @Field(() => ID) sourceAssetId!: string;
+  @Field(() => ID) presetId!: string;
+  @Field(() => Float, { nullable: true, description: 'Seconds from the start of the source.' }) trimStart?: number;
+  @Field(() => Float, { nullable: true }) trimEnd?: number;
+  @Field({ nullable: true, description: 'File name under MEDIA_OUT; derived from source and preset when absent.' }) outputFilename?: string;
+  @Field({ nullable: true, description: 'local, lambda or gcp; the scheduler default (MPR_EXECUTOR) when absent.' }) executor?: string;
+  @Field({ nullable: true }) chunked?: boolean;
+  @Field(() => Float, { nullable: true, description: 'Seconds per segment for chunked jobs.' }) chunkDuration?: number;
+  @Field({ nullable: true, description: 'high, normal (default) or low.' }) priority?: string;
+}

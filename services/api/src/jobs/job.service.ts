@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import type { Repository } from 'typeorm';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import { EventStore, jobDecider, NotFound, type StoredEvent, ValidationError } from '@mpr/core';
+import { CommandBus } from '../projections/command.bus';
+import { AssetRow } from '../read-models/asset.entity';
+import { JobRow } from '../read-models/job.entity';
+import { PresetRow } from '../read-models/preset.entity';
+import { JOB_STATUSES, parseStatusFilter } from '../read-models/status-filter';
+
+export interface CreateJobInput {
+  sourceAssetId: string;
+  presetId: string;
+  trimStart?: number | null;
+  trimEnd?: number | null;
+  outputFilename?: string | null;
+  executor?: string | null;
+  chunked?: boolean | null;
+  chunkDuration?: number | null;
+  priority?: string | null;
+}
+
+const EXECUTORS: Record<string, Executor> = { local: Executor.LOCAL, lambda: Executor.LAMBDA, gcp: Executor.GCP };
+const PRIORITIES: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
+
+function parseChoice<T>(value: string | null | undefined, choices: Record<string, T>, field: string, fallback: T): T {
+  if (value === undefined || value === null || value === '') return fallback;
+  const choice = choices[value.trim().toLowerCase()];
+  if (choice === undefined) throw new ValidationError(`${field} "${value}" is not one of ${Object.keys(choices).join(', ')}`, field);
+  return choice;
+}
+
+/** "clip.mov" + H.264 720p (mp4) → "clip_h264_720p.mp4". */
+export function defaultOutputFilename(source: AssetRow, preset: PresetRow): string {
+  const base = source.filename.replace(/\.[^.]+$/, '');
+  const slug = preset.name.toLowerCase().replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  return `${base}_${slug}.${preset.container}`;
+}
+
+const OUTPUT_FILENAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,199}$/;
+
+@Injectable()
+export class JobService {
+  constructor(
+    @InjectRepository(JobRow) private readonly jobs: Repository<JobRow>,
+    @InjectRepository(AssetRow) private readonly assets: Repository<AssetRow>,
+    @InjectRepository(PresetRow) private readonly presets: Repository<PresetRow>,
+    private readonly bus: CommandBus,
+    private readonly store: EventStore,
+  ) {}
+
+  list(status?: string | null): Promise<JobRow[]> {
+    const filter = parseStatusFilter(status, JOB_STATUSES);
+    return this.jobs.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
+  async get(id: string): Promise<JobRow> {
+    const row = await this.jobs.findOneBy({ id });
+    if (!row) throw new NotFound('job', id);
+    return row;
+  }
+
+  /** The job's history, read from the log rather than the read model. */
+  async history(id: string): Promise<StoredEvent[]> {
+    return (await this.store.load({ type: 'job', id })).events;
+  }
+
+  async create(input: CreateJobInput): Promise<JobRow> {
+    const source = await this.assets.findOneBy({ id: input.sourceAssetId });
+    if (!source) throw new NotFound('asset', input.sourceAssetId);
+    if (source.status !== 'ready') {
+      throw new ValidationError(`asset ${source.id} is ${source.status}${source.errorMessage ? ` (${source.errorMessage})` : ''}, not ready`, 'sourceAssetId');
+    }
+    const preset = await this.presets.findOneBy({ id: input.presetId });
+    if (!preset) throw new NotFound('preset', input.presetId);
+    if (input.trimStart != null && source.duration != null && input.trimStart >= source.duration) {
+      throw new ValidationError(`trimStart ${input.trimStart} is past the end of the source (${source.duration} s)`, 'trimStart');
+    }
+    const outputFilename = input.outputFilename?.trim() || defaultOutputFilename(source, preset);
+    if (!OUTPUT_FILENAME.test(outputFilename)) {
+      throw new ValidationError(`outputFilename "${outputFilename}" may hold letters, digits, spaces and ._()- only, and no folders`, 'outputFilename');
+    }
+    const jobId = randomUUID();
+    await this.bus.execute({ type: 'job', id: jobId }, jobDecider, {
+      type: 'CreateJob',
+      jobId,
+      sourceAssetId: source.id,
+      presetId: preset.id,
+      trimStart: input.trimStart ?? undefined,
+      trimEnd: input.trimEnd ?? undefined,
+      outputFilename,
+      executor: parseChoice(input.executor, EXECUTORS, 'executor', Executor.UNSPECIFIED),
+      chunked: input.chunked ?? false,
+      chunkDuration: input.chunkDuration ?? undefined,
+      priority: parseChoice(input.priority, PRIORITIES, 'priority', Priority.NORMAL),
+    });
+    return this.get(jobId);
+  }
+
+  async cancel(id: string): Promise<JobRow> {
+    await this.get(id);
+    await this.bus.execute({ type: 'job', id }, jobDecider, { type: 'CancelJob', jobId: id, reason: 'cancelled by user' });
+    return this.get(id);
+  }
+
+  async retry(id: string): Promise<JobRow> {
+    await this.get(id);
+    await this.bus.execute({ type: 'job', id }, jobDecider, { type: 'RetryJob', jobId: id, automatic: false });
+    return this.get(id);
+  }
+}

@@ -1,0 +1,118 @@
+import type { EntityManager } from 'typeorm';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import { assertNever, type StoredEvent } from '@mpr/core';
+import { JobRow } from '../read-models/job.entity';
+
+type JobCase = 'jobCreated' | 'jobStarted' | 'jobProgressed' | 'jobCompleted' | 'jobFailed' | 'jobCancelled' | 'jobRetried' | 'jobPriorityChanged';
+export type JobStoredEvent = StoredEvent<Extract<StoredEvent['event'], { case: JobCase }>>;
+
+export const PRIORITY_NAMES: Record<Priority, JobRow['priority']> = {
+  [Priority.UNSPECIFIED]: 'normal',
+  [Priority.HIGH]: 'high',
+  [Priority.NORMAL]: 'normal',
+  [Priority.LOW]: 'low',
+};
+
+export const EXECUTOR_NAMES: Record<Executor, string> = {
+  [Executor.UNSPECIFIED]: '',
+  [Executor.LOCAL]: 'local',
+  [Executor.LAMBDA]: 'lambda',
+  [Executor.GCP]: 'gcp',
+};
+
+export async function projectJob(em: EntityManager, stored: JobStoredEvent): Promise<void> {
+  const repo = em.getRepository(JobRow);
+  const id = stored.aggregate.id;
+  const touch = { version: stored.sequence };
+  const { event } = stored;
+  switch (event.case) {
+    case 'jobCreated': {
+      const e = event.value;
+      await repo.insert({
+        id,
+        sourceAssetId: e.sourceAssetId,
+        presetId: e.presetId,
+        status: 'pending',
+        priority: PRIORITY_NAMES[e.priority],
+        trimStart: e.trimStart ?? null,
+        trimEnd: e.trimEnd ?? null,
+        outputFilename: e.outputFilename,
+        outputPath: null,
+        outputAssetId: null,
+        progress: 0,
+        speed: null,
+        eta: null,
+        errorMessage: null,
+        attempt: 1,
+        executor: EXECUTOR_NAMES[e.executor],
+        chunked: e.chunked,
+        chunkDuration: e.chunkDuration ?? null,
+        workerId: null,
+        createdAt: stored.occurredAt,
+        startedAt: null,
+        completedAt: null,
+        ...touch,
+      });
+      return;
+    }
+    case 'jobStarted':
+      await repo.update(
+        { id },
+        {
+          status: 'processing',
+          attempt: event.value.attempt,
+          workerId: event.value.workerId,
+          executor: EXECUTOR_NAMES[event.value.executor],
+          startedAt: stored.occurredAt,
+          progress: 0,
+          ...touch,
+        },
+      );
+      return;
+    case 'jobProgressed':
+      await repo.update({ id }, { progress: event.value.percent, ...touch });
+      return;
+    case 'jobCompleted':
+      await repo.update(
+        { id },
+        {
+          status: 'completed',
+          progress: 100,
+          eta: 0,
+          outputPath: event.value.outputPath,
+          outputAssetId: event.value.outputAssetId || null,
+          completedAt: stored.occurredAt,
+          ...touch,
+        },
+      );
+      return;
+    case 'jobFailed':
+      await repo.update({ id }, { status: 'failed', errorMessage: event.value.errorMessage, completedAt: stored.occurredAt, eta: null, ...touch });
+      return;
+    case 'jobCancelled':
+      await repo.update({ id }, { status: 'cancelled', completedAt: stored.occurredAt, eta: null, ...touch });
+      return;
+    case 'jobRetried':
+      await repo.update(
+        { id },
+        {
+          status: 'pending',
+          attempt: event.value.attempt,
+          progress: 0,
+          speed: null,
+          eta: null,
+          errorMessage: null,
+          workerId: null,
+          startedAt: null,
+          completedAt: null,
+          ...touch,
+        },
+      );
+      return;
+    case 'jobPriorityChanged':
+      await repo.update({ id }, { priority: PRIORITY_NAMES[event.value.priority], ...touch });
+      return;
+    default:
+      assertNever(event);
+  }
+}

@@ -1,0 +1,72 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { assertNever, type StoredEvent } from '@mpr/core';
+import { type AssetStoredEvent, projectAsset } from './asset.projection';
+import { type JobStoredEvent, projectJob } from './job.projection';
+import { type PresetStoredEvent, projectPreset } from './preset.projection';
+
+export const READ_MODELS_PROJECTION = 'read-models';
+/**
+ * Advisory lock that separates a rebuild (exclusive) from live projectors
+ * (shared, per event): a rebuild never races an API replica's writes.
+ */
+export const READ_MODELS_LOCK = 4_172_001;
+
+function project(em: EntityManager, stored: StoredEvent): Promise<void> {
+  const { event } = stored;
+  switch (event.case) {
+    case 'assetRegistered':
+    case 'assetProbed':
+    case 'assetProbeFailed':
+    case 'assetUpdated':
+    case 'assetDeleted':
+      return projectAsset(em, stored as AssetStoredEvent);
+    case 'presetCreated':
+    case 'presetUpdated':
+    case 'presetDeleted':
+      return projectPreset(em, stored as PresetStoredEvent);
+    case 'jobCreated':
+    case 'jobStarted':
+    case 'jobProgressed':
+    case 'jobCompleted':
+    case 'jobFailed':
+    case 'jobCancelled':
+    case 'jobRetried':
+    case 'jobPriorityChanged':
+      return projectJob(em, stored as JobStoredEvent);
+    default:
+      return assertNever(event);
+  }
+}
+
+/**
+ * Applies events to the read-model tables, each in one transaction with the
+ * checkpoint, and only when its sequence is past the checkpoint: a restart or
+ * a second projector neither skips nor double-applies.
+ */
+export class ReadModelWriter {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async ensureCheckpoint(): Promise<number> {
+    await this.dataSource.query(
+      `INSERT INTO projection_checkpoints (name, sequence, updated_at) VALUES ($1, 0, now()) ON CONFLICT (name) DO NOTHING`,
+      [READ_MODELS_PROJECTION],
+    );
+    const [row] = await this.dataSource.query(`SELECT sequence FROM projection_checkpoints WHERE name = $1`, [READ_MODELS_PROJECTION]);
+    return Number(row.sequence);
+  }
+
+  /** Returns false when the event had been applied already. */
+  async apply(stored: StoredEvent, options: { shareLock: boolean } = { shareLock: true }): Promise<boolean> {
+    return this.dataSource.transaction(async (em) => {
+      if (options.shareLock) await em.query('SELECT pg_advisory_xact_lock_shared($1)', [READ_MODELS_LOCK]);
+      const [row] = await em.query(`SELECT sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, [READ_MODELS_PROJECTION]);
+      if (Number(row.sequence) >= stored.sequence) return false;
+      await project(em, stored);
+      await em.query(`UPDATE projection_checkpoints SET sequence = $2, updated_at = now() WHERE name = $1`, [
+        READ_MODELS_PROJECTION,
+        stored.sequence,
+      ]);
+      return true;
+    });
+  }
+}

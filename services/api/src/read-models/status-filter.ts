@@ -1,0 +1,17 @@
+import { ValidationError } from '@mpr/core';
+
+/**
+ * Status arguments accept the original system's lower-case strings
+ * ("ready", "processing") and the enum names ("READY", "PROCESSING").
+ */
+export function parseStatusFilter<T extends string>(value: string | null | undefined, allowed: readonly T[], field = 'status'): T | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const normalized = value.trim().toLowerCase() as T;
+  if (!allowed.includes(normalized)) {
+    throw new ValidationError(`${field} "${value}" is not one of ${allowed.join(', ')}`, field);
+  }
+  return normalized;
+}
+
+export const ASSET_STATUSES = ['pending', 'ready', 'error'] as const;
+export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
