@@ -3,6 +3,7 @@
 // nothing but Node itself.
 //   node scripts/mpr.mjs start         the whole platform on embedded NATS + PostgreSQL (.mpr/)
 //   node scripts/mpr.mjs test [args]   dist/**/*.spec.js against throwaway NATS + PostgreSQL
+//   node scripts/mpr.mjs rebuild-read-models   drop and replay the read models (beside a running start, or alone)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -199,8 +200,7 @@ async function rebuildReadModels(lifecycle) {
   const running = livePidFromFile(path.join(MPR_DIR, 'launcher.pid'), 'mpr.mjs');
   let env;
   if (running && fs.existsSync(URLS_FILE) && !isSet(process.env, 'NATS_URL') && !isSet(process.env, 'DATABASE_URL')) {
-    await ensureNodeModules(lifecycle);
-    await build(lifecycle);
+    // The running services use dist/: rebuilding it under them is not ours to do.
     env = { ...process.env, ...JSON.parse(fs.readFileSync(URLS_FILE, 'utf8')) };
   } else {
     ({ env } = await preparePlatform(lifecycle));

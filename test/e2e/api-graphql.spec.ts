@@ -174,8 +174,12 @@ describe('API: the GraphQL contract of the original system', () => {
     const malformed = await h.graphql('query { assets(status: "ready") { id ');
     assert.equal(malformed.status, 400);
     assert.match(malformed.errors![0].message, /Syntax Error/);
-    const deep = await h.graphql('query { __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }');
-    assert.ok(deep.errors?.length, 'depth limit');
+    const deep = await h.graphql('query { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { id } } } } } } } } } } }');
+    assert.match(deep.errors![0].message, /exceeds maximum operation depth of 8/);
+    const nested = await h.graphql('query { jobs { sourceAsset { filename jobs { id preset { name } } } } }');
+    assert.equal(nested.errors, undefined, 'reasonable nesting passes');
+    const introspection = await h.graphql('query { __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }');
+    assert.equal(introspection.errors, undefined, "GraphiQL's introspection is not cut by the depth limit");
     const aliases = Array.from({ length: 120 }, (_, i) => `a${i}: jobs { id events { type } }`).join(' ');
     const costly = await h.graphql(`query { ${aliases} }`);
     assert.match(costly.errors![0].message, /query cost \d+ exceeds the limit/);
@@ -188,6 +192,12 @@ describe('API: the GraphQL contract of the original system', () => {
     const page = await fetch(`${h.url}/graphiql`);
     assert.equal(page.status, 200);
     assert.match(await page.text(), /graphiql/i);
+    // Served from our node_modules, so it works without internet access.
+    for (const asset of ['react.js', 'react-dom.js', 'graphiql.js', 'graphiql.css', 'start.js']) {
+      const response = await fetch(`${h.url}/graphiql/assets/${asset}`);
+      assert.equal(response.status, 200, asset);
+      assert.ok((await response.arrayBuffer()).byteLength > 100, asset);
+    }
   });
 
   it('a file dropped in later shows up on the next scan', async () => {

@@ -51,18 +51,17 @@ export async function startApi(extraEnv: Record<string, string> = {}): Promise<A
     ...extraEnv,
   });
   const api = await startService(apiService, config);
-  const url = api.url;
-  return {
+  const harness: ApiHarness = {
     config,
     api,
-    url,
+    url: api.url,
     streams,
     db,
     mediaIn,
     mediaOut,
     async graphql(query, options = {}) {
       const token = options.token === undefined ? API_TOKEN : options.token;
-      const response = await fetch(`${url}/graphql`, {
+      const response = await fetch(`${harness.url}/graphql`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify({ query, variables: options.variables }),
@@ -71,10 +70,11 @@ export async function startApi(extraEnv: Record<string, string> = {}): Promise<A
       return { status: response.status, data: body.data, errors: body.errors };
     },
     async stop() {
-      await api.app.close();
+      await harness.api.app.close();
       await streams.cleanup();
       await db.drop();
       await media.remove();
     },
   };
+  return harness;
 }

@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import depthLimit from 'graphql-depth-limit';
 import { type AppConfig, CoreModule, FfprobeRepository, MediaRoot } from '@mpr/core';
 import { AssetService } from './assets/asset.service';
 import { AssetResolver } from './graphql/asset.resolver';
@@ -13,6 +14,7 @@ import { PresetResolver } from './graphql/preset.resolver';
 import { SystemResolver } from './graphql/system.resolver';
 import { CallbackController } from './http/callback.controller';
 import { CallbackSecret } from './http/callback-signature';
+import { GraphiqlController } from './http/graphiql.controller';
 import { MediaController } from './http/media.controller';
 import { JobService } from './jobs/job.service';
 import { PresetService } from './presets/preset.service';
@@ -45,14 +47,15 @@ export class ApiModule {
         GraphQLModule.forRoot<MercuriusFederationDriverConfig>({
           driver: MercuriusFederationDriver,
           autoSchemaFile: { federation: 2 },
-          graphiql: true,
+          // Our own page (GraphiqlController) works offline; Mercurius' loads from a CDN.
+          graphiql: false,
           path: '/graphql',
-          queryDepth: MAX_QUERY_DEPTH,
-          validationRules: [queryCostRule(MAX_QUERY_COST)],
+          // Introspection (GraphiQL's schema query is 15 deep) is left to the cost limit.
+          validationRules: [depthLimit(MAX_QUERY_DEPTH, { ignore: [/^__/] }), queryCostRule(MAX_QUERY_COST)],
           errorFormatter: formatGraphqlErrors as MercuriusFederationDriverConfig['errorFormatter'],
         }),
       ],
-      controllers: [MediaController, CallbackController],
+      controllers: [MediaController, CallbackController, GraphiqlController],
       providers: [
         CallbackSecret,
         { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },

@@ -20,9 +20,29 @@ export interface ServiceDefinition {
 
 const LEVELS: LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 
+/** Nest's own start-up chatter (modules loaded, routes mapped): only at debug level. */
+const NEST_BOOT_CONTEXTS = new Set(['InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestFactory', 'NestApplication', 'GraphQLModule']);
+
+class ServiceLogger extends ConsoleLogger {
+  constructor(
+    context: string,
+    private readonly verboseBoot: boolean,
+    options: ConstructorParameters<typeof ConsoleLogger>[1],
+  ) {
+    super(context, options ?? {});
+  }
+
+  override log(message: unknown, ...rest: unknown[]): void {
+    const context = rest.at(-1);
+    if (!this.verboseBoot && typeof context === 'string' && NEST_BOOT_CONTEXTS.has(context)) return;
+    super.log(message, ...rest);
+  }
+}
+
 export function createLogger(name: string, config: Pick<AppConfig, 'MPR_LOG_LEVEL'>): ConsoleLogger {
   const upTo = LEVELS.indexOf(config.MPR_LOG_LEVEL);
-  return new ConsoleLogger(name, { logLevels: LEVELS.slice(0, upTo + 1), json: process.env.MPR_LOG_FORMAT === 'json' });
+  const verboseBoot = upTo >= LEVELS.indexOf('debug');
+  return new ServiceLogger(name, verboseBoot, { logLevels: LEVELS.slice(0, upTo + 1), json: process.env.MPR_LOG_FORMAT === 'json' });
 }
 
 export interface RunningService {

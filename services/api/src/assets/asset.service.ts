@@ -20,6 +20,10 @@ export class AssetService {
     return this.assets.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
+  find(id: string): Promise<AssetRow | null> {
+    return this.assets.findOneBy({ id });
+  }
+
   async get(id: string): Promise<AssetRow> {
     const row = await this.assets.findOneBy({ id });
     if (!row) throw new NotFound('asset', id);

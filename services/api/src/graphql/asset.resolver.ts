@@ -1,16 +1,25 @@
 import { UseGuards } from '@nestjs/common';
-import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
+import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AssetService } from '../assets/asset.service';
+import { JobService } from '../jobs/job.service';
+import type { AssetRow } from '../read-models/asset.entity';
 import { ScanService } from '../scan/scan.service';
 import { DeleteResultType, MediaAssetType, ScanResultType, UpdateAssetInput } from './asset.types';
 import { MutationAuthGuard } from './auth.guard';
+import { JobType } from './job.types';
 
 @Resolver(() => MediaAssetType)
 export class AssetResolver {
   constructor(
     private readonly assetService: AssetService,
     private readonly scanner: ScanService,
+    private readonly jobService: JobService,
   ) {}
+
+  @ResolveField(() => [JobType], { description: 'Jobs made from this asset, newest first.', complexity: 10 })
+  jobs(@Parent() asset: AssetRow) {
+    return this.jobService.listForSource(asset.id);
+  }
 
   @Query(() => [MediaAssetType], { description: 'Assets, newest first; status: pending, ready or error (any case).' })
   assets(@Args('status', { nullable: true }) status?: string) {

@@ -3,14 +3,37 @@ import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nest
 import { toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
 import { create } from '@bufbuild/protobuf';
+import { AssetService } from '../assets/asset.service';
 import { JobService } from '../jobs/job.service';
+import { PresetService } from '../presets/preset.service';
+import { MediaAssetType } from './asset.types';
+import { PresetType } from './preset.types';
 import type { JobRow } from '../read-models/job.entity';
 import { MutationAuthGuard } from './auth.guard';
 import { CreateJobInput, JobEventType, JobType } from './job.types';
 
 @Resolver(() => JobType)
 export class JobResolver {
-  constructor(private readonly jobService: JobService) {}
+  constructor(
+    private readonly jobService: JobService,
+    private readonly assetService: AssetService,
+    private readonly presetService: PresetService,
+  ) {}
+
+  @ResolveField(() => MediaAssetType, { nullable: true, description: 'Null once the source asset was deleted.' })
+  sourceAsset(@Parent() job: JobRow) {
+    return this.assetService.find(job.sourceAssetId);
+  }
+
+  @ResolveField(() => MediaAssetType, { nullable: true })
+  outputAsset(@Parent() job: JobRow) {
+    return job.outputAssetId ? this.assetService.find(job.outputAssetId) : null;
+  }
+
+  @ResolveField(() => PresetType, { nullable: true, description: 'Null once the preset was deleted.' })
+  preset(@Parent() job: JobRow) {
+    return this.presetService.find(job.presetId);
+  }
 
   @Query(() => [JobType], { description: 'Jobs, newest first; status: pending, processing, completed, failed or cancelled (any case).' })
   jobs(@Args('status', { nullable: true }) status?: string) {

@@ -56,6 +56,10 @@ export class JobService {
     return this.jobs.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
+  listForSource(sourceAssetId: string): Promise<JobRow[]> {
+    return this.jobs.find({ where: { sourceAssetId }, order: { createdAt: 'DESC', id: 'ASC' } });
+  }
+
   async get(id: string): Promise<JobRow> {
     const row = await this.jobs.findOneBy({ id });
     if (!row) throw new NotFound('job', id);

@@ -43,6 +43,10 @@ export class PresetService implements OnApplicationBootstrap {
     return this.presets.find({ order: { builtin: 'DESC', name: 'ASC' } });
   }
 
+  find(id: string): Promise<PresetRow | null> {
+    return this.presets.findOneBy({ id });
+  }
+
   async get(id: string): Promise<PresetRow> {
     const row = await this.presets.findOneBy({ id });
     if (!row) throw new NotFound('preset', id);

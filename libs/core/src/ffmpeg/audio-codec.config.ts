@@ -1,0 +1,61 @@
+import type { PresetSettings } from '@mpr/contracts/preset_pb';
+import type { AudioCodec } from '../domain/preset.decider';
+import { UnsupportedCombination } from './transcode.errors';
+
+export type AudioEncoder = Exclude<AudioCodec, '' | 'copy'>;
+
+/** What sets one audio encoder apart; everything else is common to all of them. */
+interface AudioEncoderConfig {
+  /**
+   * The only sample rates the encoder takes, preferred first; undefined if it
+   * takes every rate a preset may ask for.
+   */
+  readonly sampleRates?: readonly number[];
+}
+
+/** One entry per encoder the preset validation accepts (the Record type makes a missing one a compile error). */
+const AUDIO_ENCODER_CONFIGS: Record<AudioEncoder, AudioEncoderConfig> = {
+  aac: {},
+  libmp3lame: { sampleRates: [48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000] },
+  // Opus works at 48 kHz inside; libopus accepts only these rates.
+  libopus: { sampleRates: [48000, 24000, 16000, 12000, 8000] },
+  libvorbis: {},
+  flac: {},
+  pcm_s16le: {},
+};
+
+export function isAudioEncoder(codec: string): codec is AudioEncoder {
+  return Object.hasOwn(AUDIO_ENCODER_CONFIGS, codec);
+}
+
+/** `-c:a` and the preset's bitrate, channels and sample rate. */
+export function audioEncoderArgs(settings: PresetSettings, encoder: AudioEncoder, sourceSampleRate: number): string[] {
+  return [
+    '-c:a',
+    encoder,
+    ...(settings.audioBitrate !== '' ? ['-b:a', settings.audioBitrate] : []),
+    ...(settings.audioChannels !== undefined ? ['-ac', String(settings.audioChannels)] : []),
+    ...sampleRateArgs(settings.audioSampleRate, encoder, sourceSampleRate),
+  ];
+}
+
+/**
+ * A preset rate the encoder refuses would only fail inside ffmpeg ("Specified
+ * sample rate 44100 is not supported"): refuse it here with a clear message.
+ * Without a preset rate, a source rate the encoder refuses is resampled to the
+ * encoder's preferred rate. ffmpeg 5.1 would negotiate a supported rate by
+ * itself, but naming it keeps the output the same across ffmpeg versions.
+ */
+function sampleRateArgs(presetRate: number | undefined, encoder: AudioEncoder, sourceRate: number): string[] {
+  const supported = AUDIO_ENCODER_CONFIGS[encoder].sampleRates;
+  if (presetRate !== undefined) {
+    if (supported && !supported.includes(presetRate)) {
+      throw new UnsupportedCombination(
+        `${encoder} cannot encode at ${presetRate} Hz; it takes ${supported.join(', ')} Hz`,
+      );
+    }
+    return ['-ar', String(presetRate)];
+  }
+  if (supported && !supported.includes(sourceRate)) return ['-ar', String(supported[0])];
+  return [];
+}

@@ -1,0 +1,266 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BUILTIN_PRESETS } from '../domain/builtin-presets';
+import { ValidationError } from '../domain/domain.errors';
+import type { PresetSettingsInit } from '../domain/preset.decider';
+import { safeInputArgs } from '../media/media-types';
+import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
+import { UnsupportedCombination } from './transcode.errors';
+
+const INPUT = '/media/in/clip.mkv';
+const OUTPUT = '/media/out/.clip.part';
+const HEAD = ['-hide_banner', '-nostdin', '-y'];
+const IN = [...safeInputArgs(), '-i', `file:${INPUT}`];
+const OUT = `file:${OUTPUT}`;
+const FASTSTART = ['-movflags', '+faststart'];
+const fit = (box: string) => `scale=${box}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
+const HEIGHT_720 = ['-vf', fit("w=iw:h='min(720,ih)'")];
+const HEIGHT_1080 = ['-vf', fit("w=iw:h='min(1080,ih)'")];
+
+const FULL_HD = { duration: 10, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, framerate: 25, audioSampleRate: 48000 };
+const AUDIO_ONLY = { duration: 10, videoCodec: '', audioCodec: 'mp3', audioSampleRate: 44100 };
+const SILENT_VIDEO = { ...FULL_HD, audioCodec: '', audioSampleRate: 0 };
+
+const builtin = (presetId: string): PresetSettingsInit => {
+  const found = BUILTIN_PRESETS.find((p) => p.presetId === presetId);
+  assert.ok(found, presetId);
+  return found.settings;
+};
+const build = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) =>
+  buildTranscodeCommand({ input: INPUT, output: OUTPUT, source: FULL_HD, ...request });
+const argsOf = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) => build(request).args;
+
+describe('buildTranscodeCommand', () => {
+  describe('built-in presets on a 1080p source with sound', () => {
+    const expected: Record<string, string[]> = {
+      'builtin-h264-720p': [
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
+        ...FASTSTART, '-f', 'mp4',
+      ],
+      'builtin-h264-1080p': [
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
+        ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
+        ...FASTSTART, '-f', 'mp4',
+      ],
+      'builtin-h265-1080p': [
+        ...['-map', '0:V:0', '-c:v', 'libx265', '-crf', '28', '-preset', 'fast',
+          '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
+        ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
+        ...FASTSTART, '-f', 'mp4',
+      ],
+      'builtin-vp9-720p': [
+        ...['-map', '0:V:0', '-c:v', 'libvpx-vp9', '-crf', '32', '-b:v', '0', '-cpu-used', '4'],
+        ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k'],
+        '-f', 'webm',
+      ],
+      'builtin-av1-720p': [
+        ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
+        ...FASTSTART, '-f', 'mp4',
+      ],
+      'builtin-remux': ['-map', '0:V:0', '-c:v', 'copy', '-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska'],
+      'builtin-mp3-192k': ['-vn', '-map', '0:a:0', '-c:a', 'libmp3lame', '-b:a', '192k', '-f', 'mp3'],
+      'builtin-aac-192k': ['-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k', ...FASTSTART, '-f', 'ipod'],
+      'builtin-opus-128k': ['-vn', '-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k', '-f', 'ogg'],
+      'builtin-flac': ['-vn', '-map', '0:a:0', '-c:a', 'flac', '-f', 'flac'],
+    };
+
+    it('covers every built-in preset', () => {
+      assert.deepStrictEqual(Object.keys(expected).sort(), BUILTIN_PRESETS.map((p) => p.presetId).sort());
+    });
+
+    for (const { presetId, settings } of BUILTIN_PRESETS) {
+      it(presetId, () => {
+        const command = build({ preset: settings });
+        assert.deepStrictEqual(command.args, [...HEAD, ...IN, ...(expected[presetId] ?? []), OUT]);
+        assert.equal(command.expectedDuration, 10);
+        assert.equal(command.hasVideo, settings.videoCodec !== undefined && settings.videoCodec !== '');
+        assert.equal(command.hasAudio, true);
+        assert.equal(command.muxer, command.args.at(-2));
+      });
+    }
+  });
+
+  describe('sources', () => {
+    it('an audio-only source under a video preset makes an audio-only file', () => {
+      const command = build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY });
+      assert.deepStrictEqual(command.args, [
+        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT,
+      ]);
+      assert.deepStrictEqual([command.hasVideo, command.hasAudio], [false, true]);
+    });
+
+    it('a source without sound makes a silent video', () => {
+      const command = build({ preset: builtin('builtin-h264-720p'), source: SILENT_VIDEO });
+      assert.deepStrictEqual(command.args, [
+        ...HEAD, ...IN,
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        '-an', ...FASTSTART, '-f', 'mp4', OUT,
+      ]);
+      assert.deepStrictEqual([command.hasVideo, command.hasAudio], [true, false]);
+    });
+
+    it('remuxes a silent video without an audio map', () => {
+      assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), source: SILENT_VIDEO }), [
+        ...HEAD, ...IN, '-map', '0:V:0', '-c:v', 'copy', '-an', '-f', 'matroska', OUT,
+      ]);
+    });
+
+    it('rounds odd dimensions down to even ones when the preset sets no size', () => {
+      const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
+      assert.deepStrictEqual(argsOf({ preset, source: { ...FULL_HD, width: 161, height: 121 } }), [
+        ...HEAD, ...IN,
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'],
+        ...['-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT],
+      ]);
+    });
+
+    it('leaves even dimensions alone when the preset sets no size', () => {
+      const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
+      assert.ok(!argsOf({ preset }).includes('-vf'));
+    });
+
+    it('scales an odd-sized source with the same fit filter (it rounds down to even sizes)', () => {
+      const args = argsOf({ preset: builtin('builtin-h264-720p'), source: { ...FULL_HD, width: 161, height: 121 } });
+      assert.deepStrictEqual(args.slice(args.indexOf('-vf'), args.indexOf('-vf') + 2), HEIGHT_720);
+    });
+
+    it('never upscales a small source under a 720p preset: the filter is bounded by the source size', () => {
+      const small = { ...FULL_HD, width: 320, height: 180 };
+      // min(720,ih) keeps 180 lines; ffmpeg evaluates it, so the arguments do not depend on the probe.
+      assert.deepStrictEqual(argsOf({ preset: builtin('builtin-h264-720p'), source: small }), argsOf({ preset: builtin('builtin-h264-720p') }));
+    });
+
+    it('fits a width-and-height box and sets a frame rate', () => {
+      const preset = { container: 'mp4', videoCodec: 'libx264', width: 1280, height: 720, framerate: 29.97, audioCodec: 'aac' };
+      const args = argsOf({ preset });
+      assert.deepStrictEqual(args.slice(args.indexOf('-pix_fmt'), args.lastIndexOf('-map')), [
+        '-pix_fmt', 'yuv420p', '-vf', fit("w='min(1280,iw)':h='min(720,ih)'"), '-r', '29.97',
+      ]);
+    });
+
+    it('bounds only the width when only the width is set', () => {
+      const args = argsOf({ preset: { container: 'webm', videoCodec: 'libaom-av1', videoCrf: 30, videoPreset: '6', width: 640 } });
+      assert.deepStrictEqual(args.slice(IN.length + HEAD.length), [
+        ...['-map', '0:V:0', '-c:v', 'libaom-av1', '-crf', '30', '-cpu-used', '6', '-pix_fmt', 'yuv420p'],
+        ...['-vf', fit("w='min(640,iw)':h=ih"), '-an', '-f', 'webm', OUT],
+      ]);
+    });
+  });
+
+  describe('audio', () => {
+    it('passes bitrate, channels and sample rate', () => {
+      const preset = { container: 'mp3', audioCodec: 'libmp3lame', audioBitrate: '96k', audioChannels: 1, audioSampleRate: 22050 };
+      assert.deepStrictEqual(argsOf({ preset }), [
+        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'libmp3lame', '-b:a', '96k', '-ac', '1', '-ar', '22050', '-f', 'mp3', OUT,
+      ]);
+    });
+
+    it('resamples a 44.1 kHz source to 48 kHz for Opus', () => {
+      assert.deepStrictEqual(argsOf({ preset: builtin('builtin-opus-128k'), source: AUDIO_ONLY }), [
+        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k', '-ar', '48000', '-f', 'ogg', OUT,
+      ]);
+    });
+
+    it('refuses a sample rate the encoder cannot take', () => {
+      const preset = { container: 'ogg', audioCodec: 'libopus', audioSampleRate: 44100 };
+      assert.throws(() => build({ preset }), (e) => e instanceof UnsupportedCombination && /libopus cannot encode at 44100 Hz/.test(e.message));
+    });
+
+    it('encodes the first audio stream when the preset sets nothing but the codec', () => {
+      assert.deepStrictEqual(argsOf({ preset: { container: 'wav', audioCodec: 'pcm_s16le' } }), [
+        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'pcm_s16le', '-f', 'wav', OUT,
+      ]);
+    });
+  });
+
+  describe('combinations', () => {
+    it('makes audio of a video with an audio-only preset', () => {
+      const command = build({ preset: builtin('builtin-aac-192k') });
+      assert.deepStrictEqual([command.hasVideo, command.hasAudio, command.muxer], [false, true, 'ipod']);
+    });
+
+    it('refuses an audio-only preset on a video without sound', () => {
+      assert.throws(
+        () => build({ preset: builtin('builtin-mp3-192k'), source: SILENT_VIDEO }),
+        (e) =>
+          e instanceof UnsupportedCombination &&
+          e.code === 'BAD_USER_INPUT' &&
+          e.message === 'preset "MP3 192k" makes audio, but the source has video only: the output would be empty',
+      );
+    });
+
+    it('refuses a video-only preset on an audio file', () => {
+      const preset = { name: 'Silent H.264', container: 'mp4', videoCodec: 'libx264' };
+      assert.throws(() => build({ preset, source: AUDIO_ONLY }), UnsupportedCombination);
+    });
+
+    it('refuses an unknown container or codec', () => {
+      assert.throws(() => build({ preset: { container: 'avi', audioCodec: 'aac' } }), (e) => e instanceof ValidationError && e.field === 'container');
+      assert.throws(() => build({ preset: { container: 'mkv', videoCodec: 'mpeg2video' } }), (e) => e instanceof ValidationError && e.field === 'videoCodec');
+      assert.throws(() => build({ preset: { container: 'mkv', audioCodec: 'ac3' } }), (e) => e instanceof ValidationError && e.field === 'audioCodec');
+    });
+
+    it('refuses relative paths', () => {
+      assert.throws(() => build({ preset: builtin('builtin-flac'), output: 'out.flac' }), /must be absolute/);
+    });
+  });
+
+  describe('trim', () => {
+    const preset = builtin('builtin-h264-720p');
+    const tail = argsOf({ preset }).slice(HEAD.length + IN.length);
+
+    it('seeks the input for a start only and lasts to the end of the source', () => {
+      const command = build({ preset, trim: { start: 2.5 } });
+      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '2.5', ...IN, ...tail]);
+      assert.equal(command.expectedDuration, 7.5);
+    });
+
+    it('limits the output for an end only', () => {
+      const command = build({ preset, trim: { end: 4 } });
+      assert.deepStrictEqual(command.args, [...HEAD, ...IN, '-t', '4', ...tail]);
+      assert.equal(command.expectedDuration, 4);
+    });
+
+    it('seeks and limits for both, with microsecond precision and no float noise', () => {
+      const command = build({ preset, trim: { start: 0.2, end: 1.3 } });
+      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '0.2', ...IN, '-t', '1.1', ...tail]);
+      assert.equal(command.expectedDuration, 1.1);
+    });
+
+    it('writes times with at most 6 decimals and never an exponent', () => {
+      const args = argsOf({ preset, trim: { start: 1e-7, end: 1 / 3 } });
+      assert.deepStrictEqual([args[4], args[IN.length + 6]], ['0', '0.333333']);
+    });
+
+    it('expects no more than the source holds when the end is past it', () => {
+      const command = build({ preset, trim: { start: 8, end: 12 } });
+      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '8', ...IN, '-t', '4', ...tail]);
+      assert.equal(command.expectedDuration, 2);
+    });
+
+    it('trims a stream copy the same way', () => {
+      assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), trim: { start: 1, end: 3 } }), [
+        ...HEAD, '-ss', '1', ...IN, '-t', '2', '-map', '0:V:0', '-c:v', 'copy', '-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT,
+      ]);
+    });
+
+    const invalid: Array<[string, { start?: number; end?: number }, string]> = [
+      ['a start at the end of the source', { start: 10 }, 'trimStart'],
+      ['a start past the end of the source', { start: 11, end: 12 }, 'trimStart'],
+      ['a negative start', { start: -1 }, 'trimStart'],
+      ['a start that is not a number', { start: Number.NaN }, 'trimStart'],
+      ['an end before the start', { start: 3, end: 2 }, 'trimEnd'],
+      ['an end equal to the start', { start: 3, end: 3 }, 'trimEnd'],
+      ['an end at 0', { end: 0 }, 'trimEnd'],
+      ['an infinite end', { end: Number.POSITIVE_INFINITY }, 'trimEnd'],
+    ];
+    for (const [name, trim, field] of invalid) {
+      it(`refuses ${name}`, () => {
+        assert.throws(() => build({ preset, trim }), (e) => e instanceof ValidationError && e.field === field);
+      });
+    }
+  });
+});
