@@ -73,6 +73,15 @@ describe('booting the platform', () => {
       }
     });
 
+    it('answers /metrics in Prometheus format on every service', async () => {
+      for (const [service, url] of urls) {
+        const response = await fetch(`${url}/metrics`);
+        assert.equal(response.status, 200, service);
+        assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
+        assert.match(await response.text(), new RegExp(`mpr_process_cpu_seconds_total\\{service="${service}"\\}`));
+      }
+    });
+
     it('has created the three streams', async () => {
       const nc = await connect({ servers: TEST_NATS_URL });
       const jsm = await jetstreamManager(nc);

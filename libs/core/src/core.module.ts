@@ -8,11 +8,13 @@ import { EventStore } from './events/event-store';
 import { ensureStreams, StreamNames } from './events/streams';
 import { HealthController } from './health/health.controller';
 import { HealthService } from './health/health.service';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsRegistry } from './metrics/metrics.registry';
 import { connectNats } from './nats/nats.connection';
 
 /**
  * What every service gets: validated config, one NATS connection with the
- * streams in place, the event store, a PostgreSQL pool and /healthz.
+ * streams in place, the event store, a PostgreSQL pool, /healthz and /metrics.
  */
 @Global()
 @Module({})
@@ -25,7 +27,7 @@ export class CoreModule implements OnApplicationShutdown {
   static forRoot(serviceName: string, config: AppConfig): DynamicModule {
     return {
       module: CoreModule,
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_NAME, useValue: serviceName },
         { provide: APP_CONFIG, useValue: config },
@@ -50,8 +52,9 @@ export class CoreModule implements OnApplicationShutdown {
           useFactory: () => new Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 3_000 }),
         },
         HealthService,
+        MetricsRegistry,
       ],
-      exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, EventStore, PG_POOL, HealthService],
+      exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, EventStore, PG_POOL, HealthService, MetricsRegistry],
     };
   }
 

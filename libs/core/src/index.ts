@@ -25,3 +25,6 @@ export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';
 export * from './ffmpeg/transcode-command';
 export * from './ffmpeg/transcode.errors';
+export * from './work/job-progress';
+export * from './work/work-queue';
+export * from './metrics/metrics.registry';

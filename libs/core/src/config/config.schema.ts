@@ -33,6 +33,14 @@ export const configSchema = z.object({
   MPR_SCHEDULER_PORT: port(8082),
   MPR_TRANSCODER_PORT: port(8083),
   MPR_CHUNKER_PORT: port(8084),
+  /** Work items a transcoder replica runs at once. */
+  MPR_TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Attempts a job gets for transient failures (worker died, timeout) before it stays FAILED. */
+  MPR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
+  /** How long a work item waits for a silent worker before another replica gets it. */
+  MPR_WORK_ACK_WAIT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
+  /** A PROCESSING job without progress for this long is failed (and retried) by the scheduler. */
+  MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().min(2).max(86400).default(120),
   /** When set, every GraphQL mutation needs `Authorization: Bearer <token>`. */
   MPR_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
