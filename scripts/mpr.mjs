@@ -4,6 +4,7 @@
 //   node scripts/mpr.mjs start         the whole platform on embedded NATS + PostgreSQL (.mpr/)
 //   node scripts/mpr.mjs test [args]   dist/**/*.spec.js against throwaway NATS + PostgreSQL
 //   node scripts/mpr.mjs rebuild-read-models   drop and replay the read models (beside a running start, or alone)
+//   node scripts/mpr.mjs bench <name>  bench/<name>.ts against throwaway NATS + PostgreSQL
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -291,15 +292,35 @@ async function test(lifecycle, args) {
   return spawnOwned(lifecycle, 'test runner', process.execPath, runnerArgs, { env });
 }
 
+// ------------------------------------------------------------------- bench
+
+/**
+ * `npm run bench -- <name>`: dist/bench/<name>.js against a private
+ * nats-server and PostgreSQL, like the tests. Benchmarks print figures; they
+ * never fail on a timing.
+ */
+async function bench(lifecycle, args) {
+  const [name, ...rest] = args;
+  const available = fs.existsSync(path.join(ROOT, 'bench'))
+    ? fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
+    : [];
+  if (!name || !available.includes(name)) throw new Error(`usage: npm run bench -- <${available.join('|')}>`);
+  const env = { ...process.env };
+  const tools = await ensureSystemPackages(['ffmpeg', ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']), ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres'])]);
+  await ensureNodeModules(lifecycle);
+  await Promise.all([build(lifecycle), startTestInfra(lifecycle, tools, env)]);
+  return spawnOwned(lifecycle, `bench ${name}`, process.execPath, ['--enable-source-maps', distEntry('bench', `${name}.js`), ...rest], { env });
+}
+
 // -------------------------------------------------------------------- main
 
-const COMMANDS = { start, test, 'rebuild-read-models': rebuildReadModels };
+const COMMANDS = { start, test, bench, 'rebuild-read-models': rebuildReadModels };
 
 async function main() {
   const [name, ...args] = process.argv.slice(2);
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : null;
   if (!command) {
-    console.error('usage: node scripts/mpr.mjs start | test [path filter...] [--node-test-flag...] | rebuild-read-models');
+    console.error('usage: node scripts/mpr.mjs start | test [path filter...] [--node-test-flag...] | bench <name> | rebuild-read-models');
     process.exit(2);
   }
   const lifecycle = createLifecycle();

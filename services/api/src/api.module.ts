@@ -19,6 +19,7 @@ import { MediaController } from './http/media.controller';
 import { JobService } from './jobs/job.service';
 import { PresetService } from './presets/preset.service';
 import { CommandBus } from './projections/command.bus';
+import { JobProgressProjector } from './projections/job-progress.projector';
 import { ReadModelProjector } from './projections/read-model.projector';
 import { READ_MODEL_ENTITIES } from './read-models/read-models';
 import { ScanService } from './scan/scan.service';
@@ -62,6 +63,7 @@ export class ApiModule {
         { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
         { provide: FfprobeRepository, useValue: new FfprobeRepository() },
         ReadModelProjector,
+        JobProgressProjector,
         CommandBus,
         AssetService,
         JobService,

@@ -1,0 +1,173 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, it } from 'node:test';
+import { jetstream } from '@nats-io/jetstream';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import { handleCommand, jobDecider, type JobCommand, publishJobProgress } from '@mpr/core';
+import { type ApiHarness, startApi } from '../../../../test/e2e/api-harness';
+import { LatestPerKeyThrottle } from './job-progress.projector';
+
+describe('LatestPerKeyThrottle', () => {
+  function recorder(writeMs = 0) {
+    const writes: Array<[string, number]> = [];
+    const running = new Set<string>();
+    let overlapped = false;
+    const throttle = new LatestPerKeyThrottle<number>(
+      50,
+      async (key, value) => {
+        overlapped ||= running.has(key);
+        running.add(key);
+        writes.push([key, value]);
+        await sleep(writeMs);
+        running.delete(key);
+      },
+      (_key, err) => assert.fail(err as Error),
+    );
+    return { throttle, writes, overlapped: () => overlapped };
+  }
+
+  it('writes the first value at once and the latest one at the end of the interval', async () => {
+    const { throttle, writes } = recorder();
+    for (let i = 1; i <= 100; i++) throttle.offer('j1', i);
+    assert.deepEqual(writes, [['j1', 1]]);
+    await sleep(120);
+    assert.deepEqual(writes, [
+      ['j1', 1],
+      ['j1', 100],
+    ]);
+    await throttle.close();
+  });
+
+  it('keeps to one write per interval under a steady stream', async () => {
+    const { throttle, writes } = recorder();
+    const started = Date.now();
+    for (let i = 1; Date.now() - started < 300; i++) {
+      throttle.offer('j1', i);
+      await sleep(2);
+    }
+    await sleep(60);
+    assert.ok(writes.length >= 5 && writes.length <= 8, `${writes.length} writes in 300 ms at 50 ms apart`);
+    await throttle.close();
+  });
+
+  it('never runs two writes of one key at once, and keys do not wait for each other', async () => {
+    const { throttle, writes, overlapped } = recorder(80);
+    throttle.offer('j1', 1);
+    throttle.offer('j2', 1);
+    throttle.offer('j1', 2);
+    assert.deepEqual(writes, [
+      ['j1', 1],
+      ['j2', 1],
+    ]);
+    await sleep(40);
+    throttle.offer('j1', 3);
+    await sleep(200);
+    assert.deepEqual(
+      writes.filter(([key]) => key === 'j1'),
+      [
+        ['j1', 1],
+        ['j1', 3],
+      ],
+    );
+    await throttle.close();
+    assert.equal(overlapped(), false);
+  });
+
+  it('drops what is pending on close', async () => {
+    const { throttle, writes } = recorder();
+    throttle.offer('j1', 1);
+    throttle.offer('j1', 2);
+    await throttle.close();
+    throttle.offer('j1', 3);
+    await sleep(80);
+    assert.deepEqual(writes, [['j1', 1]]);
+  });
+});
+
+describe('API: live job progress from MPR_TELEMETRY', () => {
+  let h: ApiHarness;
+
+  before(async () => {
+    h = await startApi();
+  });
+  after(() => h.stop());
+
+  const run = (jobId: string, command: JobCommand) => handleCommand(h.streams.store, { type: 'job', id: jobId }, jobDecider, command);
+  const progress = (jobId: string, attempt: number, percent: number, speed = 1.5, etaSeconds = 10) =>
+    publishJobProgress(jetstream(h.streams.nc), h.streams.names, { jobId, attempt, percent, speed, etaSeconds, fps: 30, currentTime: percent });
+
+  async function startedJob(jobId: string): Promise<void> {
+    await run(jobId, {
+      type: 'CreateJob',
+      jobId,
+      sourceAssetId: 'asset-1',
+      presetId: 'builtin-h264-720p',
+      outputFilename: `${jobId}.mp4`,
+      executor: Executor.LOCAL,
+      chunked: false,
+      priority: Priority.NORMAL,
+    });
+    await run(jobId, { type: 'StartJob', jobId, workerId: 'w1', executor: Executor.LOCAL });
+    await jobUntil(jobId, (job) => job.status === 'processing');
+  }
+
+  interface JobView {
+    id: string;
+    status: string;
+    progress: number;
+    speed: number | null;
+    eta: number | null;
+  }
+
+  async function jobUntil(jobId: string, done: (job: JobView) => boolean, timeoutMs = 5_000): Promise<JobView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { data, errors } = await h.graphql<{ jobs: JobView[] }>('query { jobs { id status progress speed eta } }');
+      assert.equal(errors, undefined, JSON.stringify(errors));
+      const job = data!.jobs.find((j) => j.id === jobId);
+      if (job && done(job)) return job;
+      if (Date.now() > deadline) assert.fail(`job ${jobId} never matched; last seen ${JSON.stringify(job)}`);
+      await sleep(25);
+    }
+  }
+
+  /**
+   * Publishes a progress of another (processing) job and waits until it shows,
+   * then for the throttle's trailing write: what was published before has
+   * been written, or dropped, by now.
+   */
+  async function settled(otherJobId: string, percent: number): Promise<void> {
+    await progress(otherJobId, 1, percent);
+    await jobUntil(otherJobId, (j) => j.progress === percent);
+    await sleep(400);
+  }
+
+  it('shows progress, speed and ETA of a processing job', async () => {
+    await startedJob('job-p1');
+    await progress('job-p1', 1, 42.5, 1.5, 12);
+    const job = await jobUntil('job-p1', (j) => j.progress === 42.5);
+    assert.deepEqual(job, { id: 'job-p1', status: 'processing', progress: 42.5, speed: 1.5, eta: 12 });
+  });
+
+  it('ends on the latest of a burst', async () => {
+    for (let percent = 43; percent <= 80; percent++) await progress('job-p1', 1, percent, 2, 100 - percent);
+    const job = await jobUntil('job-p1', (j) => j.progress === 80);
+    assert.deepEqual(job, { id: 'job-p1', status: 'processing', progress: 80, speed: 2, eta: 20 });
+  });
+
+  it('ignores progress of another attempt', async () => {
+    await startedJob('job-p2');
+    await progress('job-p1', 2, 95);
+    await settled('job-p2', 5);
+    assert.equal((await jobUntil('job-p1', () => true)).progress, 80);
+  });
+
+  it('a late progress message never changes a completed job', async () => {
+    await run('job-p1', { type: 'CompleteJob', jobId: 'job-p1', attempt: 1, outputPath: 'job-p1.mp4', outputAssetId: '' });
+    const completed = await jobUntil('job-p1', (j) => j.status === 'completed');
+    assert.deepEqual(completed, { id: 'job-p1', status: 'completed', progress: 100, speed: 2, eta: 0 });
+    await progress('job-p1', 1, 55, 3, 30);
+    await settled('job-p2', 6);
+    assert.deepEqual(await jobUntil('job-p1', () => true), completed);
+  });
+});

@@ -1,0 +1,94 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Executor } from '@mpr/contracts/common_pb';
+import {
+  APP_CONFIG,
+  type AppConfig,
+  EventStore,
+  type ExecutorName,
+  fold,
+  handleCommand,
+  IllegalTransition,
+  jobDecider,
+  type JobEvent,
+  type JobState,
+  NotFound,
+  priorityClass,
+} from '@mpr/core';
+import { SchedulerMetrics } from './scheduler.metrics';
+import { WorkRepository } from './work.repository';
+
+const EXECUTOR_NAMES: Record<Exclude<Executor, Executor.UNSPECIFIED>, ExecutorName> = {
+  [Executor.LOCAL]: 'local',
+  [Executor.LAMBDA]: 'lambda',
+  [Executor.GCP]: 'gcp',
+};
+
+/** The executors this build can hand a job to; the cloud ones arrive with their own issue. */
+const AVAILABLE_EXECUTORS: ReadonlySet<ExecutorName> = new Set(['local']);
+
+/** Hands a pending job attempt to its executor. */
+@Injectable()
+export class DispatchService {
+  private readonly logger = new Logger(DispatchService.name);
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly work: WorkRepository,
+    private readonly metrics: SchedulerMetrics,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Safe to run twice: the job is read again first (a cancelled or already
+   * started attempt is left alone), the work item is deduplicated per attempt,
+   * and the failure of an unavailable executor has a deterministic command id.
+   */
+  async dispatch(jobId: string, attempt: number, queuedAt: Date): Promise<void> {
+    const job = await this.currentState(jobId);
+    if (job.status !== 'PENDING' || job.attempt !== attempt) {
+      this.logger.debug(`job ${jobId} attempt ${attempt} not dispatched: the job is ${job.status} on attempt ${job.attempt}`);
+      return;
+    }
+    const executor = this.executorFor(job);
+    if (!AVAILABLE_EXECUTORS.has(executor)) {
+      await this.failUnavailable(jobId, attempt, executor);
+      return;
+    }
+    if (job.chunked) {
+      // Until the chunker exists a chunked job still gets done, in one pass.
+      this.logger.log(`job ${jobId} is chunked, but this build has no chunker: it runs as a single-pass transcode`);
+    }
+    await this.work.enqueueTranscode({ jobId, attempt, priority: job.priority, queuedAt });
+    this.metrics.dispatched.inc({ executor });
+    this.logger.debug(`job ${jobId} attempt ${attempt} queued for local transcoders (${priorityClass(job.priority)} priority)`);
+  }
+
+  /** The job's own choice, else the deployment's default (MPR_EXECUTOR). */
+  private executorFor(job: JobState): ExecutorName {
+    return job.executor === Executor.UNSPECIFIED ? this.config.MPR_EXECUTOR : EXECUTOR_NAMES[job.executor];
+  }
+
+  /** A clear, final failure rather than a job that waits forever for an executor that is not there. */
+  private async failUnavailable(jobId: string, attempt: number, executor: ExecutorName): Promise<void> {
+    const errorMessage = `executor "${executor}" is not available yet in this build`;
+    try {
+      await handleCommand(
+        this.store,
+        { type: 'job', id: jobId },
+        jobDecider,
+        { type: 'FailJob', jobId, attempt, errorMessage, retryable: false },
+        { commandId: `dispatch-${jobId}-${attempt}` },
+      );
+      this.logger.warn(`job ${jobId} failed: ${errorMessage}`);
+    } catch (err) {
+      // Cancelled (or otherwise decided) in the meantime: nothing left to fail.
+      if (err instanceof IllegalTransition || err instanceof NotFound) return;
+      throw err;
+    }
+  }
+
+  private async currentState(jobId: string): Promise<JobState> {
+    const { events } = await this.store.load({ type: 'job', id: jobId });
+    return fold(jobDecider, events.map((e) => e.event as JobEvent));
+  }
+}

@@ -1,0 +1,30 @@
+import type { AppConfig } from '@mpr/core';
+
+/** The scheduler's policy knobs, resolved once from the configuration. */
+export interface SchedulerOptions {
+  /** Attempts a job gets for retryable failures (MPR_MAX_ATTEMPTS). */
+  maxAttempts: number;
+  /** Delay before the automatic retry of attempt 1; doubles per attempt. */
+  retryBaseDelayMs: number;
+  /** Ceiling of that doubling. */
+  retryMaxDelayMs: number;
+  /** A PROCESSING job silent this long is failed as retryable (MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS). */
+  heartbeatTimeoutMs: number;
+}
+
+export const SCHEDULER_OPTIONS = Symbol('SCHEDULER_OPTIONS');
+
+/**
+ * The retry backoff is fixed here rather than an environment variable: 2 s,
+ * 4 s, 8 s … up to a minute suits transient worker failures. Tests pass a
+ * shorter one through SchedulerModule.forRoot.
+ */
+export function schedulerOptions(config: AppConfig, overrides: Partial<SchedulerOptions> = {}): SchedulerOptions {
+  return {
+    maxAttempts: config.MPR_MAX_ATTEMPTS,
+    retryBaseDelayMs: 2_000,
+    retryMaxDelayMs: 60_000,
+    heartbeatTimeoutMs: config.MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS * 1_000,
+    ...overrides,
+  };
+}
