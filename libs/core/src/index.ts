@@ -28,3 +28,4 @@ export * from './ffmpeg/transcode.errors';
 export * from './work/job-progress';
 export * from './work/work-queue';
 export * from './metrics/metrics.registry';
+export * from './ffmpeg/ffmpeg.repository';

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { tempDir } from '../testing/media-fixtures';
+import { FfmpegRepository } from './ffmpeg.repository';
+import type { ProgressSnapshot } from './progress.parser';
+
+const run = promisify(execFile);
+
+/** A synthetic input; `-re` reads it in real time, so an encode lasts as long as the clip. */
+function lavfiArgs(output: string, seconds: number, options: { realtime?: boolean; extra?: string[] } = {}): string[] {
+  return [
+    '-hide_banner', '-nostdin', '-y',
+    ...(options.realtime ? ['-re'] : []),
+    '-f', 'lavfi', '-i', `testsrc2=size=64x64:rate=10:duration=${seconds}`,
+    ...(options.extra ?? []),
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', `file:${output}`,
+  ];
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('FfmpegRepository (real ffmpeg)', () => {
+  const ffmpeg = new FfmpegRepository();
+  let dir: { path: string; remove(): Promise<void> };
+  before(async () => {
+    dir = await tempDir('mpr-ffmpeg-');
+    await mkdir(join(dir.path, 'with space'));
+    await ffmpeg.warmUp();
+  });
+  after(() => dir.remove());
+
+  it('runs the arguments exactly as given (spaces and all) and reports progress to the end', async () => {
+    const output = join(dir.path, 'with space', 'out put.mkv');
+    const snapshots: ProgressSnapshot[] = [];
+    const proc = await ffmpeg.start(lavfiArgs(output, 1, { extra: ['-metadata', 'title=two words'] }), { onProgress: (s) => snapshots.push(s) });
+    const exit = await proc.exited;
+    assert.deepEqual([exit.code, exit.signal], [0, null]);
+    assert.equal(snapshots.at(-1)?.done, true);
+    assert.equal(snapshots.at(-1)?.frame, 10);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format_tags=title', '-of', 'default=nw=1:nk=1', output]);
+    assert.equal(stdout.trim(), 'two words');
+  });
+
+  it("gives ffmpeg's exit code and stderr, without the echo of its own progress period", async () => {
+    const args = ['-hide_banner', '-nostdin', '-i', `file:${join(dir.path, 'missing.mp4')}`, '-f', 'matroska', `file:${join(dir.path, 'never.mkv')}`];
+    const proc = await ffmpeg.start(args, { onProgress: () => undefined });
+    const exit = await proc.exited;
+    assert.equal(exit.code, 1);
+    assert.match(exit.stderr, /No such file or directory/);
+    assert.doesNotMatch(exit.stderr, /progress period/);
+  });
+
+  it('stops ffmpeg with SIGTERM, which it catches', async () => {
+    const proc = await ffmpeg.start(lavfiArgs(join(dir.path, 'stopped.mkv'), 30, { realtime: true }), { onProgress: () => undefined });
+    const startedAt = Date.now();
+    const exit = await proc.stop();
+    assert.ok(Date.now() - startedAt < 1_000);
+    assert.equal(exit.signal, 'SIGTERM');
+    assert.equal(isRunning(proc.pid), false);
+  });
+
+  it('kills an ffmpeg that ignores SIGTERM after the grace period', async () => {
+    let reporting!: () => void;
+    const firstReport = new Promise<void>((resolve) => (reporting = resolve));
+    const proc = await ffmpeg.start(lavfiArgs(join(dir.path, 'stuck.mkv'), 30, { realtime: true }), { onProgress: () => reporting() });
+    // Once ffmpeg reports, its SIGTERM handler is in place; stopped, it cannot run it: as good as ignoring SIGTERM.
+    await firstReport;
+    process.kill(proc.pid, 'SIGSTOP');
+    const startedAt = Date.now();
+    const exit = await proc.stop(200);
+    assert.ok(Date.now() - startedAt >= 150, 'SIGTERM alone did not end it');
+    assert.equal(exit.signal, 'SIGKILL');
+    assert.equal(isRunning(proc.pid), false);
+  });
+
+  it('refuses to run arguments that fluent-ffmpeg would change (it adds -y before a non-file: output)', async () => {
+    const args = ['-hide_banner', '-nostdin', '-f', 'lavfi', '-i', 'testsrc2=duration=1', '-f', 'null', '-'];
+    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined }), /fluent-ffmpeg changed the arguments/);
+  });
+
+  it('refuses a command without exactly one input', async () => {
+    await assert.rejects(ffmpeg.start(['-f', 'lavfi', 'out.mkv'], { onProgress: () => undefined }), /exactly one -i, then output options/);
+  });
+});

@@ -1,0 +1,75 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { timestampMs } from '@bufbuild/protobuf/wkt';
+import type { TranscodeWorkItem } from '@mpr/contracts/work_pb';
+import { EventStore, jobDecider, type JobState } from '@mpr/core';
+import { TranscoderMetrics } from '../transcoder.metrics';
+import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
+import { loadState } from './aggregate-state';
+import { JobRecorder } from './job-recorder.service';
+import { type TranscodePlan, TranscodePlanner } from './transcode-planner.service';
+import { type ItemDelivery, verdictFor } from './work-item.verdict';
+
+export type DeliveredItem = TranscodeWorkItem & ItemDelivery;
+
+export type PlanResult = { plan: TranscodePlan } | { error: unknown };
+
+export type Claim =
+  | {
+      kind: 'started';
+      job: JobState;
+      startedAt: number;
+      /** When the item was queued (ms since the epoch), if it says. */
+      queuedAt: number | undefined;
+      /** Settles with the plan or why there is none; never rejects. */
+      planned: Promise<PlanResult>;
+    }
+  | { kind: 'mark-lost'; job: JobState }
+  | { kind: 'drop'; reason: string };
+
+/** Decides what a delivered work item means for its job, and starts the job when it is this replica's to run. */
+@Injectable()
+export class AttemptClaimer {
+  private readonly logger = new Logger('Transcoder');
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly planner: TranscodePlanner,
+    private readonly recorder: JobRecorder,
+    private readonly metrics: TranscoderMetrics,
+    @Inject(TRANSCODER_SETTINGS) private readonly settings: TranscoderSettings,
+  ) {}
+
+  /**
+   * Reads the job and, if the item is its current pending attempt, starts it
+   * (one winner among replicas). Planning (reading the asset and preset)
+   * runs alongside the append, to start ffmpeg sooner.
+   */
+  async claim(item: DeliveredItem, slot: number): Promise<Claim> {
+    let raced = false;
+    for (;;) {
+      const { state: job, version } = await loadState(this.store, { type: 'job', id: item.jobId }, jobDecider);
+      const verdict = verdictFor(job, item);
+      if (verdict.action === 'drop') return { kind: 'drop', reason: verdict.reason };
+      if (verdict.action === 'mark-lost') {
+        // Only StartJob leads from PENDING to PROCESSING: whoever got there while we tried is alive.
+        return raced ? { kind: 'drop', reason: `${job.workerId} started it first` } : { kind: 'mark-lost', job };
+      }
+      const planned = this.planner.plan(job).then(
+        (plan): PlanResult => ({ plan }),
+        (error: unknown): PlanResult => ({ error }),
+      );
+      const workerId = `${this.settings.workerIdPrefix}-${slot}`;
+      const started = await this.recorder.start(job, version, workerId);
+      if (!started) {
+        // Changed since we read it (another replica started it, a cancel): judge it again.
+        raced = true;
+        continue;
+      }
+      const startedAt = Date.now();
+      const queuedAt = item.queuedAt ? timestampMs(item.queuedAt) : undefined;
+      if (queuedAt !== undefined) this.metrics.queueWait.observe(Math.max(0, startedAt - queuedAt) / 1000);
+      this.logger.log(`job ${item.jobId} attempt ${item.attempt} started on ${workerId}`);
+      return { kind: 'started', job: started, startedAt, queuedAt, planned };
+    }
+  }
+}

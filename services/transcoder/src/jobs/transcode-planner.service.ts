@@ -1,0 +1,105 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type AssetState,
+  assetDecider,
+  buildTranscodeCommand,
+  DomainError,
+  EventStore,
+  type JobState,
+  MediaRoot,
+  presetDecider,
+  type TranscodeCommand,
+} from '@mpr/core';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../media.tokens';
+import type { ExpectedOutput } from '../output/output-verification';
+import { tempPathFor } from '../output/output-paths';
+import { loadState } from './aggregate-state';
+
+/** What running one attempt takes: the ffmpeg command and where it writes. */
+export interface TranscodePlan {
+  readonly command: TranscodeCommand;
+  /** The source file: where ffmpeg reads it, and its path in its media root (what users know it by). */
+  readonly source: { readonly absolute: string; readonly relative: string };
+  /** Relative to MEDIA_OUT: the job's outputFilename, and the temporary file ffmpeg writes. */
+  readonly outputPath: string;
+  readonly tempPath: string;
+  readonly expected: ExpectedOutput;
+}
+
+/** The job cannot run as created (source gone, preset unusable for it): another attempt would fail the same way. */
+export class UnrunnableJob extends Error {
+  override readonly name = 'UnrunnableJob';
+}
+
+/** Turns a job into an ffmpeg command: its source asset, its preset, its trim. Reads only. */
+@Injectable()
+export class TranscodePlanner {
+  constructor(
+    private readonly store: EventStore,
+    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
+    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+  ) {}
+
+  async plan(job: JobState): Promise<TranscodePlan> {
+    const [{ state: source }, { state: preset }] = await Promise.all([
+      loadState(this.store, { type: 'asset', id: job.sourceAssetId }, assetDecider),
+      loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
+    ]);
+    // A preset deleted after the job was created still has its settings: the job runs as it was asked for.
+    if (preset.status === 'NONE') throw new UnrunnableJob(`preset ${job.presetId} does not exist`);
+    const probe = readySource(source, job.sourceAssetId);
+    const input = await this.sourcePath(source);
+    const tempPath = tempPathFor(job.outputFilename, job.jobId, job.attempt);
+    const trim = { start: job.trimStart, end: job.trimEnd };
+    let command: TranscodeCommand;
+    try {
+      command = buildTranscodeCommand({ input, output: this.outRoot.target(tempPath), preset: preset.settings, source: probe, trim });
+    } catch (err) {
+      if (err instanceof DomainError) throw new UnrunnableJob(err.message);
+      throw err;
+    }
+    const copies = preset.settings.videoCodec === 'copy' || preset.settings.audioCodec === 'copy';
+    return {
+      command,
+      source: { absolute: input, relative: source.filePath },
+      outputPath: job.outputFilename,
+      tempPath,
+      expected: {
+        hasVideo: command.hasVideo,
+        hasAudio: command.hasAudio,
+        expectedDuration: command.expectedDuration,
+        atLeast: copies && (job.trimStart ?? 0) > 0,
+      },
+    };
+  }
+
+  private async sourcePath(source: AssetState): Promise<string> {
+    const root = source.root === 'out' ? this.outRoot : this.inRoot;
+    try {
+      return await root.resolve(source.filePath);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new UnrunnableJob(`source file ${source.filePath} is missing from MEDIA_${root.name.toUpperCase()}`);
+      }
+      if (err instanceof DomainError) throw new UnrunnableJob(err.message);
+      throw err;
+    }
+  }
+}
+
+function readySource(source: AssetState, assetId: string): NonNullable<AssetState['probe']> {
+  switch (source.status) {
+    case 'READY':
+      if (source.probe) return source.probe;
+      break;
+    case 'NONE':
+      throw new UnrunnableJob(`source asset ${assetId} does not exist`);
+    case 'DELETED':
+      throw new UnrunnableJob(`source asset ${assetId} was deleted`);
+    case 'ERROR':
+      throw new UnrunnableJob(`source asset ${assetId} could not be probed: ${source.errorMessage}`);
+    case 'PENDING':
+      break;
+  }
+  throw new UnrunnableJob(`source asset ${assetId} has not been probed yet`);
+}

@@ -1,0 +1,375 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import {
+  assetDecider,
+  type AssetState,
+  BUILTIN_PRESETS,
+  decodeJobProgress,
+  enqueueTranscode,
+  FfprobeRepository,
+  fold,
+  handleCommand,
+  jobDecider,
+  type JobEvent,
+  type JobState,
+  loadConfig,
+  presetDecider,
+  type PresetSettingsInit,
+  type RunningService,
+  startService,
+  type StoredEvent,
+  assetIdFor,
+  type AssetEvent,
+  transcodeConsumerName,
+  type PriorityClass,
+} from '@mpr/core';
+import { createTestStreams, TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
+import { tempDir } from '@mpr/core/testing/media-fixtures';
+import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
+
+const run = promisify(execFile);
+
+/** The compiled tree (dist/), from dist/test/e2e. */
+const DIST = join(__dirname, '..', '..');
+
+export interface JobOptions {
+  presetId: string;
+  outputFilename: string;
+  trimStart?: number;
+  trimEnd?: number;
+  priority?: Priority;
+}
+
+export interface ProgressSample {
+  /** ms since the epoch, when this test saw it. */
+  at: number;
+  attempt: number;
+  percent: number;
+  fps: number;
+  speed: number;
+  currentTime: number;
+  etaSeconds: number;
+}
+
+/**
+ * One private world for transcoder tests: its own streams, media roots in a
+ * temp folder, and helpers that play the API's and the scheduler's parts
+ * (register assets, seed presets, create jobs, queue work items).
+ */
+export class TranscoderWorld {
+  readonly js: JetStreamClient;
+  private readonly children = new Set<TranscoderProcess>();
+  private readonly services = new Set<RunningService>();
+
+  private constructor(
+    readonly streams: TestStreams,
+    private readonly media: { path: string; remove(): Promise<void> },
+    readonly mediaIn: string,
+    readonly mediaOut: string,
+  ) {
+    this.js = jetstream(streams.nc);
+  }
+
+  static async create(): Promise<TranscoderWorld> {
+    const streams = await createTestStreams();
+    const media = await tempDir('mpr-transcoder-');
+    const mediaIn = join(media.path, 'in');
+    const mediaOut = join(media.path, 'out');
+    await mkdir(mediaIn, { recursive: true });
+    await mkdir(mediaOut, { recursive: true });
+    return new TranscoderWorld(streams, media, mediaIn, mediaOut);
+  }
+
+  get store() {
+    return this.streams.store;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      NATS_URL: TEST_NATS_URL,
+      // Only /healthz uses PostgreSQL in the transcoder.
+      DATABASE_URL: TEST_DATABASE_URL,
+      MPR_STREAM_PREFIX: this.streams.names.prefix,
+      MEDIA_IN: this.mediaIn,
+      MEDIA_OUT: this.mediaOut,
+      MPR_TRANSCODER_PORT: '0',
+      MPR_LOG_LEVEL: 'warn',
+      ...extra,
+    };
+  }
+
+  /** The transcoder in this process. */
+  async startTranscoder(extra: Record<string, string> = {}): Promise<RunningService> {
+    const service = await startService(transcoderService, loadConfig(this.env(extra)));
+    this.services.add(service);
+    return service;
+  }
+
+  async stopTranscoder(service: RunningService): Promise<void> {
+    this.services.delete(service);
+    await service.app.close();
+  }
+
+  /** The transcoder as its own process (`node dist/services/transcoder/main.js`), ready when it printed its URL. */
+  async spawnTranscoder(extra: Record<string, string> = {}): Promise<TranscoderProcess> {
+    const child = new TranscoderProcess(this.env({ MPR_LOG_LEVEL: 'log', ...extra }));
+    this.children.add(child);
+    await child.ready;
+    return child;
+  }
+
+  async seedPresets(): Promise<void> {
+    await Promise.all(BUILTIN_PRESETS.map((p) => this.createPreset(p.presetId, p.settings, true)));
+  }
+
+  async createPreset(presetId: string, settings: PresetSettingsInit, builtin = false): Promise<void> {
+    await handleCommand(this.store, { type: 'preset', id: presetId }, presetDecider, { type: 'CreatePreset', presetId, settings, builtin });
+  }
+
+  /** Registers a file under MEDIA_IN as the API's scan would: RegisterAsset, then RecordProbe of a real probe. */
+  async registerSource(absolutePath: string): Promise<string> {
+    const filePath = relative(this.mediaIn, absolutePath);
+    const assetId = assetIdFor('in', filePath);
+    const probe = await new FfprobeRepository().probe(absolutePath);
+    const ref = { type: 'asset' as const, id: assetId };
+    await handleCommand(this.store, ref, assetDecider, {
+      type: 'RegisterAsset',
+      assetId,
+      filePath,
+      filename: filePath.split('/').pop() ?? filePath,
+      fileSize: (await stat(absolutePath, { bigint: true })).size,
+      root: 'in',
+    });
+    await handleCommand(this.store, ref, assetDecider, { type: 'RecordProbe', assetId, probe });
+    return assetId;
+  }
+
+  async createJob(sourceAssetId: string, options: JobOptions): Promise<string> {
+    const jobId = randomUUID();
+    await handleCommand(this.store, { type: 'job', id: jobId }, jobDecider, {
+      type: 'CreateJob',
+      jobId,
+      sourceAssetId,
+      presetId: options.presetId,
+      trimStart: options.trimStart,
+      trimEnd: options.trimEnd,
+      outputFilename: options.outputFilename,
+      executor: Executor.LOCAL,
+      chunked: false,
+      priority: options.priority ?? Priority.NORMAL,
+    });
+    return jobId;
+  }
+
+  /** What the scheduler does for a pending attempt. */
+  async enqueue(jobId: string, attempt = 1, priority = Priority.NORMAL): Promise<void> {
+    await enqueueTranscode(this.js, this.streams.names, { jobId, attempt, priority, queuedAt: new Date() });
+  }
+
+  async createAndEnqueue(sourceAssetId: string, options: JobOptions): Promise<string> {
+    const jobId = await this.createJob(sourceAssetId, options);
+    await this.enqueue(jobId, 1, options.priority ?? Priority.NORMAL);
+    return jobId;
+  }
+
+  async jobEvents(jobId: string): Promise<StoredEvent[]> {
+    return (await this.store.load({ type: 'job', id: jobId })).events;
+  }
+
+  async job(jobId: string): Promise<JobState> {
+    return fold(jobDecider, (await this.jobEvents(jobId)).map((e) => e.event as JobEvent));
+  }
+
+  async asset(assetId: string): Promise<AssetState> {
+    const { events } = await this.store.load({ type: 'asset', id: assetId });
+    return fold(assetDecider, events.map((e) => e.event as AssetEvent));
+  }
+
+  /** Resolves with the job's state once `done` holds for it; watches its events instead of polling. */
+  async waitForJob(jobId: string, done: (job: JobState) => boolean, timeoutMs = 30_000): Promise<JobState> {
+    let changed: () => void = () => undefined;
+    const subscription = this.streams.nc.subscribe(this.streams.names.aggregateSubject({ type: 'job', id: jobId }), { callback: () => changed() });
+    const deadline = Date.now() + timeoutMs;
+    try {
+      let job = await this.job(jobId);
+      while (!done(job)) {
+        const remaining = deadline - Date.now();
+        if (remaining <= 0) throw new Error(`job ${jobId} is ${job.status} (attempt ${job.attempt}) after ${timeoutMs} ms: ${job.errorMessage}`);
+        // A new event, or a re-read now and then in case one was missed between the read and the wait.
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(remaining, 500));
+          changed = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        job = await this.job(jobId);
+      }
+      return job;
+    } finally {
+      subscription.unsubscribe();
+    }
+  }
+
+  waitForStatus(jobId: string, status: JobState['status'], timeoutMs?: number): Promise<JobState> {
+    return this.waitForJob(jobId, (job) => job.status === status, timeoutMs);
+  }
+
+  /** Every JobProgress published for the job from now on. */
+  watchProgress(jobId: string): { samples: ProgressSample[]; stop(): void } {
+    const samples: ProgressSample[] = [];
+    const subscription = this.streams.nc.subscribe(this.streams.names.jobProgressSubject(jobId), {
+      callback: (_err, msg) => {
+        const p = decodeJobProgress(msg.string());
+        samples.push({ at: Date.now(), attempt: p.attempt, percent: p.percent, fps: p.fps, speed: p.speed, currentTime: p.currentTime, etaSeconds: p.etaSeconds });
+      },
+    });
+    return { samples, stop: () => subscription.unsubscribe() };
+  }
+
+  /** num_pending and num_ack_pending of a class's consumer. */
+  async queueState(cls: PriorityClass = 'normal'): Promise<{ pending: number; unacknowledged: number }> {
+    const jsm = await jetstreamManager(this.streams.nc);
+    const info = await jsm.consumers.info(this.streams.names.work, transcodeConsumerName(cls));
+    return { pending: info.num_pending, unacknowledged: info.num_ack_pending };
+  }
+
+  /** Files under MEDIA_OUT, relative, sorted, hidden ones included. */
+  async outputFiles(): Promise<string[]> {
+    const entries = await readdir(this.mediaOut, { recursive: true, withFileTypes: true });
+    return entries
+      .filter((e) => e.isFile())
+      .map((e) => relative(this.mediaOut, join(e.parentPath ?? e.path, e.name)))
+      .sort();
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.allSettled([...this.children].map((c) => c.stop()));
+    await Promise.allSettled([...this.services].map((s) => s.app.close()));
+    await this.streams.cleanup();
+    await this.media.remove();
+  }
+}
+
+/** A transcoder child process with its JSON log lines. */
+export class TranscoderProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<string>;
+  readonly logs: Array<{ level: string; message: string }> = [];
+  private output = '';
+
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', 'transcoder', 'main.js')], {
+      env: { ...process.env, ...env, MPR_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const onData = (chunk: Buffer) => {
+      this.output += chunk.toString();
+      const lines = this.output.split('\n');
+      this.output = lines.pop() ?? '';
+      for (const line of lines) {
+        try {
+          const entry = JSON.parse(line) as { level: string; message: unknown };
+          this.logs.push({ level: entry.level, message: String(entry.message) });
+        } catch {
+          this.logs.push({ level: 'raw', message: line });
+        }
+      }
+    };
+    this.child.stdout?.on('data', onData);
+    this.child.stderr?.on('data', onData);
+    this.ready = new Promise<string>((resolve, reject) => {
+      const check = () => {
+        const url = this.logs.map((l) => /health (http:\/\/\S+)\/healthz/.exec(l.message)?.[1]).find(Boolean);
+        if (url) {
+          this.child.stdout?.off('data', check);
+          resolve(url);
+        }
+      };
+      this.child.stdout?.on('data', check);
+      this.child.once('exit', (code) => reject(new Error(`transcoder exited with ${code} before it was ready:\n${this.logText()}`)));
+    });
+    // The exit listener above must not turn a later exit into an unhandled rejection.
+    this.ready.catch(() => undefined);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  logText(): string {
+    return this.logs.map((l) => `${l.level}: ${l.message}`).join('\n');
+  }
+
+  /** ffmpeg pids this process logged for a job. */
+  ffmpegPids(jobId: string): number[] {
+    return this.logs.flatMap((l) => (l.message.includes(jobId) ? [...l.message.matchAll(/ffmpeg pid (\d+) started/g)].map((m) => Number(m[1])) : []));
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    await exited;
+  }
+
+  /** SIGTERM (graceful shutdown), SIGKILL if it takes longer than 10 s. */
+  async stop(): Promise<void> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    try {
+      await this.kill('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** Pids of running ffmpeg processes whose command line mentions `text` (e.g. a job id). */
+export async function ffmpegProcesses(text: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then((s) => s.split('\0'), () => []);
+    if (argv[0]?.endsWith('ffmpeg') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
+  }
+  return pids;
+}
+
+/** Kills a process by its id if it is still there. */
+export function killPid(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
+
+export interface StreamProbe {
+  duration: number;
+  streams: Array<{ codec_type: string; codec_name: string; duration?: string; nb_frames?: string; width?: number; height?: number }>;
+}
+
+/** ffprobe's own view of a file: per-stream codecs and durations. */
+export async function probeStreams(path: string): Promise<StreamProbe> {
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,duration,nb_frames,width,height', '-of', 'json', path]);
+  const json = JSON.parse(stdout) as { format: { duration: string }; streams: StreamProbe['streams'] };
+  return { duration: Number(json.format.duration), streams: json.streams };
+}
+
+export async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 25): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+}
+
+export function eventsOf(events: StoredEvent[], type: string): StoredEvent[] {
+  return events.filter((e) => e.type === type);
+}
