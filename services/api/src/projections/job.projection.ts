@@ -70,7 +70,8 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
       );
       return;
     case 'jobProgressed':
-      await repo.update({ id }, { progress: event.value.percent, ...touch });
+      // Live telemetry may already be past this milestone: never move backwards.
+      await repo.update({ id }, { progress: () => `GREATEST(progress, ${Number(event.value.percent)})`, ...touch });
       return;
     case 'jobCompleted':
       await repo.update(
