@@ -85,7 +85,9 @@ export class EventStore {
         }
       }
     } finally {
-      await consumer.delete().catch(() => undefined);
+      // Not awaited: the answer is complete, and an ordered consumer left
+      // behind expires by itself; a command should not wait a round trip for it.
+      void consumer.delete().catch(() => undefined);
     }
     return { events, version: events.at(-1)?.sequence ?? 0 };
   }
