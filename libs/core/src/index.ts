@@ -29,3 +29,7 @@ export * from './work/job-progress';
 export * from './work/work-queue';
 export * from './metrics/metrics.registry';
 export * from './ffmpeg/ffmpeg.repository';
+export * from './chunking/chunk.planner';
+export * from './chunking/keyframe.reader';
+export * from './chunking/segment-command';
+export * from './chunking/stitch.verifier';

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ValidationError } from '../domain/domain.errors';
+import { type ChunkPlan, defaultChunkDuration, planChunks } from './chunk.planner';
+
+/** [start, end] of each segment. */
+function spans(plan: ChunkPlan): Array<[number, number]> {
+  return plan.segments.map((s) => [s.start, s.end]);
+}
+
+function assertCovers(plan: ChunkPlan, start: number, end: number): void {
+  plan.segments.forEach((s, i) => {
+    assert.equal(s.index, i);
+    assert.equal(s.duration, Math.round((s.end - s.start) * 1e6) / 1e6);
+    if (i > 0) assert.equal(s.start, plan.segments[i - 1].end, 'no gap, no overlap');
+  });
+  assert.equal(plan.segments[0].start, start);
+  assert.equal(plan.segments.at(-1)?.end, end);
+  const sum = plan.segments.reduce((total, s) => total + s.duration, 0);
+  assert.equal(Math.round(sum * 1e6) / 1e6, Math.round((end - start) * 1e6) / 1e6);
+}
+
+describe('defaultChunkDuration', () => {
+  it('is 10 s up to 160 s, range/16 above, at most 120 s', () => {
+    assert.deepEqual([6, 60, 160, 320, 1000, 7200].map(defaultChunkDuration), [10, 10, 10, 20, 63, 120]);
+  });
+});
+
+describe('planChunks', () => {
+  it('cuts the range into chunks of the asked length', () => {
+    const plan = planChunks({ duration: 6, chunkDuration: 2, fps: 25, streamCopy: false });
+    assert.deepEqual(plan, {
+      chunkDuration: 2,
+      segments: [
+        { index: 0, start: 0, end: 2, duration: 2 },
+        { index: 1, start: 2, end: 4, duration: 2 },
+        { index: 2, start: 4, end: 6, duration: 2 },
+      ],
+    });
+  });
+
+  it('keeps a remainder of at least half a chunk as the last segment', () => {
+    const plan = planChunks({ duration: 7, chunkDuration: 2, fps: 25, streamCopy: false });
+    assert.deepEqual(spans(plan), [[0, 2], [2, 4], [4, 6], [6, 7]]);
+  });
+
+  it('merges a tiny remainder into the last segment', () => {
+    const plan = planChunks({ duration: 6.9, chunkDuration: 2, fps: 25, streamCopy: false });
+    assert.deepEqual(spans(plan), [[0, 2], [2, 4], [4, 6.9]]);
+    assertCovers(plan, 0, 6.9);
+  });
+
+  it('is one segment when the range is shorter than 1.5 chunks', () => {
+    const plan = planChunks({ duration: 12, fps: 30, streamCopy: false });
+    assert.deepEqual(plan, { chunkDuration: 10, segments: [{ index: 0, start: 0, end: 12, duration: 12 }] });
+  });
+
+  it('plans only the trimmed range, with boundaries on the source frames', () => {
+    const plan = planChunks({ duration: 60, trimStart: 10.02, trimEnd: 20.5, chunkDuration: 3.33, fps: 10, streamCopy: false });
+    // 10.02 + 3.33 = 13.35 → the frame at 13.4 (10 fps); 13.4 + 3.33 → 16.7; the rest, 3.8 s, is < 1.5 chunks.
+    assert.deepEqual(spans(plan), [[10.02, 13.4], [13.4, 16.7], [16.7, 20.5]]);
+    assertCovers(plan, 10.02, 20.5);
+  });
+
+  it('puts boundaries on 29.97 fps frames and still sums to the range', () => {
+    const fps = 30000 / 1001;
+    const plan = planChunks({ duration: 10, chunkDuration: 1, fps, streamCopy: false });
+    for (const s of plan.segments.slice(1)) {
+      const frames = s.start * fps;
+      assert.ok(Math.abs(frames - Math.round(frames)) < 1e-4, `${s.start} is a frame time`);
+    }
+    assertCovers(plan, 0, 10);
+  });
+
+  it('clamps a trimEnd past the source to its end, as a single-pass encode does', () => {
+    assert.deepEqual(spans(planChunks({ duration: 5, trimEnd: 9, chunkDuration: 2, fps: 25, streamCopy: false })), [[0, 2], [2, 4], [4, 5]]);
+  });
+
+  it('snaps boundaries to the nearest keyframes', () => {
+    const keyframes = [0, 2.5, 4.1, 7.9, 12, 16];
+    const plan = planChunks({ duration: 20, chunkDuration: 4, keyframes, fps: 10, streamCopy: true });
+    // 4 → 4.1; 8.1 → 7.9; 11.9 → 12; 16 → 16, then 4 s remain (< 6).
+    assert.deepEqual(spans(plan), [[0, 4.1], [4.1, 7.9], [7.9, 12], [12, 16], [16, 20]]);
+    assertCovers(plan, 0, 20);
+  });
+
+  it('never cuts at a keyframe at or before the current boundary, nor within a frame of the end', () => {
+    const plan = planChunks({ duration: 10, trimStart: 3, chunkDuration: 2, keyframes: [0, 3, 9.98], fps: 50, streamCopy: true });
+    assert.deepEqual(spans(plan), [[3, 10]]);
+  });
+
+  it('stays one segment when a stream-copy source has a single keyframe', () => {
+    assert.deepEqual(spans(planChunks({ duration: 30, chunkDuration: 5, keyframes: [0], fps: 25, streamCopy: true })), [[0, 30]]);
+  });
+
+  it('needs keyframes to plan a stream-copy split', () => {
+    assert.throws(() => planChunks({ duration: 30, fps: 25, streamCopy: true }), /keyframes are required/);
+  });
+
+  it('refuses a chunkDuration <= 0 and a range outside the source', () => {
+    const base = { duration: 10, fps: 25, streamCopy: false };
+    for (const chunkDuration of [0, -1, Number.NaN]) {
+      assert.throws(() => planChunks({ ...base, chunkDuration }), (err) => err instanceof ValidationError && err.field === 'chunkDuration');
+    }
+    assert.throws(() => planChunks({ ...base, trimStart: 10 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
+    assert.throws(() => planChunks({ ...base, trimStart: -1 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
+    assert.throws(() => planChunks({ ...base, trimStart: 4, trimEnd: 4 }), (err) => err instanceof ValidationError && err.field === 'trimEnd');
+  });
+});

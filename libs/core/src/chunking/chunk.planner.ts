@@ -1,0 +1,135 @@
+import { ValidationError } from '../domain/domain.errors';
+
+export interface ChunkPlanRequest {
+  /** The source's duration in seconds (from its probe). */
+  readonly duration: number;
+  readonly trimStart?: number;
+  /** Past the end of the source it means the end, as in a single-pass encode. */
+  readonly trimEnd?: number;
+  /** The job's chunkDuration; the default is chosen from the range (defaultChunkDuration). */
+  readonly chunkDuration?: number;
+  /**
+   * Presentation times of the source's video keyframes, in seconds from the
+   * start of the source (readKeyframes). Boundaries snap to them: a segment
+   * that starts on a keyframe decodes nothing it throws away.
+   */
+  readonly keyframes?: readonly number[];
+  /** The source's frame rate: boundaries fall on its frames. */
+  readonly fps: number;
+  /**
+   * The segments are cut from the source by stream copy (the fast path,
+   * buildSplitCommand), which can only cut on keyframes: keyframes are required.
+   */
+  readonly streamCopy: boolean;
+}
+
+export interface ChunkSegment {
+  readonly index: number;
+  /** Seconds from the start of the source; `end` is exclusive, and the next segment's `start`. */
+  readonly start: number;
+  readonly end: number;
+  readonly duration: number;
+}
+
+export interface ChunkPlan {
+  /** In order, without gaps or overlaps: together exactly [trimStart, trimEnd). */
+  readonly segments: readonly ChunkSegment[];
+  /** The chunk duration aimed at: the job's, or the default for this range. */
+  readonly chunkDuration: number;
+}
+
+/**
+ * Default chunk length for a range of `rangeDuration` seconds:
+ * max(10 s, range / 16), rounded to whole seconds, within [2 s, 120 s].
+ *
+ * - 16 segments are enough to keep every worker of a few replicas busy on one
+ *   job; more only adds seams and per-segment overhead.
+ * - Below ~10 s that overhead (an ffmpeg start, the encoder's lookahead
+ *   warming up, rate control starting afresh, a keyframe at every seam) is no
+ *   longer small against the encode itself.
+ * - Above 120 s one slow or retried segment holds the whole job back.
+ * - Never below 2 s, so that no segment is shorter than a typical GOP.
+ */
+export function defaultChunkDuration(rangeDuration: number): number {
+  return Math.min(120, Math.max(2, Math.round(Math.max(10, rangeDuration / 16))));
+}
+
+/**
+ * Plans the time-based segments of a chunked job. Pure.
+ *
+ * Boundaries fall on the source's frames (multiples of 1/fps from the start
+ * of the source, where its frames are: with a trimStart on a frame, as the
+ * timeline UI picks it, these are also multiples from the range start), so
+ * each frame belongs to exactly one segment and seams neither duplicate nor
+ * drop frames. With keyframes (always with stream copy) each boundary is the
+ * keyframe nearest the ideal one. A remainder shorter than half a chunk is
+ * not a segment of its own: it stays with the one before.
+ */
+export function planChunks(request: ChunkPlanRequest): ChunkPlan {
+  const { duration, fps, keyframes, streamCopy } = request;
+  if (!(Number.isFinite(duration) && duration > 0)) throw new Error(`source duration must be > 0, got ${duration}`);
+  if (!(Number.isFinite(fps) && fps > 0)) throw new Error(`source frame rate must be > 0, got ${fps}`);
+  if (streamCopy && keyframes === undefined) {
+    throw new Error("a stream-copy split cuts on keyframes: the source's keyframes are required");
+  }
+  const { start, end } = resolveRange(request);
+  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start);
+  if (!(Number.isFinite(chunkDuration) && chunkDuration > 0)) {
+    throw new ValidationError('chunkDuration must be a number of seconds > 0', 'chunkDuration');
+  }
+
+  const frame = 1 / fps;
+  const snapTargets = keyframes ? [...keyframes].map((k) => onFrame(k, fps)).sort((a, b) => a - b) : undefined;
+  const boundaries = [start];
+  let cursor = start;
+  // Split off another chunk only while the rest is at least 1.5 chunks, so the last is >= half a chunk.
+  while (end - cursor >= 1.5 * chunkDuration) {
+    const target = cursor + chunkDuration;
+    const next = snapTargets ? nearest(snapTargets, target, cursor + frame, end - frame) : onFrame(target, fps);
+    if (next === undefined || next - cursor < frame || end - next < frame) break;
+    boundaries.push(next);
+    cursor = next;
+  }
+  boundaries.push(end);
+
+  const segments = boundaries.slice(0, -1).map((segmentStart, index) => {
+    const segmentEnd = boundaries[index + 1];
+    return { index, start: segmentStart, end: segmentEnd, duration: micros(segmentEnd - segmentStart) };
+  });
+  return { segments, chunkDuration };
+}
+
+/** The same range a single-pass encode of the job covers (resolveTrim in transcode-command.ts). */
+function resolveRange(request: ChunkPlanRequest): { start: number; end: number } {
+  const { duration, trimStart = 0, trimEnd } = request;
+  if (!(Number.isFinite(trimStart) && trimStart >= 0)) {
+    throw new ValidationError('trimStart must be a number of seconds >= 0', 'trimStart');
+  }
+  if (trimStart >= duration) {
+    throw new ValidationError(`trimStart ${trimStart}s is not before the end of the source (${duration}s)`, 'trimStart');
+  }
+  if (trimEnd !== undefined && !(Number.isFinite(trimEnd) && trimEnd > trimStart)) {
+    throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
+  }
+  return { start: micros(trimStart), end: micros(Math.min(trimEnd ?? duration, duration)) };
+}
+
+/** The frame time nearest `t`. */
+function onFrame(t: number, fps: number): number {
+  return micros(Math.round(t * fps) / fps);
+}
+
+/** Seconds rounded to microseconds, ffmpeg's time base, so that sums and differences come out exact. */
+export function micros(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
+
+/** The keyframe nearest `target` within [min, max], or undefined if none is. */
+function nearest(sorted: readonly number[], target: number, min: number, max: number): number | undefined {
+  let best: number | undefined;
+  for (const k of sorted) {
+    if (k < min - 1e-9 || k > max + 1e-9) continue;
+    if (best === undefined || Math.abs(k - target) < Math.abs(best - target)) best = k;
+  }
+  return best;
+}

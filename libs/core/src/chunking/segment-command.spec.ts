@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { BUILTIN_PRESETS } from '../domain/builtin-presets';
+import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
+import { safeInputArgs } from '../media/media-types';
+import { planChunks } from './chunk.planner';
+import {
+  buildAudioEncodeCommand,
+  buildConcatList,
+  buildSegmentEncodeCommand,
+  buildSplitCommand,
+  buildStitchCommand,
+  planSplit,
+  segmentCuts,
+} from './segment-command';
+
+const H264 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings;
+const H265 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h265-1080p')!.settings;
+const SOURCE = { duration: 20, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, framerate: 25, audioSampleRate: 48000 };
+const HEAD = ['-hide_banner', '-nostdin', '-y'];
+
+describe('segmentCuts', () => {
+  it("cuts the range's ends exactly and each seam half a frame early", () => {
+    const plan = planChunks({ duration: 6, trimStart: 1, chunkDuration: 2, fps: 25, streamCopy: false });
+    assert.deepEqual(segmentCuts(plan, 25), [
+      { start: 1, end: 2.98 },
+      { start: 2.98, end: 4.98 },
+      { start: 4.98, end: 6 },
+    ]);
+  });
+});
+
+describe('planSplit', () => {
+  const keyframes = [0, 1, 2, 3, 4, 5];
+  it('splits on the boundaries only when the range is the whole source', () => {
+    const plan = planChunks({ duration: 6, chunkDuration: 2, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(planSplit(plan, keyframes, 25, 6), {
+      splitTimes: [1.98, 3.98],
+      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2 }, { piece: 2, offset: 4 }],
+    });
+  });
+
+  it('also splits at the keyframes around a trimmed range, leaving the outer pieces unused', () => {
+    const inner = planChunks({ duration: 6, trimStart: 1.5, trimEnd: 4.5, chunkDuration: 1, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(planSplit(inner, keyframes, 25, 6).splitTimes, [0.98, 1.98, 2.98, 3.98, 4.98]);
+    const plan = planChunks({ duration: 6, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(plan.segments.map((s) => [s.start, s.end]), [[0.52, 2], [2, 4], [4, 5.2]]);
+    assert.deepEqual(planSplit(plan, keyframes, 25, 6), {
+      // No keyframe at or after 5.2: the last piece runs to the end of the source.
+      splitTimes: [1.98, 3.98],
+      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2 }, { piece: 2, offset: 4 }],
+    });
+    const late = planChunks({ duration: 6, trimStart: 1.5, chunkDuration: 2, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(planSplit(late, keyframes, 25, 6).pieces[0], { piece: 1, offset: 1 });
+  });
+});
+
+describe('buildSplitCommand', () => {
+  it('copies the first video stream into Matroska pieces at the given times, input confined', () => {
+    assert.deepEqual(buildSplitCommand('/in/a b.mp4', '/tmp/job/piece-%03d.mkv', [1.98, 3.98]), [
+      ...HEAD, ...safeInputArgs(), '-i', 'file:/in/a b.mp4',
+      '-map', '0:V:0', '-c', 'copy', '-f', 'segment', '-segment_format', 'matroska',
+      '-segment_times', '1.98,3.98', '-reset_timestamps', '1', 'file:/tmp/job/piece-%03d.mkv',
+    ]);
+  });
+
+  it('refuses relative paths', () => {
+    assert.throws(() => buildSplitCommand('in.mp4', '/tmp/p-%03d.mkv', []), /absolute/);
+  });
+});
+
+describe('buildSegmentEncodeCommand', () => {
+  it("encodes a piece's video with the preset, without audio, into Matroska", () => {
+    const command = buildSegmentEncodeCommand({
+      input: '/tmp/job/piece-001.mkv', inputOffset: 2, cut: { start: 1.98, end: 3.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv',
+    });
+    assert.deepEqual(command.args, [
+      ...HEAD, ...safeInputArgs(), '-i', 'file:/tmp/job/piece-001.mkv', '-t', '1.98',
+      '-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
+      '-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
+      '-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv',
+    ]);
+    assert.equal(command.muxer, 'matroska');
+    assert.equal(command.expectedDuration, 1.98);
+  });
+
+  it('seeks accurately in the source when there are no pieces, and leaves the hvc1 tag to the stitch', () => {
+    const command = buildSegmentEncodeCommand({
+      input: '/in/src.mp4', inputOffset: 0, cut: { start: 9.98, end: 19.98 }, preset: H265, source: SOURCE, output: '/tmp/job/segment-001.mkv',
+    });
+    assert.deepEqual(command.args.slice(3, 5), ['-ss', '9.98']);
+    assert.deepEqual(command.args.slice(command.args.indexOf('-i') + 2, command.args.indexOf('-i') + 4), ['-t', '10']);
+    assert.equal(command.args.includes('-tag:v'), false);
+    assert.equal(command.args[command.args.indexOf('-x265-params') + 1], 'log-level=error');
+  });
+
+  it('refuses a job that encodes no video', () => {
+    const audioOnly = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-aac-192k')!.settings;
+    const request = { input: '/in/s.mp4', inputOffset: 0, cut: { start: 0, end: 2 }, source: SOURCE, output: '/tmp/s.mkv' };
+    assert.throws(() => buildSegmentEncodeCommand({ ...request, preset: audioOnly }), UnsupportedCombination);
+    assert.throws(() => buildSegmentEncodeCommand({ ...request, preset: { ...H264, videoCodec: 'copy' } }), UnsupportedCombination);
+  });
+});
+
+describe('buildAudioEncodeCommand', () => {
+  it("encodes the whole range's audio once, into MP4 for an MP4 job", () => {
+    const command = buildAudioEncodeCommand({ input: '/in/s.mp4', range: { start: 0.52, end: 5.2 }, preset: H264, source: SOURCE, output: '/tmp/job/audio.mp4' });
+    assert.deepEqual(command?.args, [
+      ...HEAD, '-ss', '0.52', ...safeInputArgs(), '-i', 'file:/in/s.mp4', '-t', '4.68',
+      '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mp4', 'file:/tmp/job/audio.mp4',
+    ]);
+  });
+
+  it('is undefined for a silent source', () => {
+    assert.equal(buildAudioEncodeCommand({ input: '/in/s.mp4', range: { start: 0, end: 5 }, preset: H264, source: { ...SOURCE, audioCodec: '' }, output: '/tmp/a.mp4' }), undefined);
+  });
+});
+
+describe('buildConcatList', () => {
+  it('names the segments relative to the list, which -safe 1 accepts', () => {
+    assert.equal(
+      buildConcatList('/tmp/job/segments.ffconcat', ['/tmp/job/segment-000.mkv', '/tmp/job/segment-001.mkv']),
+      "ffconcat version 1.0\nfile 'segment-000.mkv'\nfile 'segment-001.mkv'\n",
+    );
+  });
+
+  it("escapes a quote as '\\''", () => {
+    assert.equal(buildConcatList('/tmp/j/l', ["/tmp/j/it's.mkv"]), "ffconcat version 1.0\nfile 'it'\\''s.mkv'\n");
+  });
+
+  it('refuses a segment elsewhere than the list, a relative path and an empty list', () => {
+    assert.throws(() => buildConcatList('/tmp/job/l', ['/tmp/other/segment-000.mkv']), /not next to the concat list/);
+    assert.throws(() => buildConcatList('/tmp/job/l', ['segment-000.mkv']), /absolute/);
+    assert.throws(() => buildConcatList('/tmp/job/l', []), /nothing/);
+  });
+});
+
+describe('buildStitchCommand', () => {
+  it('joins the segments and the audio by stream copy into the MP4, with faststart', () => {
+    assert.deepEqual(buildStitchCommand({ listPath: '/tmp/job/segments.ffconcat', audioPath: '/tmp/job/audio.mp4', preset: H264, output: '/out/.x.mp4.part' }), [
+      ...HEAD, '-protocol_whitelist', 'file,pipe', '-format_whitelist', 'concat,matroska', '-f', 'concat', '-safe', '1', '-i', 'file:/tmp/job/segments.ffconcat',
+      ...safeInputArgs(), '-i', 'file:/tmp/job/audio.mp4',
+      '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', 'file:/out/.x.mp4.part',
+    ]);
+  });
+
+  it('tags HEVC hvc1 for MP4 and stitches video alone without audio', () => {
+    const args = buildStitchCommand({ listPath: '/tmp/job/l', preset: H265, output: '/out/x.mp4' });
+    assert.deepEqual(args.slice(args.indexOf('-map')), ['-map', '0:v:0', '-c', 'copy', '-tag:v', 'hvc1', '-movflags', '+faststart', '-f', 'mp4', 'file:/out/x.mp4']);
+  });
+});

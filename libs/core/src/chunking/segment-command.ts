@@ -1,0 +1,292 @@
+import { basename, dirname, isAbsolute } from 'node:path';
+import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MediaProbeSchema } from '@mpr/contracts/asset_pb';
+import { PresetSettingsSchema } from '@mpr/contracts/preset_pb';
+import type { Container, PresetSettingsInit } from '../domain/preset.decider';
+import { containerFormat, isContainer } from '../ffmpeg/container.config';
+import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
+import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcode-command';
+import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
+import { isVideoEncoder, videoEncoderArgs } from '../ffmpeg/video-codec.config';
+import { safeInputArgs } from '../media/media-types';
+import { type ChunkPlan, micros } from './chunk.planner';
+
+/**
+ * Encoded video segments are Matroska: it carries every video codec a preset
+ * can make (H.264, HEVC, VP9, AV1; MPEG-TS in ffmpeg 5.1 takes neither VP9
+ * nor AV1), and the concat demuxer reads it back with stream copy.
+ */
+export const SEGMENT_MUXER = 'matroska';
+export const SEGMENT_EXTENSION = 'mkv';
+
+/** Where one segment's frames are cut, in seconds from the start of the source. */
+export interface SegmentCut {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * The cut times of each segment. The range's own start and end are cut
+ * exactly where a single-pass encode cuts them; a seam between two segments
+ * is cut half a frame before the boundary frame. A boundary sits on a frame's
+ * timestamp, and printed to microseconds (1001/30000 s → 0.033367) it could
+ * land just after that frame, which would then belong to neither segment;
+ * half a frame away, each frame falls on one side only.
+ */
+export function segmentCuts(plan: ChunkPlan, fps: number): SegmentCut[] {
+  const half = 0.5 / fps;
+  const last = plan.segments.length - 1;
+  return plan.segments.map((segment, i) => ({
+    start: i === 0 ? segment.start : micros(segment.start - half),
+    end: i === last ? segment.end : micros(segment.end - half),
+  }));
+}
+
+/** How the fast path cuts the source into keyframe-aligned pieces, and which piece holds each segment. */
+export interface SplitPlan {
+  /** `-segment_times` for buildSplitCommand, in seconds from the start of the source. */
+  readonly splitTimes: readonly number[];
+  /** Per segment (same index): the piece file holding it and the source time at which that piece begins. */
+  readonly pieces: ReadonlyArray<{ readonly piece: number; readonly offset: number }>;
+}
+
+/**
+ * The fast path: split the source by stream copy into pieces that start on
+ * keyframes (about 0.1 s for a minute of 1080p), then encode every piece
+ * from its start, so no worker decodes frames it throws away.
+ *
+ * The pieces are cut at each segment boundary (keyframes, as planned with
+ * streamCopy), at the keyframe at or before a trimStart and at the first
+ * keyframe at or after a trimEnd; the pieces before and after the range are
+ * never encoded. The segment muxer cuts at the first keyframe at or after
+ * each time, so each time is given half a frame early, out of reach of
+ * rounding.
+ */
+export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number): SplitPlan {
+  const half = 0.5 / fps;
+  const sorted = [...keyframes].sort((a, b) => a - b);
+  const first = plan.segments[0];
+  const last = plan.segments[plan.segments.length - 1];
+  const starts = plan.segments.slice(1).map((s) => s.start);
+  const before = sorted.filter((k) => k <= first.start + 1e-6).at(-1);
+  if (first.start > 0 && before !== undefined && before > 0) starts.unshift(before);
+  const after = sorted.find((k) => k >= last.end - 1e-6);
+  if (last.end < sourceDuration && after !== undefined && after > last.end - half) starts.push(after);
+
+  const pieces = plan.segments.map((segment) => {
+    const piece = starts.filter((t) => t <= segment.start + 1e-6).length;
+    return { piece, offset: piece === 0 ? 0 : starts[piece - 1] };
+  });
+  return { splitTimes: starts.map((t) => micros(Math.max(0, t - half))), pieces };
+}
+
+/**
+ * Cuts the source into keyframe-aligned pieces by stream copy: video only
+ * (the audio is encoded once for the whole range, buildAudioEncodeCommand),
+ * each piece's timestamps starting at 0. `outputPattern` is an absolute path
+ * with a `%03d`, e.g. `/tmp/job/piece-%03d.mkv`.
+ */
+export function buildSplitCommand(input: string, outputPattern: string, splitTimes: readonly number[]): string[] {
+  requireAbsolute(input, outputPattern);
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    ...safeInputArgs(),
+    '-i',
+    `file:${input}`,
+    '-map',
+    '0:V:0',
+    '-c',
+    'copy',
+    '-f',
+    'segment',
+    '-segment_format',
+    SEGMENT_MUXER,
+    ...(splitTimes.length > 0 ? ['-segment_times', splitTimes.map(ffmpegNumber).join(',')] : []),
+    '-reset_timestamps',
+    '1',
+    `file:${outputPattern}`,
+  ];
+}
+
+export interface SegmentEncodeRequest {
+  /** The source itself (accurate seeking) or the piece of the fast path holding the segment. */
+  readonly input: string;
+  /** Source time at which `input` begins: 0 for the source, SplitPlan.pieces[i].offset for a piece. */
+  readonly inputOffset: number;
+  readonly cut: SegmentCut;
+  readonly preset: PresetSettingsInit;
+  readonly source: MessageInitShape<typeof MediaProbeSchema>;
+  /** Absolute path of the segment, `.mkv`. */
+  readonly output: string;
+}
+
+/**
+ * One segment's video with the job's preset: buildTranscodeCommand for the
+ * segment's cut, without audio, written as Matroska. The codec tag the final
+ * container needs (`-tag:v hvc1`), which Matroska refuses, moves to the
+ * stitch (buildStitchCommand).
+ */
+export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
+  const container = requireChunkable(request.preset, request.source);
+  const { inputOffset, cut } = request;
+  const start = micros(cut.start - inputOffset);
+  const command = buildTranscodeCommand({
+    input: request.input,
+    output: request.output,
+    preset: { ...request.preset, audioCodec: '' },
+    source: { ...request.source, duration: micros(Number(request.source.duration ?? 0) - inputOffset) },
+    // At the piece's start, the piece is encoded from its first frame (no -ss).
+    trim: { start: start > 0 ? start : undefined, end: micros(cut.end - inputOffset) },
+  });
+  const { options } = containerFormat(container);
+  // The builder ends with the container's options, `-f <muxer>` and the output.
+  const encode = withoutVideoTag(command.args.slice(0, -(options.length + 3)));
+  return { ...command, args: [...encode, '-f', SEGMENT_MUXER, `file:${request.output}`], muxer: SEGMENT_MUXER };
+}
+
+export interface AudioEncodeRequest {
+  readonly input: string;
+  /** The job's whole range, in seconds from the start of the source. */
+  readonly range: SegmentCut;
+  readonly preset: PresetSettingsInit;
+  readonly source: MessageInitShape<typeof MediaProbeSchema>;
+  /** Absolute path; its extension should be audioIntermediateExtension(container). */
+  readonly output: string;
+}
+
+/**
+ * The audio of the whole range, encoded once (in parallel with the video
+ * segments). Encoding it per segment would put the encoder's priming samples
+ * (1024 for AAC) and a padded last frame at every seam: clicks, and audio
+ * drifting ahead of the picture. Undefined when the job has no audio.
+ */
+export function buildAudioEncodeCommand(request: AudioEncodeRequest): TranscodeCommand | undefined {
+  const container = requireChunkable(request.preset, request.source);
+  if (!request.source.audioCodec || !request.preset.audioCodec) return undefined;
+  return buildTranscodeCommand({
+    input: request.input,
+    output: request.output,
+    preset: { ...request.preset, videoCodec: '', container: audioIntermediateContainer(container) },
+    source: request.source,
+    trim: { start: request.range.start > 0 ? request.range.start : undefined, end: request.range.end },
+  });
+}
+
+/**
+ * ISO-BMFF keeps the encoder's delay in its edit list, so the AAC priming
+ * samples stay marked as such when stream-copied into an MP4/MOV output
+ * (checked on ffmpeg 5.1: the stitched audio has exactly the single-pass
+ * sample count; through Matroska it gains ~1000 samples). Matroska stores
+ * Opus's and Vorbis's delay itself, so it serves every other container.
+ */
+function audioIntermediateContainer(container: Container): Container {
+  return container === 'mp4' || container === 'mov' || container === 'm4a' ? 'mp4' : 'mkv';
+}
+
+export function audioIntermediateExtension(container: string): string {
+  return isContainer(container) ? audioIntermediateContainer(container) : 'mkv';
+}
+
+/**
+ * The concat demuxer's list of the encoded segments, in order. The list must
+ * sit in the segments' directory: ffmpeg's `-safe 1` refuses absolute paths
+ * and `..`, and reads relative names from the list's directory. Names are
+ * the chunker's own (`segment-000.mkv`), never user text; `-safe 1` also
+ * refuses any name with characters outside [A-Za-z0-9_.-], and quotes are
+ * escaped all the same.
+ */
+export function buildConcatList(listPath: string, segmentPaths: readonly string[]): string {
+  requireAbsolute(listPath, ...segmentPaths);
+  if (segmentPaths.length === 0) throw new Error('nothing to concatenate');
+  const directory = dirname(listPath);
+  const lines = segmentPaths.map((path) => {
+    if (dirname(path) !== directory) throw new Error(`segment ${JSON.stringify(path)} is not next to the concat list`);
+    return `file '${basename(path).replaceAll("'", "'\\''")}'`;
+  });
+  return ['ffconcat version 1.0', ...lines, ''].join('\n');
+}
+
+export interface StitchRequest {
+  /** Absolute path of the concat list (buildConcatList). */
+  readonly listPath: string;
+  /** The range's audio (buildAudioEncodeCommand), if the job has audio. */
+  readonly audioPath?: string;
+  readonly preset: PresetSettingsInit;
+  /** Absolute path to write, a temporary name renamed once verified. */
+  readonly output: string;
+}
+
+/**
+ * Joins the segments and the audio by stream copy into the job's container,
+ * with its muxer options (`+faststart`) and the codec tag it needs. The list
+ * may name only Matroska files; the audio input gets the same restrictions
+ * as any input.
+ */
+export function buildStitchCommand(request: StitchRequest): string[] {
+  requireAbsolute(request.listPath, request.output, ...(request.audioPath ? [request.audioPath] : []));
+  const container = requireContainer(request.preset);
+  const { muxer, options } = containerFormat(container);
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-y',
+    '-protocol_whitelist',
+    'file,pipe',
+    '-format_whitelist',
+    `concat,${SEGMENT_MUXER}`,
+    '-f',
+    'concat',
+    '-safe',
+    '1',
+    '-i',
+    `file:${request.listPath}`,
+    ...(request.audioPath ? [...safeInputArgs(), '-i', `file:${request.audioPath}`] : []),
+    '-map',
+    '0:v:0',
+    ...(request.audioPath ? ['-map', '1:a:0'] : []),
+    '-c',
+    'copy',
+    ...videoTagArgs(request.preset, container),
+    ...options,
+    '-f',
+    muxer,
+    `file:${request.output}`,
+  ];
+}
+
+/** Chunking encodes video in parallel: the job must make video from a source that has some. */
+function requireChunkable(preset: PresetSettingsInit, source: MessageInitShape<typeof MediaProbeSchema>): Container {
+  const container = requireContainer(preset);
+  if (!source.videoCodec || !preset.videoCodec || preset.videoCodec === 'copy') {
+    throw new UnsupportedCombination('only a job that encodes video gains from chunking; run it as a single pass');
+  }
+  return container;
+}
+
+function requireContainer(preset: PresetSettingsInit): Container {
+  const container = preset.container ?? '';
+  if (!isContainer(container)) throw new UnsupportedCombination(`container ${JSON.stringify(container)} is not supported`);
+  return container;
+}
+
+/** The `-tag:v` the encoder config gives for this container: it belongs to the output, not to a segment. */
+function videoTagArgs(init: PresetSettingsInit, container: Container): string[] {
+  const preset = create(PresetSettingsSchema, init);
+  if (!isVideoEncoder(preset.videoCodec)) return [];
+  const args = videoEncoderArgs(preset, preset.videoCodec, container);
+  const at = args.indexOf('-tag:v');
+  return at < 0 ? [] : args.slice(at, at + 2);
+}
+
+function withoutVideoTag(args: string[]): string[] {
+  const at = args.indexOf('-tag:v');
+  return at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)];
+}
+
+function requireAbsolute(...paths: string[]): void {
+  for (const path of paths) {
+    if (!isAbsolute(path)) throw new Error(`ffmpeg paths must be absolute: ${JSON.stringify(path)}`);
+  }
+}

@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { expectedStitch, readStitchFacts, verifyStitch } from './stitch.verifier';
+
+/** ffprobe 5.1's answer for a 6 s MP4 (H.264 25 fps, AAC 48 kHz), from a real run. */
+const MP4_PROBE = {
+  streams: [
+    { codec_type: 'video', time_base: '1/12800', duration_ts: 76800, duration: '6.000000', nb_read_packets: '150' },
+    { codec_type: 'audio', sample_rate: '48000', time_base: '1/48000', duration_ts: 288768, duration: '6.016000', nb_read_packets: '283' },
+  ],
+  format: { duration: '6.016000' },
+};
+const EXPECTED = expectedStitch({ start: 0, end: 6, fps: 25, audioSampleRate: 48000, audioCodec: 'aac', hasVideo: true });
+
+describe('expectedStitch', () => {
+  it('counts the frames whose time lies in the range, as a single pass cuts them', () => {
+    assert.deepEqual(EXPECTED, { videoFrames: 150, duration: 6, audioSamples: 288000, frameDuration: 0.04, audioFrameSamples: 1024 });
+    assert.equal(expectedStitch({ start: 0.52, end: 5.2, fps: 25, hasVideo: true }).videoFrames, 117);
+  });
+});
+
+describe('readStitchFacts', () => {
+  it('reads frames, duration and the exact MP4 sample count', () => {
+    assert.deepEqual(readStitchFacts(MP4_PROBE), { videoFrames: 150, duration: 6.016, audioSamples: 288768 });
+  });
+
+  it("falls back to Matroska's DURATION tag", () => {
+    const mkv = { streams: [{ codec_type: 'audio', sample_rate: '48000', time_base: '1/1000', tags: { DURATION: '00:00:06.037000000' } }], format: { duration: '6.037000' } };
+    assert.deepEqual(readStitchFacts(mkv), { videoFrames: undefined, duration: 6.037, audioSamples: 289776 });
+  });
+});
+
+describe('verifyStitch', () => {
+  it('accepts an output within one frame and one audio frame', () => {
+    assert.deepEqual(verifyStitch(readStitchFacts(MP4_PROBE), EXPECTED), { ok: true });
+  });
+
+  it('gives every reason an output is refused', () => {
+    assert.deepEqual(verifyStitch({ videoFrames: 148, duration: 5.9, audioSamples: 286000 }, EXPECTED), {
+      ok: false,
+      reasons: ['148 video frames, expected 150 (±1)', 'duration 5.9s, expected 6s (±0.04s)', '286000 audio samples, expected 288000 (±1024)'],
+    });
+    assert.deepEqual(verifyStitch({ duration: 6 }, EXPECTED), {
+      ok: false,
+      reasons: ['the output has no video', 'the output has no audio, or its length is unknown'],
+    });
+  });
+});

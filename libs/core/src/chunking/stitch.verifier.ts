@@ -1,0 +1,157 @@
+import { safeInputArgs } from '../media/media-types';
+import { micros } from './chunk.planner';
+
+/** What ffprobe says about a stitched output (readStitchFacts). */
+export interface StitchFacts {
+  /** Video packets read (`-count_packets`): one per frame; undefined without video. */
+  readonly videoFrames?: number;
+  /** The container's duration, seconds. */
+  readonly duration: number;
+  /** Audio samples the output plays, undefined without audio or if ffprobe cannot tell. */
+  readonly audioSamples?: number;
+}
+
+/** What a single-pass encode of the same job gives (expectedStitch). */
+export interface StitchExpectation {
+  readonly videoFrames?: number;
+  readonly duration: number;
+  readonly audioSamples?: number;
+  /** Tolerances: one frame of each. */
+  readonly frameDuration: number;
+  readonly audioFrameSamples: number;
+}
+
+export type StitchVerdict = { readonly ok: true } | { readonly ok: false; readonly reasons: readonly string[] };
+
+/**
+ * Samples per audio frame, the tolerance on the audio: a single-pass encode
+ * also pads its last frame. 1024 for AAC, 1152 for MP3, 960 (20 ms at
+ * 48 kHz) for Opus; 1024 for the rest.
+ */
+export function audioFrameSamples(audioCodec: string): number {
+  switch (audioCodec) {
+    case 'libmp3lame':
+      return 1152;
+    case 'libopus':
+      return 960;
+    default:
+      return 1024;
+  }
+}
+
+export interface ExpectationInput {
+  /** The job's range in seconds from the start of the source (first segment's start, last one's end). */
+  readonly start: number;
+  readonly end: number;
+  /** The output frame rate: the preset's, else the source's. */
+  readonly fps: number;
+  /** The output sample rate, if the job has audio. */
+  readonly audioSampleRate?: number;
+  /** The preset's audio codec (audioFrameSamples). */
+  readonly audioCodec?: string;
+  readonly hasVideo: boolean;
+}
+
+/**
+ * What the stitched output must match: the frames of the range (those whose
+ * timestamp k/fps lies in [start, end), as a single-pass encode cuts them),
+ * its duration and its audio samples.
+ */
+export function expectedStitch(input: ExpectationInput): StitchExpectation {
+  const { start, end, fps, audioSampleRate } = input;
+  // Frames k with start <= k/fps < end; the epsilon absorbs the microsecond rounding of the range.
+  const firstFrame = Math.ceil(start * fps - 1e-6);
+  const endFrame = Math.ceil(end * fps - 1e-6);
+  return {
+    videoFrames: input.hasVideo ? endFrame - firstFrame : undefined,
+    duration: end - start,
+    audioSamples: audioSampleRate ? Math.round((end - start) * audioSampleRate) : undefined,
+    frameDuration: 1 / fps,
+    audioFrameSamples: audioFrameSamples(input.audioCodec ?? ''),
+  };
+}
+
+/** Compares a stitched output with what it must be; only a verified output is published. */
+export function verifyStitch(facts: StitchFacts, expected: StitchExpectation): StitchVerdict {
+  const reasons: string[] = [];
+  if (expected.videoFrames !== undefined) {
+    if (facts.videoFrames === undefined) reasons.push('the output has no video');
+    else if (Math.abs(facts.videoFrames - expected.videoFrames) > 1) {
+      reasons.push(`${facts.videoFrames} video frames, expected ${expected.videoFrames} (±1)`);
+    }
+  }
+  if (!(Math.abs(facts.duration - expected.duration) <= expected.frameDuration + 1e-6)) {
+    reasons.push(`duration ${facts.duration}s, expected ${expected.duration}s (±${micros(expected.frameDuration)}s)`);
+  }
+  if (expected.audioSamples !== undefined) {
+    if (facts.audioSamples === undefined) reasons.push('the output has no audio, or its length is unknown');
+    else if (Math.abs(facts.audioSamples - expected.audioSamples) > expected.audioFrameSamples) {
+      reasons.push(`${facts.audioSamples} audio samples, expected ${expected.audioSamples} (±${expected.audioFrameSamples})`);
+    }
+  }
+  return reasons.length === 0 ? { ok: true } : { ok: false, reasons };
+}
+
+/**
+ * ffprobe's argv for readStitchFacts. `-count_packets` reads the whole file
+ * (no decoding: a fraction of a second for minutes of video).
+ */
+export function buildStitchProbeArgs(path: string): string[] {
+  return [
+    '-v',
+    'error',
+    ...safeInputArgs(),
+    '-count_packets',
+    '-show_entries',
+    'format=duration:stream=codec_type,nb_read_packets,duration,duration_ts,time_base,sample_rate:stream_tags=DURATION',
+    '-print_format',
+    'json',
+    '-i',
+    `file:${path}`,
+  ];
+}
+
+interface ProbeStream {
+  codec_type?: string;
+  nb_read_packets?: string;
+  duration?: string;
+  duration_ts?: number;
+  time_base?: string;
+  sample_rate?: string;
+  tags?: { DURATION?: string };
+}
+
+export interface StitchProbeOutput {
+  streams?: ProbeStream[];
+  format?: { duration?: string };
+}
+
+/** Maps buildStitchProbeArgs' JSON to StitchFacts. */
+export function readStitchFacts(probe: StitchProbeOutput): StitchFacts {
+  const streams = probe.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video');
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  return {
+    videoFrames: video?.nb_read_packets !== undefined ? Number(video.nb_read_packets) : undefined,
+    duration: Number(probe.format?.duration ?? Number.NaN),
+    audioSamples: audio ? audioSamples(audio) : undefined,
+  };
+}
+
+/**
+ * In MP4 the audio's time base is 1/sample rate and duration_ts its exact
+ * sample count, priming excluded. Matroska gives no stream duration, only
+ * a DURATION tag (`00:00:06.037000000`), priming included.
+ */
+function audioSamples(stream: ProbeStream): number | undefined {
+  const rate = Number(stream.sample_rate);
+  if (!(rate > 0)) return undefined;
+  if (stream.duration_ts !== undefined && stream.time_base === `1/${rate}`) return stream.duration_ts;
+  const seconds = stream.duration !== undefined ? Number(stream.duration) : parseClock(stream.tags?.DURATION);
+  return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds * rate) : undefined;
+}
+
+function parseClock(text: string | undefined): number | undefined {
+  const match = text ? /^(\d+):(\d\d):(\d\d(?:\.\d+)?)$/.exec(text) : null;
+  return match ? Number(match[1]) * 3600 + Number(match[2]) * 60 + Number(match[3]) : undefined;
+}
