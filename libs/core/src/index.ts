@@ -33,3 +33,4 @@ export * from './chunking/chunk.planner';
 export * from './chunking/keyframe.reader';
 export * from './chunking/segment-command';
 export * from './chunking/stitch.verifier';
+export * from './work/work-consumer';

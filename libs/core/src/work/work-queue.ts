@@ -1,9 +1,10 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import { Priority } from '@mpr/contracts/common_pb';
 import { type TranscodeWorkItem, TranscodeWorkItemSchema } from '@mpr/contracts/work_pb';
 import type { StreamNames } from '../events/streams';
+import { ensureWorkConsumer } from './work-consumer';
 
 /**
  * Priority classes, drained in this order. nats-server 2.9 refuses two
@@ -32,33 +33,13 @@ export function transcodeConsumerName(cls: PriorityClass): string {
   return `transcode-${cls}`;
 }
 
-const NS_PER_MS = 1_000_000;
-
 /**
- * Durable pull consumers, one per class. `ackWaitMs` is how long a silent
- * worker keeps an item: workers call working() well within it, so only a
- * dead worker's item comes back.
+ * Durable pull consumers, one per class, shared by every replica (see
+ * ensureWorkConsumer for what the limits mean).
  */
 export async function ensureTranscodeConsumers(jsm: JetStreamManager, names: StreamNames, ackWaitMs: number, maxDeliver = 5): Promise<void> {
   for (const cls of PRIORITY_CLASSES) {
-    const config = {
-      durable_name: transcodeConsumerName(cls),
-      filter_subject: transcodeSubject(names, cls),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: ackWaitMs * NS_PER_MS,
-      max_deliver: maxDeliver,
-      max_ack_pending: 1_000,
-    };
-    const exists = await jsm.consumers.info(names.work, config.durable_name).then(
-      () => true,
-      (err: unknown) => {
-        if ((err as { code?: number }).code === 10014) return false;
-        throw err;
-      },
-    );
-    if (exists) await jsm.consumers.update(names.work, config.durable_name, { ack_wait: config.ack_wait, max_deliver: maxDeliver });
-    else await jsm.consumers.add(names.work, config);
+    await ensureWorkConsumer(jsm, names, { name: transcodeConsumerName(cls), subject: transcodeSubject(names, cls), ackWaitMs, maxDeliver });
   }
 }
 
