@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { decodeWorkItem, ensureTranscodeConsumers, type RunningService } from '@mpr/core';
+import { chunkConsumerName, decodeChunkJobItem, decodeWorkItem, ensureChunkConsumers, ensureTranscodeConsumers, type RunningService } from '@mpr/core';
 import { metricValue, SchedulerHarness } from './scheduler-harness';
 
 const NOT_AVAILABLE = (executor: string) => `executor "${executor}" is not available yet in this build`;
@@ -48,10 +48,19 @@ describe('scheduler: dispatching jobs', () => {
     assert.deepEqual(await h.workItemsFor('job-lambda'), []);
   });
 
-  it('runs a chunked job as a single-pass transcode until the chunker exists', async () => {
+  it('queues a chunked job for the chunker on mpr.work.chunk.job, once per attempt', async () => {
     await h.createJob('job-chunked', { chunked: true });
     const [item] = await h.workUntil('job-chunked', 1);
-    assert.equal(item.subject, h.streams.names.workSubject('transcode.normal'));
+    assert.equal(item.subject, h.streams.names.workSubject('chunk.job'));
+    assert.equal(item.item.attempt, 1);
+    // What the chunker's coordinator receives through its durable consumer.
+    await ensureChunkConsumers(h.jsm, h.streams.names, 30_000, 5);
+    const consumer = await h.js.consumers.get(h.streams.names.work, chunkConsumerName('job'));
+    const msg = await consumer.next({ expires: 2_000 });
+    assert.ok(msg, 'an item for the chunk-job consumer');
+    assert.equal(msg.headers?.get('Nats-Msg-Id'), 'job-chunked-1');
+    assert.equal(decodeChunkJobItem(msg.string()).jobId, 'job-chunked');
+    msg.ack();
   });
 
   it('queues nothing for a job cancelled before the scheduler saw it', async () => {

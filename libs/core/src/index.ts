@@ -27,6 +27,7 @@ export * from './ffmpeg/transcode-command';
 export * from './ffmpeg/transcode.errors';
 export * from './work/job-progress';
 export * from './work/work-queue';
+export * from './work/chunk-queue';
 export * from './metrics/metrics.registry';
 export * from './ffmpeg/ffmpeg.repository';
 export * from './chunking/chunk.planner';

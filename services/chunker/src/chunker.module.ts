@@ -1,9 +1,47 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule } from '@mpr/core';
+import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot } from '@mpr/core';
+import { JobEventsRepository } from '../../transcoder/src/jobs/job-events.repository';
+import { JobRecorder } from '../../transcoder/src/jobs/job-recorder.service';
+import { JobTelemetryRepository } from '../../transcoder/src/jobs/job-telemetry.repository';
+import { TranscodePlanner } from '../../transcoder/src/jobs/transcode-planner.service';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
+import { OutputFilesRepository } from '../../transcoder/src/output/output-files.repository';
+import { OutputService } from '../../transcoder/src/output/output.service';
+import { ChunkAborts } from './chunk-aborts';
+import { ChunkContextLoader } from './chunk-context';
+import { ChunkCoordinator } from './chunk-coordinator.service';
+import { ChunkWatcher } from './chunk-watcher.service';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import { ChunkerMetrics } from './chunker.metrics';
+import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
+import { SegmentWorkers } from './segment-worker.service';
 
 @Module({})
 export class ChunkerModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: ChunkerModule, imports: [CoreModule.forRoot('chunker', config)] };
+    return {
+      module: ChunkerModule,
+      imports: [CoreModule.forRoot('chunker', config)],
+      providers: [
+        { provide: CHUNKER_SETTINGS, useValue: chunkerSettings(config) },
+        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
+        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
+        { provide: FfmpegRepository, useValue: new FfmpegRepository() },
+        { provide: FfprobeRepository, useValue: new FfprobeRepository() },
+        JobEventsRepository,
+        JobRecorder,
+        JobTelemetryRepository,
+        TranscodePlanner,
+        OutputFilesRepository,
+        OutputService,
+        ChunkerMetrics,
+        ChunkAborts,
+        ChunkContextLoader,
+        ChunkWorkRepository,
+        ChunkWatcher,
+        ChunkCoordinator,
+        SegmentWorkers,
+      ],
+    };
   }
 }

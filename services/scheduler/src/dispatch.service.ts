@@ -55,8 +55,11 @@ export class DispatchService {
       return;
     }
     if (job.chunked) {
-      // Until the chunker exists a chunked job still gets done, in one pass.
-      this.logger.log(`job ${jobId} is chunked, but this build has no chunker: it runs as a single-pass transcode`);
+      // The chunker's coordinator splits it into segments that workers of every chunker replica share.
+      await this.work.enqueueChunkJob({ jobId, attempt, priority: job.priority, queuedAt });
+      this.metrics.dispatched.inc({ executor });
+      this.logger.debug(`job ${jobId} attempt ${attempt} queued for the chunker`);
+      return;
     }
     await this.work.enqueueTranscode({ jobId, attempt, priority: job.priority, queuedAt });
     this.metrics.dispatched.inc({ executor });

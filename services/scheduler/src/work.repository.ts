@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Priority } from '@mpr/contracts/common_pb';
-import { enqueueTranscode, NATS_CONNECTION, PRIORITY_CLASSES, type PriorityClass, StreamNames, transcodeConsumerName } from '@mpr/core';
+import { enqueueChunkJob, enqueueTranscode, NATS_CONNECTION, PRIORITY_CLASSES, type PriorityClass, StreamNames, transcodeConsumerName } from '@mpr/core';
 
 /** MPR_WORK as the scheduler uses it: it queues transcode items and watches the queues' lag. */
 @Injectable()
@@ -18,6 +18,11 @@ export class WorkRepository {
   /** Idempotent per job attempt (message id `<jobId>-<attempt>`, within the stream's duplicate window). */
   enqueueTranscode(item: { jobId: string; attempt: number; priority: Priority; queuedAt: Date }): Promise<void> {
     return enqueueTranscode(this.js, this.names, item);
+  }
+
+  /** A chunked job's attempt, for the chunker (mpr.work.chunk.job, message id `<jobId>-<attempt>`). */
+  enqueueChunkJob(item: { jobId: string; attempt: number; priority: Priority; queuedAt: Date }): Promise<void> {
+    return enqueueChunkJob(this.js, this.names, item);
   }
 
   /**

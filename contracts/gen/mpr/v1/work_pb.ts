@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/work.proto.
  */
 export const file_mpr_v1_work: GenFile = /*@__PURE__*/
-  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
+  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChBDaHVua0pvYldvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEiIKCHByaW9yaXR5GAMgASgOMhAubXByLnYxLlByaW9yaXR5Ei0KCXF1ZXVlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipgEKFENodW5rU2VnbWVudFdvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWluZGV4GAMgASgNEg0KBXBpZWNlGAQgASgJEhQKDGlucHV0X29mZnNldBgFIAEoARIRCgljdXRfc3RhcnQYBiABKAESDwoHY3V0X2VuZBgHIAEoARIVCg1zZWdtZW50X2NvdW50GAggASgNYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
 
 /**
  * A unit of work on MPR_WORK (mpr.work.transcode.<high|normal|low>), JSON in
@@ -53,4 +53,101 @@ export type TranscodeWorkItem = Message<"mpr.v1.TranscodeWorkItem"> & {
  */
 export const TranscodeWorkItemSchema: GenMessage<TranscodeWorkItem> = /*@__PURE__*/
   messageDesc(file_mpr_v1_work, 0);
+
+/**
+ * A chunked job's attempt for the chunker's coordinator, on MPR_WORK
+ * (mpr.work.chunk.job), JSON in the protobuf JSON mapping. Message id
+ * "<job_id>-<attempt>".
+ *
+ * @generated from message mpr.v1.ChunkJobWorkItem
+ */
+export type ChunkJobWorkItem = Message<"mpr.v1.ChunkJobWorkItem"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: mpr.v1.Priority priority = 3;
+   */
+  priority: Priority;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp queued_at = 4;
+   */
+  queuedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mpr.v1.ChunkJobWorkItem.
+ * Use `create(ChunkJobWorkItemSchema)` to create a new message.
+ */
+export const ChunkJobWorkItemSchema: GenMessage<ChunkJobWorkItem> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_work, 1);
+
+/**
+ * One video segment of a chunked job's attempt, on MPR_WORK
+ * (mpr.work.chunk.segment). Message id "<job_id>-<attempt>-<index>". Times in
+ * seconds from the start of the source; the piece is a file the coordinator
+ * split from the source into the attempt's work directory.
+ *
+ * @generated from message mpr.v1.ChunkSegmentWorkItem
+ */
+export type ChunkSegmentWorkItem = Message<"mpr.v1.ChunkSegmentWorkItem"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * @generated from field: uint32 index = 3;
+   */
+  index: number;
+
+  /**
+   * File name of the piece in the attempt's work directory ("piece-003.mkv"); empty: encode from the source.
+   *
+   * @generated from field: string piece = 4;
+   */
+  piece: string;
+
+  /**
+   * Source time at which the input begins (0 for the source itself).
+   *
+   * @generated from field: double input_offset = 5;
+   */
+  inputOffset: number;
+
+  /**
+   * @generated from field: double cut_start = 6;
+   */
+  cutStart: number;
+
+  /**
+   * @generated from field: double cut_end = 7;
+   */
+  cutEnd: number;
+
+  /**
+   * @generated from field: uint32 segment_count = 8;
+   */
+  segmentCount: number;
+};
+
+/**
+ * Describes the message mpr.v1.ChunkSegmentWorkItem.
+ * Use `create(ChunkSegmentWorkItemSchema)` to create a new message.
+ */
+export const ChunkSegmentWorkItemSchema: GenMessage<ChunkSegmentWorkItem> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_work, 2);
 

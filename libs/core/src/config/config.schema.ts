@@ -35,6 +35,8 @@ export const configSchema = z.object({
   MPR_CHUNKER_PORT: port(8084),
   /** Work items a transcoder replica runs at once. */
   MPR_TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Segment encodes a chunker replica runs at once. */
+  MPR_CHUNK_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   /** Attempts a job gets for transient failures (worker died, timeout) before it stays FAILED. */
   MPR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** How long a work item waits for a silent worker before another replica gets it. */

@@ -92,4 +92,19 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   it('refuses a command without exactly one input', async () => {
     await assert.rejects(ffmpeg.start(['-f', 'lavfi', 'out.mkv'], { onProgress: () => undefined }), /exactly one -i, then output options/);
   });
+
+  it('runs a command with the declared number of inputs, each with its own options, and refuses any other count', async () => {
+    const output = join(dir.path, 'two-inputs.mkv');
+    const args = [
+      '-hide_banner', '-nostdin', '-y',
+      '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=0.5',
+      '-f', 'lavfi', '-i', 'sine=duration=0.5',
+      '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'ffv1', '-c:a', 'flac', '-f', 'matroska', `file:${output}`,
+    ];
+    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined }), /exactly one -i/);
+    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined, inputs: 3 }), /exactly 3 -i/);
+    const proc = await ffmpeg.start(args, { onProgress: () => undefined, inputs: 2 });
+    const exit = await proc.exited;
+    assert.equal(exit.code, 0, exit.stderr);
+  });
 });

@@ -41,6 +41,11 @@ export interface FfmpegProcess {
 export interface FfmpegRunOptions {
   /** Each progress block ffmpeg reports. */
   onProgress(snapshot: ProgressSnapshot): void;
+  /**
+   * How many `-i` the command has (default 1): the chunker's stitch reads a
+   * concat list and the audio. The argv must hold exactly that many.
+   */
+  inputs?: number;
 }
 
 /** fluent-ffmpeg keeps the child process here while it runs; its typings do not declare it. */
@@ -86,16 +91,22 @@ export class FfmpegRepository {
   /** Spawns ffmpeg with PROGRESS_ARGS and `args`; resolves once it runs. */
   start(args: readonly string[], options: FfmpegRunOptions): Promise<FfmpegProcess> {
     const argv = [...PROGRESS_ARGS, ...args];
-    const inputAt = argv.indexOf('-i');
+    const inputs = options.inputs ?? 1;
+    const inputAts = argv.flatMap((arg, i) => (arg === '-i' ? [i] : []));
+    const lastInputAt = inputAts[inputAts.length - 1] ?? -1;
     // At least one output option: fluent-ffmpeg reads an empty option list as the option "undefined".
-    if (inputAt < 0 || argv.indexOf('-i', inputAt + 1) >= 0 || inputAt + 2 >= argv.length - 1) {
-      return Promise.reject(new Error('an ffmpeg command needs exactly one -i, then output options and the output'));
+    if (!Number.isInteger(inputs) || inputs < 1 || inputAts.length !== inputs || lastInputAt + 2 >= argv.length - 1) {
+      return Promise.reject(new Error(`an ffmpeg command needs exactly ${inputs === 1 ? 'one' : inputs} -i, then output options and the output`));
     }
-    const command = ffmpeg({ stdoutLines: STDERR_LINES })
-      .input(argv[inputAt + 1])
-      .inputOptions(...argv.slice(0, inputAt))
-      .output(argv[argv.length - 1])
-      .outputOptions(...argv.slice(inputAt + 2, -1));
+    const command = ffmpeg({ stdoutLines: STDERR_LINES });
+    let optionsFrom = 0;
+    for (const inputAt of inputAts) {
+      command.input(argv[inputAt + 1]);
+      const inputOptions = argv.slice(optionsFrom, inputAt);
+      if (inputOptions.length > 0) command.inputOptions(...inputOptions);
+      optionsFrom = inputAt + 2;
+    }
+    command.output(argv[argv.length - 1]).outputOptions(...argv.slice(lastInputAt + 2, -1));
 
     return new Promise<FfmpegProcess>((resolveStart, rejectStart) => {
       let child: ChildProcess | undefined;

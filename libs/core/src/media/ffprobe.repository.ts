@@ -41,6 +41,22 @@ export class FfprobeRepository {
       throw new ProbeError((err as Error).message);
     }
   }
+
+  /**
+   * ffprobe's stdout for a finished argv (buildKeyframeProbeArgs,
+   * buildStitchProbeArgs): the chunker reads keyframes and stitched outputs.
+   */
+  async output(args: readonly string[], timeoutMs = 60_000): Promise<string> {
+    try {
+      const { stdout } = await run(this.binary, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+      return stdout;
+    } catch (err) {
+      const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
+      if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
+      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`);
+      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`);
+    }
+  }
 }
 
 /** ffprobe's last meaningful stderr lines, without the path prefix noise. */

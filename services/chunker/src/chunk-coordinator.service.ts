@@ -1,0 +1,297 @@
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import {
+  audioIntermediateExtension,
+  buildAudioEncodeCommand,
+  buildConcatList,
+  buildKeyframeProbeArgs,
+  buildSplitCommand,
+  buildStitchCommand,
+  buildStitchProbeArgs,
+  decodeChunkJobItem,
+  DomainError,
+  expectedStitch,
+  FfmpegRepository,
+  ffmpegErrorSummary,
+  FfprobeRepository,
+  type JobState,
+  MediaRoot,
+  planChunks,
+  planSplit,
+  readKeyframes,
+  readStitchFacts,
+  segmentCuts,
+  type StitchProbeOutput,
+  verifyStitch,
+} from '@mpr/core';
+import { JobRecorder } from '../../transcoder/src/jobs/job-recorder.service';
+import { JobTelemetryRepository } from '../../transcoder/src/jobs/job-telemetry.repository';
+import { UnrunnableJob } from '../../transcoder/src/jobs/transcode-planner.service';
+import { verdictFor } from '../../transcoder/src/jobs/work-item.verdict';
+import { MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
+import { OutputFilesRepository } from '../../transcoder/src/output/output-files.repository';
+import { OutputService } from '../../transcoder/src/output/output.service';
+import { WakeSignal } from '../../transcoder/src/work/wake-signal';
+import { ChunkAborts } from './chunk-aborts';
+import { type ChunkContext, ChunkContextLoader } from './chunk-context';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import { ChunkerMetrics } from './chunker.metrics';
+import { CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, pieceName, segmentName } from './chunker.settings';
+
+class Aborted extends Error {}
+class Refused extends Error {}
+
+/**
+ * Takes chunk-job items one at a time: claims the job (StartJob), plans and
+ * splits it, queues its segments for the workers of every replica, encodes
+ * the audio, waits for the segments, stitches, verifies and publishes.
+ */
+@Injectable()
+export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ChunkCoordinator');
+  private readonly announced = new WakeSignal();
+  private stopping = false;
+  private loop: Promise<void> | undefined;
+  private announcements: { stop(): void } | undefined;
+
+  constructor(
+    private readonly work: ChunkWorkRepository,
+    private readonly contexts: ChunkContextLoader,
+    private readonly recorder: JobRecorder,
+    private readonly ffmpeg: FfmpegRepository,
+    private readonly ffprobe: FfprobeRepository,
+    private readonly files: OutputFilesRepository,
+    private readonly outputs: OutputService,
+    private readonly progress: JobTelemetryRepository,
+    private readonly aborts: ChunkAborts,
+    private readonly metrics: ChunkerMetrics,
+    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ffmpeg.warmUp();
+    await this.work.connect();
+    this.announcements = this.work.onPublish('job', () => this.announced.notify());
+    this.loop = this.run();
+    this.logger.log(`coordinating chunked jobs, ${this.settings.workers} segment worker(s)`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.announcements?.stop();
+    this.announced.notify();
+    this.aborts.abortAll('shutdown');
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      this.announced.reset();
+      let msg: JsMsg | null;
+      try {
+        msg = await this.work.next('job');
+      } catch (err) {
+        this.logger.warn(`cannot read the chunk-job queue: ${(err as Error).message}`);
+        await this.announced.wait(1_000);
+        continue;
+      }
+      if (!msg) {
+        if (!this.announced.pending) await this.announced.wait(1_000);
+        continue;
+      }
+      const heartbeat = setInterval(() => safely(() => msg.working()), Math.max(100, this.settings.ackWaitMs / 3));
+      try {
+        const settle = await this.handle(msg);
+        if (settle === 'ack') await msg.ackAck().catch(() => undefined);
+        else safely(() => msg.nak(settle === 'nak-later' ? 5_000 : undefined));
+      } finally {
+        clearInterval(heartbeat);
+      }
+    }
+  }
+
+  private async handle(msg: JsMsg): Promise<'ack' | 'nak' | 'nak-later'> {
+    let item;
+    try {
+      item = decodeChunkJobItem(msg.string());
+    } catch {
+      msg.term('not a ChunkJobWorkItem');
+      return 'ack';
+    }
+    const { state, version } = await this.contexts.job(item.jobId);
+    const verdict = verdictFor(state, { attempt: item.attempt, deliveryCount: msg.info.deliveryCount });
+    if (verdict.action === 'drop') return 'ack';
+    if (verdict.action === 'mark-lost') {
+      await this.recorder.markLost(state);
+      await rm(this.outRoot.target(chunkWorkDir(state.jobId, state.attempt)), { recursive: true, force: true });
+      return 'ack';
+    }
+    const job = await this.recorder.start(state, version, `${this.settings.replicaId}-coordinator`);
+    if (!job) return 'nak';
+    const abort = this.aborts.register(job.jobId);
+    const dir = chunkWorkDir(job.jobId, job.attempt);
+    let tempPath: string | undefined;
+    try {
+      const context = await this.contexts.load(job);
+      tempPath = context.plan.tempPath;
+      const outcome = await this.chunk(job, context, abort.signal);
+      this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${outcome}`);
+      this.metrics.jobs.inc({ outcome });
+      return 'ack';
+    } catch (err) {
+      if (tempPath) await this.files.remove(tempPath).catch(() => undefined);
+      if (err instanceof Aborted || abort.signal.aborted) {
+        this.metrics.jobs.inc({ outcome: String(abort.signal.reason ?? 'cancelled') });
+        if (abort.signal.reason === 'shutdown') return 'nak';
+        return 'ack';
+      }
+      // A job that cannot be chunked as created (an audio-only preset, a bad trim) fails for good, as in a single pass.
+      const final = err instanceof UnrunnableJob || err instanceof DomainError || err instanceof Refused;
+      this.logger.warn(`job ${job.jobId} attempt ${job.attempt} failed: ${(err as Error).message}`);
+      await this.recorder.fail(job, (err as Error).message, !final).catch(() => undefined);
+      this.metrics.jobs.inc({ outcome: 'failed' });
+      return 'ack';
+    } finally {
+      abort.release();
+      // Cancelled: the segment encodes of every replica stop on the same event; give them their kill grace, then remove what they leave.
+      await rm(this.outRoot.target(dir), { recursive: true, force: true }).catch(() => undefined);
+      if (abort.signal.aborted) setTimeout(() => void rm(this.outRoot.target(dir), { recursive: true, force: true }).catch(() => undefined), 1_000);
+    }
+  }
+
+  private async chunk(job: JobState, context: ChunkContext, signal: AbortSignal): Promise<string> {
+    const { plan, preset, source } = context;
+    const dirRel = chunkWorkDir(job.jobId, job.attempt);
+    const dir = this.outRoot.target(dirRel);
+    await mkdir(dir, { recursive: true });
+    await this.files.prepareFolder(plan.outputPath);
+    const input = plan.source.absolute;
+    const fps = source.framerate;
+    const keyframes = readKeyframes(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    const streamCopy = keyframes.length >= 2;
+    const chunks = planChunks({
+      duration: source.duration,
+      trimStart: job.trimStart,
+      trimEnd: job.trimEnd,
+      chunkDuration: job.chunkDuration,
+      keyframes,
+      fps,
+      streamCopy,
+    });
+    const cuts = segmentCuts(chunks, fps);
+    const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
+    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy }).catch(() => undefined);
+    let pieces: Array<{ piece: string; offset: number }> = chunks.segments.map(() => ({ piece: '', offset: 0 }));
+    if (streamCopy) {
+      const split = planSplit(chunks, keyframes, fps, source.duration);
+      await this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, split.splitTimes), signal);
+      pieces = split.pieces.map((p) => ({ piece: pieceName(p.piece), offset: p.offset }));
+      void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes: split.splitTimes }).catch(() => undefined);
+    }
+    // Audio first (validates the preset for chunking too), while nothing is queued yet.
+    const audioPath = `${dir}/audio.${audioIntermediateExtension(preset.container ?? '')}`;
+    const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
+
+    const done = new Map<number, number>();
+    const reports = this.work.onReports(job.jobId, job.attempt, (r) => {
+      if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
+    });
+    const total = range.end - range.start;
+    const startedAt = Date.now();
+    let lastPercent = 0;
+    const publishProgress = (percent: number) =>
+      void this.progress
+        .publishProgress({ jobId: job.jobId, attempt: job.attempt, percent, currentTime: (percent / 100) * total, fps: 0, speed: ((percent / 100) * total) / Math.max(0.001, (Date.now() - startedAt) / 1000), etaSeconds: 0 })
+        .catch(() => undefined);
+    try {
+      for (const [i, segment] of chunks.segments.entries()) {
+        await this.work.enqueueSegment({
+          jobId: job.jobId,
+          attempt: job.attempt,
+          index: segment.index,
+          piece: pieces[i].piece,
+          inputOffset: pieces[i].offset,
+          cutStart: cuts[i].start,
+          cutEnd: cuts[i].end,
+          segmentCount: chunks.segments.length,
+        });
+        void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
+      }
+      const audioRun = audio ? this.runFfmpeg(audio.args, signal) : Promise.resolve();
+      audioRun.catch(() => undefined);
+      const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
+      for (;;) {
+        if (signal.aborted) throw new Aborted();
+        const names = new Set(await readdir(dir));
+        const failed = chunks.segments.find((s) => names.has(`segment-${String(s.index).padStart(3, '0')}.failed`));
+        if (failed) {
+          const reason = await readFile(`${dir}/segment-${String(failed.index).padStart(3, '0')}.failed`, 'utf8').catch(() => '');
+          throw new Refused(`segment ${failed.index} failed ${this.settings.maxDeliver} times: ${reason}`);
+        }
+        const finished = chunks.segments.filter((s) => names.has(segmentName(s.index)));
+        const encoded = chunks.segments.reduce((sum, s) => sum + (names.has(segmentName(s.index)) ? s.duration : Math.min(s.duration, done.get(s.index) ?? 0)), 0);
+        lastPercent = Math.max(lastPercent, Math.min(99, Math.floor((encoded / total) * 95)));
+        publishProgress(lastPercent);
+        if (finished.length === chunks.segments.length) break;
+        await new Promise((resolve) => setTimeout(resolve, this.settings.tickMs));
+      }
+      await audioRun;
+      const listPath = `${dir}/segments.ffconcat`;
+      await writeFile(listPath, buildConcatList(listPath, segmentPaths));
+      void this.work.telemetry(job.jobId, ['stitching'], { attempt: job.attempt }).catch(() => undefined);
+      const stitched = this.files.absolute(plan.tempPath);
+      await this.runFfmpeg(buildStitchCommand({ listPath, audioPath: audio ? audioPath : undefined, preset, output: stitched }), signal, audio ? 2 : 1);
+      const facts = readStitchFacts(JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput);
+      const expected = expectedStitch({
+        ...range,
+        fps: preset.framerate ?? fps,
+        audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
+        audioCodec: preset.audioCodec,
+        hasVideo: true,
+      });
+      const verdict = verifyStitch(facts, expected);
+      if (!verdict.ok) {
+        void this.work.telemetry(job.jobId, ['rejected'], { attempt: job.attempt, reasons: verdict.reasons }).catch(() => undefined);
+        throw new Refused(`the stitched output was refused: ${verdict.reasons.join('; ')}`);
+      }
+      void this.work.telemetry(job.jobId, ['verified'], { attempt: job.attempt }).catch(() => undefined);
+      if (signal.aborted) throw new Aborted();
+      const probe = await this.ffprobe.probe(stitched);
+      const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, probe);
+      publishProgress(100);
+      const completed = await this.recorder.complete(job, output);
+      if (completed !== 'completed') {
+        await this.outputs.retract(output);
+        return completed;
+      }
+      return 'completed';
+    } finally {
+      reports.stop();
+    }
+  }
+
+  /** Runs one of the coordinator's own ffmpeg commands (split, audio, stitch) to success, or throws. */
+  private async runFfmpeg(args: string[], signal: AbortSignal, inputs = 1): Promise<void> {
+    if (signal.aborted) throw new Aborted();
+    const proc = await this.ffmpeg.start(args, { onProgress: () => undefined, inputs });
+    const stop = () => void proc.stop();
+    signal.addEventListener('abort', stop, { once: true });
+    try {
+      const exit = await proc.exited;
+      if (signal.aborted) throw new Aborted();
+      if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
+    } finally {
+      signal.removeEventListener('abort', stop);
+    }
+  }
+}
+
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // NATS away: the item comes back after its ack wait.
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { type Consumer, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
+import { chunkConsumerName, type ChunkQueue, chunkSubject, enqueueChunkSegment, ensureChunkConsumers, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
+
+const PULL_EXPIRES_MS = 1_000;
+
+/** A segment's news for its coordinator, on core NATS (not stored: the files are the truth). */
+export interface SegmentReport {
+  readonly index: number;
+  readonly outTimeSeconds: number;
+}
+
+/** The chunker's queues on MPR_WORK, its telemetry, and the segment reports. */
+@Injectable()
+export class ChunkWorkRepository {
+  private readonly js: JetStreamClient;
+  private consumers: Map<ChunkQueue, Consumer> | undefined;
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    private readonly names: StreamNames,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {
+    this.js = jetstream(nc);
+  }
+
+  private connecting: Promise<void> | undefined;
+
+  /** Creates the consumers and binds to them, once however many callers ask. */
+  connect(): Promise<void> {
+    this.connecting ??= this.bind().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  private async bind(): Promise<void> {
+    await ensureChunkConsumers(await jetstreamManager(this.nc), this.names, this.settings.ackWaitMs, this.settings.maxDeliver);
+    const consumers = new Map<ChunkQueue, Consumer>();
+    for (const queue of ['job', 'segment'] as const) consumers.set(queue, await this.js.consumers.get(this.names.work, chunkConsumerName(queue)));
+    this.consumers = consumers;
+  }
+
+  next(queue: ChunkQueue): Promise<JsMsg | null> {
+    const consumer = this.consumers?.get(queue);
+    if (!consumer) throw new Error('the chunk queues are not connected');
+    return consumer.next({ expires: PULL_EXPIRES_MS });
+  }
+
+  onPublish(queue: ChunkQueue, listener: () => void): { stop(): void } {
+    const subscription = this.nc.subscribe(chunkSubject(this.names, queue), { callback: () => listener() });
+    return { stop: () => subscription.unsubscribe() };
+  }
+
+  enqueueSegment(item: Omit<ChunkSegmentWorkItem, '$typeName'>): Promise<void> {
+    return enqueueChunkSegment(this.js, this.names, item);
+  }
+
+  /** `mpr.telemetry.chunker.<jobId>.<tokens…>`, kept last-per-subject by MPR_TELEMETRY. */
+  async telemetry(jobId: string, tokens: string[], body: Record<string, unknown>): Promise<void> {
+    await this.js.publish(this.names.telemetrySubject('chunker', jobId, ...tokens), JSON.stringify({ jobId, at: new Date().toISOString(), ...body }));
+  }
+
+  private reportSubject(jobId: string, attempt: number): string {
+    return `${this.names.subjectRoot}.chunker.${jobId}.a${attempt}`;
+  }
+
+  report(jobId: string, attempt: number, report: SegmentReport): void {
+    this.nc.publish(this.reportSubject(jobId, attempt), JSON.stringify(report));
+  }
+
+  onReports(jobId: string, attempt: number, listener: (report: SegmentReport) => void): { stop(): void } {
+    const subscription = this.nc.subscribe(this.reportSubject(jobId, attempt), {
+      callback: (_err, msg) => {
+        try {
+          listener(JSON.parse(msg.string()) as SegmentReport);
+        } catch {
+          // A report is a hint only: the files tell what is done.
+        }
+      },
+    });
+    return { stop: () => subscription.unsubscribe() };
+  }
+}

@@ -1,0 +1,182 @@
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import type { JsMsg } from '@nats-io/jetstream';
+import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
+import { buildSegmentEncodeCommand, decodeChunkSegmentItem, FfmpegRepository, ffmpegErrorSummary, MediaRoot } from '@mpr/core';
+import { MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
+import { WakeSignal } from '../../transcoder/src/work/wake-signal';
+import { ChunkAborts } from './chunk-aborts';
+import { ChunkContextLoader } from './chunk-context';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import { ChunkerMetrics } from './chunker.metrics';
+import { CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, segmentName } from './chunker.settings';
+
+/**
+ * MPR_CHUNK_WORKERS loops per replica, each pulling one segment at a time
+ * from the shared `chunk-segment` consumer. A segment is written under a
+ * temporary name and renamed once ffmpeg succeeded: the coordinator counts
+ * the renamed files. A failed encode is nak'd with a delay and tried again
+ * alone; its last delivery leaves a `.failed` marker the coordinator reads.
+ */
+@Injectable()
+export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('ChunkWorker');
+  private readonly announced = new WakeSignal();
+  private stopping = false;
+  private loops: Promise<void>[] = [];
+  private announcements: { stop(): void } | undefined;
+
+  constructor(
+    private readonly work: ChunkWorkRepository,
+    private readonly contexts: ChunkContextLoader,
+    private readonly ffmpeg: FfmpegRepository,
+    private readonly aborts: ChunkAborts,
+    private readonly metrics: ChunkerMetrics,
+    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.work.connect();
+    this.announcements = this.work.onPublish('segment', () => this.announced.notify());
+    for (let slot = 0; slot < this.settings.workers; slot++) this.loops.push(this.run(slot));
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
+    this.announcements?.stop();
+    this.announced.notify();
+    this.aborts.abortAll('shutdown');
+    await Promise.allSettled(this.loops);
+  }
+
+  private async run(slot: number): Promise<void> {
+    while (!this.stopping) {
+      this.announced.reset();
+      let msg: JsMsg | null;
+      try {
+        msg = await this.work.next('segment');
+      } catch (err) {
+        this.logger.warn(`cannot read the segment queue: ${(err as Error).message}`);
+        await this.announced.wait(1_000);
+        continue;
+      }
+      if (!msg) {
+        if (!this.announced.pending) await this.announced.wait(1_000);
+        continue;
+      }
+      if (this.stopping) {
+        msg.nak();
+        return;
+      }
+      await this.handle(msg, slot).catch((err: Error) => {
+        this.logger.error(`segment item ${msg.seq}: ${err.stack ?? err.message}`);
+        safely(() => msg.nak(this.settings.retryDelayMs));
+      });
+    }
+  }
+
+  private async handle(msg: JsMsg, slot: number): Promise<void> {
+    let item: ChunkSegmentWorkItem;
+    try {
+      item = decodeChunkSegmentItem(msg.string());
+    } catch {
+      msg.term('not a ChunkSegmentWorkItem');
+      return;
+    }
+    const workerId = `${this.settings.replicaId}-w${slot}`;
+    const telemetry = (event: string, extra: Record<string, unknown> = {}) =>
+      void this.work
+        .telemetry(item.jobId, ['segment', String(item.index), event], { attempt: item.attempt, index: item.index, workerId, replicaId: this.settings.replicaId, ...extra })
+        .catch(() => undefined);
+    const abort = this.aborts.register(item.jobId);
+    const heartbeat = setInterval(() => safely(() => msg.working()), Math.max(100, this.settings.ackWaitMs / 3));
+    try {
+      const { state: job } = await this.contexts.job(item.jobId);
+      if (abort.signal.aborted && abort.signal.reason === 'shutdown') {
+        safely(() => msg.nak());
+        return;
+      }
+      if (job.status !== 'PROCESSING' || job.attempt !== item.attempt || abort.signal.aborted) {
+        this.metrics.segments.inc({ outcome: 'dropped' });
+        await msg.ackAck();
+        return;
+      }
+      // The piece is a name in the attempt's own directory, never a path: refuse anything else.
+      if (item.piece && !PIECE_NAME.test(item.piece)) {
+        this.metrics.segments.inc({ outcome: 'dropped' });
+        msg.term(`piece ${JSON.stringify(item.piece)} is not a piece name`);
+        return;
+      }
+      const context = await this.contexts.load(job);
+      const dir = this.outRoot.target(chunkWorkDir(item.jobId, item.attempt));
+      const output = `${dir}/${segmentName(item.index)}`;
+      const partial = `${output}.part`;
+      const command = buildSegmentEncodeCommand({
+        input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
+        inputOffset: item.piece ? item.inputOffset : 0,
+        cut: { start: item.cutStart, end: item.cutEnd },
+        preset: context.preset,
+        source: context.source,
+        output: partial,
+      });
+      telemetry('started', { delivery: msg.info.deliveryCount });
+      const startedAt = Date.now();
+      this.metrics.runningSegments.inc();
+      const proc = await this.ffmpeg.start(command.args, {
+        onProgress: (snapshot) => this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: snapshot.outTimeSeconds }),
+      });
+      const stop = () => void proc.stop();
+      abort.signal.addEventListener('abort', stop, { once: true });
+      if (abort.signal.aborted) stop();
+      const exit = await proc.exited.finally(() => this.metrics.runningSegments.dec());
+      abort.signal.removeEventListener('abort', stop);
+      if (abort.signal.aborted) {
+        await rm(partial, { force: true }).catch(() => undefined);
+        if (abort.signal.reason === 'shutdown') {
+          // This replica stops, the job does not: another replica's worker takes the segment.
+          safely(() => msg.nak());
+          return;
+        }
+        telemetry('cancelled');
+        this.metrics.segments.inc({ outcome: 'cancelled' });
+        await msg.ackAck();
+        return;
+      }
+      if (exit.code === 0) {
+        await rename(partial, output);
+        this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.cutEnd - item.cutStart });
+        telemetry('done');
+        this.metrics.segments.inc({ outcome: 'done' });
+        this.metrics.segmentDuration.observe((Date.now() - startedAt) / 1000);
+        await msg.ackAck();
+        return;
+      }
+      await rm(partial, { force: true }).catch(() => undefined);
+      const reason = ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
+      telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
+      this.metrics.segments.inc({ outcome: 'failed' });
+      if (msg.info.deliveryCount >= this.settings.maxDeliver) {
+        await writeFile(`${dir}/segment-${String(item.index).padStart(3, '0')}.failed`, reason).catch(() => undefined);
+        msg.term(`segment ${item.index} failed ${msg.info.deliveryCount} times`);
+      } else {
+        this.logger.warn(`job ${item.jobId} segment ${item.index} failed (delivery ${msg.info.deliveryCount}), retried alone: ${reason}`);
+        msg.nak(this.settings.retryDelayMs);
+      }
+    } finally {
+      clearInterval(heartbeat);
+      abort.release();
+    }
+  }
+}
+
+
+const PIECE_NAME = /^piece-\d{3,}\.mkv$/;
+
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // NATS away: the item comes back after its ack wait.
+  }
+}

@@ -1,0 +1,180 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import {
+  buildStitchProbeArgs,
+  enqueueChunkJob,
+  handleCommand,
+  jobDecider,
+  loadConfig,
+  readStitchFacts,
+  type RunningService,
+  startService,
+  type StitchProbeOutput,
+} from '@mpr/core';
+import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
+import { ffmpegProcesses, TranscoderWorld, until } from './transcoder-harness';
+
+const run = promisify(execFile);
+const FPS = 25;
+const PRESET = 'builtin-h264-720p';
+
+/** A source with a keyframe every second (the fast path splits on them) and a 48 kHz tone. */
+async function makeSource(path: string, seconds: number, size = '320x240'): Promise<string> {
+  await run('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${FPS}:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', path,
+  ]);
+  return path;
+}
+
+async function facts(path: string) {
+  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
+  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
+}
+
+interface TelemetryEvent {
+  subject: string;
+  body: Record<string, unknown>;
+}
+
+describe('chunker (in process, 2 segment workers)', () => {
+  let world: TranscoderWorld;
+  let chunker: RunningService;
+  let short: string;
+  let long: string;
+
+  before(async () => {
+    world = await TranscoderWorld.create();
+    const [shortPath, longPath] = await Promise.all([
+      makeSource(join(world.mediaIn, 'short.mp4'), 6),
+      makeSource(join(world.mediaIn, 'long.mp4'), 30, '1280x720'),
+      world.seedPresets(),
+    ]);
+    [short, long] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath)]);
+    await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
+    chunker = await startService(
+      chunkerService,
+      loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_LOG_LEVEL: 'warn' })),
+    );
+  });
+
+  after(async () => {
+    await chunker?.app.close();
+    await world.cleanup();
+  });
+
+  async function createChunked(sourceAssetId: string, fields: { outputFilename: string; trimStart?: number; trimEnd?: number; chunkDuration?: number }): Promise<string> {
+    const jobId = randomUUID();
+    await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, {
+      type: 'CreateJob',
+      jobId,
+      sourceAssetId,
+      presetId: PRESET,
+      ...fields,
+      executor: Executor.LOCAL,
+      chunked: true,
+      priority: Priority.NORMAL,
+    });
+    return jobId;
+  }
+
+  function watchTelemetry(jobId: string): { events: TelemetryEvent[]; stop(): void } {
+    const events: TelemetryEvent[] = [];
+    const sub = world.streams.nc.subscribe(world.streams.names.telemetrySubject('chunker', jobId, '>'), {
+      callback: (_err, msg) => {
+        events.push({ subject: msg.subject, body: JSON.parse(msg.string()) as Record<string, unknown> });
+      },
+    });
+    return { events, stop: () => sub.unsubscribe() };
+  }
+
+  const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.endsWith(`.${event}`) && e.subject.includes('.segment.'));
+
+  for (const trim of [{}, { trimStart: 0.52, trimEnd: 5.2 }]) {
+    it(`a chunked job's output has the single pass's frames and duration, within one frame (${JSON.stringify(trim)})`, async () => {
+      const tag = trim.trimStart ? 'trim' : 'whole';
+      const jobId = await createChunked(short, { outputFilename: `chunked-${tag}.mp4`, chunkDuration: 2, ...trim });
+      const telemetry = watchTelemetry(jobId);
+      const progress = world.watchProgress(jobId);
+      await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+      const single = await world.createAndEnqueue(short, { presetId: PRESET, outputFilename: `single-${tag}.mp4`, ...trim });
+      const [chunkedJob, singleJob] = await Promise.all([world.waitForStatus(jobId, 'COMPLETED', 60_000), world.waitForStatus(single, 'COMPLETED', 60_000)]);
+      telemetry.stop();
+      progress.stop();
+
+      const [chunked, reference] = await Promise.all([facts(join(world.mediaOut, chunkedJob.outputPath)), facts(join(world.mediaOut, singleJob.outputPath))]);
+      assert.ok(chunked.videoFrames !== undefined && reference.videoFrames !== undefined);
+      assert.ok(Math.abs(chunked.videoFrames - reference.videoFrames) <= 1, `frames ${chunked.videoFrames} vs ${reference.videoFrames}`);
+      assert.ok(Math.abs(chunked.duration - reference.duration) <= 1 / FPS, `duration ${chunked.duration} vs ${reference.duration}`);
+
+      // Published like a transcoder's output: an asset of the job, nothing left of the work directory.
+      assert.equal(chunkedJob.outputPath, `chunked-${tag}.mp4`);
+      const asset = await world.asset(chunkedJob.outputAssetId);
+      assert.equal(asset.sourceJobId, jobId);
+      assert.equal(asset.status, 'READY');
+      assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), []);
+
+      // Aggregate progress on the job's progress subject, ending at 100.
+      assert.ok(progress.samples.length >= 2, `${progress.samples.length} progress samples`);
+      assert.equal(progress.samples.at(-1)?.percent, 100);
+      const gaps = progress.samples.slice(1).map((sample, i) => sample.at - progress.samples[i].at);
+      assert.ok(Math.max(...gaps) <= 750, `progress at least every 500 ms (tick 250 ms), largest gap ${Math.max(...gaps)} ms`);
+      // Per-segment pipeline telemetry: each segment queued, started and done once, by a named worker.
+      const queued = segmentEvents(telemetry.events, 'queued');
+      const done = segmentEvents(telemetry.events, 'done');
+      assert.ok(queued.length >= 2, `${queued.length} segments queued`);
+      assert.equal(done.length, queued.length);
+      for (const e of done) assert.match(String(e.body.workerId), /-w\d+$/);
+      assert.ok(telemetry.events.some((e) => e.subject.endsWith('.verified')));
+    });
+  }
+
+  it('a cancel stops every segment encode of the job within 1 s and removes its work directory', async () => {
+    const jobId = await createChunked(long, { outputFilename: 'cancelled.mp4', chunkDuration: 3 });
+    const telemetry = watchTelemetry(jobId);
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    await until('segment encodes to run', async () => segmentEvents(telemetry.events, 'started').length >= 2 && (await ffmpegProcesses(jobId)).length >= 2, 30_000);
+    const cancelledAt = Date.now();
+    await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'CancelJob', jobId, reason: 'test' });
+    await until('every ffmpeg of the job to be gone', async () => (await ffmpegProcesses(jobId)).length === 0, 1_000);
+    assert.ok(Date.now() - cancelledAt <= 1_000);
+    const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
+    await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+    telemetry.stop();
+    assert.equal((await world.job(jobId)).status, 'CANCELLED');
+    // Segments still queued are dropped by the workers, not encoded.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.deepEqual(await ffmpegProcesses(jobId), []);
+    await until('the work directory to stay removed', () => stat(workDir).then(() => false, () => true), 3_000);
+  });
+
+  it('a failed segment is retried alone, and the job still completes', async () => {
+    const jobId = await createChunked(short, { outputFilename: 'retried.mp4', chunkDuration: 2 });
+    const telemetry = watchTelemetry(jobId);
+    const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
+    // A directory where the last segment's temporary file goes: its first encode cannot open its output.
+    const blocker = join(workDir, 'segment-002.mkv.part');
+    await mkdir(blocker, { recursive: true });
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    await until('segment 2 to fail', () => segmentEvents(telemetry.events, 'failed').length >= 1, 30_000);
+    await rmdir(blocker);
+    const job = await world.waitForStatus(jobId, 'COMPLETED', 60_000);
+    telemetry.stop();
+    const failed = segmentEvents(telemetry.events, 'failed');
+    assert.deepEqual([...new Set(failed.map((e) => e.body.index))], [2]);
+    const started = segmentEvents(telemetry.events, 'started');
+    for (const index of [0, 1]) assert.equal(started.filter((e) => e.body.index === index).length, 1, `segment ${index} encoded once`);
+    assert.ok(started.filter((e) => e.body.index === 2).length >= 2, 'segment 2 encoded again');
+    const output = await facts(join(world.mediaOut, job.outputPath));
+    assert.equal(output.videoFrames, 6 * FPS);
+  });
+});
