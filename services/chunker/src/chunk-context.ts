@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
-import { assetDecider, EventStore, jobDecider, type JobState, presetDecider, type PresetSettingsInit } from '@mpr/core';
-import { loadState } from '../../transcoder/src/jobs/aggregate-state';
-import { type TranscodePlan, TranscodePlanner, UnrunnableJob } from '../../transcoder/src/jobs/transcode-planner.service';
+import {
+  assetDecider,
+  EventStore,
+  jobDecider,
+  type JobState,
+  loadState,
+  presetDecider,
+  type PresetSettingsInit,
+  type TranscodePlan,
+  TranscodePlanner,
+  UnrunnableJob,
+} from '@mpr/core';
 
 /** What a coordinator or a segment worker needs of a job: its single-pass plan (paths, checks), preset and source probe. */
 export interface ChunkContext {

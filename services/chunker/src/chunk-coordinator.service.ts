@@ -12,27 +12,27 @@ import {
   decodeChunkJobItem,
   DomainError,
   expectedStitch,
-  FfmpegRepository,
   ffmpegErrorSummary,
+  FfmpegRepository,
   FfprobeRepository,
+  JobRecorder,
   type JobState,
+  JobTelemetryRepository,
+  MEDIA_OUT_ROOT,
   MediaRoot,
+  OutputFilesRepository,
+  OutputService,
   planChunks,
   planSplit,
   readKeyframes,
   readStitchFacts,
   segmentCuts,
   type StitchProbeOutput,
+  UnrunnableJob,
+  verdictFor,
   verifyStitch,
+  WakeSignal,
 } from '@mpr/core';
-import { JobRecorder } from '../../transcoder/src/jobs/job-recorder.service';
-import { JobTelemetryRepository } from '../../transcoder/src/jobs/job-telemetry.repository';
-import { UnrunnableJob } from '../../transcoder/src/jobs/transcode-planner.service';
-import { verdictFor } from '../../transcoder/src/jobs/work-item.verdict';
-import { MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
-import { OutputFilesRepository } from '../../transcoder/src/output/output-files.repository';
-import { OutputService } from '../../transcoder/src/output/output.service';
-import { WakeSignal } from '../../transcoder/src/work/wake-signal';
 import { ChunkAborts } from './chunk-aborts';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';

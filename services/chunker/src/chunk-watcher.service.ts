@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { JobEventsRepository } from '../../transcoder/src/jobs/job-events.repository';
+import { JobEventsRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 
 /** Every replica hears every job event: a cancel (or a failure recorded elsewhere) stops all of that job's work here at once. */

@@ -1,12 +1,19 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot } from '@mpr/core';
-import { JobEventsRepository } from '../../transcoder/src/jobs/job-events.repository';
-import { JobRecorder } from '../../transcoder/src/jobs/job-recorder.service';
-import { JobTelemetryRepository } from '../../transcoder/src/jobs/job-telemetry.repository';
-import { TranscodePlanner } from '../../transcoder/src/jobs/transcode-planner.service';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
-import { OutputFilesRepository } from '../../transcoder/src/output/output-files.repository';
-import { OutputService } from '../../transcoder/src/output/output.service';
+import {
+  type AppConfig,
+  CoreModule,
+  FfmpegRepository,
+  FfprobeRepository,
+  JobEventsRepository,
+  JobRecorder,
+  JobTelemetryRepository,
+  MEDIA_IN_ROOT,
+  MEDIA_OUT_ROOT,
+  MediaRoot,
+  OutputFilesRepository,
+  OutputService,
+  TranscodePlanner,
+} from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkCoordinator } from './chunk-coordinator.service';

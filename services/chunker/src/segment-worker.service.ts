@@ -2,9 +2,15 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
-import { buildSegmentEncodeCommand, decodeChunkSegmentItem, FfmpegRepository, ffmpegErrorSummary, MediaRoot } from '@mpr/core';
-import { MEDIA_OUT_ROOT } from '../../transcoder/src/media.tokens';
-import { WakeSignal } from '../../transcoder/src/work/wake-signal';
+import {
+  buildSegmentEncodeCommand,
+  decodeChunkSegmentItem,
+  ffmpegErrorSummary,
+  FfmpegRepository,
+  MEDIA_OUT_ROOT,
+  MediaRoot,
+  WakeSignal,
+} from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';

@@ -1,16 +1,23 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot } from '@mpr/core';
+import {
+  type AppConfig,
+  CoreModule,
+  FfmpegRepository,
+  FfprobeRepository,
+  JobEventsRepository,
+  JobRecorder,
+  JobTelemetryRepository,
+  MEDIA_IN_ROOT,
+  MEDIA_OUT_ROOT,
+  MediaRoot,
+  OutputFilesRepository,
+  OutputService,
+  TranscodePlanner,
+} from '@mpr/core';
 import { AttemptClaimer } from './jobs/attempt-claimer.service';
 import { AttemptWatcher } from './jobs/attempt-watcher.service';
-import { JobEventsRepository } from './jobs/job-events.repository';
-import { JobRecorder } from './jobs/job-recorder.service';
-import { JobTelemetryRepository } from './jobs/job-telemetry.repository';
 import { RunningAttempts } from './jobs/running-attempts';
 import { TranscodeJobService } from './jobs/transcode-job.service';
-import { TranscodePlanner } from './jobs/transcode-planner.service';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './media.tokens';
-import { OutputFilesRepository } from './output/output-files.repository';
-import { OutputService } from './output/output.service';
 import { TranscoderMetrics } from './transcoder.metrics';
 import { TRANSCODER_SETTINGS, transcoderSettings } from './transcoder.settings';
 import { TranscodeDispatcher } from './work/transcode-dispatcher.service';

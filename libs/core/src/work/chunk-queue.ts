@@ -1,6 +1,6 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
-import { AckPolicy, DeliverPolicy, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Priority } from '@mpr/contracts/common_pb';
 import {
   type ChunkJobWorkItem,
@@ -9,6 +9,7 @@ import {
   ChunkSegmentWorkItemSchema,
 } from '@mpr/contracts/work_pb';
 import type { StreamNames } from '../events/streams';
+import { ensureWorkConsumer } from './work-consumer';
 
 /** The chunker's two queues on MPR_WORK: whole jobs for a coordinator, segments for the workers. */
 export type ChunkQueue = 'job' | 'segment';
@@ -21,32 +22,13 @@ export function chunkConsumerName(queue: ChunkQueue): string {
   return `chunk-${queue}`;
 }
 
-const NS_PER_MS = 1_000_000;
-
 /**
- * One durable pull consumer per queue, shared by every chunker replica.
- * `backoffMs` delays a nak'd segment's redelivery (see the segment worker).
+ * One durable pull consumer per queue, shared by every chunker replica (see
+ * ensureWorkConsumer for what the limits mean).
  */
 export async function ensureChunkConsumers(jsm: JetStreamManager, names: StreamNames, ackWaitMs: number, maxDeliver: number): Promise<void> {
   for (const queue of ['job', 'segment'] as const) {
-    const config = {
-      durable_name: chunkConsumerName(queue),
-      filter_subject: chunkSubject(names, queue),
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      ack_wait: ackWaitMs * NS_PER_MS,
-      max_deliver: maxDeliver,
-      max_ack_pending: 1_000,
-    };
-    const exists = await jsm.consumers.info(names.work, config.durable_name).then(
-      () => true,
-      (err: unknown) => {
-        if ((err as { code?: number }).code === 10014) return false;
-        throw err;
-      },
-    );
-    if (exists) await jsm.consumers.update(names.work, config.durable_name, { ack_wait: config.ack_wait, max_deliver: maxDeliver });
-    else await jsm.consumers.add(names.work, config);
+    await ensureWorkConsumer(jsm, names, { name: chunkConsumerName(queue), subject: chunkSubject(names, queue), ackWaitMs, maxDeliver });
   }
 }
 

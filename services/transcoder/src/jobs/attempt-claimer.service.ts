@@ -1,13 +1,19 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { TranscodeWorkItem } from '@mpr/contracts/work_pb';
-import { EventStore, jobDecider, type JobState } from '@mpr/core';
+import {
+  EventStore,
+  type ItemDelivery,
+  jobDecider,
+  JobRecorder,
+  type JobState,
+  loadState,
+  type TranscodePlan,
+  TranscodePlanner,
+  verdictFor,
+} from '@mpr/core';
 import { TranscoderMetrics } from '../transcoder.metrics';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
-import { loadState } from './aggregate-state';
-import { JobRecorder } from './job-recorder.service';
-import { type TranscodePlan, TranscodePlanner } from './transcode-planner.service';
-import { type ItemDelivery, verdictFor } from './work-item.verdict';
 
 export type DeliveredItem = TranscodeWorkItem & ItemDelivery;
 

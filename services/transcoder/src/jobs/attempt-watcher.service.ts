@@ -1,5 +1,5 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { JobEventsRepository } from './job-events.repository';
+import { JobEventsRepository } from '@mpr/core';
 import { RunningAttempts } from './running-attempts';
 
 /**

@@ -2,27 +2,28 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
   decodeWorkItem,
+  ffmpegErrorSummary,
   type FfmpegExit,
   FfmpegRepository,
-  ffmpegErrorSummary,
   FfprobeRepository,
+  JobRecorder,
   type JobState,
-  type ProbeResult,
+  JobTelemetryRepository,
+  OutputFilesRepository,
+  outputProblem,
+  OutputService,
   ProbeError,
+  type ProbeResult,
+  tempPathFor,
+  type TranscodePlan,
+  UnrunnableJob,
   ValidationError,
 } from '@mpr/core';
-import { OutputFilesRepository } from '../output/output-files.repository';
-import { tempPathFor } from '../output/output-paths';
-import { outputProblem } from '../output/output-verification';
-import { OutputService } from '../output/output.service';
 import { TranscoderMetrics, type TranscodeOutcome } from '../transcoder.metrics';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import { AttemptClaimer, type Claim, type DeliveredItem } from './attempt-claimer.service';
-import { JobRecorder } from './job-recorder.service';
-import { JobTelemetryRepository } from './job-telemetry.repository';
 import { ProgressReporter } from './progress.reporter';
 import { type AbortReason, type RunningAttempt, RunningAttempts } from './running-attempts';
-import { type TranscodePlan, UnrunnableJob } from './transcode-planner.service';
 
 /** How an item leaves the queue: done with (ack), back for another replica now (nak), back later, or never to be seen again (term). */
 type Settlement = 'ack' | 'nak' | 'nak-later' | 'term';

@@ -1,12 +1,11 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { FfmpegRepository, type PriorityClass } from '@mpr/core';
+import { FfmpegRepository, type PriorityClass, WakeSignal } from '@mpr/core';
 import { RunningAttempts } from '../jobs/running-attempts';
 import { TranscodeJobService } from '../jobs/transcode-job.service';
 import { TranscoderMetrics } from '../transcoder.metrics';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import { TranscodeQueueRepository } from './transcode-queue.repository';
-import { WakeSignal } from './wake-signal';
 import { classesToSweep, emptyHeld, nextClass } from './work-priority';
 
 interface PickedItem {

@@ -1,4 +1,4 @@
-import type { JobState } from '@mpr/core';
+import type { JobState } from '../domain/job.decider';
 
 /**
  * What a work item asks of this replica, given the job's state:

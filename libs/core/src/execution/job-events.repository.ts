@@ -1,6 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { decodeEvent, type DomainEvent, EVENT_TYPE_HEADER, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import { decodeEvent } from '../events/event.codec';
+import type { DomainEvent } from '../events/event.types';
+import { EVENT_TYPE_HEADER } from '../events/event-store';
+import { NATS_CONNECTION } from '../core.tokens';
+import { StreamNames } from '../events/streams';
 
 /**
  * Job events as they are appended, through a plain NATS subscription: JetStream

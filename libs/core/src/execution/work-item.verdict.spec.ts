@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { initialJobState, type JobState } from '@mpr/core';
+import { initialJobState, type JobState } from '../domain/job.decider';
 import { verdictFor } from './work-item.verdict';
 
 const job = (status: JobState['status'], attempt = 1): JobState => ({ ...initialJobState, jobId: 'j-1', status, attempt, workerId: 'w-1-0' });

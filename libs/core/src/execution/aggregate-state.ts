@@ -1,4 +1,6 @@
-import { type AggregateRef, type Decider, type DomainEvent, type EventStore, fold } from '@mpr/core';
+import type { AggregateRef, DomainEvent } from '../events/event.types';
+import { type Decider, fold } from '../domain/decider';
+import type { EventStore } from '../events/event-store';
 
 /** An aggregate's current state, and the version to expect when appending a decision taken on it. */
 export async function loadState<C, E extends DomainEvent, S>(

@@ -1,18 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  type AssetState,
-  assetDecider,
-  buildTranscodeCommand,
-  DomainError,
-  EventStore,
-  type JobState,
-  MediaRoot,
-  presetDecider,
-  type TranscodeCommand,
-} from '@mpr/core';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../media.tokens';
-import type { ExpectedOutput } from '../output/output-verification';
-import { tempPathFor } from '../output/output-paths';
+import { type AssetState, assetDecider } from '../domain/asset.decider';
+import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcode-command';
+import { DomainError } from '../domain/domain.errors';
+import { EventStore } from '../events/event-store';
+import type { JobState } from '../domain/job.decider';
+import { MediaRoot } from '../media/media-root';
+import { presetDecider } from '../domain/preset.decider';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './media.tokens';
+import type { ExpectedOutput } from './output-verification';
+import { tempPathFor } from './output-paths';
 import { loadState } from './aggregate-state';
 
 /** What running one attempt takes: the ffmpeg command and where it writes. */

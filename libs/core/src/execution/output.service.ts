@@ -1,7 +1,12 @@
 import { posix } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
-import { assetDecider, assetIdFor, type AssetState, DomainError, EventStore, handleCommand, IllegalTransition, type ProbeResult } from '@mpr/core';
-import { loadState } from '../jobs/aggregate-state';
+import { assetDecider, type AssetState } from '../domain/asset.decider';
+import { assetIdFor } from '../media/asset-id';
+import { DomainError, IllegalTransition } from '../domain/domain.errors';
+import { EventStore } from '../events/event-store';
+import { handleCommand } from '../domain/command-handler';
+import type { ProbeResult } from '../media/probe.mapper';
+import { loadState } from './aggregate-state';
 import { OutputFilesRepository } from './output-files.repository';
 import { withJobSuffix } from './output-paths';
 

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Executor } from '@mpr/contracts/common_pb';
-import { ConcurrencyConflict, EventStore, handleCommand, IllegalTransition, jobDecider, type JobState } from '@mpr/core';
-import type { PublishedOutput } from '../output/output.service';
+import { ConcurrencyConflict, IllegalTransition } from '../domain/domain.errors';
+import { EventStore } from '../events/event-store';
+import { handleCommand } from '../domain/command-handler';
+import { jobDecider, type JobState } from '../domain/job.decider';
+import type { PublishedOutput } from './output.service';
 
 /** The attempt ended without us: the job was cancelled, or someone else failed the attempt. */
 export type EndedElsewhere = 'cancelled' | 'superseded';

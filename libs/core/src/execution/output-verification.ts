@@ -1,4 +1,4 @@
-import type { ProbeResult } from '@mpr/core';
+import type { ProbeResult } from '../media/probe.mapper';
 
 export interface ExpectedOutput {
   readonly hasVideo: boolean;

@@ -1,8 +1,9 @@
 import { mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { MediaRoot, ValidationError } from '@mpr/core';
-import { MEDIA_OUT_ROOT } from '../media.tokens';
+import { MediaRoot } from '../media/media-root';
+import { ValidationError } from '../domain/domain.errors';
+import { MEDIA_OUT_ROOT } from './media.tokens';
 import { isTempFileOf } from './output-paths';
 
 /** Files under MEDIA_OUT; every path it takes is relative to that root. */
