@@ -205,6 +205,9 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       void this.progress
         .publishProgress({ jobId: job.jobId, attempt: job.attempt, percent, currentTime: (percent / 100) * total, fps: 0, speed: ((percent / 100) * total) / Math.max(0.001, (Date.now() - startedAt) / 1000), etaSeconds: 0 })
         .catch(() => undefined);
+    // The monitor: the job's aggregate progress every tick for the whole
+    // attempt, also while audio, stitch and verification run between updates.
+    const monitor = setInterval(() => publishProgress(lastPercent), this.settings.tickMs);
     try {
       for (const [i, segment] of chunks.segments.entries()) {
         await this.work.enqueueSegment({
@@ -238,6 +241,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         await new Promise((resolve) => setTimeout(resolve, this.settings.tickMs));
       }
       await audioRun;
+      lastPercent = Math.max(lastPercent, 96);
       const listPath = `${dir}/segments.ffconcat`;
       await writeFile(listPath, buildConcatList(listPath, segmentPaths));
       void this.work.telemetry(job.jobId, ['stitching'], { attempt: job.attempt }).catch(() => undefined);
@@ -260,6 +264,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       if (signal.aborted) throw new Aborted();
       const probe = await this.ffprobe.probe(stitched);
       const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, probe);
+      lastPercent = 100;
       publishProgress(100);
       const completed = await this.recorder.complete(job, output);
       if (completed !== 'completed') {
@@ -268,6 +273,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       return 'completed';
     } finally {
+      clearInterval(monitor);
       reports.stop();
     }
   }
