@@ -1,0 +1,258 @@
+/**
+ * bench/chunked: what chunked encoding buys over a single pass.
+ *
+ * A generated 1080p30 source (keyframe every second) → builtin H.264 720p:
+ * (a) a single-pass MPR job (transcoder in this process);
+ * (b) the same as a chunked job, with 1, 2 and 4 segment workers on this
+ *     machine (the chunker restarted in this process with MPR_CHUNK_WORKERS);
+ * (c) what a second machine would give: a single pass with the transcoder
+ *     pinned to one core (`taskset -c 0`), against two chunker replicas
+ *     pinned to one core each (`taskset -c 0` / `-c 1`, one worker each),
+ *     all as child processes of dist/services/<name>/main.js.
+ * Prints wall times (createJob → JobCompleted), ratios and the stitch+verify
+ * share of a chunked job (chunker telemetry 'stitching' → 'verified', as
+ * this process received them). Prints figures only; asserts nothing.
+ *
+ *   npm run bench -- chunked [--seconds 60]
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadConfig, type RunningService, startService } from '@mpr/core';
+import { createTestDatabase, createTestStreams, TEST_NATS_URL } from '@mpr/core/testing/test-infra';
+import { tempDir } from '@mpr/core/testing/media-fixtures';
+import { apiService } from '../services/api/src/api.service-definition';
+import { chunkerService } from '../services/chunker/src/chunker.service-definition';
+import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
+import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
+
+const run = promisify(execFile);
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const SECONDS = option('seconds', 60);
+const PRESET_ID = 'builtin-h264-720p';
+/** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
+const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
+/** The compiled tree (dist/), from dist/bench. */
+const DIST = join(__dirname, '..');
+
+type Streams = Awaited<ReturnType<typeof createTestStreams>>;
+
+async function makeSource(path: string): Promise<void> {
+  await run('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
+    // A keyframe every second: the chunker splits on keyframes.
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path,
+  ]);
+}
+
+async function graphql(url: string, query: string): Promise<any> {
+  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
+  const body = (await response.json()) as { data?: any; errors?: unknown[] };
+  if (body.errors) throw new Error(JSON.stringify(body.errors));
+  return body.data;
+}
+
+/** A service as its own process, optionally pinned to CPUs with taskset; ready once it printed its health URL. */
+class ServiceProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  private tail = '';
+
+  constructor(name: string, env: Record<string, string>, cpus?: string) {
+    const argv = [process.execPath, join(DIST, 'services', name, 'main.js')];
+    const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...argv] : argv;
+    this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        this.tail = (this.tail + chunk.toString()).slice(-4_000);
+        if (/health http:\/\/\S+\/healthz/.test(this.tail)) resolve();
+      };
+      this.child.stdout?.on('data', onData);
+      this.child.stderr?.on('data', onData);
+      this.child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${this.tail}`)));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    this.child.kill('SIGTERM');
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Every chunker telemetry event, with the time this process received it, by job id. */
+function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: string): number | undefined; stop(): void } {
+  const seen = new Map<string, number>();
+  const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
+    callback: (_err, msg) => {
+      const prefix = `${streams.names.telemetrySubject('chunker')}.`;
+      const [jobId, ...rest] = msg.subject.slice(prefix.length).split('.');
+      const key = `${jobId} ${rest.join('.')}`;
+      if (!seen.has(key)) seen.set(key, performance.now());
+    },
+  });
+  return { at: (jobId, event) => seen.get(`${jobId} ${event}`), stop: () => sub.unsubscribe() };
+}
+
+/** Resolves with the type of the job's terminal event. */
+async function waitForEnd(streams: Streams, jobId: string): Promise<string> {
+  const subscription = streams.nc.subscribe(`${streams.names.subjectRoot}.events.job.${jobId}`);
+  const { events } = await streams.store.load({ type: 'job', id: jobId });
+  const ended = events.find((e) => ['JobCompleted', 'JobFailed', 'JobCancelled'].includes(e.type));
+  if (ended) {
+    subscription.unsubscribe();
+    return ended.type;
+  }
+  for await (const msg of subscription) {
+    const type = msg.headers?.get('Mpr-Event-Type') ?? '';
+    if (['JobCompleted', 'JobFailed', 'JobCancelled'].includes(type)) {
+      subscription.unsubscribe();
+      return type;
+    }
+  }
+  throw new Error('subscription closed');
+}
+
+interface Result {
+  wallMs: number;
+  /** 'stitching' → 'verified', for chunked jobs. */
+  stitchMs?: number;
+}
+
+async function main(): Promise<void> {
+  const dir = await tempDir('mpr-bench-');
+  const streams = await createTestStreams();
+  const db = await createTestDatabase();
+  const services: RunningService[] = [];
+  const children: ServiceProcess[] = [];
+  const telemetry = watchChunkerTelemetry(streams);
+  try {
+    const mediaIn = join(dir.path, 'in');
+    const mediaOut = join(dir.path, 'out');
+    await mkdir(mediaIn, { recursive: true });
+    await mkdir(mediaOut, { recursive: true });
+    console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
+    await makeSource(join(mediaIn, 'source.mp4'));
+
+    const env = {
+      NATS_URL: TEST_NATS_URL,
+      DATABASE_URL: db.url,
+      MPR_STREAM_PREFIX: streams.names.prefix,
+      MEDIA_IN: mediaIn,
+      MEDIA_OUT: mediaOut,
+      MPR_API_PORT: '0',
+      MPR_SCHEDULER_PORT: '0',
+      MPR_TRANSCODER_PORT: '0',
+      MPR_CHUNKER_PORT: '0',
+      MPR_LOG_LEVEL: 'warn',
+    };
+    const start = async (definition: Parameters<typeof startService>[0], extra: Record<string, string> = {}) => {
+      const service = await startService(definition, loadConfig({ ...env, ...extra }));
+      services.push(service);
+      return service;
+    };
+    const stop = async (service: RunningService) => {
+      services.splice(services.indexOf(service), 1);
+      await service.app.close();
+    };
+    const spawnService = async (name: string, extra: Record<string, string>, cpus: string) => {
+      const child = new ServiceProcess(name, { ...env, MPR_LOG_LEVEL: 'log', ...extra }, cpus);
+      children.push(child);
+      await child.ready;
+      return child;
+    };
+    const stopChildren = async () => {
+      await Promise.allSettled(children.splice(0).map((c) => c.stop()));
+    };
+
+    const api = await start(apiService);
+    await start(schedulerService);
+    await graphql(api.url, 'mutation { scanMediaFolder { registered } }');
+    const [asset] = (await graphql(api.url, 'query { assets(status: "ready") { id } }')).assets;
+
+    let n = 0;
+    const job = async (chunked: boolean): Promise<Result> => {
+      const fields = chunked ? `, chunked: true, chunkDuration: ${CHUNK_DURATION}` : '';
+      const started = performance.now();
+      const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`);
+      const jobId: string = created.createJob.id;
+      const end = await waitForEnd(streams, jobId);
+      const wallMs = performance.now() - started;
+      if (end !== 'JobCompleted') throw new Error(`job ${jobId} ended with ${end}`);
+      if (!chunked) return { wallMs };
+      // The verified event is published just before CompleteJob; give it a moment to arrive.
+      for (let i = 0; i < 40 && telemetry.at(jobId, 'verified') === undefined; i++) await new Promise((r) => setTimeout(r, 25));
+      const stitching = telemetry.at(jobId, 'stitching');
+      const verified = telemetry.at(jobId, 'verified');
+      return { wallMs, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
+    };
+
+    const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+    const share = (r: Result) => (r.stitchMs === undefined ? 'n/a' : `${s(r.stitchMs)} (${((r.stitchMs / r.wallMs) * 100).toFixed(1)} %)`);
+
+    console.log('(a) single pass…');
+    const transcoder = await start(transcoderService, { MPR_TRANSCODE_CONCURRENCY: '1' });
+    const single = await job(false);
+    await stop(transcoder);
+
+    const chunkedRuns: Array<[number, Result]> = [];
+    for (const workers of [1, 2, 4]) {
+      console.log(`(b) chunked, ${workers} worker(s)…`);
+      const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
+      chunkedRuns.push([workers, await job(true)]);
+      await stop(chunker);
+    }
+
+    let pinned: { single: Result; chunked: Result } | undefined;
+    const taskset = await run('taskset', ['-c', '0', 'true']).then(() => true, () => false);
+    if (taskset) {
+      console.log('(c) single pass on core 0…');
+      await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
+      const pinnedSingle = await job(false);
+      await stopChildren();
+      console.log('(c) chunked, two replicas on cores 0 and 1…');
+      await Promise.all([spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '0'), spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '1')]);
+      const pinnedChunked = await job(true);
+      await stopChildren();
+      pinned = { single: pinnedSingle, chunked: pinnedChunked };
+    }
+
+    console.log('');
+    console.log(`source                                 ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNK_DURATION} s; wall = createJob → JobCompleted`);
+    console.log(`(a) single pass (transcoder)           ${s(single.wallMs)}`);
+    for (const [workers, r] of chunkedRuns) {
+      console.log(`(b) chunked, ${workers} worker(s)               ${s(r.wallMs)}  ×${(single.wallMs / r.wallMs).toFixed(2)} vs (a)  stitch+verify ${share(r)}`);
+    }
+    if (pinned) {
+      console.log(`(c) single pass, taskset -c 0          ${s(pinned.single.wallMs)}`);
+      console.log(`(c) chunked, 2 replicas on cores 0, 1  ${s(pinned.chunked.wallMs)}  ×${(pinned.single.wallMs / pinned.chunked.wallMs).toFixed(2)} vs pinned single pass  stitch+verify ${share(pinned.chunked)}`);
+    } else {
+      console.log('(c) skipped: taskset (util-linux) is not available');
+    }
+  } finally {
+    telemetry.stop();
+    await Promise.allSettled(children.map((c) => c.stop()));
+    await Promise.allSettled(services.map((s) => s.app.close()));
+    await streams.cleanup();
+    await db.drop();
+    await dir.remove();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { Executor, Priority } from '@mpr/contracts/common_pb';
+import { buildStitchProbeArgs, enqueueChunkJob, handleCommand, jobDecider, readStitchFacts, type StitchProbeOutput } from '@mpr/core';
+import { eventsOf, ffmpegProcesses, killPid, TranscoderWorld, until } from './transcoder-harness';
+
+const run = promisify(execFile);
+const FPS = 25;
+const SECONDS = 10;
+const PRESET = 'builtin-h264-720p';
+/** The compiled tree (dist/), from dist/test/e2e. */
+const DIST = join(__dirname, '..', '..');
+
+/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone. */
+async function makeSource(path: string): Promise<string> {
+  await run('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${FPS}:duration=${SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', path,
+  ]);
+  return path;
+}
+
+async function facts(path: string) {
+  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
+  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
+}
+
+/** The parent pid of a process, from /proc (undefined once it is gone). */
+async function parentOf(pid: number): Promise<number | undefined> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  // "pid (comm) state ppid …": the command name may hold spaces, so read after its closing parenthesis.
+  return text === undefined ? undefined : Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** A chunker child process (`node dist/services/chunker/main.js`), ready once it printed its health URL. */
+class ChunkerProcess {
+  readonly child: ChildProcess;
+  readonly ready: Promise<void>;
+  private output = '';
+  private text = '';
+
+  constructor(env: Record<string, string>) {
+    this.child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', 'chunker', 'main.js')], {
+      env: { ...process.env, ...env, MPR_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.ready = new Promise<void>((resolve, reject) => {
+      const onData = (chunk: Buffer) => {
+        this.output += chunk.toString();
+        this.text += chunk.toString();
+        if (/health http:\/\/\S+\/healthz/.test(this.output)) resolve();
+        if (this.output.length > 100_000) this.output = this.output.slice(-10_000);
+      };
+      this.child.stdout?.on('data', onData);
+      this.child.stderr?.on('data', onData);
+      this.child.once('exit', (code) => reject(new Error(`chunker exited with ${code} before it was ready:\n${this.text.slice(-2_000)}`)));
+    });
+    this.ready.catch(() => undefined);
+  }
+
+  get pid(): number {
+    return this.child.pid ?? -1;
+  }
+
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    const exited = once(this.child, 'exit');
+    this.child.kill(signal);
+    await exited;
+  }
+
+  async stop(): Promise<void> {
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
+    try {
+      await this.kill('SIGTERM');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+interface TelemetryEvent {
+  subject: string;
+  body: Record<string, unknown>;
+}
+
+/** `<hostname>-<pid>` (replicaId) or `<hostname>-<pid>-coordinator` (the job's workerId) → pid. */
+const pidOf = (id: unknown) => Number(/-(\d+)(?:-coordinator)?$/.exec(String(id))?.[1]);
+
+describe('chunker replicas (two processes sharing one job\'s segments)', () => {
+  let world: TranscoderWorld;
+  let replicas: ChunkerProcess[] = [];
+  let source: string;
+
+  before(async () => {
+    world = await TranscoderWorld.create();
+    const [path] = await Promise.all([makeSource(join(world.mediaIn, 'source.mp4')), world.seedPresets()]);
+    source = await world.registerSource(path);
+    // One segment worker each, and a short ack wait so a dead replica's segment comes back within seconds.
+    const env = world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '1', MPR_WORK_ACK_WAIT_SECONDS: '2', MPR_LOG_LEVEL: 'log' });
+    replicas = [new ChunkerProcess(env), new ChunkerProcess(env)];
+    await Promise.all(replicas.map((r) => r.ready));
+  });
+
+  after(async () => {
+    await Promise.allSettled(replicas.map((r) => r.stop()));
+    await world?.cleanup();
+  });
+
+  async function createChunked(outputFilename: string): Promise<{ jobId: string; telemetry: TelemetryEvent[]; stop(): void }> {
+    const jobId = randomUUID();
+    // Subscribed before the job exists: every segment event is seen.
+    const telemetry: TelemetryEvent[] = [];
+    const sub = world.streams.nc.subscribe(world.streams.names.telemetrySubject('chunker', jobId, '>'), {
+      callback: (_err, msg) => {
+        telemetry.push({ subject: msg.subject, body: JSON.parse(msg.string()) as Record<string, unknown> });
+      },
+    });
+    await world.streams.nc.flush();
+    await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, {
+      type: 'CreateJob',
+      jobId,
+      sourceAssetId: source,
+      presetId: PRESET,
+      outputFilename,
+      chunkDuration: 2,
+      executor: Executor.LOCAL,
+      chunked: true,
+      priority: Priority.NORMAL,
+    });
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    return { jobId, telemetry, stop: () => sub.unsubscribe() };
+  }
+
+  const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.includes('.segment.') && e.subject.endsWith(`.${event}`));
+
+  async function assertPublished(jobId: string, outputFilename: string): Promise<void> {
+    const job = await world.job(jobId);
+    assert.equal(job.outputPath, outputFilename);
+    const output = await facts(join(world.mediaOut, job.outputPath));
+    assert.equal(output.videoFrames, SECONDS * FPS);
+    assert.ok(Math.abs(output.duration - SECONDS) <= 1 / FPS + 0.03, `duration ${output.duration}`);
+    assert.equal(eventsOf(await world.jobEvents(jobId), 'JobCompleted').length, 1);
+    const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
+    await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+    assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), [], 'no temporary files of the job');
+  }
+
+  it('both replicas encode segments of one job; each segment is done once; the output is verified', async () => {
+    const { jobId, telemetry, stop } = await createChunked('shared.mp4');
+    await world.waitForStatus(jobId, 'COMPLETED', 30_000);
+    await until('the verified event', () => telemetry.some((e) => e.subject.endsWith('.verified')), 2_000);
+    stop();
+    await assertPublished(jobId, 'shared.mp4');
+
+    const queued = segmentEvents(telemetry, 'queued');
+    const done = segmentEvents(telemetry, 'done');
+    assert.ok(queued.length >= 4, `${queued.length} segments queued`);
+    const doneIndexes = done.map((e) => Number(e.body.index)).sort((a, b) => a - b);
+    assert.deepEqual(doneIndexes, queued.map((e) => Number(e.body.index)).sort((a, b) => a - b), 'each segment done exactly once');
+    const by = new Set(done.map((e) => pidOf(e.body.replicaId)));
+    assert.deepEqual([...by].sort(), replicas.map((r) => r.pid).sort(), `segments done by both replicas: ${done.map((e) => `${e.body.index}@${e.body.workerId}`).join(' ')}`);
+    for (const e of done) assert.match(String(e.body.workerId), /-w0$/);
+  });
+
+  it('kill -9 of the replica that only encodes segments: its segment goes to the other replica, the job completes exactly once', async () => {
+    const { jobId, telemetry, stop } = await createChunked('killed.mp4');
+    const started = await world.waitForStatus(jobId, 'PROCESSING', 10_000);
+    const coordinator = replicas.find((r) => r.pid === pidOf(started.workerId));
+    const victim = replicas.find((r) => r !== coordinator);
+    assert.ok(coordinator && victim, `coordinator ${started.workerId} is one of the replicas`);
+
+    // The victim's own ffmpeg for a segment of this job (not the coordinator's split or audio encode).
+    let orphans: number[] = [];
+    await until('the victim to encode a segment', async () => {
+      const pids = await ffmpegProcesses(jobId);
+      orphans = [];
+      for (const pid of pids) if ((await parentOf(pid)) === victim.pid) orphans.push(pid);
+      return orphans.length > 0;
+    }, 20_000, 10);
+    const inFlight = segmentEvents(telemetry, 'started').filter((e) => pidOf(e.body.replicaId) === victim.pid).map((e) => Number(e.body.index));
+    await victim.kill('SIGKILL');
+    // A SIGKILL'd process cannot stop its ffmpeg; the test does, before the ack wait gives the segment to the survivor.
+    orphans.forEach(killPid);
+
+    await world.waitForStatus(jobId, 'COMPLETED', 30_000);
+    await until('the verified event', () => telemetry.some((e) => e.subject.endsWith('.verified')), 2_000);
+    stop();
+    await assertPublished(jobId, 'killed.mp4');
+    assert.deepEqual(await ffmpegProcesses(jobId), []);
+
+    const queued = segmentEvents(telemetry, 'queued').map((e) => Number(e.body.index)).sort((a, b) => a - b);
+    const done = segmentEvents(telemetry, 'done');
+    // Every segment done; one the victim had renamed but not yet acknowledged could be done twice, never by two live encodes at once.
+    assert.deepEqual([...new Set(done.map((e) => Number(e.body.index)))].sort((a, b) => a - b), queued);
+    const doneTwice = queued.filter((i) => done.filter((e) => Number(e.body.index) === i).length > 1);
+    assert.ok(doneTwice.length <= 1, `segments done twice: ${doneTwice}`);
+    // The segment the victim was encoding when it died was redelivered to the survivor (delivery ≥ 2).
+    const lost = inFlight.filter((i) => !done.some((e) => Number(e.body.index) === i && pidOf(e.body.replicaId) === victim.pid));
+    assert.ok(lost.length >= 1, `a segment in flight on the victim: started ${inFlight}`);
+    for (const index of lost) {
+      const redelivered = segmentEvents(telemetry, 'started').filter((e) => Number(e.body.index) === index && pidOf(e.body.replicaId) === coordinator.pid);
+      assert.ok(redelivered.some((e) => Number(e.body.delivery) >= 2), `segment ${index} redelivered to the survivor`);
+    }
+  });
+});
