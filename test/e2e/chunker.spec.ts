@@ -161,8 +161,8 @@ describe('chunker (in process, 2 segment workers)', () => {
     const jobId = await createChunked(short, { outputFilename: 'retried.mp4', chunkDuration: 2 });
     const telemetry = watchTelemetry(jobId);
     const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
-    // A directory where the last segment's temporary file goes: its first encode cannot open its output.
-    const blocker = join(workDir, 'segment-002.mkv.part');
+    // A directory where the last segment's first delivery writes: that encode cannot open its output.
+    const blocker = join(workDir, 'segment-002.mkv.d1.part');
     await mkdir(blocker, { recursive: true });
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
     await until('segment 2 to fail', () => segmentEvents(telemetry.events, 'failed').length >= 1, 30_000);

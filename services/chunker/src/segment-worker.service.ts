@@ -117,7 +117,8 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       const context = await this.contexts.load(job);
       const dir = this.outRoot.target(chunkWorkDir(item.jobId, item.attempt));
       const output = `${dir}/${segmentName(item.index)}`;
-      const partial = `${output}.part`;
+      // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.
+      const partial = `${output}.d${msg.info.deliveryCount}.part`;
       const command = buildSegmentEncodeCommand({
         input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
         inputOffset: item.piece ? item.inputOffset : 0,
