@@ -35,7 +35,6 @@ describe('handleCommand against real JetStream', () => {
 
   it(`${CLIENTS} concurrent clients on one job: each version written once, losers retry, state equals a serial fold`, async () => {
     const ref = await createJob();
-    const priorities = [Priority.HIGH, Priority.LOW];
     // Each client changes the priority away from whatever it finds; every command thus writes one event.
     const results = await Promise.all(
       Array.from({ length: CLIENTS }, async () => {
@@ -61,7 +60,6 @@ describe('handleCommand against real JetStream', () => {
     assert.deepEqual(versions, loaded.events.slice(1).map((e) => e.sequence));
     assert.ok(results.some((r) => r.conflicts > 0), 'some clients lost a race and retried');
     const serial = fold(jobDecider, loaded.events.map((e) => e.event as JobEvent));
-    assert.equal(serial.priority, priorities[CLIENTS % 2 === 0 ? 1 : 0] === serial.priority ? serial.priority : serial.priority);
     // Priorities alternate in log order: a lost update would show two equal neighbours.
     const sequence = loaded.events.slice(1).map((e) => (e.event.case === 'jobPriorityChanged' ? e.event.value.priority : -1));
     for (let i = 1; i < sequence.length; i++) assert.notEqual(sequence[i], sequence[i - 1], `events ${i - 1} and ${i}`);
