@@ -27,13 +27,9 @@ import { apiService } from '../services/api/src/api.service-definition';
 import { chunkerService } from '../services/chunker/src/chunker.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
+import { graphql, makeSource, option, waitForEnd } from './support/bench.support';
 
-const run = promisify(execFile);
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 const SECONDS = option('seconds', 60);
 const PRESET_ID = 'builtin-h264-720p';
@@ -42,24 +38,11 @@ const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
 /** The compiled tree (dist/), from dist/bench. */
 const DIST = join(__dirname, '..');
 
+const run = promisify(execFile);
+
 type Streams = Awaited<ReturnType<typeof createTestStreams>>;
 
-async function makeSource(path: string): Promise<void> {
-  await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    // A keyframe every second: the chunker splits on keyframes.
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-g', '30', '-sc_threshold', '0', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path,
-  ]);
-}
 
-async function graphql(url: string, query: string): Promise<any> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 /** A service as its own process, optionally pinned to CPUs with taskset; ready once it printed its health URL. */
 class ServiceProcess {
@@ -107,24 +90,6 @@ function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: str
   return { at: (jobId, event) => seen.get(`${jobId} ${event}`), stop: () => sub.unsubscribe() };
 }
 
-/** Resolves with the type of the job's terminal event. */
-async function waitForEnd(streams: Streams, jobId: string): Promise<string> {
-  const subscription = streams.nc.subscribe(`${streams.names.subjectRoot}.events.job.${jobId}`);
-  const { events } = await streams.store.load({ type: 'job', id: jobId });
-  const ended = events.find((e) => ['JobCompleted', 'JobFailed', 'JobCancelled'].includes(e.type));
-  if (ended) {
-    subscription.unsubscribe();
-    return ended.type;
-  }
-  for await (const msg of subscription) {
-    const type = msg.headers?.get('Mpr-Event-Type') ?? '';
-    if (['JobCompleted', 'JobFailed', 'JobCancelled'].includes(type)) {
-      subscription.unsubscribe();
-      return type;
-    }
-  }
-  throw new Error('subscription closed');
-}
 
 interface Result {
   wallMs: number;
@@ -145,7 +110,7 @@ async function main(): Promise<void> {
     await mkdir(mediaIn, { recursive: true });
     await mkdir(mediaOut, { recursive: true });
     console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
-    await makeSource(join(mediaIn, 'source.mp4'));
+    await makeSource(join(mediaIn, 'source.mp4'), SECONDS);
 
     const env = {
       NATS_URL: TEST_NATS_URL,

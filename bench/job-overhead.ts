@@ -10,10 +10,9 @@
  *
  *   npm run bench -- job-overhead [--seconds 60] [--runs 1]
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   BUILTIN_PRESETS,
   buildTranscodeCommand,
@@ -28,26 +27,14 @@ import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { apiService } from '../services/api/src/api.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
+import { graphql, makeSource, option, waitForEnd } from './support/bench.support';
 
-const run = promisify(execFile);
 
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index > 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 const SECONDS = option('seconds', 60);
 const RUNS = option('runs', 1);
 const PRESET_ID = 'builtin-h264-720p';
 
-async function makeSource(path: string): Promise<void> {
-  await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '18', '-pix_fmt', 'yuv420p', '-c:a', 'aac', path,
-  ]);
-}
 
 async function rawFfmpeg(source: string, output: string): Promise<number> {
   const probe = await new FfprobeRepository().probe(source);
@@ -63,12 +50,6 @@ async function rawFfmpeg(source: string, output: string): Promise<number> {
   return performance.now() - started;
 }
 
-async function graphql(url: string, query: string): Promise<any> {
-  const response = await fetch(`${url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query }) });
-  const body = (await response.json()) as { data?: any; errors?: unknown[] };
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
-}
 
 /** The transcoder's own measurement: createJob's event → ffmpeg spawned. */
 async function ffmpegStartLatency(transcoderUrl: string): Promise<number | undefined> {
@@ -90,7 +71,7 @@ async function main(): Promise<void> {
     await mkdir(mediaOut, { recursive: true });
     const source = join(mediaIn, 'source.mp4');
     console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
-    await makeSource(source);
+    await makeSource(source, SECONDS);
 
     const config = loadConfig({
       NATS_URL: TEST_NATS_URL,
@@ -138,24 +119,6 @@ async function main(): Promise<void> {
   }
 }
 
-/** Resolves with the type of the job's terminal event. */
-async function waitForEnd(streams: Awaited<ReturnType<typeof createTestStreams>>, jobId: string): Promise<string> {
-  const subscription = streams.nc.subscribe(`${streams.names.subjectRoot}.events.job.${jobId}`);
-  const { events } = await streams.store.load({ type: 'job', id: jobId });
-  const ended = events.find((e) => ['JobCompleted', 'JobFailed', 'JobCancelled'].includes(e.type));
-  if (ended) {
-    subscription.unsubscribe();
-    return ended.type;
-  }
-  for await (const msg of subscription) {
-    const type = msg.headers?.get('Mpr-Event-Type') ?? '';
-    if (['JobCompleted', 'JobFailed', 'JobCancelled'].includes(type)) {
-      subscription.unsubscribe();
-      return type;
-    }
-  }
-  throw new Error('subscription closed');
-}
 
 main().catch((err) => {
   console.error(err);

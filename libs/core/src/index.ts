@@ -47,3 +47,4 @@ export * from './execution/output.service';
 export * from './execution/transcode-planner.service';
 export * from './execution/wake-signal';
 export * from './execution/work-item.verdict';
+export * from './execution/execution.providers';

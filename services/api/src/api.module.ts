@@ -23,7 +23,7 @@ import { JobProgressProjector } from './projections/job-progress.projector';
 import { ReadModelProjector } from './projections/read-model.projector';
 import { READ_MODEL_ENTITIES } from './read-models/read-models';
 import { ScanService } from './scan/scan.service';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './scan/scan.tokens';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COST = 2_000;

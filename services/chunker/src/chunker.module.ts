@@ -1,19 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import {
-  type AppConfig,
-  CoreModule,
-  FfmpegRepository,
-  FfprobeRepository,
-  JobEventsRepository,
-  JobRecorder,
-  JobTelemetryRepository,
-  MEDIA_IN_ROOT,
-  MEDIA_OUT_ROOT,
-  MediaRoot,
-  OutputFilesRepository,
-  OutputService,
-  TranscodePlanner,
-} from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkCoordinator } from './chunk-coordinator.service';
@@ -31,16 +17,7 @@ export class ChunkerModule {
       imports: [CoreModule.forRoot('chunker', config)],
       providers: [
         { provide: CHUNKER_SETTINGS, useValue: chunkerSettings(config) },
-        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
-        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
-        { provide: FfmpegRepository, useValue: new FfmpegRepository() },
-        { provide: FfprobeRepository, useValue: new FfprobeRepository() },
-        JobEventsRepository,
-        JobRecorder,
-        JobTelemetryRepository,
-        TranscodePlanner,
-        OutputFilesRepository,
-        OutputService,
+        ...executionProviders(config),
         ChunkerMetrics,
         ChunkAborts,
         ChunkContextLoader,

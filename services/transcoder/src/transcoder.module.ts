@@ -1,19 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import {
-  type AppConfig,
-  CoreModule,
-  FfmpegRepository,
-  FfprobeRepository,
-  JobEventsRepository,
-  JobRecorder,
-  JobTelemetryRepository,
-  MEDIA_IN_ROOT,
-  MEDIA_OUT_ROOT,
-  MediaRoot,
-  OutputFilesRepository,
-  OutputService,
-  TranscodePlanner,
-} from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
 import { AttemptClaimer } from './jobs/attempt-claimer.service';
 import { AttemptWatcher } from './jobs/attempt-watcher.service';
 import { RunningAttempts } from './jobs/running-attempts';
@@ -31,19 +17,10 @@ export class TranscoderModule {
       imports: [CoreModule.forRoot('transcoder', config)],
       providers: [
         { provide: TRANSCODER_SETTINGS, useValue: transcoderSettings(config) },
-        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
-        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
-        { provide: FfmpegRepository, useValue: new FfmpegRepository() },
-        { provide: FfprobeRepository, useValue: new FfprobeRepository() },
+        ...executionProviders(config),
         TranscodeQueueRepository,
-        JobEventsRepository,
-        JobTelemetryRepository,
-        OutputFilesRepository,
         RunningAttempts,
-        TranscodePlanner,
-        OutputService,
         TranscoderMetrics,
-        JobRecorder,
         AttemptClaimer,
         TranscodeJobService,
         AttemptWatcher,

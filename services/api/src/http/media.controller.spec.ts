@@ -9,7 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { MediaRoot } from '@mpr/core';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../scan/scan.tokens';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
 import { MediaController } from './media.controller';
 
 const CONTENT = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));

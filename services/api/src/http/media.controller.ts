@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import { Controller, Get, HttpException, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { extensionOf, MediaRoot, ValidationError } from '@mpr/core';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../scan/scan.tokens';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
 import { parseRange } from './media-range';
 
 const CONTENT_TYPES: Record<string, string> = {

@@ -16,7 +16,7 @@ import {
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { walkFiles } from './media-walker';
-import { MEDIA_IN_ROOT } from './scan.tokens';
+import { MEDIA_IN_ROOT } from '@mpr/core';
 
 export interface ScanResult {
   /** Supported media files under MEDIA_IN. */
