@@ -33,6 +33,9 @@ import { graphql, makeSource, option, waitForEnd } from './support/bench.support
 
 const SECONDS = option('seconds', 60);
 const PRESET_ID = 'builtin-h264-720p';
+/** `--workers 2` runs (b) with those worker counts only, `--workers 0` skips it; `--pinned 0` skips (c). */
+const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4').split(',').map(Number).filter((n) => n > 0);
+const PINNED = option('pinned', 1) > 0;
 /** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
 const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
 /** The compiled tree (dist/), from dist/bench. */
@@ -77,7 +80,7 @@ class ServiceProcess {
 }
 
 /** Every chunker telemetry event, with the time this process received it, by job id. */
-function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: string): number | undefined; stop(): void } {
+function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: string): number | undefined; all(jobId: string, pattern: RegExp): number[]; stop(): void } {
   const seen = new Map<string, number>();
   const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
     callback: (_err, msg) => {
@@ -87,7 +90,11 @@ function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: str
       if (!seen.has(key)) seen.set(key, performance.now());
     },
   });
-  return { at: (jobId, event) => seen.get(`${jobId} ${event}`), stop: () => sub.unsubscribe() };
+  return {
+    at: (jobId, event) => seen.get(`${jobId} ${event}`),
+    all: (jobId, pattern) => [...seen].filter(([key]) => key.startsWith(`${jobId} `) && pattern.test(key.slice(jobId.length + 1))).map(([, at]) => at),
+    stop: () => sub.unsubscribe(),
+  };
 }
 
 
@@ -95,6 +102,10 @@ interface Result {
   wallMs: number;
   /** 'stitching' → 'verified', for chunked jobs. */
   stitchMs?: number;
+  /** Where a chunked job's time went, from createJob (ms at the end of each phase). */
+  phases?: Record<string, number>;
+  /** Each segment's encode, started–done in s from createJob. */
+  segments?: string[];
 }
 
 async function main(): Promise<void> {
@@ -162,7 +173,21 @@ async function main(): Promise<void> {
       for (let i = 0; i < 40 && telemetry.at(jobId, 'verified') === undefined; i++) await new Promise((r) => setTimeout(r, 25));
       const stitching = telemetry.at(jobId, 'stitching');
       const verified = telemetry.at(jobId, 'verified');
-      return { wallMs, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
+      const since = (at: number | undefined) => (at === undefined ? Number.NaN : at - started);
+      const phases = {
+        planned: since(telemetry.at(jobId, 'planned')),
+        split: since(telemetry.at(jobId, 'split')),
+        'first segment started': since(Math.min(...telemetry.all(jobId, /^segment\.\d+\.started$/))),
+        'last segment done': since(Math.max(...telemetry.all(jobId, /^segment\.\d+\.done$/))),
+        stitching: since(stitching),
+        verified: since(verified),
+        completed: wallMs,
+      };
+      const segments = telemetry
+        .all(jobId, /^segment\.\d+\.started$/)
+        .map((_, i) => [telemetry.at(jobId, `segment.${i}.started`), telemetry.at(jobId, `segment.${i}.done`)])
+        .map(([from, to]) => `${((since(from) ?? 0) / 1000).toFixed(1)}–${((since(to) ?? 0) / 1000).toFixed(1)}`);
+      return { wallMs, phases, segments, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
     };
 
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
@@ -174,7 +199,7 @@ async function main(): Promise<void> {
     await stop(transcoder);
 
     const chunkedRuns: Array<[number, Result]> = [];
-    for (const workers of [1, 2, 4]) {
+    for (const workers of WORKERS) {
       console.log(`(b) chunked, ${workers} worker(s)…`);
       const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
       chunkedRuns.push([workers, await job(true)]);
@@ -183,7 +208,7 @@ async function main(): Promise<void> {
 
     let pinned: { single: Result; chunked: Result } | undefined;
     const taskset = await run('taskset', ['-c', '0', 'true']).then(() => true, () => false);
-    if (taskset) {
+    if (taskset && PINNED) {
       console.log('(c) single pass on core 0…');
       await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
       const pinnedSingle = await job(false);
@@ -206,6 +231,13 @@ async function main(): Promise<void> {
       console.log(`(c) chunked, 2 replicas on cores 0, 1  ${s(pinned.chunked.wallMs)}  ×${(pinned.single.wallMs / pinned.chunked.wallMs).toFixed(2)} vs pinned single pass  stitch+verify ${share(pinned.chunked)}`);
     } else {
       console.log('(c) skipped: taskset (util-linux) is not available');
+    }
+    console.log('');
+    console.log('chunked timelines (s from createJob, at the end of each phase):');
+    const timelines: Array<[string, Result]> = [...chunkedRuns.map(([w, r]): [string, Result] => [`(b) ${w} worker(s)`, r]), ...(pinned ? [['(c) 2 pinned replicas', pinned.chunked] as [string, Result]] : [])];
+    for (const [label, r] of timelines) {
+      console.log(`  ${label.padEnd(24)} ${Object.entries(r.phases ?? {}).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
+      console.log(`  ${''.padEnd(24)} segments ${(r.segments ?? []).join(' ')}`);
     }
   } finally {
     telemetry.stop();

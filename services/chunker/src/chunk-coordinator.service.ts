@@ -1,16 +1,18 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
-  audioIntermediateExtension,
   buildAudioEncodeCommand,
   buildConcatList,
   buildKeyframeProbeArgs,
   buildSplitCommand,
+  type ChunkPlan,
   buildStitchCommand,
   buildStitchProbeArgs,
   decodeChunkJobItem,
   DomainError,
+  encodesAudioBesideWorkers,
   expectedStitch,
   ffmpegErrorSummary,
   FfmpegRepository,
@@ -26,7 +28,9 @@ import {
   planSplit,
   readKeyframes,
   readStitchFacts,
+  type SegmentCut,
   segmentCuts,
+  type SplitPlan,
   type StitchProbeOutput,
   UnrunnableJob,
   verdictFor,
@@ -37,7 +41,10 @@ import { ChunkAborts } from './chunk-aborts';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, pieceName, segmentName } from './chunker.settings';
+import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, failedName, pieceName, segmentName } from './chunker.settings';
+
+/** How often the coordinator looks for pieces the split has finished. */
+const SPLIT_POLL_MS = 20;
 
 class Aborted extends Error {}
 class Refused extends Error {}
@@ -183,20 +190,15 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy }).catch(() => undefined);
-    let pieces: Array<{ piece: string; offset: number }> = chunks.segments.map(() => ({ piece: '', offset: 0 }));
-    if (streamCopy) {
-      const split = planSplit(chunks, keyframes, fps, source.duration);
-      await this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, split.splitTimes), signal);
-      pieces = split.pieces.map((p) => ({ piece: pieceName(p.piece), offset: p.offset }));
-      void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes: split.splitTimes }).catch(() => undefined);
-    }
-    // Audio first (validates the preset for chunking too), while nothing is queued yet.
-    const audioPath = `${dir}/audio.${audioIntermediateExtension(preset.container ?? '')}`;
+    // Built before anything runs: it also refuses a preset that cannot be chunked.
+    const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
 
     const done = new Map<number, number>();
+    const segmentDone = new WakeSignal();
     const reports = this.work.onReports(job.jobId, job.attempt, (r) => {
       if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
+      if (r.done) segmentDone.notify();
     });
     const total = range.end - range.start;
     const startedAt = Date.now();
@@ -209,36 +211,42 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // attempt, also while audio, stitch and verification run between updates.
     const monitor = setInterval(() => publishProgress(lastPercent), this.settings.tickMs);
     try {
-      for (const [i, segment] of chunks.segments.entries()) {
-        await this.work.enqueueSegment({
-          jobId: job.jobId,
-          attempt: job.attempt,
-          index: segment.index,
-          piece: pieces[i].piece,
-          inputOffset: pieces[i].offset,
-          cutStart: cuts[i].start,
-          cutEnd: cuts[i].end,
-          segmentCount: chunks.segments.length,
-        });
-        void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
+      // The audio is one encode for the whole range: here, beside the split and the segments, or queued first —
+      // it needs no piece, and single-threaded at the end of the queue it would run on alone.
+      const audioHere = audio !== undefined && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
+      const audioQueued = audio !== undefined && !audioHere;
+      let audioFailure: Error | undefined;
+      const audioRun = audioHere ? this.runFfmpeg(audio.args, signal) : Promise.resolve();
+      audioRun.catch((err: Error) => {
+        audioFailure = err;
+        segmentDone.notify();
+      });
+      if (audioQueued) {
+        await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true });
+        void this.work.telemetry(job.jobId, ['audio', 'queued'], { attempt: job.attempt, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
-      const audioRun = audio ? this.runFfmpeg(audio.args, signal) : Promise.resolve();
-      audioRun.catch(() => undefined);
+      await this.queueSegments(job, chunks, cuts, streamCopy ? planSplit(chunks, keyframes, fps, source.duration) : undefined, input, signal);
       const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       for (;;) {
         if (signal.aborted) throw new Aborted();
+        if (audioFailure) throw audioFailure;
+        segmentDone.reset();
         const names = new Set(await readdir(dir));
-        const failed = chunks.segments.find((s) => names.has(`segment-${String(s.index).padStart(3, '0')}.failed`));
+        const failed = chunks.segments.find((s) => names.has(failedName(s.index)));
         if (failed) {
-          const reason = await readFile(`${dir}/segment-${String(failed.index).padStart(3, '0')}.failed`, 'utf8').catch(() => '');
+          const reason = await readFile(`${dir}/${failedName(failed.index)}`, 'utf8').catch(() => '');
           throw new Refused(`segment ${failed.index} failed ${this.settings.maxDeliver} times: ${reason}`);
+        }
+        if (names.has(AUDIO_FAILED)) {
+          const reason = await readFile(`${dir}/${AUDIO_FAILED}`, 'utf8').catch(() => '');
+          throw new Refused(`the audio failed ${this.settings.maxDeliver} times: ${reason}`);
         }
         const finished = chunks.segments.filter((s) => names.has(segmentName(s.index)));
         const encoded = chunks.segments.reduce((sum, s) => sum + (names.has(segmentName(s.index)) ? s.duration : Math.min(s.duration, done.get(s.index) ?? 0)), 0);
         lastPercent = Math.max(lastPercent, Math.min(99, Math.floor((encoded / total) * 95)));
         publishProgress(lastPercent);
-        if (finished.length === chunks.segments.length) break;
-        await new Promise((resolve) => setTimeout(resolve, this.settings.tickMs));
+        if (finished.length === chunks.segments.length && (!audioQueued || names.has(audioName(preset.container ?? '')))) break;
+        await segmentDone.wait(this.settings.tickMs);
       }
       await audioRun;
       lastPercent = Math.max(lastPercent, 96);
@@ -276,6 +284,52 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       clearInterval(monitor);
       reports.stop();
     }
+  }
+
+  /**
+   * Queues one work item per segment. With a split, each segment is queued
+   * as soon as the split has closed its piece (the segment muxer lists it),
+   * so the workers of every replica start while the split goes on.
+   */
+  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], split: SplitPlan | undefined, input: string, signal: AbortSignal): Promise<void> {
+    const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
+    const pieces = chunks.segments.map((_, i) => (split ? { piece: pieceName(split.pieces[i].piece), offset: split.pieces[i].offset } : { piece: '', offset: 0 }));
+    let queued = 0;
+    const queueUpTo = async (ready: (piece: string) => boolean) => {
+      while (queued < chunks.segments.length && ready(pieces[queued].piece)) {
+        const i = queued++;
+        const segment = chunks.segments[i];
+        await this.work.enqueueSegment({
+          jobId: job.jobId,
+          attempt: job.attempt,
+          index: segment.index,
+          piece: pieces[i].piece,
+          inputOffset: pieces[i].offset,
+          cutStart: cuts[i].start,
+          cutEnd: cuts[i].end,
+          segmentCount: chunks.segments.length,
+          audio: false,
+        });
+        void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
+      }
+    };
+    if (!split) return queueUpTo(() => true);
+
+    const listPath = `${dir}/pieces.txt`;
+    const splitRun = this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, split.splitTimes, listPath), signal);
+    let splitEnded = false;
+    const ended = splitRun.then(
+      () => (splitEnded = true),
+      () => (splitEnded = true),
+    );
+    while (!splitEnded) {
+      const listed = new Set((await readFile(listPath, 'utf8').catch(() => '')).split('\n'));
+      await queueUpTo((piece) => listed.has(piece));
+      await Promise.race([ended, sleep(SPLIT_POLL_MS)]);
+    }
+    await splitRun;
+    void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes: split.splitTimes }).catch(() => undefined);
+    await queueUpTo(() => true);
   }
 
   /** Runs one of the coordinator's own ffmpeg commands (split, audio, stitch) to success, or throws. */

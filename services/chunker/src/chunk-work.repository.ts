@@ -11,6 +11,10 @@ const PULL_EXPIRES_MS = 1_000;
 export interface SegmentReport {
   readonly index: number;
   readonly outTimeSeconds: number;
+  /** Sent once the segment's file is in place: the coordinator looks at once instead of at its next tick. */
+  readonly done?: boolean;
+  /** The report is about the range's audio, not a video segment. */
+  readonly audio?: boolean;
 }
 
 /** The chunker's queues on MPR_WORK, its telemetry, and the segment reports. */

@@ -1,11 +1,13 @@
-import { hostname } from 'node:os';
-import type { AppConfig } from '@mpr/core';
+import { availableParallelism, hostname } from 'node:os';
+import { type AppConfig, audioIntermediateExtension } from '@mpr/core';
 
 export const CHUNKER_SETTINGS = Symbol('CHUNKER_SETTINGS');
 
 export interface ChunkerSettings {
   /** Segment encodes this replica runs at once (MPR_CHUNK_WORKERS). */
   readonly workers: number;
+  /** The cores this process may use (a taskset or a cgroup cpuset narrows them): see segmentEncodeThreads. */
+  readonly cores: number;
   readonly ackWaitMs: number;
   /** Deliveries of one segment item before the segment (and its job) fails. */
   readonly maxDeliver: number;
@@ -20,6 +22,7 @@ export interface ChunkerSettings {
 export function chunkerSettings(config: AppConfig): ChunkerSettings {
   return {
     workers: config.MPR_CHUNK_WORKERS,
+    cores: availableParallelism(),
     ackWaitMs: config.MPR_WORK_ACK_WAIT_SECONDS * 1000,
     maxDeliver: 3,
     retryDelayMs: 1_000,
@@ -40,3 +43,15 @@ export function segmentName(index: number): string {
 export function pieceName(piece: number): string {
   return `piece-${String(piece).padStart(3, '0')}.mkv`;
 }
+
+/** Left by the last failed delivery of a segment: the reason, for the coordinator. */
+export function failedName(index: number): string {
+  return `segment-${String(index).padStart(3, '0')}.failed`;
+}
+
+/** The range's audio, encoded once, in the intermediate container the job's container needs. */
+export function audioName(container: string): string {
+  return `audio.${audioIntermediateExtension(container)}`;
+}
+
+export const AUDIO_FAILED = 'audio.failed';

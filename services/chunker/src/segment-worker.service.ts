@@ -3,19 +3,21 @@ import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnAppl
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
 import {
+  buildAudioEncodeCommand,
   buildSegmentEncodeCommand,
   decodeChunkSegmentItem,
   ffmpegErrorSummary,
   FfmpegRepository,
   MEDIA_OUT_ROOT,
   MediaRoot,
+  segmentEncodeThreads,
   WakeSignal,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, segmentName } from './chunker.settings';
+import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, failedName, segmentName } from './chunker.settings';
 
 /**
  * MPR_CHUNK_WORKERS loops per replica, each pulling one segment at a time
@@ -91,9 +93,10 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       return;
     }
     const workerId = `${this.settings.replicaId}-w${slot}`;
+    const subject = item.audio ? ['audio'] : ['segment', String(item.index)];
     const telemetry = (event: string, extra: Record<string, unknown> = {}) =>
       void this.work
-        .telemetry(item.jobId, ['segment', String(item.index), event], { attempt: item.attempt, index: item.index, workerId, replicaId: this.settings.replicaId, ...extra })
+        .telemetry(item.jobId, [...subject, event], { attempt: item.attempt, ...(item.audio ? {} : { index: item.index }), workerId, replicaId: this.settings.replicaId, ...extra })
         .catch(() => undefined);
     const abort = this.aborts.register(item.jobId);
     const heartbeat = setInterval(() => safely(() => msg.working()), Math.max(100, this.settings.ackWaitMs / 3));
@@ -116,22 +119,31 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       }
       const context = await this.contexts.load(job);
       const dir = this.outRoot.target(chunkWorkDir(item.jobId, item.attempt));
-      const output = `${dir}/${segmentName(item.index)}`;
+      const output = `${dir}/${item.audio ? audioName(context.preset.container ?? '') : segmentName(item.index)}`;
       // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.
       const partial = `${output}.d${msg.info.deliveryCount}.part`;
-      const command = buildSegmentEncodeCommand({
-        input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
-        inputOffset: item.piece ? item.inputOffset : 0,
-        cut: { start: item.cutStart, end: item.cutEnd },
-        preset: context.preset,
-        source: context.source,
-        output: partial,
-      });
+      const command = item.audio
+        ? buildAudioEncodeCommand({ input: context.plan.source.absolute, range: { start: item.cutStart, end: item.cutEnd }, preset: context.preset, source: context.source, output: partial })
+        : buildSegmentEncodeCommand({
+            input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
+            inputOffset: item.piece ? item.inputOffset : 0,
+            cut: { start: item.cutStart, end: item.cutEnd },
+            preset: context.preset,
+            source: context.source,
+            output: partial,
+            threads: segmentEncodeThreads(this.settings.workers, this.settings.cores, item.segmentCount - item.index),
+          });
+      if (!command) {
+        msg.term('the job has no audio to encode');
+        return;
+      }
       telemetry('started', { delivery: msg.info.deliveryCount });
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
       const proc = await this.ffmpeg.start(command.args, {
-        onProgress: (snapshot) => this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: snapshot.outTimeSeconds }),
+        onProgress: (snapshot) => {
+          if (!item.audio) this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: snapshot.outTimeSeconds });
+        },
       });
       const stop = () => void proc.stop();
       abort.signal.addEventListener('abort', stop, { once: true });
@@ -152,7 +164,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       }
       if (exit.code === 0) {
         await rename(partial, output);
-        this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.cutEnd - item.cutStart });
+        this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : item.cutEnd - item.cutStart, done: true, audio: item.audio });
         telemetry('done');
         this.metrics.segments.inc({ outcome: 'done' });
         this.metrics.segmentDuration.observe((Date.now() - startedAt) / 1000);
@@ -164,10 +176,10 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {
-        await writeFile(`${dir}/segment-${String(item.index).padStart(3, '0')}.failed`, reason).catch(() => undefined);
-        msg.term(`segment ${item.index} failed ${msg.info.deliveryCount} times`);
+        await writeFile(`${dir}/${item.audio ? AUDIO_FAILED : failedName(item.index)}`, reason).catch(() => undefined);
+        msg.term(`${item.audio ? 'the audio' : `segment ${item.index}`} failed ${msg.info.deliveryCount} times`);
       } else {
-        this.logger.warn(`job ${item.jobId} segment ${item.index} failed (delivery ${msg.info.deliveryCount}), retried alone: ${reason}`);
+        this.logger.warn(`job ${item.jobId} ${item.audio ? 'audio' : `segment ${item.index}`} failed (delivery ${msg.info.deliveryCount}), retried alone: ${reason}`);
         msg.nak(this.settings.retryDelayMs);
       }
     } finally {

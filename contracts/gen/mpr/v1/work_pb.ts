@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/work.proto.
  */
 export const file_mpr_v1_work: GenFile = /*@__PURE__*/
-  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChBDaHVua0pvYldvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEiIKCHByaW9yaXR5GAMgASgOMhAubXByLnYxLlByaW9yaXR5Ei0KCXF1ZXVlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAipgEKFENodW5rU2VnbWVudFdvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWluZGV4GAMgASgNEg0KBXBpZWNlGAQgASgJEhQKDGlucHV0X29mZnNldBgFIAEoARIRCgljdXRfc3RhcnQYBiABKAESDwoHY3V0X2VuZBgHIAEoARIVCg1zZWdtZW50X2NvdW50GAggASgNYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
+  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChBDaHVua0pvYldvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEiIKCHByaW9yaXR5GAMgASgOMhAubXByLnYxLlByaW9yaXR5Ei0KCXF1ZXVlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitQEKFENodW5rU2VnbWVudFdvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWluZGV4GAMgASgNEg0KBXBpZWNlGAQgASgJEhQKDGlucHV0X29mZnNldBgFIAEoARIRCgljdXRfc3RhcnQYBiABKAESDwoHY3V0X2VuZBgHIAEoARIVCg1zZWdtZW50X2NvdW50GAggASgNEg0KBWF1ZGlvGAkgASgIYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
 
 /**
  * A unit of work on MPR_WORK (mpr.work.transcode.<high|normal|low>), JSON in
@@ -142,6 +142,14 @@ export type ChunkSegmentWorkItem = Message<"mpr.v1.ChunkSegmentWorkItem"> & {
    * @generated from field: uint32 segment_count = 8;
    */
   segmentCount: number;
+
+  /**
+   * Not a video segment but the audio of the whole range [cut_start, cut_end), encoded once
+   * (queued ahead of the segments when the coordinator's replica has no core to spare for it).
+   *
+   * @generated from field: bool audio = 9;
+   */
+  audio: boolean;
 };
 
 /**

@@ -12,6 +12,8 @@ import {
   buildStitchCommand,
   planSplit,
   segmentCuts,
+  encodesAudioBesideWorkers,
+  segmentEncodeThreads,
 } from './segment-command';
 
 const H264 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings;
@@ -64,8 +66,15 @@ describe('buildSplitCommand', () => {
     ]);
   });
 
+  it('lists each finished piece when asked to', () => {
+    assert.deepEqual(buildSplitCommand('/in/a.mp4', '/tmp/job/piece-%03d.mkv', [1.98], '/tmp/job/pieces.txt').slice(-7), [
+      '-reset_timestamps', '1', '-segment_list', 'file:/tmp/job/pieces.txt', '-segment_list_type', 'flat', 'file:/tmp/job/piece-%03d.mkv',
+    ]);
+  });
+
   it('refuses relative paths', () => {
     assert.throws(() => buildSplitCommand('in.mp4', '/tmp/p-%03d.mkv', []), /absolute/);
+    assert.throws(() => buildSplitCommand('/in.mp4', '/tmp/p-%03d.mkv', [], 'pieces.txt'), /absolute/);
   });
 });
 
@@ -94,11 +103,45 @@ describe('buildSegmentEncodeCommand', () => {
     assert.equal(command.args[command.args.indexOf('-x265-params') + 1], 'log-level=error');
   });
 
+  it('gives the decoder and the encoder the threads asked for, and refuses nonsense', () => {
+    const request = { input: '/tmp/job/piece-001.mkv', inputOffset: 2, cut: { start: 1.98, end: 3.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv' };
+    const args = buildSegmentEncodeCommand({ ...request, threads: 1 }).args;
+    const inputAt = args.indexOf('-i');
+    assert.deepEqual(args.slice(inputAt - 2, inputAt), ['-threads', '1']);
+    assert.deepEqual(args.slice(-6), ['-an', '-threads', '1', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv']);
+    assert.equal(args.filter((a) => a === '-threads').length, 2);
+    assert.equal(buildSegmentEncodeCommand(request).args.includes('-threads'), false);
+    assert.throws(() => buildSegmentEncodeCommand({ ...request, threads: 0 }), /threads must be a whole number/);
+  });
+
   it('refuses a job that encodes no video', () => {
     const audioOnly = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-aac-192k')!.settings;
     const request = { input: '/in/s.mp4', inputOffset: 0, cut: { start: 0, end: 2 }, source: SOURCE, output: '/tmp/s.mkv' };
     assert.throws(() => buildSegmentEncodeCommand({ ...request, preset: audioOnly }), UnsupportedCombination);
     assert.throws(() => buildSegmentEncodeCommand({ ...request, preset: { ...H264, videoCodec: 'copy' } }), UnsupportedCombination);
+  });
+});
+
+describe('segmentEncodeThreads', () => {
+  it('is one thread per encode once the workers cover the cores, else the encoder decides', () => {
+    assert.equal(segmentEncodeThreads(2, 2, 8), 1);
+    assert.equal(segmentEncodeThreads(4, 2, 8), 1);
+    assert.equal(segmentEncodeThreads(1, 2, 8), undefined);
+    assert.equal(segmentEncodeThreads(2, 8, 8), undefined);
+  });
+
+  it("leaves the job's last round of segments to the encoder's threads, to use the cores freed as the others end", () => {
+    assert.equal(segmentEncodeThreads(2, 2, 3), 1);
+    assert.equal(segmentEncodeThreads(2, 2, 2), undefined);
+    assert.equal(segmentEncodeThreads(2, 2, 1), undefined);
+  });
+});
+
+describe('encodesAudioBesideWorkers', () => {
+  it('keeps the audio on the coordinator only when its replica has a core to spare', () => {
+    assert.equal(encodesAudioBesideWorkers(1, 2), true);
+    assert.equal(encodesAudioBesideWorkers(2, 2), false);
+    assert.equal(encodesAudioBesideWorkers(1, 1), false);
   });
 });
 

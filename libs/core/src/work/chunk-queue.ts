@@ -51,7 +51,7 @@ export async function enqueueChunkJob(
 export async function enqueueChunkSegment(js: JetStreamClient, names: StreamNames, item: Omit<ChunkSegmentWorkItem, '$typeName'>): Promise<void> {
   const message = create(ChunkSegmentWorkItemSchema, item);
   await js.publish(chunkSubject(names, 'segment'), toJsonString(ChunkSegmentWorkItemSchema, message), {
-    msgID: `${item.jobId}-${item.attempt}-${item.index}`,
+    msgID: `${item.jobId}-${item.attempt}-${item.audio ? 'audio' : item.index}`,
   });
 }
 
