@@ -100,13 +100,14 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
   let world: TranscoderWorld;
   let replicas: ChunkerProcess[] = [];
   let source: string;
+  let env: Record<string, string>;
 
   before(async () => {
     world = await TranscoderWorld.create();
     const [path] = await Promise.all([makeSource(join(world.mediaIn, 'source.mp4')), world.seedPresets()]);
     source = await world.registerSource(path);
     // One segment worker each, and a short ack wait so a dead replica's segment comes back within seconds.
-    const env = world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '1', MPR_WORK_ACK_WAIT_SECONDS: '2', MPR_LOG_LEVEL: 'log' });
+    env = world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '1', MPR_WORK_ACK_WAIT_SECONDS: '2', MPR_LOG_LEVEL: 'log' });
     replicas = [new ChunkerProcess(env), new ChunkerProcess(env)];
     await Promise.all(replicas.map((r) => r.ready));
   });
@@ -211,5 +212,48 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
       const redelivered = segmentEvents(telemetry, 'started').filter((e) => Number(e.body.index) === index && pidOf(e.body.replicaId) === coordinator.pid);
       assert.ok(redelivered.some((e) => Number(e.body.delivery) >= 2), `segment ${index} redelivered to the survivor`);
     }
+  });
+
+  it('kill -9 of the coordinating replica: the survivor marks the attempt lost, and the retry completes exactly once', async () => {
+    // The previous test killed a replica: two live ones again.
+    replicas = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    while (replicas.length < 2) replicas.push(new ChunkerProcess(env));
+    await Promise.all(replicas.map((r) => r.ready));
+
+    const { jobId, telemetry, stop } = await createChunked('coordinator-killed.mp4');
+    const started = await world.waitForStatus(jobId, 'PROCESSING', 10_000);
+    const victim = replicas.find((r) => r.pid === pidOf(started.workerId));
+    const survivor = replicas.find((r) => r !== victim);
+    assert.ok(victim && survivor, `coordinator ${started.workerId} is one of the replicas`);
+    await until('a segment under way', () => segmentEvents(telemetry, 'started').length > 0, 20_000, 10);
+    const orphans: number[] = [];
+    for (const pid of await ffmpegProcesses(jobId)) if ((await parentOf(pid)) === victim.pid) orphans.push(pid);
+    await victim.kill('SIGKILL');
+    orphans.forEach(killPid);
+
+    // The survivor gets the chunk-job item again once its ack wait ran out, and fails the attempt as retryable.
+    const failed = await world.waitForStatus(jobId, 'FAILED', 20_000);
+    assert.deepEqual([failed.attempt, failed.retryable, failed.errorMessage], [1, true, 'worker lost during attempt 1']);
+    await until("attempt 1's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`)).then(() => false, () => true), 5_000);
+
+    // The scheduler's part: the automatic retry, queued as a new chunk job.
+    await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'RetryJob', jobId, automatic: true });
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 2, priority: Priority.NORMAL, queuedAt: new Date() });
+    const job = await world.waitForStatus(jobId, 'COMPLETED', 60_000);
+    assert.equal(job.attempt, 2);
+    await until('the verified event', () => telemetry.some((e) => e.subject.endsWith('.verified') && e.body.attempt === 2), 2_000);
+    stop();
+
+    const events = await world.jobEvents(jobId);
+    assert.deepEqual(eventsOf(events, 'JobStarted').map((e) => (e.event.value as { attempt: number }).attempt), [1, 2]);
+    assert.equal(eventsOf(events, 'JobCompleted').length, 1);
+    const output = await facts(join(world.mediaOut, job.outputPath));
+    assert.equal(output.videoFrames, SECONDS * FPS);
+    await until("attempt 2's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a2`)).then(() => false, () => true), 3_000);
+    assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), [], 'no temporary files of the job');
+    assert.deepEqual(await ffmpegProcesses(jobId), []);
+    // Attempt 1's segments still queued were dropped, never encoded into attempt 2's output.
+    const done2 = segmentEvents(telemetry, 'done').filter((e) => e.body.attempt === 2);
+    assert.ok(done2.length >= 4 && done2.every((e) => pidOf(e.body.replicaId) === survivor.pid), 'attempt 2 encoded by the survivor');
   });
 });
