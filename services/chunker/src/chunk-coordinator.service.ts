@@ -200,6 +200,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
       if (r.done) segmentDone.notify();
     });
+    // A segment whose workers all died mid-encode leaves no marker: JetStream's give-up is the news.
+    let exhausted: { audio: boolean; index: number } | undefined;
+    const exhaustion = this.work.onSegmentExhausted((item) => {
+      if (item.jobId !== job.jobId || item.attempt !== job.attempt) return;
+      exhausted = item;
+      segmentDone.notify();
+    });
     const total = range.end - range.start;
     const startedAt = Date.now();
     let lastPercent = 0;
@@ -236,6 +243,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         if (failed) {
           const reason = await readFile(`${dir}/${failedName(failed.index)}`, 'utf8').catch(() => '');
           throw new Refused(`segment ${failed.index} failed ${this.settings.maxDeliver} times: ${reason}`);
+        }
+        const exhaustedFile = exhausted && (exhausted.audio ? audioName(preset.container ?? '') : segmentName(exhausted.index));
+        if (exhausted && exhaustedFile && !names.has(exhaustedFile)) {
+          // Not the encode's fault (that leaves a .failed marker): another attempt may well succeed.
+          throw new Error(`${exhausted.audio ? 'the audio' : `segment ${exhausted.index}`} was taken ${this.settings.maxDeliver} times and never finished: the workers encoding it stopped`);
         }
         if (names.has(AUDIO_FAILED)) {
           const reason = await readFile(`${dir}/${AUDIO_FAILED}`, 'utf8').catch(() => '');
@@ -283,6 +295,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     } finally {
       clearInterval(monitor);
       reports.stop();
+      exhaustion.stop();
     }
   }
 

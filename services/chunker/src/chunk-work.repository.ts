@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Consumer, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
-import { chunkConsumerName, type ChunkQueue, chunkSubject, enqueueChunkSegment, ensureChunkConsumers, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import { chunkConsumerName, type ChunkQueue, chunkSubject, decodeChunkSegmentItem, enqueueChunkSegment, ensureChunkConsumers, NATS_CONNECTION, StreamNames } from '@mpr/core';
 import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
 
 const PULL_EXPIRES_MS = 1_000;
@@ -57,6 +57,30 @@ export class ChunkWorkRepository {
 
   onPublish(queue: ChunkQueue, listener: () => void): { stop(): void } {
     const subscription = this.nc.subscribe(chunkSubject(this.names, queue), { callback: () => listener() });
+    return { stop: () => subscription.unsubscribe() };
+  }
+
+  /**
+   * Segment items JetStream gave up on: delivered `maxDeliver` times and
+   * never settled, because the workers holding them died (a failing encode
+   * leaves its `.failed` marker and terminates its item instead). Read from
+   * the server's MAX_DELIVERIES advisory; the item is then removed from the
+   * work stream, where nothing would ever take it again.
+   */
+  onSegmentExhausted(listener: (item: ChunkSegmentWorkItem) => void): { stop(): void } {
+    const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.names.work}.${chunkConsumerName('segment')}`;
+    const subscription = this.nc.subscribe(subject, {
+      callback: (_err, msg) => {
+        void (async () => {
+          const { stream_seq: seq } = JSON.parse(msg.string()) as { stream_seq: number };
+          const jsm = await jetstreamManager(this.nc);
+          const stored = await jsm.streams.getMessage(this.names.work, { seq });
+          if (!stored) return;
+          listener(decodeChunkSegmentItem(stored.string()));
+          await jsm.streams.deleteMessage(this.names.work, seq).catch(() => undefined);
+        })().catch(() => undefined);
+      },
+    });
     return { stop: () => subscription.unsubscribe() };
   }
 

@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
+import { createTestStreams, type TestStreams } from '@mpr/core/testing/test-infra';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import type { ChunkerSettings } from './chunker.settings';
+
+const SETTINGS: ChunkerSettings = { workers: 1, cores: 1, ackWaitMs: 500, maxDeliver: 2, retryDelayMs: 100, replicaId: 'test-1', tickMs: 250 };
+
+describe('ChunkWorkRepository (real NATS)', () => {
+  let streams: TestStreams;
+  let repository: ChunkWorkRepository;
+
+  before(async () => {
+    streams = await createTestStreams();
+    repository = new ChunkWorkRepository(streams.nc, streams.names, SETTINGS);
+    await repository.connect();
+  });
+
+  after(async () => {
+    await streams?.cleanup();
+  });
+
+  it('reports a segment item whose deliveries ran out unsettled (its workers died), and removes it from the queue', async () => {
+    const exhausted: ChunkSegmentWorkItem[] = [];
+    const watch = repository.onSegmentExhausted((item) => exhausted.push(item));
+    await streams.nc.flush();
+    const item = { jobId: 'job-1', attempt: 1, index: 3, piece: 'piece-003.mkv', inputOffset: 6, cutStart: 5.98, cutEnd: 7.98, segmentCount: 5, audio: false };
+    await repository.enqueueSegment(item);
+    // Two deliveries that are never acknowledged, as by two workers killed mid-encode.
+    for (let delivery = 1; delivery <= SETTINGS.maxDeliver; delivery++) {
+      const msg = await repository.next('segment');
+      assert.equal(msg?.info.deliveryCount, delivery);
+    }
+    // The server gives up on the item when a worker asks for more after its last ack wait.
+    assert.equal(await repository.next('segment'), null, 'nothing left to deliver');
+    const deadline = Date.now() + 5_000;
+    while (exhausted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    watch.stop();
+    assert.equal(exhausted.length, 1);
+    assert.deepEqual({ ...exhausted[0], $typeName: undefined }, { ...item, $typeName: undefined });
+    // The listener runs before the deletion: give it its round trip.
+    const jsm = await jetstreamManager(streams.nc);
+    let left = -1;
+    for (let i = 0; i < 20 && left !== 0; i++) {
+      left = (await jsm.streams.info(streams.names.work)).state.messages;
+      if (left !== 0) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(left, 0, 'no item left in the work stream');
+  });
+});
