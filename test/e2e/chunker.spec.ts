@@ -18,7 +18,7 @@ import {
   type StitchProbeOutput,
 } from '@mpr/core';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
-import { ffmpegProcesses, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, TranscoderWorld, until } from './transcoder-harness';
 
 const run = promisify(execFile);
 const FPS = 25;
@@ -176,5 +176,22 @@ describe('chunker (in process, 2 segment workers)', () => {
     assert.ok(started.filter((e) => e.body.index === 2).length >= 2, 'segment 2 encoded again');
     const output = await facts(join(world.mediaOut, job.outputPath));
     assert.equal(output.videoFrames, 6 * FPS);
+  });
+
+  it('one replica coordinates two chunked jobs at once (MPR_CHUNK_JOBS=2): both run together and complete verified', async () => {
+    const jobs = await Promise.all(['together-a.mp4', 'together-b.mp4'].map((outputFilename) => createChunked(short, { outputFilename, chunkDuration: 2 })));
+    const telemetry = jobs.map((jobId) => watchTelemetry(jobId));
+    for (const jobId of jobs) await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    const done = await Promise.all(jobs.map((jobId) => world.waitForStatus(jobId, 'COMPLETED', 60_000)));
+    for (const t of telemetry) t.stop();
+    // Both attempts started before either ended: the second did not wait for the first.
+    const events = await Promise.all(jobs.map((jobId) => world.jobEvents(jobId)));
+    const startedAt = events.map((e) => eventsOf(e, 'JobStarted')[0].sequence);
+    const completedAt = events.map((e) => eventsOf(e, 'JobCompleted')[0].sequence);
+    assert.ok(Math.max(...startedAt) < Math.min(...completedAt), `started ${startedAt}, completed ${completedAt}`);
+    for (const [i, job] of done.entries()) {
+      assert.equal((await facts(join(world.mediaOut, job.outputPath))).videoFrames, 6 * FPS);
+      assert.ok(telemetry[i].events.some((e) => e.subject.endsWith('.verified')));
+    }
   });
 });

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { chunkConsumerName, decodeChunkJobItem, decodeWorkItem, ensureChunkConsumers, ensureTranscodeConsumers, type RunningService } from '@mpr/core';
+import { BUILTIN_PRESETS, chunkConsumerName, decodeChunkJobItem, decodeWorkItem, ensureChunkConsumers, ensureTranscodeConsumers, handleCommand, presetDecider, type RunningService } from '@mpr/core';
 import { metricValue, SchedulerHarness } from './scheduler-harness';
 
 const NOT_AVAILABLE = (executor: string) => `executor "${executor}" is not available yet in this build`;
@@ -61,6 +61,25 @@ describe('scheduler: dispatching jobs', () => {
     assert.equal(msg.headers?.get('Nats-Msg-Id'), 'job-chunked-1');
     assert.equal(decodeChunkJobItem(msg.string()).jobId, 'job-chunked');
     msg.ack();
+  });
+
+  it('runs a chunked job whose preset makes no video as a single pass, on the transcode queue', async () => {
+    const audioOnly = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-aac-192k')!;
+    await handleCommand(h.streams.store, { type: 'preset', id: 'preset-audio' }, presetDecider, { type: 'CreatePreset', presetId: 'preset-audio', settings: audioOnly.settings, builtin: false });
+    await h.command('job-audio', {
+      type: 'CreateJob',
+      jobId: 'job-audio',
+      sourceAssetId: 'asset-1',
+      presetId: 'preset-audio',
+      outputFilename: 'job-audio.m4a',
+      executor: Executor.UNSPECIFIED,
+      chunked: true,
+      priority: Priority.NORMAL,
+    });
+    const [item] = await h.workUntil('job-audio', 1);
+    assert.equal(item.subject, h.streams.names.workSubject('transcode.normal'));
+    await h.drained();
+    assert.equal((await h.workItemsFor('job-audio')).length, 1, 'queued once, for a transcoder only');
   });
 
   it('queues nothing for a job cancelled before the scheduler saw it', async () => {

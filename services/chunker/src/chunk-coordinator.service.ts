@@ -50,16 +50,18 @@ class Aborted extends Error {}
 class Refused extends Error {}
 
 /**
- * Takes chunk-job items one at a time: claims the job (StartJob), plans and
- * splits it, queues its segments for the workers of every replica, encodes
- * the audio, waits for the segments, stitches, verifies and publishes.
+ * Coordinates up to MPR_CHUNK_JOBS chunked jobs at once, so the next job's
+ * segments keep the workers busy while a job's last ones end. For each: claims
+ * it (StartJob), plans and splits it, queues its segments for the workers of
+ * every replica, encodes or queues the audio, waits for the segments,
+ * stitches, verifies and publishes.
  */
 @Injectable()
 export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChunkCoordinator');
   private readonly announced = new WakeSignal();
   private stopping = false;
-  private loop: Promise<void> | undefined;
+  private loops: Promise<void>[] = [];
   private announcements: { stop(): void } | undefined;
 
   constructor(
@@ -81,8 +83,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.ffmpeg.warmUp();
     await this.work.connect();
     this.announcements = this.work.onPublish('job', () => this.announced.notify());
-    this.loop = this.run();
-    this.logger.log(`coordinating chunked jobs, ${this.settings.workers} segment worker(s)`);
+    for (let slot = 0; slot < this.settings.jobs; slot++) this.loops.push(this.run());
+    this.logger.log(`coordinating up to ${this.settings.jobs} chunked job(s) at once, ${this.settings.workers} segment worker(s)`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -90,7 +92,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     this.announcements?.stop();
     this.announced.notify();
     this.aborts.abortAll('shutdown');
-    await this.loop;
+    await Promise.allSettled(this.loops);
   }
 
   private async run(): Promise<void> {

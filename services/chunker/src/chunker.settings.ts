@@ -6,6 +6,8 @@ export const CHUNKER_SETTINGS = Symbol('CHUNKER_SETTINGS');
 export interface ChunkerSettings {
   /** Segment encodes this replica runs at once (MPR_CHUNK_WORKERS). */
   readonly workers: number;
+  /** Chunked jobs this replica coordinates at once (MPR_CHUNK_JOBS). */
+  readonly jobs: number;
   /** The cores this process may use (a taskset or a cgroup cpuset narrows them): see segmentEncodeThreads. */
   readonly cores: number;
   readonly ackWaitMs: number;
@@ -22,6 +24,7 @@ export interface ChunkerSettings {
 export function chunkerSettings(config: AppConfig): ChunkerSettings {
   return {
     workers: config.MPR_CHUNK_WORKERS,
+    jobs: config.MPR_CHUNK_JOBS,
     cores: availableParallelism(),
     ackWaitMs: config.MPR_WORK_ACK_WAIT_SECONDS * 1000,
     maxDeliver: 3,

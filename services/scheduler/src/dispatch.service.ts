@@ -3,6 +3,7 @@ import { Executor } from '@mpr/contracts/common_pb';
 import {
   APP_CONFIG,
   type AppConfig,
+  assetDecider,
   EventStore,
   type ExecutorName,
   fold,
@@ -11,8 +12,11 @@ import {
   jobDecider,
   type JobEvent,
   type JobState,
+  loadState,
   NotFound,
+  presetDecider,
   priorityClass,
+  whyNotChunkable,
 } from '@mpr/core';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { WorkRepository } from './work.repository';
@@ -54,7 +58,9 @@ export class DispatchService {
       await this.failUnavailable(jobId, attempt, executor);
       return;
     }
-    if (job.chunked) {
+    const notChunkable = job.chunked ? await this.whyNotChunkable(job) : undefined;
+    if (notChunkable) this.logger.log(`job ${jobId} asked for chunking, but ${notChunkable}: it runs as a single pass`);
+    if (job.chunked && !notChunkable) {
       // The chunker's coordinator splits it into segments that workers of every chunker replica share.
       await this.work.enqueueChunkJob({ jobId, attempt, priority: job.priority, queuedAt });
       this.metrics.dispatched.inc({ executor });
@@ -64,6 +70,15 @@ export class DispatchService {
     await this.work.enqueueTranscode({ jobId, attempt, priority: job.priority, queuedAt });
     this.metrics.dispatched.inc({ executor });
     this.logger.debug(`job ${jobId} attempt ${attempt} queued for local transcoders (${priorityClass(job.priority)} priority)`);
+  }
+
+  /** `chunked` is a request for speed: a job with nothing to encode in parallel runs as a single pass rather than failing. */
+  private async whyNotChunkable(job: JobState): Promise<string | undefined> {
+    const [{ state: preset }, { state: source }] = await Promise.all([
+      loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
+      loadState(this.store, { type: 'asset', id: job.sourceAssetId }, assetDecider),
+    ]);
+    return whyNotChunkable(preset.status === 'NONE' ? undefined : preset.settings, source.probe);
   }
 
   /** The job's own choice, else the deployment's default (MPR_EXECUTOR). */

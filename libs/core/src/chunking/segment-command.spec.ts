@@ -14,6 +14,7 @@ import {
   segmentCuts,
   encodesAudioBesideWorkers,
   segmentEncodeThreads,
+  whyNotChunkable,
 } from './segment-command';
 
 const H264 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings;
@@ -134,6 +135,18 @@ describe('segmentEncodeThreads', () => {
     assert.equal(segmentEncodeThreads(2, 2, 3), 1);
     assert.equal(segmentEncodeThreads(2, 2, 2), undefined);
     assert.equal(segmentEncodeThreads(2, 2, 1), undefined);
+  });
+});
+
+describe('whyNotChunkable', () => {
+  it('names what keeps a job from being chunked, and is silent when it can be or nothing is known yet', () => {
+    const audioOnly = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-aac-192k')!.settings;
+    assert.equal(whyNotChunkable(H264, SOURCE), undefined);
+    assert.equal(whyNotChunkable(audioOnly, SOURCE), 'its preset makes no video (audio only)');
+    assert.match(whyNotChunkable({ ...H264, videoCodec: 'copy' }, SOURCE) ?? '', /copies the video stream/);
+    assert.equal(whyNotChunkable(H264, { ...SOURCE, videoCodec: '' }), 'its source has no video');
+    assert.equal(whyNotChunkable(undefined, SOURCE), undefined);
+    assert.equal(whyNotChunkable(H264, undefined), undefined);
   });
 });
 

@@ -304,6 +304,19 @@ export function buildStitchCommand(request: StitchRequest): string[] {
   ];
 }
 
+/**
+ * Why a job with this preset and source cannot be chunked, or undefined when
+ * it can — or when that is not known yet (no probe): the chunker then says
+ * so itself. The scheduler runs such a job as a single pass instead. Pure.
+ */
+export function whyNotChunkable(preset: PresetSettingsInit | undefined, source: MessageInitShape<typeof MediaProbeSchema> | undefined): string | undefined {
+  if (!preset) return undefined;
+  if (!preset.videoCodec) return 'its preset makes no video (audio only)';
+  if (preset.videoCodec === 'copy') return 'its preset copies the video stream (nothing to encode in parallel)';
+  if (source && !source.videoCodec) return 'its source has no video';
+  return undefined;
+}
+
 /** Chunking encodes video in parallel: the job must make video from a source that has some. */
 function requireChunkable(preset: PresetSettingsInit, source: MessageInitShape<typeof MediaProbeSchema>): Container {
   const container = requireContainer(preset);

@@ -37,6 +37,8 @@ export const configSchema = z.object({
   MPR_TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Segment encodes a chunker replica runs at once. */
   MPR_CHUNK_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+  /** Chunked jobs a chunker replica coordinates at once (plan, split, stitch); their segments go to every replica's workers. */
+  MPR_CHUNK_JOBS: z.coerce.number().int().min(1).max(16).default(2),
   /** Attempts a job gets for transient failures (worker died, timeout) before it stays FAILED. */
   MPR_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(3),
   /** How long a work item waits for a silent worker before another replica gets it. */
