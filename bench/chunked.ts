@@ -13,7 +13,7 @@
  * share of a chunked job (chunker telemetry 'stitching' → 'verified', as
  * this process received them). Prints figures only; asserts nothing.
  *
- *   npm run bench -- chunked [--seconds 60]
+ *   npm run bench -- chunked [--seconds 60] [--runs 3] [--workers 1,2,4] [--pinned 0]
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -36,6 +36,8 @@ const PRESET_ID = 'builtin-h264-720p';
 /** `--workers 2` runs (b) with those worker counts only, `--workers 0` skips it; `--pinned 0` skips (c). */
 const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4').split(',').map(Number).filter((n) => n > 0);
 const PINNED = option('pinned', 1) > 0;
+/** `--runs N`: rounds of every configuration, medians reported. */
+const RUNS = Math.max(1, option('runs', 1));
 /** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
 const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
 /** The compiled tree (dist/), from dist/bench. */
@@ -193,48 +195,66 @@ async function main(): Promise<void> {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const share = (r: Result) => (r.stitchMs === undefined ? 'n/a' : `${s(r.stitchMs)} (${((r.stitchMs / r.wallMs) * 100).toFixed(1)} %)`);
 
-    console.log('(a) single pass…');
-    const transcoder = await start(transcoderService, { MPR_TRANSCODE_CONCURRENCY: '1' });
-    const single = await job(false);
-    await stop(transcoder);
-
-    const chunkedRuns: Array<[number, Result]> = [];
-    for (const workers of WORKERS) {
-      console.log(`(b) chunked, ${workers} worker(s)…`);
-      const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
-      chunkedRuns.push([workers, await job(true)]);
-      await stop(chunker);
-    }
-
-    let pinned: { single: Result; chunked: Result } | undefined;
     const taskset = await run('taskset', ['-c', '0', 'true']).then(() => true, () => false);
-    if (taskset && PINNED) {
-      console.log('(c) single pass on core 0…');
-      await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
-      const pinnedSingle = await job(false);
-      await stopChildren();
-      console.log('(c) chunked, two replicas on cores 0 and 1…');
-      await Promise.all([spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '0'), spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '1')]);
-      const pinnedChunked = await job(true);
-      await stopChildren();
-      pinned = { single: pinnedSingle, chunked: pinnedChunked };
+    const pinnedRuns = taskset && PINNED;
+    // Rounds of every configuration in turn: this VM's speed drifts, so each round's ratios are paired
+    // (measured minutes apart) and the medians over rounds are reported.
+    const rounds: Array<{ single: Result; chunked: Map<number, Result>; pinned?: { single: Result; chunked: Result } }> = [];
+    for (let round = 1; round <= RUNS; round++) {
+      console.log(`round ${round}/${RUNS}: (a) single pass…`);
+      const transcoder = await start(transcoderService, { MPR_TRANSCODE_CONCURRENCY: '1' });
+      const single = await job(false);
+      await stop(transcoder);
+      const chunked = new Map<number, Result>();
+      for (const workers of WORKERS) {
+        console.log(`round ${round}/${RUNS}: (b) chunked, ${workers} worker(s)…`);
+        const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
+        chunked.set(workers, await job(true));
+        await stop(chunker);
+      }
+      let pinned: { single: Result; chunked: Result } | undefined;
+      if (pinnedRuns) {
+        console.log(`round ${round}/${RUNS}: (c) single pass on core 0…`);
+        await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
+        const pinnedSingle = await job(false);
+        await stopChildren();
+        console.log(`round ${round}/${RUNS}: (c) chunked, two replicas on cores 0 and 1…`);
+        await Promise.all([spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '0'), spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '1')]);
+        const pinnedChunked = await job(true);
+        await stopChildren();
+        pinned = { single: pinnedSingle, chunked: pinnedChunked };
+      }
+      rounds.push({ single, chunked, pinned });
     }
 
+    const median = (values: number[]) => {
+      const sorted = [...values].sort((x, y) => x - y);
+      const mid = Math.floor(sorted.length / 2);
+      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    };
+    const each = (values: number[], format: (v: number) => string) => (values.length > 1 ? `  (${values.map(format).join(', ')})` : '');
+    const ratio = (v: number) => `×${v.toFixed(2)}`;
+    const line = (label: string, walls: number[], ratios?: number[], extra = '') =>
+      console.log(`${label.padEnd(39)}${s(median(walls))}${ratios ? `  ${ratio(median(ratios))}${extra}` : ''}${each(walls, s)}${ratios ? ` ratios${each(ratios, ratio)}` : ''}`);
+
     console.log('');
-    console.log(`source                                 ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNK_DURATION} s; wall = createJob → JobCompleted`);
-    console.log(`(a) single pass (transcoder)           ${s(single.wallMs)}`);
-    for (const [workers, r] of chunkedRuns) {
-      console.log(`(b) chunked, ${workers} worker(s)               ${s(r.wallMs)}  ×${(single.wallMs / r.wallMs).toFixed(2)} vs (a)  stitch+verify ${share(r)}`);
+    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNK_DURATION} s; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
+    line('(a) single pass (transcoder)', rounds.map((r) => r.single.wallMs));
+    for (const workers of WORKERS) {
+      const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(workers)! }));
+      line(`(b) chunked, ${workers} worker(s)`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
     }
-    if (pinned) {
-      console.log(`(c) single pass, taskset -c 0          ${s(pinned.single.wallMs)}`);
-      console.log(`(c) chunked, 2 replicas on cores 0, 1  ${s(pinned.chunked.wallMs)}  ×${(pinned.single.wallMs / pinned.chunked.wallMs).toFixed(2)} vs pinned single pass  stitch+verify ${share(pinned.chunked)}`);
+    if (pinnedRuns) {
+      const runs = rounds.map((r) => r.pinned!);
+      line('(c) single pass, taskset -c 0', runs.map((r) => r.single.wallMs));
+      line('(c) chunked, 2 replicas on cores 0, 1', runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs pinned single pass, stitch+verify ${share(runs.at(-1)!.chunked)}`);
     } else {
-      console.log('(c) skipped: taskset (util-linux) is not available');
+      console.log('(c) skipped: taskset (util-linux) is not available, or --pinned 0');
     }
     console.log('');
-    console.log('chunked timelines (s from createJob, at the end of each phase):');
-    const timelines: Array<[string, Result]> = [...chunkedRuns.map(([w, r]): [string, Result] => [`(b) ${w} worker(s)`, r]), ...(pinned ? [['(c) 2 pinned replicas', pinned.chunked] as [string, Result]] : [])];
+    console.log('chunked timelines of the last round (s from createJob, at the end of each phase):');
+    const last = rounds.at(-1)!;
+    const timelines: Array<[string, Result]> = [...WORKERS.map((w): [string, Result] => [`(b) ${w} worker(s)`, last.chunked.get(w)!]), ...(last.pinned ? [['(c) 2 pinned replicas', last.pinned.chunked] as [string, Result]] : [])];
     for (const [label, r] of timelines) {
       console.log(`  ${label.padEnd(24)} ${Object.entries(r.phases ?? {}).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
       console.log(`  ${''.padEnd(24)} segments ${(r.segments ?? []).join(' ')}`);

@@ -131,8 +131,9 @@ describe('segmentEncodeThreads', () => {
     assert.equal(segmentEncodeThreads(2, 8, 8), undefined);
   });
 
-  it("leaves the job's last round of segments to the encoder's threads, to use the cores freed as the others end", () => {
-    assert.equal(segmentEncodeThreads(2, 2, 3), 1);
+  it("leaves the job's last round of segments, and the one before it, to the encoder's threads, to use the cores freed as the others end", () => {
+    assert.equal(segmentEncodeThreads(2, 2, 4), 1);
+    assert.equal(segmentEncodeThreads(2, 2, 3), undefined);
     assert.equal(segmentEncodeThreads(2, 2, 2), undefined);
     assert.equal(segmentEncodeThreads(2, 2, 1), undefined);
   });
