@@ -17,7 +17,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type RunningService, startService } from '@mpr/core';
@@ -100,8 +100,36 @@ function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: str
 }
 
 
+/**
+ * CPU seconds used so far by the platform's own processes, not ffmpeg, by
+ * part: this process (API, scheduler, in-process services, the bench's own
+ * bookkeeping), the service children, and every nats-server and postgres
+ * process (Linux /proc; 0 elsewhere).
+ */
+async function platformCpu(children: readonly ChildProcess[]): Promise<{ bench: number; services: number; natsPostgres: number }> {
+  const own = process.cpuUsage();
+  let serviceTicks = 0;
+  let ticks = 0;
+  const pids = new Set(children.map((c) => c.pid).filter((p): p is number => p !== undefined));
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    if (!pids.has(Number(entry)) && comm !== 'nats-server' && comm !== 'postgres') continue;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const used = Number(fields[11]) + Number(fields[12]);
+    if (pids.has(Number(entry))) serviceTicks += used;
+    else ticks += used;
+  }
+  // USER_HZ is 100 on Linux.
+  return { bench: (own.user + own.system) / 1e6, services: serviceTicks / 100, natsPostgres: ticks / 100 };
+}
+
 interface Result {
   wallMs: number;
+  /** CPU seconds the platform's processes (not ffmpeg) used during the job. */
+  platformCpu?: number;
+  platformCpuParts?: { bench: number; services: number; natsPostgres: number };
   /** 'stitching' → 'verified', for chunked jobs. */
   stitchMs?: number;
   /** Where a chunked job's time went, from createJob (ms at the end of each phase). */
@@ -164,13 +192,17 @@ async function main(): Promise<void> {
     let n = 0;
     const job = async (chunked: boolean): Promise<Result> => {
       const fields = chunked ? `, chunked: true, chunkDuration: ${CHUNK_DURATION}` : '';
+      const cpuBefore = await platformCpu(children.map((c) => c.child));
       const started = performance.now();
       const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`);
       const jobId: string = created.createJob.id;
       const end = await waitForEnd(streams, jobId);
       const wallMs = performance.now() - started;
+      const cpuAfter = await platformCpu(children.map((c) => c.child));
+      const platformCpuParts = { bench: cpuAfter.bench - cpuBefore.bench, services: cpuAfter.services - cpuBefore.services, natsPostgres: cpuAfter.natsPostgres - cpuBefore.natsPostgres };
+      const platformCpuUsed = platformCpuParts.bench + platformCpuParts.services + platformCpuParts.natsPostgres;
       if (end !== 'JobCompleted') throw new Error(`job ${jobId} ended with ${end}`);
-      if (!chunked) return { wallMs };
+      if (!chunked) return { wallMs, platformCpu: platformCpuUsed, platformCpuParts };
       // The verified event is published just before CompleteJob; give it a moment to arrive.
       for (let i = 0; i < 40 && telemetry.at(jobId, 'verified') === undefined; i++) await new Promise((r) => setTimeout(r, 25));
       const stitching = telemetry.at(jobId, 'stitching');
@@ -189,9 +221,13 @@ async function main(): Promise<void> {
         .all(jobId, /^segment\.\d+\.started$/)
         .map((_, i) => [telemetry.at(jobId, `segment.${i}.started`), telemetry.at(jobId, `segment.${i}.done`)])
         .map(([from, to]) => `${((since(from) ?? 0) / 1000).toFixed(1)}–${((since(to) ?? 0) / 1000).toFixed(1)}`);
-      return { wallMs, phases, segments, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
+      return { wallMs, platformCpu: platformCpuUsed, platformCpuParts, phases, segments, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
     };
 
+    const cpuText = (r: Result) =>
+      r.platformCpuParts
+        ? `${(r.platformCpu ?? 0).toFixed(2)} s (this process ${r.platformCpuParts.bench.toFixed(2)}, service processes ${r.platformCpuParts.services.toFixed(2)}, nats-server + postgres ${r.platformCpuParts.natsPostgres.toFixed(2)})`
+        : 'n/a';
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const share = (r: Result) => (r.stitchMs === undefined ? 'n/a' : `${s(r.stitchMs)} (${((r.stitchMs / r.wallMs) * 100).toFixed(1)} %)`);
 
@@ -240,6 +276,7 @@ async function main(): Promise<void> {
     console.log('');
     console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNK_DURATION} s; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
     line('(a) single pass (transcoder)', rounds.map((r) => r.single.wallMs));
+    console.log(`${''.padEnd(39)}platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(rounds.at(-1)!.single)}`);
     for (const workers of WORKERS) {
       const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(workers)! }));
       line(`(b) chunked, ${workers} worker(s)`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
@@ -258,6 +295,7 @@ async function main(): Promise<void> {
     for (const [label, r] of timelines) {
       console.log(`  ${label.padEnd(24)} ${Object.entries(r.phases ?? {}).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
       console.log(`  ${''.padEnd(24)} segments ${(r.segments ?? []).join(' ')}`);
+      console.log(`  ${''.padEnd(24)} platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(r)}`);
     }
   } finally {
     telemetry.stop();

@@ -23,8 +23,18 @@ async function loadSource(store: EventStore, assetId: string) {
   return (await loadState(store, { type: 'asset', id: assetId }, assetDecider)).state.probe;
 }
 
+/** Attempts whose context a replica keeps: a few jobs' segments are in flight at once. */
+const CACHED_ATTEMPTS = 16;
+
 @Injectable()
 export class ChunkContextLoader {
+  /**
+   * By `<jobId>-a<attempt>`: an attempt's source, preset and plan do not
+   * change, and every segment would otherwise read them from the log again
+   * (five aggregate loads per segment).
+   */
+  private readonly contexts = new Map<string, Promise<ChunkContext>>();
+
   constructor(
     private readonly store: EventStore,
     private readonly planner: TranscodePlanner,
@@ -34,8 +44,21 @@ export class ChunkContextLoader {
     return loadState(this.store, { type: 'job', id: jobId }, jobDecider);
   }
 
-  /** Throws UnrunnableJob for a job that cannot run (the single-pass planner's checks). */
-  async load(job: JobState): Promise<ChunkContext> {
+  /** Throws UnrunnableJob for a job that cannot run (the single-pass planner's checks); read once per attempt. */
+  load(job: JobState): Promise<ChunkContext> {
+    const key = `${job.jobId}-a${job.attempt}`;
+    let context = this.contexts.get(key);
+    if (!context) {
+      context = this.read(job);
+      this.contexts.set(key, context);
+      // A failed read is not kept: the next segment reads again.
+      context.catch(() => this.contexts.delete(key));
+      if (this.contexts.size > CACHED_ATTEMPTS) this.contexts.delete(this.contexts.keys().next().value as string);
+    }
+    return context;
+  }
+
+  private async read(job: JobState): Promise<ChunkContext> {
     const plan = await this.planner.plan(job);
     const [{ state: preset }, source] = await Promise.all([
       loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
