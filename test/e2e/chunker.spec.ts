@@ -194,4 +194,24 @@ describe('chunker (in process, 2 segment workers)', () => {
       assert.ok(telemetry[i].events.some((e) => e.subject.endsWith('.verified')));
     }
   });
+
+  it('a segment encode that hangs (reports nothing for MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS) fails the attempt as retryable and is stopped', async () => {
+    // This test's own chunker: a 2 s stall timeout.
+    await chunker.app.close();
+    chunker = await startService(
+      chunkerService,
+      loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: '2', MPR_LOG_LEVEL: 'error' })),
+    );
+    const jobId = await createChunked(short, { outputFilename: 'stuck.mp4', chunkDuration: 2 });
+    const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
+    // A named pipe where segment 1's first delivery writes: ffmpeg's open() waits for a reader forever.
+    await mkdir(workDir, { recursive: true });
+    await run('mkfifo', [join(workDir, 'segment-001.mkv.d1.part')]);
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    const failed = await world.waitForStatus(jobId, 'FAILED', 30_000);
+    assert.equal(failed.retryable, true);
+    assert.match(failed.errorMessage, /^segment 1 reported nothing for 2 s: its encode is stuck$/);
+    await until('the hung ffmpeg to be stopped', async () => (await ffmpegProcesses(jobId)).length === 0, 3_000);
+    await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+  });
 });

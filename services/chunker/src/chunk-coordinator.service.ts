@@ -198,9 +198,17 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
 
     const done = new Map<number, number>();
     const segmentDone = new WakeSignal();
+    // When each running encode last reported, by index (the audio item's index is the segment count).
+    // The monitor keeps the job's progress alive for the scheduler's watchdog, so the coordinator watches for stuck encodes itself.
+    const lastHeard = new Map<number, number>();
     const reports = this.work.onReports(job.jobId, job.attempt, (r) => {
       if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
-      if (r.done) segmentDone.notify();
+      if (r.done) {
+        lastHeard.delete(r.index);
+        segmentDone.notify();
+      } else {
+        lastHeard.set(r.index, Date.now());
+      }
     });
     // A segment whose workers all died mid-encode leaves no marker: JetStream's give-up is the news.
     let exhausted: { audio: boolean; index: number } | undefined;
@@ -250,6 +258,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         if (exhausted && exhaustedFile && !names.has(exhaustedFile)) {
           // Not the encode's fault (that leaves a .failed marker): another attempt may well succeed.
           throw new Error(`${exhausted.audio ? 'the audio' : `segment ${exhausted.index}`} was taken ${this.settings.maxDeliver} times and never finished: the workers encoding it stopped`);
+        }
+        const fileOf = (index: number) => (index === chunks.segments.length ? audioName(preset.container ?? '') : segmentName(index));
+        const stuck = [...lastHeard].find(([index, at]) => Date.now() - at > this.settings.stallMs && !names.has(fileOf(index)));
+        if (stuck) {
+          const [index] = stuck;
+          const what = index === chunks.segments.length ? 'the audio encode' : `segment ${index}`;
+          throw new Error(`${what} reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: its encode is stuck`);
         }
         if (names.has(AUDIO_FAILED)) {
           const reason = await readFile(`${dir}/${AUDIO_FAILED}`, 'utf8').catch(() => '');

@@ -6,7 +6,7 @@ import { createTestStreams, type TestStreams } from '@mpr/core/testing/test-infr
 import { ChunkWorkRepository } from './chunk-work.repository';
 import type { ChunkerSettings } from './chunker.settings';
 
-const SETTINGS: ChunkerSettings = { workers: 1, jobs: 1, cores: 1, ackWaitMs: 500, maxDeliver: 2, retryDelayMs: 100, replicaId: 'test-1', tickMs: 250 };
+const SETTINGS: ChunkerSettings = { workers: 1, jobs: 1, cores: 1, ackWaitMs: 500, maxDeliver: 2, retryDelayMs: 100, replicaId: 'test-1', tickMs: 250, stallMs: 120_000 };
 
 describe('ChunkWorkRepository (real NATS)', () => {
   let streams: TestStreams;

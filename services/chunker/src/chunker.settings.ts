@@ -17,6 +17,8 @@ export interface ChunkerSettings {
   readonly retryDelayMs: number;
   /** `<hostname>-<pid>`: the replica id in telemetry and JobStarted. */
   readonly replicaId: string;
+  /** A started segment (or audio) encode that reports nothing for this long is stuck: the attempt fails (MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS). */
+  readonly stallMs: number;
   /** How often the coordinator publishes progress and looks at the segments' files. */
   readonly tickMs: number;
 }
@@ -31,6 +33,7 @@ export function chunkerSettings(config: AppConfig): ChunkerSettings {
     retryDelayMs: 1_000,
     replicaId: `${hostname()}-${process.pid}`,
     tickMs: 250,
+    stallMs: config.MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS * 1000,
   };
 }
 

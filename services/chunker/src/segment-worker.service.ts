@@ -138,12 +138,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       telemetry('started', { delivery: msg.info.deliveryCount });
+      // The coordinator's stall watch counts from here: a delivery that never reports again is stuck.
+      this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, audio: item.audio });
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
       const proc = await this.ffmpeg.start(command.args, {
-        onProgress: (snapshot) => {
-          if (!item.audio) this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: snapshot.outTimeSeconds });
-        },
+        onProgress: (snapshot) => this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
       });
       const stop = () => void proc.stop();
       abort.signal.addEventListener('abort', stop, { once: true });
