@@ -195,7 +195,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     }
   });
 
-  it('a segment encode that hangs (reports nothing for MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS) fails the attempt as retryable and is stopped', async () => {
+  it('a segment encode or a split that hangs (reports nothing for MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS) fails the attempt as retryable and is stopped', async () => {
     // This test's own chunker: a 2 s stall timeout.
     await chunker.app.close();
     chunker = await startService(
@@ -213,5 +213,16 @@ describe('chunker (in process, 2 segment workers)', () => {
     assert.match(failed.errorMessage, /^segment 1 reported nothing for 2 s: its encode is stuck$/);
     await until('the hung ffmpeg to be stopped', async () => (await ffmpegProcesses(jobId)).length === 0, 3_000);
     await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+
+    // The coordinator's own ffmpeg too: a split whose first piece cannot be opened.
+    const splitJob = await createChunked(short, { outputFilename: 'stuck-split.mp4', chunkDuration: 2 });
+    const splitDir = join(world.mediaOut, '.mpr-chunks', `${splitJob}-a1`);
+    await mkdir(splitDir, { recursive: true });
+    await run('mkfifo', [join(splitDir, 'piece-000.mkv')]);
+    await enqueueChunkJob(world.js, world.streams.names, { jobId: splitJob, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    const splitFailed = await world.waitForStatus(splitJob, 'FAILED', 30_000);
+    assert.equal(splitFailed.retryable, true);
+    assert.equal(splitFailed.errorMessage, 'ffmpeg (the split) reported nothing for 2 s: it is stuck');
+    await until("the split's ffmpeg to be stopped", async () => (await ffmpegProcesses(splitJob)).length === 0, 3_000);
   });
 });

@@ -362,20 +362,40 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await queueUpTo(() => true);
   }
 
-  /** Runs one of the coordinator's own ffmpeg commands (split, audio, stitch) to success, or throws. */
+  /**
+   * Runs one of the coordinator's own ffmpeg commands (split, audio, stitch)
+   * to success, or throws. One that reports no progress for the stall
+   * timeout is stopped and fails the attempt: the progress monitor would
+   * otherwise keep a hung job looking alive.
+   */
   private async runFfmpeg(args: string[], signal: AbortSignal, inputs = 1): Promise<void> {
     if (signal.aborted) throw new Aborted();
-    const proc = await this.ffmpeg.start(args, { onProgress: () => undefined, inputs });
+    let heardAt = Date.now();
+    const proc = await this.ffmpeg.start(args, { onProgress: () => (heardAt = Date.now()), inputs });
     const stop = () => void proc.stop();
     signal.addEventListener('abort', stop, { once: true });
+    let stalled = false;
+    const watch = setInterval(() => {
+      if (Date.now() - heardAt <= this.settings.stallMs) return;
+      stalled = true;
+      stop();
+    }, Math.min(1_000, this.settings.stallMs / 4));
     try {
       const exit = await proc.exited;
       if (signal.aborted) throw new Aborted();
+      if (stalled) throw new Error(`ffmpeg (${describeCommand(args)}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
       if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
     } finally {
+      clearInterval(watch);
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/** What a coordinator's ffmpeg command does, for messages: its muxer ('segment' for the split). */
+function describeCommand(args: readonly string[]): string {
+  const muxer = args[args.lastIndexOf('-f') + 1];
+  return muxer === 'segment' ? 'the split' : args.includes('concat') ? 'the stitch' : 'the audio encode';
 }
 
 function safely(action: () => void): void {
