@@ -36,6 +36,7 @@ const PRESET_ID = 'builtin-h264-720p';
 /** `--workers 2` runs (b) with those worker counts only, `--workers 0` skips it; `--pinned 0` skips (c). */
 const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4').split(',').map(Number).filter((n) => n > 0);
 const PINNED = option('pinned', 1) > 0;
+const SETTLE_MS = 3_000;
 /** `--runs N`: rounds of every configuration, medians reported. */
 const RUNS = Math.max(1, option('runs', 1));
 /** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
@@ -178,6 +179,9 @@ async function main(): Promise<void> {
       const child = new ServiceProcess(name, { ...env, MPR_LOG_LEVEL: 'log', ...extra }, cpus);
       children.push(child);
       await child.ready;
+      // Replicas are long-running: let a fresh one finish loading and collecting its start-up garbage
+      // (~1 s of CPU in a chunker, profiled) before it is timed.
+      await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
       return child;
     };
     const stopChildren = async () => {
