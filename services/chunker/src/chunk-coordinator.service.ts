@@ -41,7 +41,8 @@ import { ChunkAborts } from './chunk-aborts';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, failedName, pieceName, segmentName } from './chunker.settings';
+import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, pieceName, segmentName } from './chunker.settings';
+import { assessSegments } from './segment-progress';
 
 /** How often the coordinator looks for pieces the split has finished. */
 const SPLIT_POLL_MS = 20;
@@ -249,32 +250,26 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         if (audioFailure) throw audioFailure;
         segmentDone.reset();
         const names = new Set(await readdir(dir));
-        const failed = chunks.segments.find((s) => names.has(failedName(s.index)));
-        if (failed) {
-          const reason = await readFile(`${dir}/${failedName(failed.index)}`, 'utf8').catch(() => '');
-          throw new Refused(`segment ${failed.index} failed ${this.settings.maxDeliver} times: ${reason}`);
+        const assessment = assessSegments({
+          segments: chunks.segments,
+          files: names,
+          queuedAudio: audioQueued ? audioName(preset.container ?? '') : undefined,
+          encodedSeconds: done,
+          lastHeard,
+          exhausted,
+          now: Date.now(),
+          stallMs: this.settings.stallMs,
+          maxDeliver: this.settings.maxDeliver,
+        });
+        if (assessment.state === 'failed') {
+          const detail = assessment.marker ? await readFile(`${dir}/${assessment.marker}`, 'utf8').catch(() => '') : '';
+          const message = detail ? `${assessment.reason}: ${detail}` : assessment.reason;
+          // A final failure (the encode's own) is not retried; dead or stuck workers are.
+          throw assessment.retryable ? new Error(message) : new Refused(message);
         }
-        const exhaustedFile = exhausted && (exhausted.audio ? audioName(preset.container ?? '') : segmentName(exhausted.index));
-        if (exhausted && exhaustedFile && !names.has(exhaustedFile)) {
-          // Not the encode's fault (that leaves a .failed marker): another attempt may well succeed.
-          throw new Error(`${exhausted.audio ? 'the audio' : `segment ${exhausted.index}`} was taken ${this.settings.maxDeliver} times and never finished: the workers encoding it stopped`);
-        }
-        const fileOf = (index: number) => (index === chunks.segments.length ? audioName(preset.container ?? '') : segmentName(index));
-        const stuck = [...lastHeard].find(([index, at]) => Date.now() - at > this.settings.stallMs && !names.has(fileOf(index)));
-        if (stuck) {
-          const [index] = stuck;
-          const what = index === chunks.segments.length ? 'the audio encode' : `segment ${index}`;
-          throw new Error(`${what} reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: its encode is stuck`);
-        }
-        if (names.has(AUDIO_FAILED)) {
-          const reason = await readFile(`${dir}/${AUDIO_FAILED}`, 'utf8').catch(() => '');
-          throw new Refused(`the audio failed ${this.settings.maxDeliver} times: ${reason}`);
-        }
-        const finished = chunks.segments.filter((s) => names.has(segmentName(s.index)));
-        const encoded = chunks.segments.reduce((sum, s) => sum + (names.has(segmentName(s.index)) ? s.duration : Math.min(s.duration, done.get(s.index) ?? 0)), 0);
-        lastPercent = Math.max(lastPercent, Math.min(99, Math.floor((encoded / total) * 95)));
+        if (assessment.state === 'done') break;
+        lastPercent = Math.max(lastPercent, assessment.percent);
         publishProgress(lastPercent);
-        if (finished.length === chunks.segments.length && (!audioQueued || names.has(audioName(preset.container ?? '')))) break;
         await segmentDone.wait(this.settings.tickMs);
       }
       await audioRun;
