@@ -214,9 +214,10 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // A segment whose workers all died mid-encode leaves no marker: JetStream's give-up is the news.
     let exhausted: { audio: boolean; index: number } | undefined;
     const exhaustion = this.work.onSegmentExhausted((item) => {
-      if (item.jobId !== job.jobId || item.attempt !== job.attempt) return;
+      if (item.jobId !== job.jobId || item.attempt !== job.attempt) return false;
       exhausted = item;
       segmentDone.notify();
+      return true;
     });
     const total = range.end - range.start;
     const startedAt = Date.now();

@@ -22,9 +22,18 @@ describe('ChunkWorkRepository (real NATS)', () => {
     await streams?.cleanup();
   });
 
-  it('reports a segment item whose deliveries ran out unsettled (its workers died), and removes it from the queue', async () => {
+  it('reports a segment item whose deliveries ran out unsettled (its workers died) to every listener, and removes it from the queue once one claims it', async () => {
     const exhausted: ChunkSegmentWorkItem[] = [];
-    const watch = repository.onSegmentExhausted((item) => exhausted.push(item));
+    const others: ChunkSegmentWorkItem[] = [];
+    // Another coordinator's listener hears it too and leaves it alone.
+    const other = repository.onSegmentExhausted((item) => {
+      others.push(item);
+      return false;
+    });
+    const watch = repository.onSegmentExhausted((item) => {
+      exhausted.push(item);
+      return true;
+    });
     await streams.nc.flush();
     const item = { jobId: 'job-1', attempt: 1, index: 3, piece: 'piece-003.mkv', inputOffset: 6, cutStart: 5.98, cutEnd: 7.98, segmentCount: 5, audio: false };
     await repository.enqueueSegment(item);
@@ -38,7 +47,9 @@ describe('ChunkWorkRepository (real NATS)', () => {
     const deadline = Date.now() + 5_000;
     while (exhausted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     watch.stop();
+    other.stop();
     assert.equal(exhausted.length, 1);
+    assert.equal(others.length, 1);
     assert.deepEqual({ ...exhausted[0], $typeName: undefined }, { ...item, $typeName: undefined });
     // The listener runs before the deletion: give it its round trip.
     const jsm = await jetstreamManager(streams.nc);

@@ -64,10 +64,11 @@ export class ChunkWorkRepository {
    * Segment items JetStream gave up on: delivered `maxDeliver` times and
    * never settled, because the workers holding them died (a failing encode
    * leaves its `.failed` marker and terminates its item instead). Read from
-   * the server's MAX_DELIVERIES advisory; the item is then removed from the
-   * work stream, where nothing would ever take it again.
+   * the server's MAX_DELIVERIES advisory. Every coordinator hears every
+   * advisory; the one whose job it is answers true and the item is removed
+   * from the work stream, where nothing would ever take it again.
    */
-  onSegmentExhausted(listener: (item: ChunkSegmentWorkItem) => void): { stop(): void } {
+  onSegmentExhausted(listener: (item: ChunkSegmentWorkItem) => boolean): { stop(): void } {
     const subject = `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${this.names.work}.${chunkConsumerName('segment')}`;
     const subscription = this.nc.subscribe(subject, {
       callback: (_err, msg) => {
@@ -76,8 +77,7 @@ export class ChunkWorkRepository {
           const jsm = await jetstreamManager(this.nc);
           const stored = await jsm.streams.getMessage(this.names.work, { seq });
           if (!stored) return;
-          listener(decodeChunkSegmentItem(stored.string()));
-          await jsm.streams.deleteMessage(this.names.work, seq).catch(() => undefined);
+          if (listener(decodeChunkSegmentItem(stored.string()))) await jsm.streams.deleteMessage(this.names.work, seq).catch(() => undefined);
         })().catch(() => undefined);
       },
     });
