@@ -121,6 +121,10 @@ describe('chunker (in process, 2 segment workers)', () => {
       const asset = await world.asset(chunkedJob.outputAssetId);
       assert.equal(asset.sourceJobId, jobId);
       assert.equal(asset.status, 'READY');
+      // The asset's probe comes from the verification's own ffprobe.
+      assert.equal(asset.probe?.videoCodec, 'h264');
+      assert.equal(asset.probe?.audioCodec, 'aac');
+      assert.ok(Math.abs(Number(asset.probe?.duration) - chunked.duration) < 0.001, `asset duration ${asset.probe?.duration} vs ${chunked.duration}`);
       assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), []);
 
       // Aggregate progress on the job's progress subject, ending at 100.

@@ -16,7 +16,9 @@ import {
   expectedStitch,
   ffmpegErrorSummary,
   FfmpegRepository,
+  type FfprobeOutput,
   FfprobeRepository,
+  mapProbe,
   JobRecorder,
   type JobState,
   JobTelemetryRepository,
@@ -280,7 +282,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       void this.work.telemetry(job.jobId, ['stitching'], { attempt: job.attempt }).catch(() => undefined);
       const stitched = this.files.absolute(plan.tempPath);
       await this.runFfmpeg(buildStitchCommand({ listPath, audioPath: audio ? audioPath : undefined, preset, output: stitched }), signal, audio ? 2 : 1);
-      const facts = readStitchFacts(JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput);
+      const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput & FfprobeOutput;
+      const facts = readStitchFacts(stitchProbe);
       const expected = expectedStitch({
         ...range,
         fps: preset.framerate ?? fps,
@@ -295,7 +298,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       void this.work.telemetry(job.jobId, ['verified'], { attempt: job.attempt }).catch(() => undefined);
       if (signal.aborted) throw new Aborted();
-      const probe = await this.ffprobe.probe(stitched);
+      const probe = mapProbe(stitchProbe);
       const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, probe);
       lastPercent = 100;
       publishProgress(100);

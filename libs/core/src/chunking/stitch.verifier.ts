@@ -102,8 +102,9 @@ export function buildStitchProbeArgs(path: string): string[] {
     'error',
     ...safeInputArgs(),
     '-count_packets',
-    '-show_entries',
-    'format=duration:stream=codec_type,nb_read_packets,duration,duration_ts,time_base,sample_rate:stream_tags=DURATION',
+    // Whole streams and format: the same answer also makes the output asset's probe (mapProbe), one ffprobe less.
+    '-show_format',
+    '-show_streams',
     '-print_format',
     'json',
     '-i',
