@@ -15,14 +15,14 @@
  *
  *   npm run bench -- chunked [--seconds 60] [--runs 3] [--workers 1,2,4] [--pinned 0]
  */
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type RunningService, startService } from '@mpr/core';
 import { createTestDatabase, createTestStreams, TEST_NATS_URL } from '@mpr/core/testing/test-infra';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
+import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { apiService } from '../services/api/src/api.service-definition';
 import { chunkerService } from '../services/chunker/src/chunker.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
@@ -41,46 +41,12 @@ const SETTLE_MS = 3_000;
 const RUNS = Math.max(1, option('runs', 1));
 /** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
 const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
-/** The compiled tree (dist/), from dist/bench. */
-const DIST = join(__dirname, '..');
 
 const run = promisify(execFile);
 
 type Streams = Awaited<ReturnType<typeof createTestStreams>>;
 
 
-
-/** A service as its own process, optionally pinned to CPUs with taskset; ready once it printed its health URL. */
-class ServiceProcess {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  private tail = '';
-
-  constructor(name: string, env: Record<string, string>, cpus?: string) {
-    const argv = [process.execPath, join(DIST, 'services', name, 'main.js')];
-    const [command, ...args] = cpus ? ['taskset', '-c', cpus, ...argv] : argv;
-    this.child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.ready = new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        this.tail = (this.tail + chunk.toString()).slice(-4_000);
-        if (/health http:\/\/\S+\/healthz/.test(this.tail)) resolve();
-      };
-      this.child.stdout?.on('data', onData);
-      this.child.stderr?.on('data', onData);
-      this.child.once('exit', (code) => reject(new Error(`${name} exited with ${code}:\n${this.tail}`)));
-    });
-    this.ready.catch(() => undefined);
-  }
-
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    this.child.kill('SIGTERM');
-    await exited;
-    clearTimeout(timer);
-  }
-}
 
 /** Every chunker telemetry event, with the time this process received it, by job id. */
 function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: string): number | undefined; all(jobId: string, pattern: RegExp): number[]; stop(): void } {
@@ -176,7 +142,7 @@ async function main(): Promise<void> {
       await service.app.close();
     };
     const spawnService = async (name: string, extra: Record<string, string>, cpus: string) => {
-      const child = new ServiceProcess(name, { ...env, MPR_LOG_LEVEL: 'log', ...extra }, cpus);
+      const child = new ServiceProcess(name, { ...env, MPR_LOG_LEVEL: 'log', ...extra }, { cpus });
       children.push(child);
       await child.ready;
       // Replicas are long-running: let a fresh one finish loading and collecting its start-up garbage

@@ -1,21 +1,19 @@
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { buildStitchProbeArgs, enqueueChunkJob, handleCommand, jobDecider, readStitchFacts, type StitchProbeOutput } from '@mpr/core';
+import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { eventsOf, ffmpegProcesses, killPid, TranscoderWorld, until } from './transcoder-harness';
 
 const run = promisify(execFile);
 const FPS = 25;
 const SECONDS = 10;
 const PRESET = 'builtin-h264-720p';
-/** The compiled tree (dist/), from dist/test/e2e. */
-const DIST = join(__dirname, '..', '..');
 
 /** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone. */
 async function makeSource(path: string): Promise<string> {
@@ -41,50 +39,10 @@ async function parentOf(pid: number): Promise<number | undefined> {
   return text === undefined ? undefined : Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-/** A chunker child process (`node dist/services/chunker/main.js`), ready once it printed its health URL. */
-class ChunkerProcess {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  private output = '';
-  private text = '';
-
+/** A chunker replica as its own process. */
+class ChunkerProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', 'chunker', 'main.js')], {
-      env: { ...process.env, ...env, MPR_LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    this.ready = new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        this.output += chunk.toString();
-        this.text += chunk.toString();
-        if (/health http:\/\/\S+\/healthz/.test(this.output)) resolve();
-        if (this.output.length > 100_000) this.output = this.output.slice(-10_000);
-      };
-      this.child.stdout?.on('data', onData);
-      this.child.stderr?.on('data', onData);
-      this.child.once('exit', (code) => reject(new Error(`chunker exited with ${code} before it was ready:\n${this.text.slice(-2_000)}`)));
-    });
-    this.ready.catch(() => undefined);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill(signal);
-    await exited;
-  }
-
-  async stop(): Promise<void> {
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    try {
-      await this.kill('SIGTERM');
-    } finally {
-      clearTimeout(timer);
-    }
+    super('chunker', env);
   }
 }
 

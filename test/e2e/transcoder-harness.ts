@@ -1,6 +1,5 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -30,13 +29,12 @@ import {
   type PriorityClass,
 } from '@mpr/core';
 import { createTestStreams, TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
+import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
 
 const run = promisify(execFile);
 
-/** The compiled tree (dist/), from dist/test/e2e. */
-const DIST = join(__dirname, '..', '..');
 
 export interface JobOptions {
   presetId: string;
@@ -258,75 +256,9 @@ export class TranscoderWorld {
 }
 
 /** A transcoder child process with its JSON log lines. */
-export class TranscoderProcess {
-  readonly child: ChildProcess;
-  readonly ready: Promise<string>;
-  readonly logs: Array<{ level: string; message: string }> = [];
-  private output = '';
-
+export class TranscoderProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {
-    this.child = spawn(process.execPath, ['--enable-source-maps', join(DIST, 'services', 'transcoder', 'main.js')], {
-      env: { ...process.env, ...env, MPR_LOG_FORMAT: 'json' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const onData = (chunk: Buffer) => {
-      this.output += chunk.toString();
-      const lines = this.output.split('\n');
-      this.output = lines.pop() ?? '';
-      for (const line of lines) {
-        try {
-          const entry = JSON.parse(line) as { level: string; message: unknown };
-          this.logs.push({ level: entry.level, message: String(entry.message) });
-        } catch {
-          this.logs.push({ level: 'raw', message: line });
-        }
-      }
-    };
-    this.child.stdout?.on('data', onData);
-    this.child.stderr?.on('data', onData);
-    this.ready = new Promise<string>((resolve, reject) => {
-      const check = () => {
-        const url = this.logs.map((l) => /health (http:\/\/\S+)\/healthz/.exec(l.message)?.[1]).find(Boolean);
-        if (url) {
-          this.child.stdout?.off('data', check);
-          resolve(url);
-        }
-      };
-      this.child.stdout?.on('data', check);
-      this.child.once('exit', (code) => reject(new Error(`transcoder exited with ${code} before it was ready:\n${this.logText()}`)));
-    });
-    // The exit listener above must not turn a later exit into an unhandled rejection.
-    this.ready.catch(() => undefined);
-  }
-
-  get pid(): number {
-    return this.child.pid ?? -1;
-  }
-
-  logText(): string {
-    return this.logs.map((l) => `${l.level}: ${l.message}`).join('\n');
-  }
-
-  /** ffmpeg pids this process logged for a job. */
-  ffmpegPids(jobId: string): number[] {
-    return this.logs.flatMap((l) => (l.message.includes(jobId) ? [...l.message.matchAll(/ffmpeg pid (\d+) started/g)].map((m) => Number(m[1])) : []));
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    this.child.kill(signal);
-    await exited;
-  }
-
-  /** SIGTERM (graceful shutdown), SIGKILL if it takes longer than 10 s. */
-  async stop(): Promise<void> {
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 10_000);
-    try {
-      await this.kill('SIGTERM');
-    } finally {
-      clearTimeout(timer);
-    }
+    super('transcoder', env);
   }
 }
 
