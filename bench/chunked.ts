@@ -16,18 +16,17 @@
  *   npm run bench -- chunked [--seconds 60] [--runs 3] [--workers 1,2,4] [--pinned 0]
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, type RunningService, startService } from '@mpr/core';
-import { createTestDatabase, createTestStreams, TEST_NATS_URL } from '@mpr/core/testing/test-infra';
-import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
+import type { TestStreams } from '@mpr/core/testing/test-infra';
 import { apiService } from '../services/api/src/api.service-definition';
 import { chunkerService } from '../services/chunker/src/chunker.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
-import { graphql, makeSource, option, waitForEnd } from './support/bench.support';
+import { benchWorld, graphql, makeSource, median, option, waitForEnd } from './support/bench.support';
 
 
 
@@ -44,12 +43,10 @@ const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
 
 const run = promisify(execFile);
 
-type Streams = Awaited<ReturnType<typeof createTestStreams>>;
-
 
 
 /** Every chunker telemetry event, with the time this process received it, by job id. */
-function watchChunkerTelemetry(streams: Streams): { at(jobId: string, event: string): number | undefined; all(jobId: string, pattern: RegExp): number[]; stop(): void } {
+function watchChunkerTelemetry(streams: TestStreams): { at(jobId: string, event: string): number | undefined; all(jobId: string, pattern: RegExp): number[]; stop(): void } {
   const seen = new Map<string, number>();
   const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
     callback: (_err, msg) => {
@@ -106,32 +103,15 @@ interface Result {
 }
 
 async function main(): Promise<void> {
-  const dir = await tempDir('mpr-bench-');
-  const streams = await createTestStreams();
-  const db = await createTestDatabase();
+  const world = await benchWorld();
+  const { streams, env } = world;
   const services: RunningService[] = [];
   const children: ServiceProcess[] = [];
   const telemetry = watchChunkerTelemetry(streams);
   try {
-    const mediaIn = join(dir.path, 'in');
-    const mediaOut = join(dir.path, 'out');
-    await mkdir(mediaIn, { recursive: true });
-    await mkdir(mediaOut, { recursive: true });
     console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
-    await makeSource(join(mediaIn, 'source.mp4'), SECONDS);
+    await makeSource(join(world.mediaIn, 'source.mp4'), SECONDS);
 
-    const env = {
-      NATS_URL: TEST_NATS_URL,
-      DATABASE_URL: db.url,
-      MPR_STREAM_PREFIX: streams.names.prefix,
-      MEDIA_IN: mediaIn,
-      MEDIA_OUT: mediaOut,
-      MPR_API_PORT: '0',
-      MPR_SCHEDULER_PORT: '0',
-      MPR_TRANSCODER_PORT: '0',
-      MPR_CHUNKER_PORT: '0',
-      MPR_LOG_LEVEL: 'warn',
-    };
     const start = async (definition: Parameters<typeof startService>[0], extra: Record<string, string> = {}) => {
       const service = await startService(definition, loadConfig({ ...env, ...extra }));
       services.push(service);
@@ -233,11 +213,6 @@ async function main(): Promise<void> {
       rounds.push({ single, chunked, pinned });
     }
 
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((x, y) => x - y);
-      const mid = Math.floor(sorted.length / 2);
-      return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    };
     const each = (values: number[], format: (v: number) => string) => (values.length > 1 ? `  (${values.map(format).join(', ')})` : '');
     const ratio = (v: number) => `×${v.toFixed(2)}`;
     const line = (label: string, walls: number[], ratios?: number[], extra = '') =>
@@ -271,9 +246,7 @@ async function main(): Promise<void> {
     telemetry.stop();
     await Promise.allSettled(children.map((c) => c.stop()));
     await Promise.allSettled(services.map((s) => s.app.close()));
-    await streams.cleanup();
-    await db.drop();
-    await dir.remove();
+    await world.cleanup();
   }
 }
 

@@ -11,7 +11,6 @@
  *   npm run bench -- job-overhead [--seconds 60] [--runs 1]
  */
 import { spawn } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   BUILTIN_PRESETS,
@@ -22,12 +21,10 @@ import {
   type RunningService,
   startService,
 } from '@mpr/core';
-import { createTestDatabase, createTestStreams, TEST_NATS_URL } from '@mpr/core/testing/test-infra';
-import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { apiService } from '../services/api/src/api.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
-import { graphql, makeSource, option, waitForEnd } from './support/bench.support';
+import { benchWorld, graphql, makeSource, median, option, waitForEnd } from './support/bench.support';
 
 
 
@@ -60,30 +57,15 @@ async function ffmpegStartLatency(transcoderUrl: string): Promise<number | undef
 }
 
 async function main(): Promise<void> {
-  const dir = await tempDir('mpr-bench-');
-  const streams = await createTestStreams();
-  const db = await createTestDatabase();
+  const world = await benchWorld();
+  const { streams } = world;
   const services: RunningService[] = [];
   try {
-    const mediaIn = join(dir.path, 'in');
-    const mediaOut = join(dir.path, 'out');
-    await mkdir(mediaIn, { recursive: true });
-    await mkdir(mediaOut, { recursive: true });
-    const source = join(mediaIn, 'source.mp4');
+    const source = join(world.mediaIn, 'source.mp4');
     console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
     await makeSource(source, SECONDS);
 
-    const config = loadConfig({
-      NATS_URL: TEST_NATS_URL,
-      DATABASE_URL: db.url,
-      MPR_STREAM_PREFIX: streams.names.prefix,
-      MEDIA_IN: mediaIn,
-      MEDIA_OUT: mediaOut,
-      MPR_API_PORT: '0',
-      MPR_SCHEDULER_PORT: '0',
-      MPR_TRANSCODER_PORT: '0',
-      MPR_LOG_LEVEL: 'warn',
-    });
+    const config = loadConfig(world.env);
     for (const definition of [apiService, schedulerService, transcoderService]) services.push(await startService(definition, config));
     const [api, , transcoder] = services;
     await graphql(api.url, 'mutation { scanMediaFolder { registered } }');
@@ -93,7 +75,7 @@ async function main(): Promise<void> {
     const job: number[] = [];
     const toStart: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      raw.push(await rawFfmpeg(source, join(dir.path, `raw-${i}.mp4`)));
+      raw.push(await rawFfmpeg(source, join(world.dir, `raw-${i}.mp4`)));
       const started = performance.now();
       const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${i}.mp4" }) { id } }`);
       const completed = await waitForEnd(streams, created.createJob.id);
@@ -102,7 +84,6 @@ async function main(): Promise<void> {
       const latency = await ffmpegStartLatency(transcoder.url);
       if (latency !== undefined) toStart.push(latency);
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
     const a = median(raw);
     const b = median(job);
     console.log('');
@@ -113,9 +94,7 @@ async function main(): Promise<void> {
     if (toStart.length) console.log(`createJob → ffmpeg started     ${median(toStart).toFixed(1)} ms (mean per run, transcoder's metric)`);
   } finally {
     await Promise.allSettled(services.map((s) => s.app.close()));
-    await streams.cleanup();
-    await db.drop();
-    await dir.remove();
+    await world.cleanup();
   }
 }
 

@@ -1,6 +1,9 @@
 import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { TestStreams } from '@mpr/core/testing/test-infra';
+import { tempDir } from '@mpr/core/testing/media-fixtures';
+import { createTestDatabase, createTestStreams, TEST_NATS_URL, type TestDatabase, type TestStreams } from '@mpr/core/testing/test-infra';
 
 const run = promisify(execFile);
 
@@ -8,6 +11,60 @@ const run = promisify(execFile);
 export function option(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** What a benchmark runs against: its own stream prefix, database and media folders. */
+export interface BenchWorld {
+  readonly streams: TestStreams;
+  readonly db: TestDatabase;
+  readonly dir: string;
+  readonly mediaIn: string;
+  readonly mediaOut: string;
+  /** The services' environment for this world; every port 0 (any free one). */
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export async function benchWorld(): Promise<BenchWorld> {
+  const dir = await tempDir('mpr-bench-');
+  const streams = await createTestStreams();
+  const db = await createTestDatabase();
+  const mediaIn = join(dir.path, 'in');
+  const mediaOut = join(dir.path, 'out');
+  await mkdir(mediaIn, { recursive: true });
+  await mkdir(mediaOut, { recursive: true });
+  const env = {
+    NATS_URL: TEST_NATS_URL,
+    DATABASE_URL: db.url,
+    MPR_STREAM_PREFIX: streams.names.prefix,
+    MEDIA_IN: mediaIn,
+    MEDIA_OUT: mediaOut,
+    MPR_API_PORT: '0',
+    MPR_SCHEDULER_PORT: '0',
+    MPR_TRANSCODER_PORT: '0',
+    MPR_CHUNKER_PORT: '0',
+    MPR_LOG_LEVEL: 'warn',
+  };
+  return {
+    streams,
+    db,
+    dir: dir.path,
+    mediaIn,
+    mediaOut,
+    env,
+    async cleanup() {
+      await streams.cleanup();
+      await db.drop();
+      await dir.remove();
+    },
+  };
 }
 
 /** A 1080p30 test source with sound and a keyframe every second (the chunker splits on keyframes). */

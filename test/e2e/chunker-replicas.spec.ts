@@ -1,36 +1,17 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { buildStitchProbeArgs, enqueueChunkJob, handleCommand, jobDecider, readStitchFacts, type StitchProbeOutput } from '@mpr/core';
+import { enqueueChunkJob, handleCommand, jobDecider } from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { eventsOf, ffmpegProcesses, killPid, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
 
-const run = promisify(execFile);
 const FPS = 25;
 const SECONDS = 10;
 const PRESET = 'builtin-h264-720p';
 
-/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone. */
-async function makeSource(path: string): Promise<string> {
-  await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=${FPS}:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', path,
-  ]);
-  return path;
-}
-
-async function facts(path: string) {
-  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
-  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
-}
 
 /** The parent pid of a process, from /proc (undefined once it is gone). */
 async function parentOf(pid: number): Promise<number | undefined> {
@@ -62,7 +43,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
 
   before(async () => {
     world = await TranscoderWorld.create();
-    const [path] = await Promise.all([makeSource(join(world.mediaIn, 'source.mp4')), world.seedPresets()]);
+    const [path] = await Promise.all([makeKeyframedSource(join(world.mediaIn, 'source.mp4'), { seconds: SECONDS, fps: FPS, size: '1280x720' }), world.seedPresets()]);
     source = await world.registerSource(path);
     // One segment worker each, and a short ack wait so a dead replica's segment comes back within seconds.
     env = world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '1', MPR_WORK_ACK_WAIT_SECONDS: '2', MPR_LOG_LEVEL: 'log' });
@@ -105,7 +86,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
   async function assertPublished(jobId: string, outputFilename: string): Promise<void> {
     const job = await world.job(jobId);
     assert.equal(job.outputPath, outputFilename);
-    const output = await facts(join(world.mediaOut, job.outputPath));
+    const output = await outputFacts(join(world.mediaOut, job.outputPath));
     assert.equal(output.videoFrames, SECONDS * FPS);
     assert.ok(Math.abs(output.duration - SECONDS) <= 1 / FPS + 0.03, `duration ${output.duration}`);
     assert.equal(eventsOf(await world.jobEvents(jobId), 'JobCompleted').length, 1);
@@ -205,7 +186,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     const events = await world.jobEvents(jobId);
     assert.deepEqual(eventsOf(events, 'JobStarted').map((e) => (e.event.value as { attempt: number }).attempt), [1, 2]);
     assert.equal(eventsOf(events, 'JobCompleted').length, 1);
-    const output = await facts(join(world.mediaOut, job.outputPath));
+    const output = await outputFacts(join(world.mediaOut, job.outputPath));
     assert.equal(output.videoFrames, SECONDS * FPS);
     await until("attempt 2's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a2`)).then(() => false, () => true), 3_000);
     assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), [], 'no temporary files of the job');

@@ -7,39 +7,20 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import {
-  buildStitchProbeArgs,
   enqueueChunkJob,
   handleCommand,
   jobDecider,
   loadConfig,
-  readStitchFacts,
   type RunningService,
   startService,
-  type StitchProbeOutput,
 } from '@mpr/core';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
-import { eventsOf, ffmpegProcesses, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
 
 const run = promisify(execFile);
 const FPS = 25;
 const PRESET = 'builtin-h264-720p';
 
-/** A source with a keyframe every second (the fast path splits on them) and a 48 kHz tone. */
-async function makeSource(path: string, seconds: number, size = '320x240'): Promise<string> {
-  await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${FPS}:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', path,
-  ]);
-  return path;
-}
-
-async function facts(path: string) {
-  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
-  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
-}
 
 interface TelemetryEvent {
   subject: string;
@@ -55,8 +36,8 @@ describe('chunker (in process, 2 segment workers)', () => {
   before(async () => {
     world = await TranscoderWorld.create();
     const [shortPath, longPath] = await Promise.all([
-      makeSource(join(world.mediaIn, 'short.mp4'), 6),
-      makeSource(join(world.mediaIn, 'long.mp4'), 30, '1280x720'),
+      makeKeyframedSource(join(world.mediaIn, 'short.mp4'), { seconds: 6, fps: FPS, size: '320x240' }),
+      makeKeyframedSource(join(world.mediaIn, 'long.mp4'), { seconds: 30, fps: FPS, size: '1280x720' }),
       world.seedPresets(),
     ]);
     [short, long] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath)]);
@@ -111,7 +92,7 @@ describe('chunker (in process, 2 segment workers)', () => {
       telemetry.stop();
       progress.stop();
 
-      const [chunked, reference] = await Promise.all([facts(join(world.mediaOut, chunkedJob.outputPath)), facts(join(world.mediaOut, singleJob.outputPath))]);
+      const [chunked, reference] = await Promise.all([outputFacts(join(world.mediaOut, chunkedJob.outputPath)), outputFacts(join(world.mediaOut, singleJob.outputPath))]);
       assert.ok(chunked.videoFrames !== undefined && reference.videoFrames !== undefined);
       assert.ok(Math.abs(chunked.videoFrames - reference.videoFrames) <= 1, `frames ${chunked.videoFrames} vs ${reference.videoFrames}`);
       assert.ok(Math.abs(chunked.duration - reference.duration) <= 1 / FPS, `duration ${chunked.duration} vs ${reference.duration}`);
@@ -178,7 +159,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     const started = segmentEvents(telemetry.events, 'started');
     for (const index of [0, 1]) assert.equal(started.filter((e) => e.body.index === index).length, 1, `segment ${index} encoded once`);
     assert.ok(started.filter((e) => e.body.index === 2).length >= 2, 'segment 2 encoded again');
-    const output = await facts(join(world.mediaOut, job.outputPath));
+    const output = await outputFacts(join(world.mediaOut, job.outputPath));
     assert.equal(output.videoFrames, 6 * FPS);
   });
 
@@ -194,7 +175,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     const completedAt = events.map((e) => eventsOf(e, 'JobCompleted')[0].sequence);
     assert.ok(Math.max(...startedAt) < Math.min(...completedAt), `started ${startedAt}, completed ${completedAt}`);
     for (const [i, job] of done.entries()) {
-      assert.equal((await facts(join(world.mediaOut, job.outputPath))).videoFrames, 6 * FPS);
+      assert.equal((await outputFacts(join(world.mediaOut, job.outputPath))).videoFrames, 6 * FPS);
       assert.ok(telemetry[i].events.some((e) => e.subject.endsWith('.verified')));
     }
   });

@@ -27,6 +27,9 @@ import {
   type AssetEvent,
   transcodeConsumerName,
   type PriorityClass,
+  buildStitchProbeArgs,
+  readStitchFacts,
+  type StitchProbeOutput,
 } from '@mpr/core';
 import { createTestStreams, TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
@@ -260,6 +263,25 @@ export class TranscoderProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {
     super('transcoder', env);
   }
+}
+
+/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone. */
+export async function makeKeyframedSource(path: string, options: { seconds: number; fps: number; size: string }): Promise<string> {
+  const { seconds, fps, size } = options;
+  await run('ffmpeg', [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
+    '-c:a', 'aac', path,
+  ]);
+  return path;
+}
+
+/** Frames, duration and audio samples of a media file, as the chunker's verification reads them. */
+export async function outputFacts(path: string) {
+  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
+  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
 }
 
 /** Pids of running ffmpeg processes whose command line mentions `text` (e.g. a job id). */

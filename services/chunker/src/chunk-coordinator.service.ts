@@ -40,6 +40,7 @@ import {
   WakeSignal,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
+import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
@@ -62,10 +63,7 @@ class Refused extends Error {}
 @Injectable()
 export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChunkCoordinator');
-  private readonly announced = new WakeSignal();
-  private stopping = false;
-  private loops: Promise<void>[] = [];
-  private announcements: { stop(): void } | undefined;
+  private readonly loops: ChunkQueueLoops;
 
   constructor(
     private readonly work: ChunkWorkRepository,
@@ -80,48 +78,25 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     private readonly metrics: ChunkerMetrics,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
-  ) {}
+  ) {
+    this.loops = new ChunkQueueLoops(work, 'job', this.logger, settings);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ffmpeg.warmUp();
     await this.work.connect();
-    this.announcements = this.work.onPublish('job', () => this.announced.notify());
-    for (let slot = 0; slot < this.settings.jobs; slot++) this.loops.push(this.run());
+    this.loops.start(this.settings.jobs, async (msg) => {
+      const settle = await this.handle(msg);
+      if (settle === 'ack') await msg.ackAck().catch(() => undefined);
+      else safely(() => msg.nak(settle === 'nak-later' ? 5_000 : undefined));
+    });
     this.logger.log(`coordinating up to ${this.settings.jobs} chunked job(s) at once, ${this.settings.workers} segment worker(s)`);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.announcements?.stop();
-    this.announced.notify();
+    const stopped = this.loops.stop();
     this.aborts.abortAll('shutdown');
-    await Promise.allSettled(this.loops);
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      this.announced.reset();
-      let msg: JsMsg | null;
-      try {
-        msg = await this.work.next('job');
-      } catch (err) {
-        this.logger.warn(`cannot read the chunk-job queue: ${(err as Error).message}`);
-        await this.announced.wait(1_000);
-        continue;
-      }
-      if (!msg) {
-        if (!this.announced.pending) await this.announced.wait(1_000);
-        continue;
-      }
-      const heartbeat = setInterval(() => safely(() => msg.working()), Math.max(100, this.settings.ackWaitMs / 3));
-      try {
-        const settle = await this.handle(msg);
-        if (settle === 'ack') await msg.ackAck().catch(() => undefined);
-        else safely(() => msg.nak(settle === 'nak-later' ? 5_000 : undefined));
-      } finally {
-        clearInterval(heartbeat);
-      }
-    }
+    await stopped;
   }
 
   private async handle(msg: JsMsg): Promise<'ack' | 'nak' | 'nak-later'> {
@@ -395,12 +370,4 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
 function describeCommand(args: readonly string[]): string {
   const muxer = args[args.lastIndexOf('-f') + 1];
   return muxer === 'segment' ? 'the split' : args.includes('concat') ? 'the stitch' : 'the audio encode';
-}
-
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // NATS away: the item comes back after its ack wait.
-  }
 }

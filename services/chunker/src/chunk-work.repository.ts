@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { type Consumer, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { type Consumer, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
 import { chunkConsumerName, type ChunkQueue, chunkSubject, decodeChunkSegmentItem, enqueueChunkSegment, ensureChunkConsumers, NATS_CONNECTION, StreamNames } from '@mpr/core';
@@ -22,6 +22,7 @@ export interface SegmentReport {
 export class ChunkWorkRepository {
   private readonly js: JetStreamClient;
   private consumers: Map<ChunkQueue, Consumer> | undefined;
+  private jsm: JetStreamManager | undefined;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -43,7 +44,8 @@ export class ChunkWorkRepository {
   }
 
   private async bind(): Promise<void> {
-    await ensureChunkConsumers(await jetstreamManager(this.nc), this.names, this.settings.ackWaitMs, this.settings.maxDeliver);
+    this.jsm = await jetstreamManager(this.nc);
+    await ensureChunkConsumers(this.jsm, this.names, this.settings.ackWaitMs, this.settings.maxDeliver);
     const consumers = new Map<ChunkQueue, Consumer>();
     for (const queue of ['job', 'segment'] as const) consumers.set(queue, await this.js.consumers.get(this.names.work, chunkConsumerName(queue)));
     this.consumers = consumers;
@@ -74,7 +76,8 @@ export class ChunkWorkRepository {
       callback: (_err, msg) => {
         void (async () => {
           const { stream_seq: seq } = JSON.parse(msg.string()) as { stream_seq: number };
-          const jsm = await jetstreamManager(this.nc);
+          const jsm = this.jsm;
+          if (!jsm) return;
           const stored = await jsm.streams.getMessage(this.names.work, { seq });
           if (!stored) return;
           if (listener(decodeChunkSegmentItem(stored.string()))) await jsm.streams.deleteMessage(this.names.work, seq).catch(() => undefined);

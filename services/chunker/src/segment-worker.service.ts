@@ -11,9 +11,9 @@ import {
   MEDIA_OUT_ROOT,
   MediaRoot,
   segmentEncodeThreads,
-  WakeSignal,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
+import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
@@ -29,10 +29,7 @@ import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkW
 @Injectable()
 export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChunkWorker');
-  private readonly announced = new WakeSignal();
-  private stopping = false;
-  private loops: Promise<void>[] = [];
-  private announcements: { stop(): void } | undefined;
+  private readonly loops: ChunkQueueLoops;
 
   constructor(
     private readonly work: ChunkWorkRepository,
@@ -42,46 +39,19 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     private readonly metrics: ChunkerMetrics,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
-  ) {}
+  ) {
+    this.loops = new ChunkQueueLoops(work, 'segment', this.logger, settings);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.work.connect();
-    this.announcements = this.work.onPublish('segment', () => this.announced.notify());
-    for (let slot = 0; slot < this.settings.workers; slot++) this.loops.push(this.run(slot));
+    this.loops.start(this.settings.workers, (msg, slot) => this.handle(msg, slot));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
-    this.stopping = true;
-    this.announcements?.stop();
-    this.announced.notify();
+    const stopped = this.loops.stop();
     this.aborts.abortAll('shutdown');
-    await Promise.allSettled(this.loops);
-  }
-
-  private async run(slot: number): Promise<void> {
-    while (!this.stopping) {
-      this.announced.reset();
-      let msg: JsMsg | null;
-      try {
-        msg = await this.work.next('segment');
-      } catch (err) {
-        this.logger.warn(`cannot read the segment queue: ${(err as Error).message}`);
-        await this.announced.wait(1_000);
-        continue;
-      }
-      if (!msg) {
-        if (!this.announced.pending) await this.announced.wait(1_000);
-        continue;
-      }
-      if (this.stopping) {
-        msg.nak();
-        return;
-      }
-      await this.handle(msg, slot).catch((err: Error) => {
-        this.logger.error(`segment item ${msg.seq}: ${err.stack ?? err.message}`);
-        safely(() => msg.nak(this.settings.retryDelayMs));
-      });
-    }
+    await stopped;
   }
 
   private async handle(msg: JsMsg, slot: number): Promise<void> {
@@ -99,7 +69,6 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         .telemetry(item.jobId, [...subject, event], { attempt: item.attempt, ...(item.audio ? {} : { index: item.index }), workerId, replicaId: this.settings.replicaId, ...extra })
         .catch(() => undefined);
     const abort = this.aborts.register(item.jobId);
-    const heartbeat = setInterval(() => safely(() => msg.working()), Math.max(100, this.settings.ackWaitMs / 3));
     try {
       const { state: job } = await this.contexts.job(item.jobId);
       if (abort.signal.aborted && abort.signal.reason === 'shutdown') {
@@ -183,7 +152,6 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         msg.nak(this.settings.retryDelayMs);
       }
     } finally {
-      clearInterval(heartbeat);
       abort.release();
     }
   }
@@ -191,11 +159,3 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
 
 
 const PIECE_NAME = /^piece-\d{3,}\.mkv$/;
-
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // NATS away: the item comes back after its ack wait.
-  }
-}
