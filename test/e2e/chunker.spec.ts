@@ -32,15 +32,18 @@ describe('chunker (in process, 2 segment workers)', () => {
   let chunker: RunningService;
   let short: string;
   let long: string;
+  let shortMkv: string;
 
   before(async () => {
     world = await TranscoderWorld.create();
-    const [shortPath, longPath] = await Promise.all([
+    const [shortPath, longPath, mkvPath] = await Promise.all([
       makeKeyframedSource(join(world.mediaIn, 'short.mp4'), { seconds: 6, fps: FPS, size: '320x240' }),
       makeKeyframedSource(join(world.mediaIn, 'long.mp4'), { seconds: 30, fps: FPS, size: '1280x720' }),
+      // Matroska: the segments are cut from pieces of a split (an MP4's segments seek into the source).
+      makeKeyframedSource(join(world.mediaIn, 'short.mkv'), { seconds: 6, fps: FPS, size: '320x240' }),
       world.seedPresets(),
     ]);
-    [short, long] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath)]);
+    [short, long, shortMkv] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath), world.registerSource(mkvPath)]);
     await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
     chunker = await startService(
       chunkerService,
@@ -80,14 +83,15 @@ describe('chunker (in process, 2 segment workers)', () => {
 
   const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.endsWith(`.${event}`) && e.subject.includes('.segment.'));
 
-  for (const trim of [{}, { trimStart: 0.52, trimEnd: 5.2 }]) {
-    it(`a chunked job's output has the single pass's frames and duration, within one frame (${JSON.stringify(trim)})`, async () => {
-      const tag = trim.trimStart ? 'trim' : 'whole';
-      const jobId = await createChunked(short, { outputFilename: `chunked-${tag}.mp4`, chunkDuration: 2, ...trim });
+  for (const [kind, trim] of [['mp4', {}], ['mp4', { trimStart: 0.52, trimEnd: 5.2 }], ['mkv', { trimStart: 0.52, trimEnd: 5.2 }]] as const) {
+    it(`a chunked job's output has the single pass's frames and duration, within one frame (${kind === 'mp4' ? 'MP4: segments seek into the source' : 'Matroska: split into pieces'}, ${JSON.stringify(trim)})`, async () => {
+      const tag = `${kind}-${'trimStart' in trim ? 'trim' : 'whole'}`;
+      const source = kind === 'mp4' ? short : shortMkv;
+      const jobId = await createChunked(source, { outputFilename: `chunked-${tag}.mp4`, chunkDuration: 2, ...trim });
       const telemetry = watchTelemetry(jobId);
       const progress = world.watchProgress(jobId);
       await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
-      const single = await world.createAndEnqueue(short, { presetId: PRESET, outputFilename: `single-${tag}.mp4`, ...trim });
+      const single = await world.createAndEnqueue(source, { presetId: PRESET, outputFilename: `single-${tag}.mp4`, ...trim });
       const [chunkedJob, singleJob] = await Promise.all([world.waitForStatus(jobId, 'COMPLETED', 60_000), world.waitForStatus(single, 'COMPLETED', 60_000)]);
       telemetry.stop();
       progress.stop();
@@ -120,6 +124,9 @@ describe('chunker (in process, 2 segment workers)', () => {
       assert.equal(done.length, queued.length);
       for (const e of done) assert.match(String(e.body.workerId), /-w\d+$/);
       assert.ok(telemetry.events.some((e) => e.subject.endsWith('.verified')));
+      // Only the Matroska source is split first.
+      assert.equal(telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body.split, kind === 'mkv');
+      assert.equal(telemetry.events.some((e) => e.subject.endsWith('.split')), kind === 'mkv');
     });
   }
 
@@ -200,7 +207,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
 
     // The coordinator's own ffmpeg too: a split whose first piece cannot be opened.
-    const splitJob = await createChunked(short, { outputFilename: 'stuck-split.mp4', chunkDuration: 2 });
+    const splitJob = await createChunked(shortMkv, { outputFilename: 'stuck-split.mp4', chunkDuration: 2 });
     const splitDir = join(world.mediaOut, '.mpr-chunks', `${splitJob}-a1`);
     await mkdir(splitDir, { recursive: true });
     await run('mkfifo', [join(splitDir, 'piece-000.mkv')]);

@@ -28,7 +28,9 @@ import {
   OutputService,
   planChunks,
   planSplit,
-  readKeyframes,
+  readKeyframeProbe,
+  segmentKeyframes,
+  segmentsReadSource,
   readStitchFacts,
   type SegmentCut,
   segmentCuts,
@@ -49,6 +51,9 @@ import { assessSegments } from './segment-progress';
 
 /** How often the coordinator looks for pieces the split has finished. */
 const SPLIT_POLL_MS = 20;
+
+/** What each segment encode reads: a piece of the split, the source from its keyframe, or the source by accurate seeking. */
+type SegmentInputs = { kind: 'pieces'; split: SplitPlan } | { kind: 'seek'; keyframes: ReadonlyArray<number | undefined> } | { kind: 'accurate' };
 
 class Aborted extends Error {}
 class Refused extends Error {}
@@ -156,8 +161,10 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.files.prepareFolder(plan.outputPath);
     const input = plan.source.absolute;
     const fps = source.framerate;
-    const keyframes = readKeyframes(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    const { keyframes, formatStart } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
     const streamCopy = keyframes.length >= 2;
+    // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
+    const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
     const chunks = planChunks({
       duration: source.duration,
       trimStart: job.trimStart,
@@ -169,7 +176,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     });
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
-    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy }).catch(() => undefined);
+    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: streamCopy && !readsSource }).catch(() => undefined);
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
@@ -221,7 +228,9 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true });
         void this.work.telemetry(job.jobId, ['audio', 'queued'], { attempt: job.attempt, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
-      await this.queueSegments(job, chunks, cuts, streamCopy ? planSplit(chunks, keyframes, fps, source.duration) : undefined, input, signal);
+      const split = streamCopy && !readsSource ? planSplit(chunks, keyframes, fps, source.duration) : undefined;
+      const inputs: SegmentInputs = split ? { kind: 'pieces', split } : readsSource ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) } : { kind: 'accurate' };
+      await this.queueSegments(job, chunks, cuts, inputs, input, signal);
       const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       for (;;) {
         if (signal.aborted) throw new Aborted();
@@ -293,11 +302,17 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
   /**
    * Queues one work item per segment. With a split, each segment is queued
    * as soon as the split has closed its piece (the segment muxer lists it),
-   * so the workers of every replica start while the split goes on.
+   * so the workers of every replica start while the split goes on. Without,
+   * every segment reads the source: from the keyframe it starts on (the
+   * segment keyframes, as the item's inputOffset; the first segment from the
+   * start, or accurately to a trimStart), or by accurate seeking (no keyframes).
    */
-  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], split: SplitPlan | undefined, input: string, signal: AbortSignal): Promise<void> {
+  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, signal: AbortSignal): Promise<void> {
     const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
-    const pieces = chunks.segments.map((_, i) => (split ? { piece: pieceName(split.pieces[i].piece), offset: split.pieces[i].offset } : { piece: '', offset: 0 }));
+    const pieces = chunks.segments.map((_, i) => {
+      if (inputs.kind === 'pieces') return { piece: pieceName(inputs.split.pieces[i].piece), offset: inputs.split.pieces[i].offset };
+      return { piece: '', offset: inputs.kind === 'seek' && i > 0 ? (inputs.keyframes[i] ?? 0) : 0 };
+    });
     let queued = 0;
     const queueUpTo = async (ready: (piece: string) => boolean) => {
       while (queued < chunks.segments.length && ready(pieces[queued].piece)) {
@@ -317,10 +332,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
     };
-    if (!split) return queueUpTo(() => true);
+    if (inputs.kind !== 'pieces') return queueUpTo(() => true);
+    const { splitTimes } = inputs.split;
 
     const listPath = `${dir}/pieces.txt`;
-    const splitRun = this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, split.splitTimes, listPath), signal);
+    const splitRun = this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, splitTimes, listPath), signal);
     let splitEnded = false;
     const ended = splitRun.then(
       () => (splitEnded = true),
@@ -332,7 +348,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       await Promise.race([ended, sleep(SPLIT_POLL_MS)]);
     }
     await splitRun;
-    void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes: split.splitTimes }).catch(() => undefined);
+    void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes }).catch(() => undefined);
     await queueUpTo(() => true);
   }
 

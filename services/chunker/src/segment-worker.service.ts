@@ -95,7 +95,9 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         ? buildAudioEncodeCommand({ input: context.plan.source.absolute, range: { start: item.cutStart, end: item.cutEnd }, preset: context.preset, source: context.source, output: partial })
         : buildSegmentEncodeCommand({
             input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
-            inputOffset: item.piece ? item.inputOffset : 0,
+            inputOffset: item.inputOffset,
+            // From the source itself, a segment past the first starts on the keyframe it seeks to.
+            seek: !item.piece && item.inputOffset > 0,
             cut: { start: item.cutStart, end: item.cutEnd },
             preset: context.preset,
             source: context.source,

@@ -122,7 +122,8 @@ export type ChunkSegmentWorkItem = Message<"mpr.v1.ChunkSegmentWorkItem"> & {
   piece: string;
 
   /**
-   * Source time at which the input begins (0 for the source itself).
+   * Source time at which the input begins: a piece starts there; the source itself (no piece) at 0,
+   * or, when > 0, at this keyframe, which the encode seeks to (segmentsReadSource).
    *
    * @generated from field: double input_offset = 5;
    */

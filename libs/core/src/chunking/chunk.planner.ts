@@ -10,7 +10,7 @@ export interface ChunkPlanRequest {
   readonly chunkDuration?: number;
   /**
    * Presentation times of the source's video keyframes, in seconds from the
-   * start of the source (readKeyframes). Boundaries snap to them: a segment
+   * start of the source (readKeyframeProbe). Boundaries snap to them: a segment
    * that starts on a keyframe decodes nothing it throws away.
    */
   readonly keyframes?: readonly number[];

@@ -2,10 +2,10 @@ import { safeInputArgs } from '../media/media-types';
 import { micros } from './chunk.planner';
 
 /**
- * ffprobe's argv listing the video packets' timestamps and flags: it reads
- * packets without decoding them (about as fast as a stream copy). The output
- * is one line per packet and can be several MB for a long film: give execFile
- * a maxBuffer to match.
+ * ffprobe's argv listing the video packets' timestamps and flags, then the
+ * input's start time: it reads packets without decoding them (about as fast
+ * as a stream copy). The output is one line per packet and can be several MB
+ * for a long film: give execFile a maxBuffer to match.
  */
 export function buildKeyframeProbeArgs(input: string): string[] {
   return [
@@ -15,27 +15,44 @@ export function buildKeyframeProbeArgs(input: string): string[] {
     '-select_streams',
     'V:0',
     '-show_entries',
-    'packet=pts_time,flags',
+    'packet=pts_time,flags:format=start_time',
     '-print_format',
-    'csv=p=0',
+    'csv=p=1',
     '-i',
     `file:${input}`,
   ];
 }
 
+export interface KeyframeProbe {
+  /** The video keyframes' presentation times in seconds, sorted, without duplicates. */
+  readonly keyframes: number[];
+  /**
+   * The input's start time (the earliest of its streams), where ffmpeg's
+   * timeline for -ss and -t begins; undefined when ffprobe does not know it.
+   */
+  readonly formatStart?: number;
+}
+
 /**
- * The keyframes' times from buildKeyframeProbeArgs' output (`0.000000,K_`),
- * in seconds from the start of the source: less `startTime`, the video
- * stream's start time, since ffmpeg makes an input's timeline start at 0
- * when it cuts or seeks. Sorted, without duplicates.
+ * Reads buildKeyframeProbeArgs' output (`packet,0.000000,K_` lines, then
+ * `format,0.000000`). The keyframes are the packets' own times: on ffmpeg's
+ * timeline when the input starts at 0 (segmentsReadSource checks that).
  */
-export function readKeyframes(csv: string, startTime = 0): number[] {
+export function readKeyframeProbe(csv: string): KeyframeProbe {
   const times = new Set<number>();
+  let formatStart: number | undefined;
   for (const line of csv.split('\n')) {
-    const [pts, flags] = line.trim().split(',');
+    const [section, ...fields] = line.trim().split(',');
+    if (section === 'format') {
+      const start = Number(fields[0]);
+      formatStart = fields[0] !== 'N/A' && Number.isFinite(start) ? micros(start) : undefined;
+      continue;
+    }
+    if (section !== 'packet') continue;
+    const [pts, flags] = fields;
     if (!flags?.startsWith('K') || pts === 'N/A') continue;
-    const time = Number(pts) - startTime;
+    const time = Number(pts);
     if (Number.isFinite(time) && time >= 0) times.add(micros(time));
   }
-  return [...times].sort((a, b) => a - b);
+  return { keyframes: [...times].sort((a, b) => a - b), formatStart };
 }

@@ -12,6 +12,8 @@ import {
   buildStitchCommand,
   planSplit,
   segmentCuts,
+  segmentKeyframes,
+  segmentsReadSource,
   encodesAudioBesideWorkers,
   segmentEncodeThreads,
   whyNotChunkable,
@@ -55,6 +57,38 @@ describe('planSplit', () => {
     });
     const late = planChunks({ duration: 6, trimStart: 1.5, chunkDuration: 2, keyframes, fps: 25, streamCopy: true });
     assert.deepEqual(planSplit(late, keyframes, 25, 6).pieces[0], { piece: 1, offset: 1 });
+  });
+
+  it("cuts at the source's own keyframes when its video starts off the frame grid (Matroska after an AAC priming delay)", () => {
+    const shifted = keyframes.map((k) => k + 0.021);
+    const plan = planChunks({ duration: 6.021, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, keyframes: shifted, fps: 25, streamCopy: true });
+    assert.deepEqual(plan.segments.map((s) => s.start), [0.52, 2.04, 4.04]);
+    assert.deepEqual(planSplit(plan, shifted, 25, 6.021), {
+      // No cut at the first keyframe (the segment muxer cannot cut before its first packet); pieces start at 2.021 and 4.021.
+      splitTimes: [2.001, 4.001],
+      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2.021 }, { piece: 2, offset: 4.021 }],
+    });
+  });
+});
+
+describe('segmentKeyframes', () => {
+  it("is the source's keyframe each segment starts on, undefined for a first segment between keyframes", () => {
+    const plan = planChunks({ duration: 6.021, trimStart: 0.52, chunkDuration: 2, keyframes: [0.021, 2.021, 4.021], fps: 25, streamCopy: true });
+    assert.deepEqual(segmentKeyframes(plan, [0.021, 2.021, 4.021], 25), [undefined, 2.021, 4.021]);
+    const whole = planChunks({ duration: 6, chunkDuration: 2, keyframes: [0, 2, 4], fps: 25, streamCopy: true });
+    assert.deepEqual(segmentKeyframes(whole, [0, 2, 4], 25), [0, 2, 4]);
+  });
+});
+
+describe('segmentsReadSource', () => {
+  it('reads an MP4/MOV source by keyframe seeks only when the index makes them exact', () => {
+    const mp4 = 'mov,mp4,m4a,3gp,3g2,mj2';
+    assert.equal(segmentsReadSource({ container: mp4, keyframes: [0, 2], formatStart: 0 }), true);
+    assert.equal(segmentsReadSource({ container: 'matroska,webm', keyframes: [0, 2], formatStart: 0 }), false);
+    assert.equal(segmentsReadSource({ container: 'mpegts', keyframes: [0, 2], formatStart: 0 }), false);
+    assert.equal(segmentsReadSource({ container: mp4, keyframes: [0], formatStart: 0 }), false);
+    assert.equal(segmentsReadSource({ container: mp4, keyframes: [0, 2], formatStart: 1.4 }), false);
+    assert.equal(segmentsReadSource({ container: mp4, keyframes: [0, 2] }), false);
   });
 });
 
@@ -102,6 +136,18 @@ describe('buildSegmentEncodeCommand', () => {
     assert.deepEqual(command.args.slice(command.args.indexOf('-i') + 2, command.args.indexOf('-i') + 4), ['-t', '10']);
     assert.equal(command.args.includes('-tag:v'), false);
     assert.equal(command.args[command.args.indexOf('-x265-params') + 1], 'log-level=error');
+  });
+
+  it('seeks the source to the keyframe a segment starts on, half a frame past it, keeping every frame from it', () => {
+    const command = buildSegmentEncodeCommand({
+      input: '/in/src.mp4', inputOffset: 8, seek: true, cut: { start: 7.98, end: 15.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv', threads: 1,
+    });
+    const inputAt = command.args.indexOf('-i');
+    assert.deepEqual(command.args.slice(inputAt - 5, inputAt + 2), ['-threads', '1', '-ss', '8.02', '-noaccurate_seek', '-i', 'file:/in/src.mp4']);
+    // As from a piece starting on that keyframe: no trim at the start, the end relative to it.
+    assert.deepEqual(command.args.slice(inputAt + 2, inputAt + 4), ['-t', '7.98']);
+    assert.equal(command.args.filter((a) => a === '-ss').length, 1);
+    assert.throws(() => buildSegmentEncodeCommand({ input: '/in/src.mp4', inputOffset: 8, seek: true, cut: { start: 7.98, end: 15.98 }, preset: H264, source: { ...SOURCE, framerate: 0 }, output: '/tmp/job/s.mkv' }), /frame rate/);
   });
 
   it('gives the decoder and the encoder the threads asked for, and refuses nonsense', () => {

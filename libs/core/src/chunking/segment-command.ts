@@ -67,17 +67,36 @@ export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: nu
   const sorted = [...keyframes].sort((a, b) => a - b);
   const first = plan.segments[0];
   const last = plan.segments[plan.segments.length - 1];
-  const starts = plan.segments.slice(1).map((s) => s.start);
-  const before = sorted.filter((k) => k <= first.start + 1e-6).at(-1);
-  if (first.start > 0 && before !== undefined && before > 0) starts.unshift(before);
+  const starts = segmentKeyframes(plan, sorted, fps).slice(1) as number[];
+  const before = sorted.filter((k) => k <= first.start + half).at(-1);
+  // Not at the source's first keyframe: the first piece starts there anyway, and the segment muxer,
+  // which never cuts before a piece's first packet, would take the time for the next keyframe
+  // (in Matroska the video often starts after the audio's priming, not at 0).
+  if (first.start > 0 && before !== undefined && before > sorted[0]) starts.unshift(before);
   const after = sorted.find((k) => k >= last.end - 1e-6);
   if (last.end < sourceDuration && after !== undefined && after > last.end - half) starts.push(after);
 
   const pieces = plan.segments.map((segment) => {
-    const piece = starts.filter((t) => t <= segment.start + 1e-6).length;
+    const piece = starts.filter((t) => t <= segment.start + half - 1e-6).length;
     return { piece, offset: piece === 0 ? 0 : starts[piece - 1] };
   });
   return { splitTimes: starts.map((t) => micros(Math.max(0, t - half))), pieces };
+}
+
+/**
+ * The keyframe each segment starts on, as the source has it (undefined for a
+ * first segment that starts between keyframes, at a trimStart). planChunks
+ * puts boundaries on the frame grid counted from 0; a source whose video
+ * starts later (in Matroska, after the audio encoder's priming: 21 ms for
+ * AAC at 48 kHz) has its keyframes a fraction of a frame off that grid, and
+ * a piece or a seek begins at the keyframe itself. Pure.
+ */
+export function segmentKeyframes(plan: ChunkPlan, keyframes: readonly number[], fps: number): Array<number | undefined> {
+  const half = 0.5 / fps;
+  return plan.segments.map((segment) => {
+    const k = keyframes.find((t) => Math.abs(t - segment.start) < half);
+    return k === undefined && segment.index > 0 ? segment.start : k;
+  });
 }
 
 /**
@@ -116,10 +135,19 @@ export function buildSplitCommand(input: string, outputPattern: string, splitTim
 }
 
 export interface SegmentEncodeRequest {
-  /** The source itself (accurate seeking) or the piece of the fast path holding the segment. */
+  /** The source itself or the piece of the split holding the segment. */
   readonly input: string;
-  /** Source time at which `input` begins: 0 for the source, SplitPlan.pieces[i].offset for a piece. */
+  /**
+   * Source time at which `input` begins: SplitPlan.pieces[i].offset for a
+   * piece; for the source, 0, or with `seek` the keyframe the segment starts on.
+   */
   readonly inputOffset: number;
+  /**
+   * The input is the source and `inputOffset` one of its keyframes: ffmpeg
+   * seeks there by the container's index and decodes from it, as if from a
+   * piece starting there (segmentsReadSource says when that is exact).
+   */
+  readonly seek?: boolean;
   readonly cut: SegmentCut;
   readonly preset: PresetSettingsInit;
   readonly source: MessageInitShape<typeof MediaProbeSchema>;
@@ -153,6 +181,38 @@ export function segmentEncodeThreads(workers: number, cores: number, remaining: 
 }
 
 /**
+ * `-ss` half a frame past the keyframe at `keyframe` s, without accurate
+ * seeking: the demuxer lands on the last keyframe at or before that time —
+ * this one, out of reach of rounding — and every frame from it on is kept,
+ * its timestamps starting at 0, exactly like a piece the split starts there.
+ * (With accurate seeking ffmpeg would drop the keyframe itself, being before
+ * the time asked for; asked for the keyframe's own time, rounding could land
+ * on the keyframe before and decode a whole GOP more.)
+ */
+function keyframeSeekArgs(keyframe: number, fps: number): string[] {
+  if (!(fps > 0)) throw new Error(`a keyframe seek needs the source's frame rate, got ${fps}`);
+  return ['-ss', ffmpegNumber(micros(keyframe + 0.5 / fps)), '-noaccurate_seek'];
+}
+
+/**
+ * Whether segment encodes read the source itself, each seeking to the
+ * keyframe its segment starts on, instead of pieces a split writes first.
+ * Pure. Without a split the first encode starts as soon as the job is
+ * planned, the split's CPU (a full read and copy of the source's video) is
+ * saved, and the work directory holds no second copy of the source.
+ *
+ * Only where that is exact: a QuickTime/MP4 family source (the demuxer
+ * seeks by the sample index to the keyframe at or before the time asked
+ * for; MPEG-TS, for one, seeks by byte position and lands anywhere), with
+ * keyframes to seek to, whose timeline starts at 0 (so the keyframes'
+ * packet times are the times -ss counts in).
+ */
+export function segmentsReadSource(probe: { readonly container?: string; readonly keyframes: readonly number[]; readonly formatStart?: number }): boolean {
+  const family = (probe.container ?? '').split(',');
+  return (family.includes('mov') || family.includes('mp4')) && probe.keyframes.length >= 2 && probe.formatStart === 0;
+}
+
+/**
  * Whether the coordinator encodes the range's audio itself, beside the
  * workers (`true`), or queues it as one more work item, ahead of the
  * segments. On a replica with cores to spare (fewer workers than cores) the
@@ -174,6 +234,7 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
   const container = requireChunkable(request.preset, request.source);
   const { inputOffset, cut } = request;
+  const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(request.source.framerate ?? 0)) : [];
   const start = micros(cut.start - inputOffset);
   const command = buildTranscodeCommand({
     input: request.input,
@@ -192,6 +253,10 @@ export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): Transc
     const threads = ['-threads', String(request.threads)];
     const inputAt = encode.indexOf('-i');
     encode = [...encode.slice(0, inputAt), ...threads, ...encode.slice(inputAt), ...threads];
+  }
+  if (seekTo.length > 0) {
+    const inputAt = encode.indexOf('-i');
+    encode = [...encode.slice(0, inputAt), ...seekTo, ...encode.slice(inputAt)];
   }
   return { ...command, args: [...encode, '-f', SEGMENT_MUXER, `file:${request.output}`], muxer: SEGMENT_MUXER };
 }
