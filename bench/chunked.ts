@@ -238,7 +238,9 @@ async function main(): Promise<void> {
     const last = rounds.at(-1)!;
     const timelines: Array<[string, Result]> = [...WORKERS.map((w): [string, Result] => [`(b) ${w} worker(s)`, last.chunked.get(w)!]), ...(last.pinned ? [['(c) 2 pinned replicas', last.pinned.chunked] as [string, Result]] : [])];
     for (const [label, r] of timelines) {
-      console.log(`  ${label.padEnd(24)} ${Object.entries(r.phases ?? {}).map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
+      // An MP4 source has no split phase: its segments seek into the source.
+      const phases = Object.entries(r.phases ?? {}).filter(([, ms]) => Number.isFinite(ms));
+      console.log(`  ${label.padEnd(24)} ${phases.map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
       console.log(`  ${''.padEnd(24)} segments ${(r.segments ?? []).join(' ')}`);
       console.log(`  ${''.padEnd(24)} platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(r)}`);
     }
