@@ -41,13 +41,13 @@ async function probe(path: string) {
  * decoder reorders: a keyframe's packet comes before frames shown ahead of
  * it), and a 48 kHz tone; MP4 or Matroska after the path's extension.
  */
-async function makeSource(path: string): Promise<string> {
+async function makeSource(path: string, extra: string[] = []): Promise<string> {
   await run('ffmpeg', [
     '-v', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=${FPS}:duration=${SECONDS}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${SAMPLE_RATE}:duration=${SECONDS}`,
     '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', path,
+    '-c:a', 'aac', ...extra, path,
   ]);
   return path;
 }
@@ -81,16 +81,32 @@ async function misplacedFrom(a: string, b: string, skipB = 0): Promise<number | 
 
 describe('chunked encode = single-pass encode (real ffmpeg)', () => {
   let dir: { path: string; remove(): Promise<void> };
-  const sources = { mp4: '', mkv: '' };
+  const sources = { mp4: '', mkv: '', late: '' };
   before(async () => {
     dir = await tempDir('mpr-chunking-');
-    [sources.mp4, sources.mkv] = await Promise.all([makeSource(join(dir.path, 'source.mp4')), makeSource(join(dir.path, 'source.mkv'))]);
+    [sources.mp4, sources.mkv, sources.late] = await Promise.all([
+      makeSource(join(dir.path, 'source.mp4')),
+      makeSource(join(dir.path, 'source.mkv')),
+      // A clock that starts at 1.4 s, as a recording cut from a broadcast stream has.
+      makeSource(join(dir.path, 'source-late.mkv'), ['-output_ts_offset', '1.4']),
+    ]);
   });
   after(() => dir.remove());
 
-  // MP4: the segments seek into the source; Matroska: the source is split into pieces first.
-  for (const [kind, container] of [['mp4', 'mov,mp4,m4a,3gp,3g2,mj2'], ['mkv', 'matroska,webm']] as const) for (const trim of [{}, { trimStart: 0.52, trimEnd: 5.2 }]) {
-    it(`${kind === 'mp4' ? 'seek to keyframes in the MP4 source' : 'split the Matroska source on keyframes'}, encode 3 segments, stitch: the single pass's frames, duration and audio (${JSON.stringify(trim)})`, async () => {
+  // MP4: the segments seek into the source; Matroska (also one whose clock starts at 1.4 s): the source is split into pieces first.
+  // (The late clock only trimmed: ffmpeg writes that file's Matroska duration as its last timestamp, 7.4 s, past its content.)
+  const MP4 = 'mov,mp4,m4a,3gp,3g2,mj2';
+  const MKV = 'matroska,webm';
+  const TRIM = { trimStart: 0.52, trimEnd: 5.2 };
+  const cases: ReadonlyArray<{ kind: keyof typeof sources; container: string; trim: { trimStart?: number; trimEnd?: number } }> = [
+    { kind: 'mp4', container: MP4, trim: {} },
+    { kind: 'mp4', container: MP4, trim: TRIM },
+    { kind: 'mkv', container: MKV, trim: {} },
+    { kind: 'mkv', container: MKV, trim: TRIM },
+    { kind: 'late', container: MKV, trim: TRIM },
+  ];
+  for (const { kind, container, trim } of cases) {
+    it(`${kind === 'mp4' ? 'seek to keyframes in the MP4 source' : `split the Matroska source${kind === 'late' ? ' whose clock starts at 1.4 s' : ''} on keyframes`}, encode 3 segments, stitch: the single pass's frames, duration and audio (${JSON.stringify(trim)})`, async () => {
       assert.ok(preset);
       const input = sources[kind];
       const work = join(dir.path, `job-${kind}-${trim.trimStart ?? 0}`);
@@ -148,7 +164,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       assert.deepEqual(verifyStitch(reference, expected), { ok: true });
       // Exactly the source's frames in the range, each in its place. (A single pass into MP4 repeats the first
       // frame of a video that starts a frame late, as in this Matroska source: within one frame, not equal.)
-      const times = packets.split('\n').filter((line) => line.startsWith('packet,')).map((line) => Number(line.split(',')[1])).sort((x, y) => x - y);
+      const times = packets.split('\n').filter((line) => line.startsWith('packet,')).map((line) => Number(line.split(',')[1]) - (formatStart ?? 0)).sort((x, y) => x - y);
       const inRange = times.filter((t) => t >= first - 1e-6 && t < end - 1e-6);
       assert.equal(chunked.videoFrames, inRange.length);
       if (kind === 'mp4') assert.equal(reference.videoFrames, inRange.length);

@@ -8,6 +8,11 @@ describe('readKeyframeProbe', () => {
     assert.deepEqual(readKeyframeProbe(csv), { keyframes: [0, 2, 4.004], formatStart: 0 });
   });
 
+  it("counts from the input's start time, as ffmpeg does when it cuts (MPEG-TS)", () => {
+    const csv = 'packet,1.480000,K_,side_data,\npacket,1.520000,__,side_data,\npacket,2.480000,K_,side_data,\nformat,1.458667\n';
+    assert.deepEqual(readKeyframeProbe(csv), { keyframes: [0.021333, 1.021333], formatStart: 1.458667 });
+  });
+
   it('leaves the start time undefined when ffprobe does not know it', () => {
     assert.deepEqual(readKeyframeProbe('packet,1.400000,K_\nformat,N/A\n'), { keyframes: [1.4], formatStart: undefined });
     assert.deepEqual(readKeyframeProbe('packet,1.400000,K_\n'), { keyframes: [1.4], formatStart: undefined });

@@ -24,22 +24,24 @@ export function buildKeyframeProbeArgs(input: string): string[] {
 }
 
 export interface KeyframeProbe {
-  /** The video keyframes' presentation times in seconds, sorted, without duplicates. */
-  readonly keyframes: number[];
   /**
-   * The input's start time (the earliest of its streams), where ffmpeg's
-   * timeline for -ss and -t begins; undefined when ffprobe does not know it.
+   * The video keyframes' times in seconds on ffmpeg's timeline for this
+   * input — from its start time, where -ss and -t count — sorted, without
+   * duplicates.
    */
+  readonly keyframes: number[];
+  /** The input's start time (the earliest of its streams: 1.4 s in a typical MPEG-TS); undefined when ffprobe does not know it. */
   readonly formatStart?: number;
 }
 
 /**
  * Reads buildKeyframeProbeArgs' output (`packet,0.000000,K_` lines, then
- * `format,0.000000`). The keyframes are the packets' own times: on ffmpeg's
- * timeline when the input starts at 0 (segmentsReadSource checks that).
+ * `format,0.000000`). The packets' times are less the input's start time:
+ * an MPEG-TS whose clock starts at 1.4 s has its first keyframe at ~0, as
+ * ffmpeg counts when it cuts, seeks or splits it.
  */
 export function readKeyframeProbe(csv: string): KeyframeProbe {
-  const times = new Set<number>();
+  const packetTimes: number[] = [];
   let formatStart: number | undefined;
   for (const line of csv.split('\n')) {
     const [section, ...fields] = line.trim().split(',');
@@ -52,7 +54,8 @@ export function readKeyframeProbe(csv: string): KeyframeProbe {
     const [pts, flags] = fields;
     if (!flags?.startsWith('K') || pts === 'N/A') continue;
     const time = Number(pts);
-    if (Number.isFinite(time) && time >= 0) times.add(micros(time));
+    if (Number.isFinite(time)) packetTimes.push(time);
   }
+  const times = new Set(packetTimes.map((t) => micros(t - (formatStart ?? 0))).filter((t) => t >= 0));
   return { keyframes: [...times].sort((a, b) => a - b), formatStart };
 }
