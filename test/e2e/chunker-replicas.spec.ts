@@ -1,16 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { enqueueChunkJob, handleCommand, jobDecider } from '@mpr/core';
+import { promisify } from 'node:util';
+import { BUILTIN_PRESETS, enqueueChunkJob, handleCommand, jobDecider, presetDecider } from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
 
 const FPS = 25;
 const SECONDS = 10;
 const PRESET = 'builtin-h264-720p';
+const run = promisify(execFile);
 
 
 /** The parent pid of a process, from /proc (undefined once it is gone). */
@@ -56,7 +59,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     await world?.cleanup();
   });
 
-  async function createChunked(outputFilename: string): Promise<{ jobId: string; telemetry: TelemetryEvent[]; stop(): void }> {
+  async function createChunked(outputFilename: string, presetId = PRESET, beforeQueued?: (jobId: string) => Promise<void>): Promise<{ jobId: string; telemetry: TelemetryEvent[]; stop(): void }> {
     const jobId = randomUUID();
     // Subscribed before the job exists: every segment event is seen.
     const telemetry: TelemetryEvent[] = [];
@@ -70,13 +73,14 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
       type: 'CreateJob',
       jobId,
       sourceAssetId: source,
-      presetId: PRESET,
+      presetId,
       outputFilename,
       chunkDuration: 2,
       executor: Executor.LOCAL,
       chunked: true,
       priority: Priority.NORMAL,
     });
+    await beforeQueued?.(jobId);
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
     return { jobId, telemetry, stop: () => sub.unsubscribe() };
   }
@@ -194,5 +198,41 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     // Attempt 1's segments still queued were dropped, never encoded into attempt 2's output.
     const done2 = segmentEvents(telemetry, 'done').filter((e) => e.body.attempt === 2);
     assert.ok(done2.length >= 4 && done2.every((e) => pidOf(e.body.replicaId) === survivor.pid), 'attempt 2 encoded by the survivor');
+  });
+
+  it('a preset edited during a chunked attempt does not reach its segments: a replica joining later encodes with the preset the job was planned with', async () => {
+    await Promise.allSettled(replicas.splice(0).map((r) => r.stop()));
+    const base = BUILTIN_PRESETS.find((p) => p.presetId === PRESET)!.settings;
+    const presetId = `custom-${randomUUID()}`;
+    await handleCommand(world.store, { type: 'preset', id: presetId }, presetDecider, { type: 'CreatePreset', presetId, settings: { ...base, name: 'Editable 360p', height: 360 }, builtin: false });
+    const first = new ChunkerProcess(env);
+    replicas.push(first);
+    await first.ready;
+
+    // The only replica's only worker takes segment 0 first and stays on it: ffmpeg blocks opening a named pipe as its output.
+    const { jobId, telemetry, stop } = await createChunked('preset-edited.mp4', presetId, async (id) => {
+      const workDir = join(world.mediaOut, '.mpr-chunks', `${id}-a1`);
+      await mkdir(workDir, { recursive: true });
+      await run('mkfifo', [join(workDir, 'segment-000.mkv.d1.part')]);
+    });
+    await until('segment 0 under way', () => segmentEvents(telemetry, 'started').some((e) => e.body.index === 0), 20_000, 10);
+    await handleCommand(world.store, { type: 'preset', id: presetId }, presetDecider, { type: 'UpdatePreset', presetId, settings: { ...base, name: 'Editable 360p', height: 180 } });
+
+    // A replica that reads the job's context only now encodes the other segments.
+    const second = new ChunkerProcess(env);
+    replicas.push(second);
+    await second.ready;
+    await until('the other segments done by the new replica', () => segmentEvents(telemetry, 'done').filter((e) => pidOf(e.body.replicaId) === second.pid).length >= 3, 30_000);
+    // Free segment 0: its blocked ffmpeg is killed, the delivery fails and is tried again.
+    const [blocked] = await ffmpegProcesses(`${jobId}-a1/segment-000.mkv.d1.part`);
+    assert.ok(blocked, 'the blocked encode of segment 0');
+    killPid(blocked);
+    const job = await world.waitForStatus(jobId, 'COMPLETED', 60_000);
+    stop();
+
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=height', '-of', 'csv=p=0', join(world.mediaOut, job.outputPath)], { maxBuffer: 8 << 20 });
+    const heights = stdout.split('\n').filter(Boolean).map((line) => Number.parseInt(line, 10));
+    assert.equal(heights.length, SECONDS * FPS);
+    assert.deepEqual([...new Set(heights)], [360], 'every frame at the height the job was planned with');
   });
 });

@@ -16,6 +16,8 @@ import {
 export interface ChunkContext {
   readonly plan: TranscodePlan;
   readonly preset: PresetSettingsInit;
+  /** The preset's version these settings are: segment items carry it, so every replica encodes with the same ones. */
+  readonly presetVersion: number;
   readonly source: NonNullable<Awaited<ReturnType<typeof loadSource>>>;
 }
 
@@ -44,12 +46,16 @@ export class ChunkContextLoader {
     return loadState(this.store, { type: 'job', id: jobId }, jobDecider);
   }
 
-  /** Throws UnrunnableJob for a job that cannot run (the single-pass planner's checks); read once per attempt. */
-  load(job: JobState): Promise<ChunkContext> {
+  /**
+   * Throws UnrunnableJob for a job that cannot run (the single-pass planner's
+   * checks); read once per attempt. `presetVersion` (a segment item's): the
+   * preset as the coordinator planned with it, not as edited since.
+   */
+  load(job: JobState, presetVersion?: number): Promise<ChunkContext> {
     const key = `${job.jobId}-a${job.attempt}`;
     let context = this.contexts.get(key);
     if (!context) {
-      context = this.read(job);
+      context = this.read(job, presetVersion);
       this.contexts.set(key, context);
       // A failed read is not kept: the next segment reads again.
       context.catch(() => this.contexts.delete(key));
@@ -58,13 +64,13 @@ export class ChunkContextLoader {
     return context;
   }
 
-  private async read(job: JobState): Promise<ChunkContext> {
+  private async read(job: JobState, presetVersion?: number): Promise<ChunkContext> {
     const plan = await this.planner.plan(job);
-    const [{ state: preset }, source] = await Promise.all([
-      loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
+    const [{ state: preset, version }, source] = await Promise.all([
+      loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider, { upTo: presetVersion }),
       loadSource(this.store, job.sourceAssetId),
     ]);
     if (!source) throw new UnrunnableJob(`source asset ${job.sourceAssetId} has not been probed yet`);
-    return { plan, preset: preset.settings, source };
+    return { plan, preset: preset.settings, presetVersion: version, source };
   }
 }

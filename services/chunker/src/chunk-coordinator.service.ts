@@ -225,12 +225,12 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         segmentDone.notify();
       });
       if (audioQueued) {
-        await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true });
+        await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true, presetVersion: BigInt(context.presetVersion) });
         void this.work.telemetry(job.jobId, ['audio', 'queued'], { attempt: job.attempt, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
       const split = streamCopy && !readsSource ? planSplit(chunks, keyframes, fps, source.duration) : undefined;
       const inputs: SegmentInputs = split ? { kind: 'pieces', split } : readsSource ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) } : { kind: 'accurate' };
-      await this.queueSegments(job, chunks, cuts, inputs, input, signal);
+      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, signal);
       const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       for (;;) {
         if (signal.aborted) throw new Aborted();
@@ -307,7 +307,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * segment keyframes, as the item's inputOffset; the first segment from the
    * start, or accurately to a trimStart), or by accurate seeking (no keyframes).
    */
-  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, signal: AbortSignal): Promise<void> {
+  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, presetVersion: number, signal: AbortSignal): Promise<void> {
     const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
     const pieces = chunks.segments.map((_, i) => {
       if (inputs.kind === 'pieces') return { piece: pieceName(inputs.split.pieces[i].piece), offset: inputs.split.pieces[i].offset };
@@ -328,6 +328,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
           cutEnd: cuts[i].end,
           segmentCount: chunks.segments.length,
           audio: false,
+          presetVersion: BigInt(presetVersion),
         });
         void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
       }

@@ -35,7 +35,7 @@ describe('ChunkWorkRepository (real NATS)', () => {
       return true;
     });
     await streams.nc.flush();
-    const item = { jobId: 'job-1', attempt: 1, index: 3, piece: 'piece-003.mkv', inputOffset: 6, cutStart: 5.98, cutEnd: 7.98, segmentCount: 5, audio: false };
+    const item = { jobId: 'job-1', attempt: 1, index: 3, piece: 'piece-003.mkv', inputOffset: 6, cutStart: 5.98, cutEnd: 7.98, segmentCount: 5, audio: false, presetVersion: 0n };
     await repository.enqueueSegment(item);
     // Two deliveries that are never acknowledged, as by two workers killed mid-encode.
     for (let delivery = 1; delivery <= SETTINGS.maxDeliver; delivery++) {

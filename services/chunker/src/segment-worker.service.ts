@@ -86,7 +86,8 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         msg.term(`piece ${JSON.stringify(item.piece)} is not a piece name`);
         return;
       }
-      const context = await this.contexts.load(job);
+      // As the coordinator planned it: a preset edited since must not reach this attempt's later segments.
+      const context = await this.contexts.load(job, item.presetVersion > 0n ? Number(item.presetVersion) : undefined);
       const dir = this.outRoot.target(chunkWorkDir(item.jobId, item.attempt));
       const output = `${dir}/${item.audio ? audioName(context.preset.container ?? '') : segmentName(item.index)}`;
       // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/work.proto.
  */
 export const file_mpr_v1_work: GenFile = /*@__PURE__*/
-  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChBDaHVua0pvYldvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEiIKCHByaW9yaXR5GAMgASgOMhAubXByLnYxLlByaW9yaXR5Ei0KCXF1ZXVlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAitQEKFENodW5rU2VnbWVudFdvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWluZGV4GAMgASgNEg0KBXBpZWNlGAQgASgJEhQKDGlucHV0X29mZnNldBgFIAEoARIRCgljdXRfc3RhcnQYBiABKAESDwoHY3V0X2VuZBgHIAEoARIVCg1zZWdtZW50X2NvdW50GAggASgNEg0KBWF1ZGlvGAkgASgIYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
+  fileDesc("ChFtcHIvdjEvd29yay5wcm90bxIGbXByLnYxIocBChFUcmFuc2NvZGVXb3JrSXRlbRIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIiCghwcmlvcml0eRgDIAEoDjIQLm1wci52MS5Qcmlvcml0eRItCglxdWV1ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIoYBChBDaHVua0pvYldvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEiIKCHByaW9yaXR5GAMgASgOMhAubXByLnYxLlByaW9yaXR5Ei0KCXF1ZXVlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAizQEKFENodW5rU2VnbWVudFdvcmtJdGVtEg4KBmpvYl9pZBgBIAEoCRIPCgdhdHRlbXB0GAIgASgNEg0KBWluZGV4GAMgASgNEg0KBXBpZWNlGAQgASgJEhQKDGlucHV0X29mZnNldBgFIAEoARIRCgljdXRfc3RhcnQYBiABKAESDwoHY3V0X2VuZBgHIAEoARIVCg1zZWdtZW50X2NvdW50GAggASgNEg0KBWF1ZGlvGAkgASgIEhYKDnByZXNldF92ZXJzaW9uGAogASgEYgZwcm90bzM", [file_google_protobuf_timestamp, file_mpr_v1_common]);
 
 /**
  * A unit of work on MPR_WORK (mpr.work.transcode.<high|normal|low>), JSON in
@@ -151,6 +151,14 @@ export type ChunkSegmentWorkItem = Message<"mpr.v1.ChunkSegmentWorkItem"> & {
    * @generated from field: bool audio = 9;
    */
   audio: boolean;
+
+  /**
+   * The version of the job's preset the coordinator planned with (its last event's stream sequence):
+   * every segment is encoded with the preset as it was then, even if it is edited during the attempt.
+   *
+   * @generated from field: uint64 preset_version = 10;
+   */
+  presetVersion: bigint;
 };
 
 /**
