@@ -10,6 +10,7 @@ import {
   type ChunkPlan,
   buildStitchCommand,
   buildStitchProbeArgs,
+  chunkTargets,
   decodeChunkJobItem,
   DomainError,
   encodesAudioBesideWorkers,
@@ -18,6 +19,7 @@ import {
   FfmpegRepository,
   type FfprobeOutput,
   FfprobeRepository,
+  isIndexedSource,
   mapProbe,
   JobRecorder,
   type JobState,
@@ -161,19 +163,17 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.files.prepareFolder(plan.outputPath);
     const input = plan.source.absolute;
     const fps = source.framerate;
-    const { keyframes, formatStart } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    const request = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration, fps };
+    // An MP4/MOV's index finds the keyframes near the planned boundaries without reading the whole file;
+    // when that finds too few, or the source is another container, every packet is read.
+    const around = isIndexedSource(source.container) ? chunkTargets(request) : [];
+    let probe = around.length > 0 ? readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around))) : undefined;
+    if (!probe || !segmentsReadSource({ container: source.container, ...probe })) probe = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    const { keyframes, formatStart } = probe;
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
-    const chunks = planChunks({
-      duration: source.duration,
-      trimStart: job.trimStart,
-      trimEnd: job.trimEnd,
-      chunkDuration: job.chunkDuration,
-      keyframes,
-      fps,
-      streamCopy,
-    });
+    const chunks = planChunks({ ...request, keyframes, streamCopy });
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: streamCopy && !readsSource }).catch(() => undefined);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../domain/domain.errors';
-import { type ChunkPlan, defaultChunkDuration, planChunks } from './chunk.planner';
+import { type ChunkPlan, chunkTargets, defaultChunkDuration, planChunks } from './chunk.planner';
 
 /** [start, end] of each segment. */
 function spans(plan: ChunkPlan): Array<[number, number]> {
@@ -105,5 +105,13 @@ describe('planChunks', () => {
     assert.throws(() => planChunks({ ...base, trimStart: 10 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
     assert.throws(() => planChunks({ ...base, trimStart: -1 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
     assert.throws(() => planChunks({ ...base, trimStart: 4, trimEnd: 4 }), (err) => err instanceof ValidationError && err.field === 'trimEnd');
+  });
+});
+
+describe('chunkTargets', () => {
+  it('is every chunkDuration from the range start, on frames, while half a chunk or more remains', () => {
+    assert.deepEqual(chunkTargets({ duration: 60, chunkDuration: 8, fps: 30 }), [8, 16, 24, 32, 40, 48, 56]);
+    assert.deepEqual(chunkTargets({ duration: 6, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, fps: 25 }), [2.12, 3.72]);
+    assert.deepEqual(chunkTargets({ duration: 3, chunkDuration: 8, fps: 25 }), []);
   });
 });

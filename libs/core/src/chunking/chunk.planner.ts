@@ -99,6 +99,22 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
   return { segments, chunkDuration };
 }
 
+/**
+ * The ideal boundaries of a plan, before any keyframe is known: every
+ * chunkDuration from the range's start, on the source's frames, as long as
+ * half a chunk or more remains after. Where a probe of an indexed source
+ * looks for keyframes (buildKeyframeProbeArgs' `around`), so that it need not
+ * read the whole file. Pure.
+ */
+export function chunkTargets(request: Omit<ChunkPlanRequest, 'keyframes' | 'streamCopy'>): number[] {
+  const { start, end } = resolveRange({ ...request, streamCopy: false });
+  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start);
+  if (!(Number.isFinite(chunkDuration) && chunkDuration > 0)) return [];
+  const targets: number[] = [];
+  for (let t = start + chunkDuration; end - t >= 0.5 * chunkDuration; t += chunkDuration) targets.push(onFrame(t, request.fps));
+  return targets;
+}
+
 /** The same range a single-pass encode of the job covers (resolveTrim in transcode-command.ts). */
 function resolveRange(request: ChunkPlanRequest): { start: number; end: number } {
   const { duration, trimStart = 0, trimEnd } = request;

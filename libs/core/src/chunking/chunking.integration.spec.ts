@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { buildTranscodeCommand } from '../ffmpeg/transcode-command';
 import { tempDir } from '../testing/media-fixtures';
-import { planChunks } from './chunk.planner';
+import { chunkTargets, planChunks } from './chunk.planner';
 import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
 import {
   audioIntermediateExtension,
@@ -112,16 +112,25 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const work = join(dir.path, `job-${kind}-${trim.trimStart ?? 0}`);
       await mkdir(work);
       const { stdout: packets } = await run('ffprobe', buildKeyframeProbeArgs(input));
-      const { keyframes, formatStart } = readKeyframeProbe(packets);
+      const all = readKeyframeProbe(packets);
+      const { formatStart } = all;
       // In Matroska the video starts after the AAC encoder's priming (1024 samples, 21 ms), where ffmpeg put it.
-      assert.deepEqual(kind === 'mp4' ? keyframes : keyframes.map((k) => Math.round(k)), [0, 1, 2, 3, 4, 5]);
-      const readsSource = segmentsReadSource({ container, keyframes, formatStart });
+      assert.deepEqual(kind === 'mp4' ? all.keyframes : all.keyframes.map((k) => Math.round(k)), [0, 1, 2, 3, 4, 5]);
+      const readsSource = segmentsReadSource({ container, ...all });
       // The probe's duration, as the chunker has it (6.021 s in Matroska).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
       const source = { ...SOURCE, duration: Number(probed) };
       assert.equal(readsSource, kind === 'mp4');
 
-      const plan = planChunks({ duration: source.duration, ...trim, chunkDuration: 1.6, keyframes, fps: FPS, streamCopy: true });
+      // An MP4 is probed only around the ideal boundaries, as the coordinator does: its index finds them.
+      const request = { duration: source.duration, ...trim, chunkDuration: 1.6, fps: FPS };
+      const around = readsSource ? chunkTargets(request) : [];
+      const keyframes = readsSource ? readKeyframeProbe((await run('ffprobe', buildKeyframeProbeArgs(input, around))).stdout).keyframes : all.keyframes;
+      if (readsSource) {
+        assert.ok(keyframes.length >= 2 && keyframes.every((k) => all.keyframes.includes(k)), `windowed keyframes ${keyframes} are keyframes`);
+        assert.equal(keyframes.includes(0), false, 'only the windows were read');
+      }
+      const plan = planChunks({ ...request, keyframes, streamCopy: true });
       assert.equal(plan.segments.length, 3);
       const split = planSplit(plan, keyframes, FPS, source.duration);
       if (!readsSource) await run('ffmpeg', buildSplitCommand(input, join(work, 'piece-%03d.mkv'), split.splitTimes));

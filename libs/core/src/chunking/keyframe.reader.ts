@@ -1,19 +1,25 @@
 import { safeInputArgs } from '../media/media-types';
+import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { micros } from './chunk.planner';
 
 /**
  * ffprobe's argv listing the video packets' timestamps and flags, then the
  * input's start time: it reads packets without decoding them (about as fast
- * as a stream copy). The output is one line per packet and can be several MB
- * for a long film: give execFile a maxBuffer to match.
+ * as a stream copy), but reads them all — the whole file. With `around` (an
+ * indexed source: MP4/MOV), only a window after each of those times: the
+ * demuxer seeks to the keyframe at or before the time by the index and reads
+ * AROUND_WINDOW seconds from there, so the probe costs the same for a minute
+ * as for a 50 GB film. The output can be several MB for a long film: give
+ * execFile a maxBuffer to match.
  */
-export function buildKeyframeProbeArgs(input: string): string[] {
+export function buildKeyframeProbeArgs(input: string, around?: readonly number[]): string[] {
   return [
     '-v',
     'error',
     ...safeInputArgs(),
     '-select_streams',
     'V:0',
+    ...(around && around.length > 0 ? ['-read_intervals', around.map((t) => `${ffmpegNumber(Math.max(0, t))}%+${AROUND_WINDOW}`).join(',')] : []),
     '-show_entries',
     'packet=pts_time,flags:format=start_time',
     '-print_format',
@@ -22,6 +28,9 @@ export function buildKeyframeProbeArgs(input: string): string[] {
     `file:${input}`,
   ];
 }
+
+/** Seconds read after each time of a windowed probe: the keyframe at or before it and those just after, for a GOP up to about this long. */
+const AROUND_WINDOW = 2;
 
 export interface KeyframeProbe {
   /**

@@ -208,8 +208,13 @@ function keyframeSeekArgs(keyframe: number, fps: number): string[] {
  * packet times are the times -ss counts in).
  */
 export function segmentsReadSource(probe: { readonly container?: string; readonly keyframes: readonly number[]; readonly formatStart?: number }): boolean {
-  const family = (probe.container ?? '').split(',');
-  return (family.includes('mov') || family.includes('mp4')) && probe.keyframes.length >= 2 && probe.formatStart === 0;
+  return isIndexedSource(probe.container) && probe.keyframes.length >= 2 && probe.formatStart === 0;
+}
+
+/** A QuickTime/MP4-family container (ffprobe's format name): its sample index finds any keyframe without reading the file. */
+export function isIndexedSource(container: string | undefined): boolean {
+  const family = (container ?? '').split(',');
+  return family.includes('mov') || family.includes('mp4');
 }
 
 /**
