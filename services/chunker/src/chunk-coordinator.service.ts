@@ -177,6 +177,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: streamCopy && !readsSource }).catch(() => undefined);
+    const how = readsSource ? 'each seeking to its keyframe in the source' : streamCopy ? 'from pieces of a keyframe split' : 'by accurate seeks (the source has too few keyframes)';
+    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s, encoded ${how}`);
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
