@@ -157,7 +157,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     }
   });
 
-  it('kill -9 of the coordinating replica: the survivor marks the attempt lost, and the retry completes exactly once', async () => {
+  it("kill -9 of the coordinating replica: the survivor marks the attempt lost, and the retry takes over its finished segments and completes exactly once", async () => {
     // The previous test killed a replica: two live ones again.
     replicas = replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
     while (replicas.length < 2) replicas.push(new ChunkerProcess(env));
@@ -168,7 +168,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     const victim = replicas.find((r) => r.pid === pidOf(started.workerId));
     const survivor = replicas.find((r) => r !== victim);
     assert.ok(victim && survivor, `coordinator ${started.workerId} is one of the replicas`);
-    await until('a segment under way', () => segmentEvents(telemetry, 'started').length > 0, 20_000, 10);
+    await until('two segments done', () => segmentEvents(telemetry, 'done').length >= 2, 20_000, 5);
     const orphans: number[] = [];
     for (const pid of await ffmpegProcesses(jobId)) if ((await parentOf(pid)) === victim.pid) orphans.push(pid);
     await victim.kill('SIGKILL');
@@ -177,7 +177,7 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     // The survivor gets the chunk-job item again once its ack wait ran out, and fails the attempt as retryable.
     const failed = await world.waitForStatus(jobId, 'FAILED', 20_000);
     assert.deepEqual([failed.attempt, failed.retryable, failed.errorMessage], [1, true, 'worker lost during attempt 1']);
-    await until("attempt 1's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`)).then(() => false, () => true), 5_000);
+    const doneInAttempt1 = segmentEvents(telemetry, 'done').filter((e) => e.body.attempt === 1).map((e) => Number(e.body.index));
 
     // The scheduler's part: the automatic retry, queued as a new chunk job.
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'RetryJob', jobId, automatic: true });
@@ -195,9 +195,19 @@ describe('chunker replicas (two processes sharing one job\'s segments)', () => {
     await until("attempt 2's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a2`)).then(() => false, () => true), 3_000);
     assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), [], 'no temporary files of the job');
     assert.deepEqual(await ffmpegProcesses(jobId), []);
-    // Attempt 1's segments still queued were dropped, never encoded into attempt 2's output.
+    // Attempt 2 took over attempt 1's finished segments and encoded only the rest, on the survivor; attempt 1's
+    // segments still queued were dropped, and its work directory is gone.
+    const reused = telemetry.find((e) => e.subject.endsWith('.reused'));
+    assert.ok(reused, 'a reused event');
+    const reusedIndexes = (reused.body.segments as number[]).slice().sort((a, b) => a - b);
+    assert.ok(reusedIndexes.length >= 2 && doneInAttempt1.every((i) => reusedIndexes.includes(i)), `reused ${reusedIndexes} ⊇ done in attempt 1 ${doneInAttempt1}`);
     const done2 = segmentEvents(telemetry, 'done').filter((e) => e.body.attempt === 2);
-    assert.ok(done2.length >= 4 && done2.every((e) => pidOf(e.body.replicaId) === survivor.pid), 'attempt 2 encoded by the survivor');
+    assert.ok(done2.every((e) => pidOf(e.body.replicaId) === survivor.pid), 'attempt 2 encoded by the survivor');
+    const queued2 = segmentEvents(telemetry, 'queued').filter((e) => e.body.attempt === 2).map((e) => Number(e.body.index));
+    const plannedCount = segmentEvents(telemetry, 'queued').filter((e) => e.body.attempt === 1).length;
+    assert.deepEqual([...queued2, ...reusedIndexes].sort((a, b) => a - b), [...Array(plannedCount).keys()], 'every segment either taken over or encoded again, never both');
+    assert.deepEqual(done2.map((e) => Number(e.body.index)).sort((a, b) => a - b), queued2.sort((a, b) => a - b));
+    await until("attempt 1's work directory to be removed", () => stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`)).then(() => false, () => true), 3_000);
   });
 
   it('a preset edited during a chunked attempt does not reach its segments: a replica joining later encodes with the preset the job was planned with', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, rmdir, stat } from 'node:fs/promises';
+import { mkdir, rmdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -216,5 +216,21 @@ describe('chunker (in process, 2 segment workers)', () => {
     assert.equal(splitFailed.retryable, true);
     assert.equal(splitFailed.errorMessage, 'ffmpeg (the split) reported nothing for 2 s: it is stuck');
     await until("the split's ffmpeg to be stopped", async () => (await ffmpegProcesses(splitJob)).length === 0, 3_000);
+  });
+
+  it("at start-up removes the work directories of ended jobs, and keeps those a retry may take over", async () => {
+    const ended = await createChunked(short, { outputFilename: 'ended.mp4', chunkDuration: 2 });
+    await handleCommand(world.store, { type: 'job', id: ended }, jobDecider, { type: 'CancelJob', jobId: ended });
+    const waiting = await createChunked(short, { outputFilename: 'waiting.mp4', chunkDuration: 2 });
+    const endedDir = join(world.mediaOut, '.mpr-chunks', `${ended}-a1`);
+    const waitingDir = join(world.mediaOut, '.mpr-chunks', `${waiting}-a1`);
+    for (const dir of [endedDir, waitingDir]) {
+      await mkdir(dir, { recursive: true });
+      await writeFile(join(dir, 'segment-000.mkv'), 'left by a lost attempt');
+    }
+    await chunker.app.close();
+    chunker = await startService(chunkerService, loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_LOG_LEVEL: 'warn' })));
+    await until("the ended job's work directory to be removed", () => stat(endedDir).then(() => false, () => true), 5_000);
+    assert.ok((await stat(join(waitingDir, 'segment-000.mkv'))).isFile(), "a pending job's directory stays");
   });
 });

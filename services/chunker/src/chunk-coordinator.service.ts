@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
@@ -43,6 +43,7 @@ import {
   verifyStitch,
   WakeSignal,
 } from '@mpr/core';
+import { type AttemptManifest, MANIFEST, reusable } from './attempt-manifest';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
@@ -98,6 +99,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       else safely(() => msg.nak(settle === 'nak-later' ? 5_000 : undefined));
     });
     this.logger.log(`coordinating up to ${this.settings.jobs} chunked job(s) at once, ${this.settings.workers} segment worker(s)`);
+    void this.sweepWorkDirs().catch((err: Error) => this.logger.warn(`sweeping old work directories: ${err.message}`));
   }
 
   async beforeApplicationShutdown(): Promise<void> {
@@ -118,8 +120,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const verdict = verdictFor(state, { attempt: item.attempt, deliveryCount: msg.info.deliveryCount });
     if (verdict.action === 'drop') return 'ack';
     if (verdict.action === 'mark-lost') {
+      // Its coordinator died; its finished segments stay for the retry to take over (reuseEarlierAttempt).
       await this.recorder.markLost(state);
-      await rm(this.outRoot.target(chunkWorkDir(state.jobId, state.attempt)), { recursive: true, force: true });
       return 'ack';
     }
     const job = await this.recorder.start(state, version, `${this.settings.replicaId}-coordinator`);
@@ -182,6 +184,10 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
+    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate', segments: chunks.segments, audio: audio !== undefined };
+    await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
+    await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
+    const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioName(preset.container ?? ''));
 
     const done = new Map<number, number>();
     const segmentDone = new WakeSignal();
@@ -218,8 +224,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     try {
       // The audio is one encode for the whole range: here, beside the split and the segments, or queued first —
       // it needs no piece, and single-threaded at the end of the queue it would run on alone.
-      const audioHere = audio !== undefined && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
-      const audioQueued = audio !== undefined && !audioHere;
+      const audioHere = audio !== undefined && !reused.audio && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
+      const audioQueued = audio !== undefined && !reused.audio && !audioHere;
       let audioFailure: Error | undefined;
       const audioRun = audioHere ? this.runFfmpeg(audio.args, signal) : Promise.resolve();
       audioRun.catch((err: Error) => {
@@ -232,7 +238,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       const split = streamCopy && !readsSource ? planSplit(chunks, keyframes, fps, source.duration) : undefined;
       const inputs: SegmentInputs = split ? { kind: 'pieces', split } : readsSource ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) } : { kind: 'accurate' };
-      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, signal);
+      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, reused.segments, signal);
       const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       for (;;) {
         if (signal.aborted) throw new Aborted();
@@ -309,7 +315,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * segment keyframes, as the item's inputOffset; the first segment from the
    * start, or accurately to a trimStart), or by accurate seeking (no keyframes).
    */
-  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, presetVersion: number, signal: AbortSignal): Promise<void> {
+  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, presetVersion: number, done: ReadonlySet<number>, signal: AbortSignal): Promise<void> {
     const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
     const pieces = chunks.segments.map((_, i) => {
       if (inputs.kind === 'pieces') return { piece: pieceName(inputs.split.pieces[i].piece), offset: inputs.split.pieces[i].offset };
@@ -320,6 +326,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       while (queued < chunks.segments.length && ready(pieces[queued].piece)) {
         const i = queued++;
         const segment = chunks.segments[i];
+        if (done.has(segment.index)) continue;
         await this.work.enqueueSegment({
           jobId: job.jobId,
           attempt: job.attempt,
@@ -353,6 +360,58 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await splitRun;
     void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes }).catch(() => undefined);
     await queueUpTo(() => true);
+  }
+
+  /**
+   * A retry after a lost attempt (its coordinator died) takes over that
+   * attempt's finished segment and audio files when they were made the same
+   * way (equal manifests: plan, preset version, inputs), so a coordinator
+   * lost at 90 % does not cost the encode of the other 90 %. A file is there
+   * only once its encode succeeded (workers rename on success). The earlier
+   * attempt's directory is removed either way.
+   */
+  private async reuseEarlierAttempt(job: JobState, manifest: AttemptManifest, dir: string, audioFile: string): Promise<{ segments: Set<number>; audio: boolean }> {
+    const reused = { segments: new Set<number>(), audio: false };
+    if (job.attempt <= 1) return reused;
+    const earlier = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt - 1));
+    try {
+      const previous: unknown = JSON.parse(await readFile(`${earlier}/${MANIFEST}`, 'utf8').catch(() => 'null'));
+      if (!reusable(previous, manifest)) return reused;
+      const names = new Set(await readdir(earlier));
+      for (const segment of manifest.segments) {
+        if (!names.has(segmentName(segment.index))) continue;
+        await rename(`${earlier}/${segmentName(segment.index)}`, `${dir}/${segmentName(segment.index)}`);
+        reused.segments.add(segment.index);
+      }
+      if (manifest.audio && names.has(audioFile)) {
+        await rename(`${earlier}/${audioFile}`, `${dir}/${audioFile}`);
+        reused.audio = true;
+      }
+      if (reused.segments.size > 0 || reused.audio) {
+        this.logger.log(`job ${job.jobId} attempt ${job.attempt}: took over ${reused.segments.size} finished segment(s)${reused.audio ? ' and the audio' : ''} of attempt ${job.attempt - 1}`);
+        void this.work.telemetry(job.jobId, ['reused'], { attempt: job.attempt, from: job.attempt - 1, segments: [...reused.segments], audio: reused.audio }).catch(() => undefined);
+      }
+      return reused;
+    } finally {
+      await rm(earlier, { recursive: true, force: true }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * At start-up: removes the work directories no attempt will use again —
+   * of jobs that ended, or that are past the attempt after them (a lost
+   * attempt's directory waits for the retry that may take its files over).
+   */
+  private async sweepWorkDirs(): Promise<void> {
+    const root = this.outRoot.target('.mpr-chunks');
+    for (const name of await readdir(root).catch(() => [] as string[])) {
+      const match = /^(.+)-a(\d+)$/.exec(name);
+      if (!match) continue;
+      const { state } = await this.contexts.job(match[1]);
+      const attempt = Number(match[2]);
+      const live = state.status === 'PENDING' || state.status === 'PROCESSING' || (state.status === 'FAILED' && state.retryable);
+      if (!live || state.attempt > attempt + 1) await rm(`${root}/${name}`, { recursive: true, force: true });
+    }
   }
 
   /**
