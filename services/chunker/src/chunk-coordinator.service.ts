@@ -20,6 +20,7 @@ import {
   type FfprobeOutput,
   FfprobeRepository,
   isIndexedSource,
+  type KeyframeProbe,
   mapProbe,
   JobRecorder,
   type JobState,
@@ -54,6 +55,13 @@ import { assessSegments } from './segment-progress';
 
 /** How often the coordinator looks for pieces the split has finished. */
 const SPLIT_POLL_MS = 20;
+
+/** How the log says an attempt's segments read the source. */
+const HOW = {
+  seek: 'each seeking to its keyframe in the source',
+  pieces: 'from pieces of a keyframe split',
+  accurate: 'by accurate seeks (the source has too few keyframes)',
+} as const;
 
 /** What each segment encode reads: a piece of the split, the source from its keyframe, or the source by accurate seeking. */
 type SegmentInputs = { kind: 'pieces'; split: SplitPlan } | { kind: 'seek'; keyframes: ReadonlyArray<number | undefined> } | { kind: 'accurate' };
@@ -166,25 +174,20 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const input = plan.source.absolute;
     const fps = source.framerate;
     const request = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration, fps };
-    // An MP4/MOV's index finds the keyframes near the planned boundaries without reading the whole file;
-    // when that finds too few, or the source is another container, every packet is read.
-    const around = isIndexedSource(source.container) ? chunkTargets(request) : [];
-    let probe = around.length > 0 ? readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around))) : undefined;
-    if (!probe || !segmentsReadSource({ container: source.container, ...probe })) probe = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
-    const { keyframes, formatStart } = probe;
+    const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
+    const inputsKind = readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate';
     const chunks = planChunks({ ...request, keyframes, streamCopy });
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
-    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: streamCopy && !readsSource }).catch(() => undefined);
-    const how = readsSource ? 'each seeking to its keyframe in the source' : streamCopy ? 'from pieces of a keyframe split' : 'by accurate seeks (the source has too few keyframes)';
-    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s, encoded ${how}`);
+    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: inputsKind === 'pieces' }).catch(() => undefined);
+    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s, encoded ${HOW[inputsKind]}`);
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
-    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate', segments: chunks.segments, audio: audio !== undefined };
+    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined };
     await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
     await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
     const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioName(preset.container ?? ''));
@@ -236,8 +239,12 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true, presetVersion: BigInt(context.presetVersion) });
         void this.work.telemetry(job.jobId, ['audio', 'queued'], { attempt: job.attempt, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
-      const split = streamCopy && !readsSource ? planSplit(chunks, keyframes, fps, source.duration) : undefined;
-      const inputs: SegmentInputs = split ? { kind: 'pieces', split } : readsSource ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) } : { kind: 'accurate' };
+      const inputs: SegmentInputs =
+        inputsKind === 'pieces'
+          ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, source.duration) }
+          : inputsKind === 'seek'
+            ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
+            : { kind: 'accurate' };
       await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, reused.segments, signal);
       const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       for (;;) {
@@ -360,6 +367,20 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await splitRun;
     void this.work.telemetry(job.jobId, ['split'], { attempt: job.attempt, splitTimes }).catch(() => undefined);
     await queueUpTo(() => true);
+  }
+
+  /**
+   * The source's keyframes. An MP4/MOV's index finds those near the planned
+   * boundaries without reading the whole file; when that finds too few, or
+   * the source is another container, every packet is read.
+   */
+  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
+    const around = isIndexedSource(container) ? chunkTargets(request) : [];
+    if (around.length > 0) {
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
+      if (segmentsReadSource({ container, ...windowed })) return windowed;
+    }
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
   }
 
   /**
