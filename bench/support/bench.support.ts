@@ -1,9 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '@mpr/core/testing/media-fixtures';
-import { createTestDatabase, createTestStreams, TEST_NATS_URL, type TestDatabase, type TestStreams } from '@mpr/core/testing/test-infra';
+import { createTestDatabase, createTestMediaRoots, createTestStreams, type TestDatabase, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 
 const run = promisify(execFile);
 
@@ -33,36 +30,25 @@ export interface BenchWorld {
 }
 
 export async function benchWorld(): Promise<BenchWorld> {
-  const dir = await tempDir('mpr-bench-');
+  const media = await createTestMediaRoots('mpr-bench-');
   const streams = await createTestStreams();
   const db = await createTestDatabase();
-  const mediaIn = join(dir.path, 'in');
-  const mediaOut = join(dir.path, 'out');
-  await mkdir(mediaIn, { recursive: true });
-  await mkdir(mediaOut, { recursive: true });
-  const env = {
-    NATS_URL: TEST_NATS_URL,
-    DATABASE_URL: db.url,
-    MPR_STREAM_PREFIX: streams.names.prefix,
-    MEDIA_IN: mediaIn,
-    MEDIA_OUT: mediaOut,
-    MPR_API_PORT: '0',
-    MPR_SCHEDULER_PORT: '0',
-    MPR_TRANSCODER_PORT: '0',
-    MPR_CHUNKER_PORT: '0',
-    MPR_LOG_LEVEL: 'warn',
-  };
+  const { mediaIn, mediaOut } = media;
+  const env = testServiceEnv(
+    { streams, databaseUrl: db.url, media },
+    { MPR_API_PORT: '0', MPR_SCHEDULER_PORT: '0', MPR_TRANSCODER_PORT: '0', MPR_CHUNKER_PORT: '0' },
+  );
   return {
     streams,
     db,
-    dir: dir.path,
+    dir: media.path,
     mediaIn,
     mediaOut,
     env,
     async cleanup() {
       await streams.cleanup();
       await db.drop();
-      await dir.remove();
+      await media.remove();
     },
   };
 }

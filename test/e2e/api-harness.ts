@@ -1,8 +1,5 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { type AppConfig, loadConfig, type RunningService, startService } from '@mpr/core';
-import { createTestDatabase, createTestStreams, TEST_NATS_URL, type TestDatabase, type TestStreams } from '@mpr/core/testing/test-infra';
-import { tempDir } from '@mpr/core/testing/media-fixtures';
+import { createTestDatabase, createTestMediaRoots, createTestStreams, type TestDatabase, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { apiService } from '../../services/api/src/api.service-definition';
 
 export interface ApiHarness {
@@ -34,22 +31,9 @@ export const API_TOKEN = 'test-token-0123456789abcdef';
 export async function startApi(extraEnv: Record<string, string> = {}): Promise<ApiHarness> {
   const streams = await createTestStreams();
   const db = await createTestDatabase();
-  const media = await tempDir('mpr-api-');
-  const mediaIn = join(media.path, 'in');
-  const mediaOut = join(media.path, 'out');
-  await mkdir(mediaIn, { recursive: true });
-  await mkdir(mediaOut, { recursive: true });
-  const config = loadConfig({
-    NATS_URL: TEST_NATS_URL,
-    DATABASE_URL: db.url,
-    MPR_STREAM_PREFIX: streams.names.prefix,
-    MEDIA_IN: mediaIn,
-    MEDIA_OUT: mediaOut,
-    MPR_API_PORT: '0',
-    MPR_API_TOKEN: API_TOKEN,
-    MPR_LOG_LEVEL: 'warn',
-    ...extraEnv,
-  });
+  const media = await createTestMediaRoots('mpr-api-');
+  const { mediaIn, mediaOut } = media;
+  const config = loadConfig(testServiceEnv({ streams, databaseUrl: db.url, media }, { MPR_API_PORT: '0', MPR_API_TOKEN: API_TOKEN, ...extraEnv }));
   const api = await startService(apiService, config);
   const harness: ApiHarness = {
     config,

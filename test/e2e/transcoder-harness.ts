@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
@@ -31,9 +31,8 @@ import {
   readStitchFacts,
   type StitchProbeOutput,
 } from '@mpr/core';
-import { createTestStreams, TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
+import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
 
 const run = promisify(execFile);
@@ -70,39 +69,28 @@ export class TranscoderWorld {
 
   private constructor(
     readonly streams: TestStreams,
-    private readonly media: { path: string; remove(): Promise<void> },
-    readonly mediaIn: string,
-    readonly mediaOut: string,
+    private readonly media: TestMediaRoots,
   ) {
     this.js = jetstream(streams.nc);
+    this.mediaIn = media.mediaIn;
+    this.mediaOut = media.mediaOut;
   }
 
+  readonly mediaIn: string;
+  readonly mediaOut: string;
+
   static async create(): Promise<TranscoderWorld> {
-    const streams = await createTestStreams();
-    const media = await tempDir('mpr-transcoder-');
-    const mediaIn = join(media.path, 'in');
-    const mediaOut = join(media.path, 'out');
-    await mkdir(mediaIn, { recursive: true });
-    await mkdir(mediaOut, { recursive: true });
-    return new TranscoderWorld(streams, media, mediaIn, mediaOut);
+    const [streams, media] = await Promise.all([createTestStreams(), createTestMediaRoots('mpr-transcoder-')]);
+    return new TranscoderWorld(streams, media);
   }
 
   get store() {
     return this.streams.store;
   }
 
+  /** Only /healthz uses PostgreSQL in the transcoder and chunker: the shared test database serves. */
   env(extra: Record<string, string> = {}): Record<string, string> {
-    return {
-      NATS_URL: TEST_NATS_URL,
-      // Only /healthz uses PostgreSQL in the transcoder.
-      DATABASE_URL: TEST_DATABASE_URL,
-      MPR_STREAM_PREFIX: this.streams.names.prefix,
-      MEDIA_IN: this.mediaIn,
-      MEDIA_OUT: this.mediaOut,
-      MPR_TRANSCODER_PORT: '0',
-      MPR_LOG_LEVEL: 'warn',
-      ...extra,
-    };
+    return testServiceEnv({ streams: this.streams, media: this.media }, { MPR_TRANSCODER_PORT: '0', ...extra });
   }
 
   /** The transcoder in this process. */

@@ -185,12 +185,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: inputsKind === 'pieces' }).catch(() => undefined);
     this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s, encoded ${HOW[inputsKind]}`);
     // Built before anything runs: it also refuses a preset that cannot be chunked.
-    const audioPath = `${dir}/${audioName(preset.container ?? '')}`;
+    const audioFile = audioName(preset.container ?? '');
+    const audioPath = `${dir}/${audioFile}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
     const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined };
     await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
     await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
-    const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioName(preset.container ?? ''));
+    const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioFile);
 
     const done = new Map<number, number>();
     const segmentDone = new WakeSignal();
@@ -255,7 +256,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         const assessment = assessSegments({
           segments: chunks.segments,
           files: names,
-          queuedAudio: audioQueued ? audioName(preset.container ?? '') : undefined,
+          queuedAudio: audioQueued ? audioFile : undefined,
           encodedSeconds: done,
           lastHeard,
           exhausted,

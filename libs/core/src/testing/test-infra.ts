@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Client } from 'pg';
 import { EventStore } from '../events/event-store';
 import { ensureStreams, StreamNames } from '../events/streams';
+import { tempDir } from './media-fixtures';
 
 /**
  * Test infrastructure. `npm test` starts a private nats-server and PostgreSQL
@@ -66,5 +69,39 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
+  };
+}
+
+/** A world's own media folders: `<path>/in` and `<path>/out`, removed with `remove()`. */
+export interface TestMediaRoots {
+  readonly path: string;
+  readonly mediaIn: string;
+  readonly mediaOut: string;
+  remove(): Promise<void>;
+}
+
+export async function createTestMediaRoots(prefix: string): Promise<TestMediaRoots> {
+  const dir = await tempDir(prefix);
+  const mediaIn = join(dir.path, 'in');
+  const mediaOut = join(dir.path, 'out');
+  await mkdir(mediaIn, { recursive: true });
+  await mkdir(mediaOut, { recursive: true });
+  return { path: dir.path, mediaIn, mediaOut, remove: dir.remove };
+}
+
+/**
+ * The environment every service of a test world shares: the test servers,
+ * its stream prefix and media folders, quiet logs. Ports and the rest are
+ * the caller's `extra`.
+ */
+export function testServiceEnv(world: { streams: TestStreams; databaseUrl?: string; media: TestMediaRoots }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NATS_URL: TEST_NATS_URL,
+    DATABASE_URL: world.databaseUrl ?? TEST_DATABASE_URL,
+    MPR_STREAM_PREFIX: world.streams.names.prefix,
+    MEDIA_IN: world.media.mediaIn,
+    MEDIA_OUT: world.media.mediaOut,
+    MPR_LOG_LEVEL: 'warn',
+    ...extra,
   };
 }
