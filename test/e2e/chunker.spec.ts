@@ -33,17 +33,20 @@ describe('chunker (in process, 2 segment workers)', () => {
   let short: string;
   let long: string;
   let shortMkv: string;
+  let lateMkv: string;
 
   before(async () => {
     world = await TranscoderWorld.create();
-    const [shortPath, longPath, mkvPath] = await Promise.all([
+    const [shortPath, longPath, mkvPath, latePath] = await Promise.all([
       makeKeyframedSource(join(world.mediaIn, 'short.mp4'), { seconds: 6, fps: FPS, size: '320x240' }),
       makeKeyframedSource(join(world.mediaIn, 'long.mp4'), { seconds: 30, fps: FPS, size: '1280x720' }),
       // Matroska: the segments are cut from pieces of a split (an MP4's segments seek into the source).
       makeKeyframedSource(join(world.mediaIn, 'short.mkv'), { seconds: 6, fps: FPS, size: '320x240' }),
+      // A clock starting at 1.4 s: ffmpeg declares 7.4 s for its 6 s (its last timestamp).
+      makeKeyframedSource(join(world.mediaIn, 'late.mkv'), { seconds: 6, fps: FPS, size: '320x240', output: ['-output_ts_offset', '1.4'] }),
       world.seedPresets(),
     ]);
-    [short, long, shortMkv] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath), world.registerSource(mkvPath)]);
+    [short, long, shortMkv, lateMkv] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath), world.registerSource(mkvPath), world.registerSource(latePath)]);
     await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
     chunker = await startService(
       chunkerService,
@@ -83,10 +86,11 @@ describe('chunker (in process, 2 segment workers)', () => {
 
   const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.endsWith(`.${event}`) && e.subject.includes('.segment.'));
 
-  for (const [kind, trim] of [['mp4', {}], ['mp4', { trimStart: 0.52, trimEnd: 5.2 }], ['mkv', { trimStart: 0.52, trimEnd: 5.2 }]] as const) {
-    it(`a chunked job's output has the single pass's frames and duration, within one frame (${kind === 'mp4' ? 'MP4: segments seek into the source' : 'Matroska: split into pieces'}, ${JSON.stringify(trim)})`, async () => {
+  const KIND = { mp4: 'MP4: segments seek into the source', mkv: 'Matroska: split into pieces', late: 'Matroska declaring 7.4 s for 6 s: planned to where its video ends' };
+  for (const [kind, trim] of [['mp4', {}], ['mp4', { trimStart: 0.52, trimEnd: 5.2 }], ['mkv', { trimStart: 0.52, trimEnd: 5.2 }], ['late', {}]] as const) {
+    it(`a chunked job's output has the single pass's frames and duration, within one frame (${KIND[kind]}, ${JSON.stringify(trim)})`, async () => {
       const tag = `${kind}-${'trimStart' in trim ? 'trim' : 'whole'}`;
-      const source = kind === 'mp4' ? short : shortMkv;
+      const source = { mp4: short, mkv: shortMkv, late: lateMkv }[kind];
       const jobId = await createChunked(source, { outputFilename: `chunked-${tag}.mp4`, chunkDuration: 2, ...trim });
       const telemetry = watchTelemetry(jobId);
       const progress = world.watchProgress(jobId);
@@ -124,9 +128,16 @@ describe('chunker (in process, 2 segment workers)', () => {
       assert.equal(done.length, queued.length);
       for (const e of done) assert.match(String(e.body.workerId), /-w\d+$/);
       assert.ok(telemetry.events.some((e) => e.subject.endsWith('.verified')));
-      // Only the Matroska source is split first.
-      assert.equal(telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body.split, kind === 'mkv');
-      assert.equal(telemetry.events.some((e) => e.subject.endsWith('.split')), kind === 'mkv');
+      // Only the Matroska sources are split first.
+      const planned = telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body;
+      assert.equal(planned?.split, kind !== 'mp4');
+      assert.equal(telemetry.events.some((e) => e.subject.endsWith('.split')), kind !== 'mp4');
+      if (kind === 'late') {
+        // The plan ends where the video does (6 s and the AAC priming), not at the declared 7.4 s.
+        const segments = planned?.segments as Array<{ end: number }>;
+        assert.ok(Math.abs(segments.at(-1)!.end - 6.021) < 0.001, `planned to ${segments.at(-1)!.end} s`);
+        assert.ok(Math.abs(chunked.duration - 6) < 2 / FPS, `output ${chunked.duration} s`);
+      }
     });
   }
 

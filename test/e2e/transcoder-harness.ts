@@ -253,15 +253,15 @@ export class TranscoderProcess extends ServiceProcess {
   }
 }
 
-/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone. */
-export async function makeKeyframedSource(path: string, options: { seconds: number; fps: number; size: string }): Promise<string> {
-  const { seconds, fps, size } = options;
+/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone; `output` adds output options. */
+export async function makeKeyframedSource(path: string, options: { seconds: number; fps: number; size: string; output?: string[] }): Promise<string> {
+  const { seconds, fps, size, output = [] } = options;
   await run('ffmpeg', [
     '-v', 'error', '-y',
     '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
     '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
     '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', path,
+    '-c:a', 'aac', ...output, path,
   ]);
   return path;
 }

@@ -6,6 +6,7 @@ import {
   buildAudioEncodeCommand,
   buildConcatList,
   buildKeyframeProbeArgs,
+  contentDuration,
   buildSplitCommand,
   type ChunkPlan,
   buildStitchCommand,
@@ -173,8 +174,10 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.files.prepareFolder(plan.outputPath);
     const input = plan.source.absolute;
     const fps = source.framerate;
-    const request = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration, fps };
-    const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
+    const declared = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration, fps };
+    const { keyframes, formatStart, duration } = await this.probeKeyframes(input, source.container, declared);
+    if (duration < source.duration) this.logger.log(`job ${job.jobId}: the source declares ${source.duration} s, its video ends at ${duration} s: planned to there`);
+    const request = { ...declared, duration };
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
@@ -242,7 +245,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       const inputs: SegmentInputs =
         inputsKind === 'pieces'
-          ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, source.duration) }
+          ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, duration) }
           : inputsKind === 'seek'
             ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
             : { kind: 'accurate' };
@@ -375,13 +378,15 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * boundaries without reading the whole file; when that finds too few, or
    * the source is another container, every packet is read.
    */
-  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
+  /** The source's keyframes, and the duration to plan with (contentDuration, where the whole file was read). */
+  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe & { duration: number }> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
       const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
-      if (segmentsReadSource({ container, ...windowed })) return windowed;
+      if (segmentsReadSource({ container, ...windowed })) return { ...windowed, duration: request.duration };
     }
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    const whole = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    return { ...whole, duration: contentDuration(request.duration, whole) };
   }
 
   /**

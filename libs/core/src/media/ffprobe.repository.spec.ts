@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
 import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
 import { FfprobeRepository, ProbeError } from './ffprobe.repository';
+
+const run = promisify(execFile);
 
 describe('FfprobeRepository (real ffprobe)', () => {
   let dir: { path: string; remove(): Promise<void> };
@@ -39,6 +43,16 @@ describe('FfprobeRepository (real ffprobe)', () => {
     assert.equal(probe.audioCodec, 'aac');
     assert.equal(probe.framerate, 25);
     assert.equal(probe.audioChannels, 1);
+  });
+
+  it('measures a late-clocked file by its packets, not by the duration ffmpeg declared for it', async () => {
+    // ffmpeg writes this Matroska's duration as its last timestamp: 7.4 s for 3 s from 4.4 s.
+    const path = join(dir.path, 'late.mkv');
+    await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3', '-c:v', 'libx264', '-preset', 'ultrafast', '-output_ts_offset', '4.4', path]);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]);
+    assert.ok(Number(stdout) > 7, `ffprobe's own duration ${stdout}`);
+    const probe = await ffprobe.probe(path);
+    assert.ok(Math.abs((probe.duration ?? 0) - 3) < 0.05, `duration ${probe.duration}`);
   });
 
   it("refuses a corrupt file with ffprobe's reason", async () => {

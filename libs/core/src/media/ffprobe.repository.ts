@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { safeInputArgs } from './media-types';
-import { type FfprobeOutput, mapProbe, type ProbeResult } from './probe.mapper';
+import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, type ProbeResult } from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -35,11 +35,20 @@ export class FfprobeRepository {
       if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`);
       throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`);
     }
+    let output: FfprobeOutput;
+    let probe: ProbeResult;
     try {
-      return mapProbe(JSON.parse(stdout) as FfprobeOutput);
+      output = JSON.parse(stdout) as FfprobeOutput;
+      probe = mapProbe(output);
     } catch (err) {
       throw new ProbeError((err as Error).message);
     }
+    // A late clock makes the declared duration ambiguous (lateStart): the last packets say how long the media is.
+    const start = lateStart(output);
+    const declared = probe.duration ?? 0;
+    if (start === undefined || !(declared > 0)) return probe;
+    const tail = await this.output(buildPacketTailArgs(absolutePath, start + declared - TAIL_SECONDS), timeoutMs).catch(() => '');
+    return { ...probe, duration: contentLength(declared, start, tail) };
   }
 
   /**
@@ -58,6 +67,9 @@ export class FfprobeRepository {
     }
   }
 }
+
+/** How much of a late-clocked file's end the duration check reads: a few GOPs. */
+const TAIL_SECONDS = 5;
 
 /** ffprobe's last meaningful stderr lines, without the path prefix noise. */
 export function lastLines(stderr: string, count = 3): string {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { mapProbe, parseRate } from './probe.mapper';
+import { buildPacketTailArgs, contentLength, lateStart, mapProbe, parseRate } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -47,5 +47,31 @@ describe('mapProbe', () => {
     assert.equal(parseRate('0/0'), 0);
     assert.equal(parseRate(undefined), 0);
     assert.equal(parseRate('24'), 24);
+  });
+});
+
+describe('late clocks', () => {
+  it('names the start time only when the clock starts late', () => {
+    assert.equal(lateStart({ format: { start_time: '1.379000' } }), 1.379);
+    assert.equal(lateStart({ format: { start_time: '0.000000' } }), undefined);
+    assert.equal(lateStart({ format: { start_time: 'N/A' } }), undefined);
+    assert.equal(lateStart({}), undefined);
+  });
+
+  it('reads the tail of the file from a time, seeking there', () => {
+    const args = buildPacketTailArgs('/in/late.mkv', 3.7789999);
+    assert.equal(args[args.indexOf('-read_intervals') + 1], '3.778%');
+    assert.equal(args.at(-1), 'file:/in/late.mkv');
+    assert.ok(args.includes('-protocol_whitelist'), 'the same input restrictions as every probe');
+  });
+
+  it("is where the last packet ends, from the start, when the container declares more; never more than declared", () => {
+    // Matroska written with -output_ts_offset 1.4: declares 7.4 s (its last timestamp), holds 6.021 s from 1.379.
+    assert.equal(contentLength(7.4, 1.379, '7.320000,0.040000\n7.360000,0.040000\n7.339000,0.021333\n'), 6.021);
+    // An MPEG-TS whose duration is already its length.
+    assert.equal(contentLength(60, 1.4, '61.366667,0.033333\n'), 60);
+    assert.equal(contentLength(60, 1.4, '61.366667,0.033333\n61.390000,0.021333\n'), 60);
+    assert.equal(contentLength(7.4, 1.379, ''), 7.4);
+    assert.equal(contentLength(7.4, 1.379, 'N/A,0.04\n'), 7.4);
   });
 });
