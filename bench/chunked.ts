@@ -8,20 +8,27 @@
  * (c) what a second machine would give: a single pass with the transcoder
  *     pinned to one core (`taskset -c 0`), against two chunker replicas
  *     pinned to one core each (`taskset -c 0` / `-c 1`, one worker each),
- *     all as child processes of dist/services/<name>/main.js.
+ *     all as child processes of dist/services/<name>/main.js. The platform
+ *     (this process with the API and scheduler, the run's nats-server and
+ *     PostgreSQL) stays with the first machine: pinned to core 0 in both,
+ *     as it would not move to a second machine added for a chunker.
+ *     Each round also measures the machine itself: one raw segment encode
+ *     alone against two side by side on the two cores (the best (c) can be
+ *     here is about 2 / that factor).
  * Prints wall times (createJob → JobCompleted), ratios and the stitch+verify
  * share of a chunked job (chunker telemetry 'stitching' → 'verified', as
  * this process received them). Prints figures only; asserts nothing.
  *
- *   npm run bench -- chunked [--seconds 60] [--runs 3] [--workers 1,2,4] [--pinned 0]
+ *   npm run bench -- chunked [--seconds 60] [--runs 3] [--workers 1,2,4] [--pinned 0] [--pin-platform 0] [--chunk 8,15]
  */
 import { type ChildProcess, execFile } from 'node:child_process';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig, type RunningService, startService } from '@mpr/core';
+import { BUILTIN_PRESETS, buildSegmentEncodeCommand, FfprobeRepository, loadConfig, type ProbeResult, type RunningService, startService } from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import type { TestStreams } from '@mpr/core/testing/test-infra';
+import { TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
 import { apiService } from '../services/api/src/api.service-definition';
 import { chunkerService } from '../services/chunker/src/chunker.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
@@ -35,11 +42,19 @@ const PRESET_ID = 'builtin-h264-720p';
 /** `--workers 2` runs (b) with those worker counts only, `--workers 0` skips it; `--pinned 0` skips (c). */
 const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4').split(',').map(Number).filter((n) => n > 0);
 const PINNED = option('pinned', 1) > 0;
+/** `--pin-platform 0`: in (c), leave the platform's processes free to use either core (as until 2026-11-25). */
+const PIN_PLATFORM = option('pin-platform', 1) > 0;
 const SETTLE_MS = 3_000;
 /** `--runs N`: rounds of every configuration, medians reported. */
 const RUNS = Math.max(1, option('runs', 1));
-/** About 8 segments whatever the length (at least 2 s each), so 4 workers have work. */
-const CHUNK_DURATION = Math.max(2, Math.round(SECONDS / 8));
+/**
+ * `--chunk 8,15`: the chunkDuration of every chunked job, each length in
+ * turn within a round. By default about 8 segments whatever the length (at
+ * least 2 s each), so 4 workers have work.
+ */
+const CHUNKS = process.argv.includes('--chunk')
+  ? String(process.argv[process.argv.indexOf('--chunk') + 1]).split(',').map(Number).filter((n) => n > 0)
+  : [Math.max(2, Math.round(SECONDS / 8))];
 
 const run = promisify(execFile);
 
@@ -89,6 +104,55 @@ async function platformCpu(children: readonly ChildProcess[]): Promise<{ bench: 
   return { bench: (own.user + own.system) / 1e6, services: serviceTicks / 100, natsPostgres: ticks / 100 };
 }
 
+/**
+ * The platform's processes: this one (API, scheduler, the bench), the
+ * nats-server and the PostgreSQL server (postmaster and backends) the run
+ * talks to, found by their ports (Linux /proc; none elsewhere).
+ */
+async function platformPids(): Promise<number[]> {
+  const natsPort = new URL(TEST_NATS_URL).port || '4222';
+  const pgPort = new URL(TEST_DATABASE_URL).port || '5432';
+  const procs: Array<{ pid: number; ppid: number; comm: string; argv: string[] }> = [];
+  for (const entry of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const argv = (await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')).split('\0');
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    procs.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm, argv });
+  }
+  const port = (argv: string[], value: string) => argv.some((a, i) => a === '-p' && argv[i + 1] === value) || argv.some((a) => a === `-p ${value}` || a.includes(`-p ${value} `));
+  const nats = procs.filter((p) => p.comm === 'nats-server' && port(p.argv, natsPort)).map((p) => p.pid);
+  const postmaster = procs.filter((p) => p.comm === 'postgres' && port(p.argv, pgPort)).map((p) => p.pid);
+  const backends = procs.filter((p) => postmaster.includes(p.ppid)).map((p) => p.pid);
+  return [process.pid, ...nats, ...postmaster, ...backends];
+}
+
+/** Every thread of the platform's processes onto `cpus` (a taskset list). */
+async function pinPlatform(cpus: string): Promise<number> {
+  const pinned = await Promise.all((await platformPids()).map((pid) => run('taskset', ['-a', '-p', '-c', cpus, String(pid)]).then(() => 1, () => 0)));
+  return pinned.reduce((a: number, b: number) => a + b, 0);
+}
+
+/**
+ * What the machine gives two encodes at once: one segment encode (the
+ * chunker's own arguments, one thread) alone on core 1, then on cores 0 and
+ * 1 side by side. Returns the side-by-side time over the time alone.
+ */
+async function sideBySideFactor(source: string, probe: ProbeResult, dir: string): Promise<number> {
+  const preset = BUILTIN_PRESETS.find((p) => p.presetId === PRESET_ID)!.settings;
+  const encode = async (core: number): Promise<number> => {
+    const output = join(dir, `calibration-${core}.mkv`);
+    const { args } = buildSegmentEncodeCommand({ input: source, inputOffset: 0, cut: { start: 0, end: CHUNKS[0] }, preset, source: probe, output, threads: 1 });
+    const started = performance.now();
+    await run('taskset', ['-c', String(core), 'ffmpeg', '-v', 'error', ...args]);
+    await rm(output, { force: true });
+    return performance.now() - started;
+  };
+  const alone = await encode(1);
+  const together = await Promise.all([encode(0), encode(1)]);
+  return Math.max(...together) / alone;
+}
+
 interface Result {
   wallMs: number;
   /** CPU seconds the platform's processes (not ffmpeg) used during the job. */
@@ -110,7 +174,10 @@ async function main(): Promise<void> {
   const telemetry = watchChunkerTelemetry(streams);
   try {
     console.log(`generating a ${SECONDS} s 1920x1080 30 fps source…`);
-    await makeSource(join(world.mediaIn, 'source.mp4'), SECONDS);
+    const sourcePath = join(world.mediaIn, 'source.mp4');
+    await makeSource(sourcePath, SECONDS);
+    const sourceProbe = await new FfprobeRepository().probe(sourcePath);
+    const allCpus = `0-${availableParallelism() - 1}`;
 
     const start = async (definition: Parameters<typeof startService>[0], extra: Record<string, string> = {}) => {
       const service = await startService(definition, loadConfig({ ...env, ...extra }));
@@ -140,8 +207,9 @@ async function main(): Promise<void> {
     const [asset] = (await graphql(api.url, 'query { assets(status: "ready") { id } }')).assets;
 
     let n = 0;
-    const job = async (chunked: boolean): Promise<Result> => {
-      const fields = chunked ? `, chunked: true, chunkDuration: ${CHUNK_DURATION}` : '';
+    const job = async (chunkDuration?: number): Promise<Result> => {
+      const chunked = chunkDuration !== undefined;
+      const fields = chunked ? `, chunked: true, chunkDuration: ${chunkDuration}` : '';
       const cpuBefore = await platformCpu(children.map((c) => c.child));
       const started = performance.now();
       const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`);
@@ -185,30 +253,42 @@ async function main(): Promise<void> {
     const pinnedRuns = taskset && PINNED;
     // Rounds of every configuration in turn: this VM's speed drifts, so each round's ratios are paired
     // (measured minutes apart) and the medians over rounds are reported.
-    const rounds: Array<{ single: Result; chunked: Map<number, Result>; pinned?: { single: Result; chunked: Result } }> = [];
+    // Results of chunked jobs by `${workers}/${chunkDuration}` and, pinned, by chunkDuration.
+    const rounds: Array<{ single: Result; chunked: Map<string, Result>; pinned?: { single: Result; chunked: Map<number, Result>; sideBySide: number } }> = [];
+    const several = CHUNKS.length > 1;
+    const chunkLabel = (chunk: number) => (several ? `, ${chunk} s chunks` : '');
     for (let round = 1; round <= RUNS; round++) {
       console.log(`round ${round}/${RUNS}: (a) single pass…`);
       const transcoder = await start(transcoderService, { MPR_TRANSCODE_CONCURRENCY: '1' });
-      const single = await job(false);
+      const single = await job();
       await stop(transcoder);
-      const chunked = new Map<number, Result>();
+      const chunked = new Map<string, Result>();
       for (const workers of WORKERS) {
-        console.log(`round ${round}/${RUNS}: (b) chunked, ${workers} worker(s)…`);
         const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
-        chunked.set(workers, await job(true));
+        for (const chunk of CHUNKS) {
+          console.log(`round ${round}/${RUNS}: (b) chunked, ${workers} worker(s)${chunkLabel(chunk)}…`);
+          chunked.set(`${workers}/${chunk}`, await job(chunk));
+        }
         await stop(chunker);
       }
-      let pinned: { single: Result; chunked: Result } | undefined;
+      let pinned: { single: Result; chunked: Map<number, Result>; sideBySide: number } | undefined;
       if (pinnedRuns) {
-        console.log(`round ${round}/${RUNS}: (c) single pass on core 0…`);
+        console.log(`round ${round}/${RUNS}: (c) the machine: one encode alone, two side by side…`);
+        const sideBySide = await sideBySideFactor(sourcePath, sourceProbe, world.dir);
+        const pinnedCount = PIN_PLATFORM ? await pinPlatform('0') : 0;
+        console.log(`round ${round}/${RUNS}: (c) single pass on core 0 (the platform's ${pinnedCount} processes on core 0 too)…`);
         await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
-        const pinnedSingle = await job(false);
+        const pinnedSingle = await job();
         await stopChildren();
-        console.log(`round ${round}/${RUNS}: (c) chunked, two replicas on cores 0 and 1…`);
         await Promise.all([spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '0'), spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '1')]);
-        const pinnedChunked = await job(true);
+        const pinnedChunked = new Map<number, Result>();
+        for (const chunk of CHUNKS) {
+          console.log(`round ${round}/${RUNS}: (c) chunked, two replicas on cores 0 and 1${chunkLabel(chunk)}…`);
+          pinnedChunked.set(chunk, await job(chunk));
+        }
         await stopChildren();
-        pinned = { single: pinnedSingle, chunked: pinnedChunked };
+        await pinPlatform(allCpus);
+        pinned = { single: pinnedSingle, chunked: pinnedChunked, sideBySide };
       }
       rounds.push({ single, chunked, pinned });
     }
@@ -219,24 +299,33 @@ async function main(): Promise<void> {
       console.log(`${label.padEnd(39)}${s(median(walls))}${ratios ? `  ${ratio(median(ratios))}${extra}` : ''}${each(walls, s)}${ratios ? ` ratios${each(ratios, ratio)}` : ''}`);
 
     console.log('');
-    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNK_DURATION} s; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
+    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNKS.join(', ')} s; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
     line('(a) single pass (transcoder)', rounds.map((r) => r.single.wallMs));
     console.log(`${''.padEnd(39)}platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(rounds.at(-1)!.single)}`);
-    for (const workers of WORKERS) {
-      const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(workers)! }));
-      line(`(b) chunked, ${workers} worker(s)`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
+    for (const [workers, chunk] of WORKERS.flatMap((w) => CHUNKS.map((c) => [w, c]))) {
+      const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(`${workers}/${chunk}`)! }));
+      line(`(b) chunked, ${workers} worker(s)${chunkLabel(chunk)}`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
     }
     if (pinnedRuns) {
       const runs = rounds.map((r) => r.pinned!);
       line('(c) single pass, taskset -c 0', runs.map((r) => r.single.wallMs));
-      line('(c) chunked, 2 replicas on cores 0, 1', runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs pinned single pass, stitch+verify ${share(runs.at(-1)!.chunked)}`);
+      for (const chunk of CHUNKS) {
+        const chunkedRuns = runs.map((r) => ({ single: r.single, chunked: r.chunked.get(chunk)! }));
+        line(`(c) 2 replicas on cores 0, 1${chunkLabel(chunk)}`, chunkedRuns.map((r) => r.chunked.wallMs), chunkedRuns.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs pinned single pass, stitch+verify ${share(chunkedRuns.at(-1)!.chunked)}`);
+      }
+      const factors = runs.map((r) => r.sideBySide);
+      console.log(`${'(c) the machine'.padEnd(39)}two raw encodes side by side ×${median(factors).toFixed(2)} the time of one alone${each(factors, (v) => `×${v.toFixed(2)}`)}: (c) ≤ ×${(2 / median(factors)).toFixed(2)} here`);
+      console.log(`${''.padEnd(39)}(the platform — API, scheduler, nats-server, PostgreSQL — ${PIN_PLATFORM ? "pinned to core 0 with the first machine's encoder" : 'free to use either core'})`);
     } else {
       console.log('(c) skipped: taskset (util-linux) is not available, or --pinned 0');
     }
     console.log('');
     console.log('chunked timelines of the last round (s from createJob, at the end of each phase):');
     const last = rounds.at(-1)!;
-    const timelines: Array<[string, Result]> = [...WORKERS.map((w): [string, Result] => [`(b) ${w} worker(s)`, last.chunked.get(w)!]), ...(last.pinned ? [['(c) 2 pinned replicas', last.pinned.chunked] as [string, Result]] : [])];
+    const timelines: Array<[string, Result]> = [
+      ...WORKERS.flatMap((w) => CHUNKS.map((c): [string, Result] => [`(b) ${w} worker(s)${chunkLabel(c)}`, last.chunked.get(`${w}/${c}`)!])),
+      ...CHUNKS.flatMap((c): Array<[string, Result]> => (last.pinned ? [[`(c) 2 pinned replicas${chunkLabel(c)}`, last.pinned.chunked.get(c)!]] : [])),
+    ];
     for (const [label, r] of timelines) {
       // An MP4 source has no split phase: its segments seek into the source.
       const phases = Object.entries(r.phases ?? {}).filter(([, ms]) => Number.isFinite(ms));

@@ -183,6 +183,14 @@ describe('segmentEncodeThreads', () => {
     assert.equal(segmentEncodeThreads(2, 2, 2), undefined);
     assert.equal(segmentEncodeThreads(2, 2, 1), undefined);
   });
+
+  it('counts the last round in cores, not workers: more workers than cores stay on one thread until the last cores + 1 segments', () => {
+    assert.equal(segmentEncodeThreads(4, 2, 5), 1);
+    assert.equal(segmentEncodeThreads(4, 2, 4), 1);
+    assert.equal(segmentEncodeThreads(4, 2, 3), undefined);
+    assert.equal(segmentEncodeThreads(8, 4, 6), 1);
+    assert.equal(segmentEncodeThreads(8, 4, 5), undefined);
+  });
 });
 
 describe('whyNotChunkable', () => {

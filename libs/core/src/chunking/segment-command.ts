@@ -169,15 +169,19 @@ export interface SegmentEncodeRequest {
  * Once every core has a segment of its own, one thread each is the most work
  * per core: frame threading costs x264 about 8 % more CPU (measured on ffmpeg
  * 5.1, 60 s 1080p → 720p veryfast: 26.2 core-seconds on two cores against
- * 24.2 in one thread). The job's last round of segments and the one started
- * just before it are the exception: as they end one by one, a single-threaded
- * encode would leave the freed cores idle, so they keep ffmpeg's own threads
- * (in the bench, the segment before the last round, single-threaded, was
- * the one to end last). With fewer workers than cores the encoder's threads
- * fill the rest.
+ * 24.2 in one thread), and more workers than cores, each with the encoder's
+ * own threads, cost more still (four 8 s segments at once on two cores:
+ * 8.0–9.0 s one thread each, 9.0–10.5 s with ffmpeg's threads). The job's
+ * last `cores + 1` segments are the exception: as they end one by one, a
+ * single-threaded encode would leave the freed cores idle, so they keep
+ * ffmpeg's own threads (in the bench, the segment before the last round,
+ * single-threaded, was the one to end last). It is the cores, not the
+ * workers, that count: with four workers on two cores the last five
+ * segments all ran with ffmpeg's threads, four at a time. With fewer workers
+ * than cores the encoder's threads fill the rest.
  */
 export function segmentEncodeThreads(workers: number, cores: number, remaining: number): number | undefined {
-  return workers >= cores && remaining > workers + 1 ? 1 : undefined;
+  return workers >= cores && remaining > cores + 1 ? 1 : undefined;
 }
 
 /**
