@@ -49,31 +49,42 @@ const SETTLE_MS = 3_000;
 const RUNS = Math.max(1, option('runs', 1));
 /**
  * `--chunk 8,15`: the chunkDuration of every chunked job, each length in
- * turn within a round. By default about 8 segments whatever the length (at
- * least 2 s each), so 4 workers have work.
+ * turn within a round (`default`: none given, the chunker sizes the segments
+ * for the workers there are). By default none given.
  */
-const CHUNKS = process.argv.includes('--chunk')
-  ? String(process.argv[process.argv.indexOf('--chunk') + 1]).split(',').map(Number).filter((n) => n > 0)
-  : [Math.max(2, Math.round(SECONDS / 8))];
+const CHUNKS: Array<number | undefined> = (process.argv.includes('--chunk') ? String(process.argv[process.argv.indexOf('--chunk') + 1]) : 'default')
+  .split(',')
+  .map((c) => (c === 'default' ? undefined : Number(c)))
+  .filter((n) => n === undefined || n > 0);
+/** The segment length of the machine's side-by-side measurement. */
+const CALIBRATION_SECONDS = 8;
 
 const run = promisify(execFile);
 
 
 
 /** Every chunker telemetry event, with the time this process received it, by job id. */
-function watchChunkerTelemetry(streams: TestStreams): { at(jobId: string, event: string): number | undefined; all(jobId: string, pattern: RegExp): number[]; stop(): void } {
+function watchChunkerTelemetry(streams: TestStreams): {
+  at(jobId: string, event: string): number | undefined;
+  all(jobId: string, pattern: RegExp): number[];
+  planned(jobId: string): { chunkDuration?: number; workers?: number; segments?: unknown[] } | undefined;
+  stop(): void;
+} {
   const seen = new Map<string, number>();
+  const plans = new Map<string, { chunkDuration?: number; workers?: number; segments?: unknown[] }>();
   const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
     callback: (_err, msg) => {
       const prefix = `${streams.names.telemetrySubject('chunker')}.`;
       const [jobId, ...rest] = msg.subject.slice(prefix.length).split('.');
       const key = `${jobId} ${rest.join('.')}`;
       if (!seen.has(key)) seen.set(key, performance.now());
+      if (rest.join('.') === 'planned') plans.set(jobId, JSON.parse(msg.string()));
     },
   });
   return {
     at: (jobId, event) => seen.get(`${jobId} ${event}`),
     all: (jobId, pattern) => [...seen].filter(([key]) => key.startsWith(`${jobId} `) && pattern.test(key.slice(jobId.length + 1))).map(([, at]) => at),
+    planned: (jobId) => plans.get(jobId),
     stop: () => sub.unsubscribe(),
   };
 }
@@ -142,7 +153,7 @@ async function sideBySideFactor(source: string, probe: ProbeResult, dir: string)
   const preset = BUILTIN_PRESETS.find((p) => p.presetId === PRESET_ID)!.settings;
   const encode = async (core: number): Promise<number> => {
     const output = join(dir, `calibration-${core}.mkv`);
-    const { args } = buildSegmentEncodeCommand({ input: source, inputOffset: 0, cut: { start: 0, end: CHUNKS[0] }, preset, source: probe, output, threads: 1 });
+    const { args } = buildSegmentEncodeCommand({ input: source, inputOffset: 0, cut: { start: 0, end: CALIBRATION_SECONDS }, preset, source: probe, output, threads: 1 });
     const started = performance.now();
     await run('taskset', ['-c', String(core), 'ffmpeg', '-v', 'error', ...args]);
     await rm(output, { force: true });
@@ -164,6 +175,8 @@ interface Result {
   phases?: Record<string, number>;
   /** Each segment's encode, started–done in s from createJob. */
   segments?: string[];
+  /** The chunker's plan: segments of about this many seconds, for that many workers (when it counted them). */
+  plan?: { chunkDuration?: number; workers?: number; count: number };
 }
 
 async function main(): Promise<void> {
@@ -207,9 +220,8 @@ async function main(): Promise<void> {
     const [asset] = (await graphql(api.url, 'query { assets(status: "ready") { id } }')).assets;
 
     let n = 0;
-    const job = async (chunkDuration?: number): Promise<Result> => {
-      const chunked = chunkDuration !== undefined;
-      const fields = chunked ? `, chunked: true, chunkDuration: ${chunkDuration}` : '';
+    const job = async (chunked: boolean, chunkDuration?: number): Promise<Result> => {
+      const fields = chunked ? `, chunked: true${chunkDuration !== undefined ? `, chunkDuration: ${chunkDuration}` : ''}` : '';
       const cpuBefore = await platformCpu(children.map((c) => c.child));
       const started = performance.now();
       const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`);
@@ -239,7 +251,9 @@ async function main(): Promise<void> {
         .all(jobId, /^segment\.\d+\.started$/)
         .map((_, i) => [telemetry.at(jobId, `segment.${i}.started`), telemetry.at(jobId, `segment.${i}.done`)])
         .map(([from, to]) => `${((since(from) ?? 0) / 1000).toFixed(1)}–${((since(to) ?? 0) / 1000).toFixed(1)}`);
-      return { wallMs, platformCpu: platformCpuUsed, platformCpuParts, phases, segments, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
+      const planned = telemetry.planned(jobId);
+      const plan = { chunkDuration: planned?.chunkDuration, workers: planned?.workers, count: planned?.segments?.length ?? 0 };
+      return { wallMs, platformCpu: platformCpuUsed, platformCpuParts, phases, segments, plan, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
     };
 
     const cpuText = (r: Result) =>
@@ -254,37 +268,38 @@ async function main(): Promise<void> {
     // Rounds of every configuration in turn: this VM's speed drifts, so each round's ratios are paired
     // (measured minutes apart) and the medians over rounds are reported.
     // Results of chunked jobs by `${workers}/${chunkDuration}` and, pinned, by chunkDuration.
-    const rounds: Array<{ single: Result; chunked: Map<string, Result>; pinned?: { single: Result; chunked: Map<number, Result>; sideBySide: number } }> = [];
+    const rounds: Array<{ single: Result; chunked: Map<string, Result>; pinned?: { single: Result; chunked: Map<string, Result>; sideBySide: number } }> = [];
     const several = CHUNKS.length > 1;
-    const chunkLabel = (chunk: number) => (several ? `, ${chunk} s chunks` : '');
+    const chunkLabel = (chunk: number | undefined) => (several ? `, ${chunk === undefined ? 'default' : `${chunk} s`} chunks` : '');
+    const key = (chunk: number | undefined) => String(chunk ?? 'default');
     for (let round = 1; round <= RUNS; round++) {
       console.log(`round ${round}/${RUNS}: (a) single pass…`);
       const transcoder = await start(transcoderService, { MPR_TRANSCODE_CONCURRENCY: '1' });
-      const single = await job();
+      const single = await job(false);
       await stop(transcoder);
       const chunked = new Map<string, Result>();
       for (const workers of WORKERS) {
         const chunker = await start(chunkerService, { MPR_CHUNK_WORKERS: String(workers) });
         for (const chunk of CHUNKS) {
           console.log(`round ${round}/${RUNS}: (b) chunked, ${workers} worker(s)${chunkLabel(chunk)}…`);
-          chunked.set(`${workers}/${chunk}`, await job(chunk));
+          chunked.set(`${workers}/${key(chunk)}`, await job(true, chunk));
         }
         await stop(chunker);
       }
-      let pinned: { single: Result; chunked: Map<number, Result>; sideBySide: number } | undefined;
+      let pinned: { single: Result; chunked: Map<string, Result>; sideBySide: number } | undefined;
       if (pinnedRuns) {
         console.log(`round ${round}/${RUNS}: (c) the machine: one encode alone, two side by side…`);
         const sideBySide = await sideBySideFactor(sourcePath, sourceProbe, world.dir);
         const pinnedCount = PIN_PLATFORM ? await pinPlatform('0') : 0;
         console.log(`round ${round}/${RUNS}: (c) single pass on core 0 (the platform's ${pinnedCount} processes on core 0 too)…`);
         await spawnService('transcoder', { MPR_TRANSCODE_CONCURRENCY: '1' }, '0');
-        const pinnedSingle = await job();
+        const pinnedSingle = await job(false);
         await stopChildren();
         await Promise.all([spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '0'), spawnService('chunker', { MPR_CHUNK_WORKERS: '1' }, '1')]);
-        const pinnedChunked = new Map<number, Result>();
+        const pinnedChunked = new Map<string, Result>();
         for (const chunk of CHUNKS) {
           console.log(`round ${round}/${RUNS}: (c) chunked, two replicas on cores 0 and 1${chunkLabel(chunk)}…`);
-          pinnedChunked.set(chunk, await job(chunk));
+          pinnedChunked.set(key(chunk), await job(true, chunk));
         }
         await stopChildren();
         await pinPlatform(allCpus);
@@ -299,18 +314,18 @@ async function main(): Promise<void> {
       console.log(`${label.padEnd(39)}${s(median(walls))}${ratios ? `  ${ratio(median(ratios))}${extra}` : ''}${each(walls, s)}${ratios ? ` ratios${each(ratios, ratio)}` : ''}`);
 
     console.log('');
-    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNKS.join(', ')} s; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
+    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNKS.map((c) => (c === undefined ? 'default (for the workers there are)' : `${c} s`)).join(', ')}; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
     line('(a) single pass (transcoder)', rounds.map((r) => r.single.wallMs));
     console.log(`${''.padEnd(39)}platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(rounds.at(-1)!.single)}`);
     for (const [workers, chunk] of WORKERS.flatMap((w) => CHUNKS.map((c) => [w, c]))) {
-      const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(`${workers}/${chunk}`)! }));
+      const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(`${workers}/${key(chunk)}`)! }));
       line(`(b) chunked, ${workers} worker(s)${chunkLabel(chunk)}`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
     }
     if (pinnedRuns) {
       const runs = rounds.map((r) => r.pinned!);
       line('(c) single pass, taskset -c 0', runs.map((r) => r.single.wallMs));
       for (const chunk of CHUNKS) {
-        const chunkedRuns = runs.map((r) => ({ single: r.single, chunked: r.chunked.get(chunk)! }));
+        const chunkedRuns = runs.map((r) => ({ single: r.single, chunked: r.chunked.get(key(chunk))! }));
         line(`(c) 2 replicas on cores 0, 1${chunkLabel(chunk)}`, chunkedRuns.map((r) => r.chunked.wallMs), chunkedRuns.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs pinned single pass, stitch+verify ${share(chunkedRuns.at(-1)!.chunked)}`);
       }
       const factors = runs.map((r) => r.sideBySide);
@@ -323,14 +338,15 @@ async function main(): Promise<void> {
     console.log('chunked timelines of the last round (s from createJob, at the end of each phase):');
     const last = rounds.at(-1)!;
     const timelines: Array<[string, Result]> = [
-      ...WORKERS.flatMap((w) => CHUNKS.map((c): [string, Result] => [`(b) ${w} worker(s)${chunkLabel(c)}`, last.chunked.get(`${w}/${c}`)!])),
-      ...CHUNKS.flatMap((c): Array<[string, Result]> => (last.pinned ? [[`(c) 2 pinned replicas${chunkLabel(c)}`, last.pinned.chunked.get(c)!]] : [])),
+      ...WORKERS.flatMap((w) => CHUNKS.map((c): [string, Result] => [`(b) ${w} worker(s)${chunkLabel(c)}`, last.chunked.get(`${w}/${key(c)}`)!])),
+      ...CHUNKS.flatMap((c): Array<[string, Result]> => (last.pinned ? [[`(c) 2 pinned replicas${chunkLabel(c)}`, last.pinned.chunked.get(key(c))!]] : [])),
     ];
     for (const [label, r] of timelines) {
       // An MP4 source has no split phase: its segments seek into the source.
       const phases = Object.entries(r.phases ?? {}).filter(([, ms]) => Number.isFinite(ms));
       console.log(`  ${label.padEnd(24)} ${phases.map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
-      console.log(`  ${''.padEnd(24)} segments ${(r.segments ?? []).join(' ')}`);
+      const plan = r.plan ? `plan ${r.plan.count} × ~${r.plan.chunkDuration} s${r.plan.workers ? ` for ${r.plan.workers} worker(s)` : ''} · ` : '';
+      console.log(`  ${''.padEnd(24)} ${plan}segments ${(r.segments ?? []).join(' ')}`);
       console.log(`  ${''.padEnd(24)} platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(r)}`);
     }
   } finally {

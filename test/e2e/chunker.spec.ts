@@ -141,11 +141,16 @@ describe('chunker (in process, 2 segment workers)', () => {
     });
   }
 
-  it('a cancel stops every segment encode of the job within 1 s and removes its work directory', async () => {
-    const jobId = await createChunked(long, { outputFilename: 'cancelled.mp4', chunkDuration: 3 });
+  it('a cancel stops every segment encode of the job within 1 s and removes its work directory (a job without chunkDuration: segments sized for the workers there are)', async () => {
+    const jobId = await createChunked(long, { outputFilename: 'cancelled.mp4' });
     const telemetry = watchTelemetry(jobId);
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
     await until('segment encodes to run', async () => segmentEvents(telemetry.events, 'started').length >= 2 && (await ffmpegProcesses(jobId)).length >= 2, 30_000);
+    // This replica's 2 workers are all there are: two segments each, 30 s / 4 → 8 s chunks (8, 8, 8, 6).
+    const planned = telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body;
+    assert.equal(planned?.workers, 2);
+    assert.equal(planned?.chunkDuration, 8);
+    assert.equal((planned?.segments as unknown[]).length, 4);
     const cancelledAt = Date.now();
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'CancelJob', jobId, reason: 'test' });
     await until('every ffmpeg of the job to be gone', async () => (await ffmpegProcesses(jobId)).length === 0, 1_000);

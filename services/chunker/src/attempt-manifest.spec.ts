@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AttemptManifest, reusable } from './attempt-manifest';
+import { type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
 
 const current: AttemptManifest = {
   presetVersion: 12,
@@ -22,5 +22,15 @@ describe('reusable', () => {
     assert.equal(reusable({ ...current, segments: [current.segments[0], { index: 1, start: 2.04, end: 4, duration: 1.96 }] }, current), false);
     assert.equal(reusable(undefined, current), false);
     assert.equal(reusable('not json', current), false);
+  });
+});
+
+describe('earlierChunkDuration', () => {
+  it('is the chunk length a manifest says it was planned with, if it says', () => {
+    assert.equal(earlierChunkDuration({ ...current, chunkDuration: 15 }), 15);
+    assert.equal(earlierChunkDuration(current), undefined);
+    assert.equal(earlierChunkDuration({ ...current, chunkDuration: -1 }), undefined);
+    assert.equal(earlierChunkDuration({ chunkDuration: '15' }), undefined);
+    assert.equal(earlierChunkDuration(null), undefined);
   });
 });

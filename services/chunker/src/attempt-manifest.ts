@@ -13,6 +13,20 @@ export interface AttemptManifest {
   readonly inputs: 'seek' | 'pieces' | 'accurate';
   readonly segments: readonly ChunkSegment[];
   readonly audio: boolean;
+  /**
+   * The chunk length planned with. A retry of a job without a chunkDuration
+   * plans with its lost attempt's rather than for the workers there are now
+   * (one replica fewer, if it died), so that the plans match and the
+   * finished segments are taken over (earlierChunkDuration).
+   */
+  readonly chunkDuration?: number;
+}
+
+/** The chunk length a manifest (as read, perhaps not one) was planned with, if it says. Pure. */
+export function earlierChunkDuration(previous: unknown): number | undefined {
+  if (typeof previous !== 'object' || previous === null) return undefined;
+  const { chunkDuration } = previous as Partial<AttemptManifest>;
+  return typeof chunkDuration === 'number' && Number.isFinite(chunkDuration) && chunkDuration > 0 ? chunkDuration : undefined;
 }
 
 /**

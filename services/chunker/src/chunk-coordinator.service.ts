@@ -45,7 +45,7 @@ import {
   verifyStitch,
   WakeSignal,
 } from '@mpr/core';
-import { type AttemptManifest, MANIFEST, reusable } from './attempt-manifest';
+import { type AttemptManifest, earlierChunkDuration, MANIFEST, reusable } from './attempt-manifest';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
@@ -174,7 +174,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.files.prepareFolder(plan.outputPath);
     const input = plan.source.absolute;
     const fps = source.framerate;
-    const declared = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration, fps };
+    // Without a chunkDuration the job's segments are sized for the workers there are (defaultChunkDuration);
+    // a retry keeps its lost attempt's length, so that attempt's finished segments still fit.
+    const earlier = job.chunkDuration === undefined && job.attempt > 1 ? earlierChunkDuration(await this.readManifest(job.attempt - 1, job)) : undefined;
+    const capacity = job.chunkDuration === undefined && earlier === undefined ? await this.work.capacity(this.settings.workers) : undefined;
+    const declared = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration ?? earlier, workers: capacity?.workers, fps };
     const { keyframes, formatStart, duration } = await this.probeKeyframes(input, source.container, declared);
     if (duration < source.duration) this.logger.log(`job ${job.jobId}: the source declares ${source.duration} s, its video ends at ${duration} s: planned to there`);
     const request = { ...declared, duration };
@@ -185,13 +189,16 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const chunks = planChunks({ ...request, keyframes, streamCopy });
     const cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
-    void this.work.telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, streamCopy, split: inputsKind === 'pieces' }).catch(() => undefined);
-    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s, encoded ${HOW[inputsKind]}`);
+    void this.work
+      .telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, chunkDuration: chunks.chunkDuration, workers: capacity?.workers, streamCopy, split: inputsKind === 'pieces' })
+      .catch(() => undefined);
+    const sizedFor = capacity ? ` (for ${capacity.workers} worker(s) on ${capacity.replicas} replica(s))` : '';
+    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s${sizedFor}, encoded ${HOW[inputsKind]}`);
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioFile = audioName(preset.container ?? '');
     const audioPath = `${dir}/${audioFile}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
-    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined };
+    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined, chunkDuration: chunks.chunkDuration };
     await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
     await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
     const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioFile);
@@ -373,12 +380,21 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await queueUpTo(() => true);
   }
 
+  /** An attempt's manifest as its work directory holds it: anything, or null when there is none. */
+  private async readManifest(attempt: number, job: JobState): Promise<unknown> {
+    const path = `${this.outRoot.target(chunkWorkDir(job.jobId, attempt))}/${MANIFEST}`;
+    return readFile(path, 'utf8')
+      .then((text) => JSON.parse(text) as unknown)
+      .catch(() => null);
+  }
+
   /**
-   * The source's keyframes. An MP4/MOV's index finds those near the planned
-   * boundaries without reading the whole file; when that finds too few, or
-   * the source is another container, every packet is read.
+   * The source's keyframes, and the duration to plan with. An MP4/MOV's
+   * index finds the keyframes near the planned boundaries without reading
+   * the whole file; when that finds too few, or the source is another
+   * container, every packet is read, and where the last one ends bounds the
+   * duration (contentDuration).
    */
-  /** The source's keyframes, and the duration to plan with (contentDuration, where the whole file was read). */
   private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe & { duration: number }> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
@@ -402,7 +418,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     if (job.attempt <= 1) return reused;
     const earlier = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt - 1));
     try {
-      const previous: unknown = JSON.parse(await readFile(`${earlier}/${MANIFEST}`, 'utf8').catch(() => 'null'));
+      const previous = await this.readManifest(job.attempt - 1, job);
       if (!reusable(previous, manifest)) return reused;
       const names = new Set(await readdir(earlier));
       for (const segment of manifest.segments) {

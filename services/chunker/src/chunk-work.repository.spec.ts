@@ -22,6 +22,22 @@ describe('ChunkWorkRepository (real NATS)', () => {
     await streams?.cleanup();
   });
 
+  it("counts the segment workers of every replica that answers, and at least its own", async () => {
+    assert.deepEqual(await repository.capacity(1), { workers: 1, replicas: 1 }, 'alone, nobody else answering');
+    const replicas = [2, 4].map((workers, i) => new ChunkWorkRepository(streams.nc, streams.names, { ...SETTINGS, replicaId: `test-${i + 2}`, workers }));
+    const served = [repository.serveCapacity(1), ...replicas.map((r) => r.serveCapacity(r === replicas[0] ? 2 : 4))];
+    await streams.nc.flush();
+    try {
+      assert.deepEqual(await repository.capacity(1), { workers: 7, replicas: 3 });
+      // A replica that stops answering (shut down) is no longer counted.
+      served[2].stop();
+      await streams.nc.flush();
+      assert.deepEqual(await repository.capacity(1), { workers: 3, replicas: 2 });
+    } finally {
+      for (const s of served) s.stop();
+    }
+  });
+
   it('reports a segment item whose deliveries ran out unsettled (its workers died) to every listener, and removes it from the queue once one claims it', async () => {
     const exhausted: ChunkSegmentWorkItem[] = [];
     const others: ChunkSegmentWorkItem[] = [];

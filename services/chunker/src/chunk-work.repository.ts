@@ -6,6 +6,9 @@ import { chunkConsumerName, type ChunkQueue, chunkSubject, decodeChunkSegmentIte
 import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
 
 const PULL_EXPIRES_MS = 1_000;
+/** How long capacity() waits for more replicas after the last answer, and at most in all. */
+const CAPACITY_STALL_MS = 30;
+const CAPACITY_WAIT_MS = 300;
 
 /** A segment's news for its coordinator, on core NATS (not stored: the files are the truth). */
 export interface SegmentReport {
@@ -94,6 +97,48 @@ export class ChunkWorkRepository {
   /** `mpr.telemetry.chunker.<jobId>.<tokens…>`, kept last-per-subject by MPR_TELEMETRY. */
   async telemetry(jobId: string, tokens: string[], body: Record<string, unknown>): Promise<void> {
     await this.js.publish(this.names.telemetrySubject('chunker', jobId, ...tokens), JSON.stringify({ jobId, at: new Date().toISOString(), ...body }));
+  }
+
+  private capacitySubject(): string {
+    return `${this.names.subjectRoot}.chunker.capacity`;
+  }
+
+  /** Answers coordinators asking how many segment workers this replica has (capacity), until stopped. */
+  serveCapacity(workers: number): { stop(): void } {
+    const subscription = this.nc.subscribe(this.capacitySubject(), {
+      callback: (_err, msg) => {
+        try {
+          msg.respond(JSON.stringify({ replicaId: this.settings.replicaId, workers }));
+        } catch {
+          // NATS away: the asking coordinator counts without us.
+        }
+      },
+    });
+    return { stop: () => subscription.unsubscribe() };
+  }
+
+  /**
+   * The segment workers of every chunker replica that answers within a
+   * moment (one core NATS request, every replica's reply until none came for
+   * 30 ms, 300 ms at most): what a job's default chunk length is planned for.
+   * At least `own`, this replica's, so a slow or absent NATS still plans.
+   */
+  async capacity(own: number): Promise<{ workers: number; replicas: number }> {
+    const replicas = new Map<string, number>([[this.settings.replicaId, own]]);
+    try {
+      const replies = await this.nc.requestMany(this.capacitySubject(), '', { strategy: 'stall', stall: CAPACITY_STALL_MS, maxWait: CAPACITY_WAIT_MS });
+      for await (const reply of replies) {
+        try {
+          const { replicaId, workers } = JSON.parse(reply.string()) as { replicaId?: unknown; workers?: unknown };
+          if (typeof replicaId === 'string' && typeof workers === 'number' && Number.isInteger(workers) && workers > 0) replicas.set(replicaId, workers);
+        } catch {
+          // Not a replica's answer (a status message): skip it.
+        }
+      }
+    } catch {
+      // No answer at all, or NATS away: this replica alone.
+    }
+    return { workers: [...replicas.values()].reduce((a, b) => a + b, 0), replicas: replicas.size };
   }
 
   private reportSubject(jobId: string, attempt: number): string {

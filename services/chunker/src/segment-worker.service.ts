@@ -30,6 +30,7 @@ import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkW
 export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('ChunkWorker');
   private readonly loops: ChunkQueueLoops;
+  private capacity: { stop(): void } | undefined;
 
   constructor(
     private readonly work: ChunkWorkRepository,
@@ -46,9 +47,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
   async onApplicationBootstrap(): Promise<void> {
     await this.work.connect();
     this.loops.start(this.settings.workers, (msg, slot) => this.handle(msg, slot));
+    // Coordinators plan a job's default chunk length for the workers of every replica.
+    this.capacity = this.work.serveCapacity(this.settings.workers);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.capacity?.stop();
     const stopped = this.loops.stop();
     this.aborts.abortAll('shutdown');
     await stopped;
@@ -103,7 +107,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
             preset: context.preset,
             source: context.source,
             output: partial,
-            threads: segmentEncodeThreads(this.settings.workers, this.settings.cores, item.segmentCount - item.index),
+            threads: segmentEncodeThreads(this.settings.workers, this.settings.cores, item.segmentCount - item.index, item.segmentCount),
           });
       if (!command) {
         msg.term('the job has no audio to encode');

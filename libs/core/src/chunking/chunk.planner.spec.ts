@@ -22,7 +22,21 @@ function assertCovers(plan: ChunkPlan, start: number, end: number): void {
 
 describe('defaultChunkDuration', () => {
   it('is 10 s up to 160 s, range/16 above, at most 120 s', () => {
-    assert.deepEqual([6, 60, 160, 320, 1000, 7200].map(defaultChunkDuration), [10, 10, 10, 20, 63, 120]);
+    assert.deepEqual([6, 60, 160, 320, 1000, 7200].map((range) => defaultChunkDuration(range)), [10, 10, 10, 20, 63, 120]);
+  });
+
+  it('gives the workers about two segments each, 5 s to 120 s long', () => {
+    assert.deepEqual([1, 2, 4, 8].map((workers) => defaultChunkDuration(60, workers)), [30, 15, 8, 5]);
+    assert.equal(defaultChunkDuration(7200, 4), 120);
+    assert.equal(defaultChunkDuration(6, 2), 5);
+    // Not a worker count: the range alone decides.
+    assert.equal(defaultChunkDuration(60, 0), 10);
+  });
+
+  it('plans the 60 s of the bench into 2, 4 and 8 segments for 1, 2 and 4 workers', () => {
+    const counts = [1, 2, 4].map((workers) => planChunks({ duration: 60, fps: 30, streamCopy: false, workers }).segments.length);
+    assert.deepEqual(counts, [2, 4, 8]);
+    assert.deepEqual(chunkTargets({ duration: 60, fps: 30, workers: 2 }), [15, 30, 45]);
   });
 });
 

@@ -6,8 +6,10 @@ export interface ChunkPlanRequest {
   readonly trimStart?: number;
   /** Past the end of the source it means the end, as in a single-pass encode. */
   readonly trimEnd?: number;
-  /** The job's chunkDuration; the default is chosen from the range (defaultChunkDuration). */
+  /** The job's chunkDuration; the default is chosen from the range and the workers (defaultChunkDuration). */
   readonly chunkDuration?: number;
+  /** The segment workers of every chunker replica together, when known: the default chunk length follows them. */
+  readonly workers?: number;
   /**
    * Presentation times of the source's video keyframes, in seconds from the
    * start of the source (readKeyframeProbe). Boundaries snap to them: a segment
@@ -39,8 +41,22 @@ export interface ChunkPlan {
 }
 
 /**
- * Default chunk length for a range of `rangeDuration` seconds:
- * max(10 s, range / 16), rounded to whole seconds, within [2 s, 120 s].
+ * Default chunk length for a range of `rangeDuration` seconds shared by
+ * `workers` segment workers (all replicas together): about two segments per
+ * worker, range / (2 × workers), rounded to whole seconds, within [5 s, 120 s].
+ *
+ * - Every segment is an ffmpeg process of its own, which costs 0.3–0.45 s of
+ *   CPU more than its share of a single pass (loading Debian's ffmpeg, the
+ *   first frames' cold caches): with one worker on two cores, 60 s of 1080p in
+ *   8 segments ran ×0.88 the single pass's speed, in 2 segments ×1.15
+ *   (docs/chunker.md, "Chunk length"). So no more segments than the workers
+ *   can use.
+ * - Two per worker rather than one: the queue hands the second ones to
+ *   whichever workers finish first, so uneven encodes even out.
+ * - Never under 5 s: below that the process's cost is a fifth of the encode.
+ *
+ * Without the workers: max(10 s, range / 16), rounded to whole seconds,
+ * within [2 s, 120 s].
  *
  * - 16 segments are enough to keep every worker of a few replicas busy on one
  *   job; more only adds seams and per-segment overhead.
@@ -50,7 +66,8 @@ export interface ChunkPlan {
  * - Above 120 s one slow or retried segment holds the whole job back.
  * - Never below 2 s, so that no segment is shorter than a typical GOP.
  */
-export function defaultChunkDuration(rangeDuration: number): number {
+export function defaultChunkDuration(rangeDuration: number, workers?: number): number {
+  if (workers !== undefined && Number.isInteger(workers) && workers >= 1) return Math.min(120, Math.max(5, Math.round(rangeDuration / (2 * workers))));
   return Math.min(120, Math.max(2, Math.round(Math.max(10, rangeDuration / 16))));
 }
 
@@ -73,7 +90,7 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
     throw new Error("a stream-copy split cuts on keyframes: the source's keyframes are required");
   }
   const { start, end } = resolveRange(request);
-  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start);
+  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start, request.workers);
   if (!(Number.isFinite(chunkDuration) && chunkDuration > 0)) {
     throw new ValidationError('chunkDuration must be a number of seconds > 0', 'chunkDuration');
   }
@@ -108,7 +125,7 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
  */
 export function chunkTargets(request: Omit<ChunkPlanRequest, 'keyframes' | 'streamCopy'>): number[] {
   const { start, end } = resolveRange({ ...request, streamCopy: false });
-  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start);
+  const chunkDuration = request.chunkDuration ?? defaultChunkDuration(end - start, request.workers);
   if (!(Number.isFinite(chunkDuration) && chunkDuration > 0)) return [];
   const targets: number[] = [];
   for (let t = start + chunkDuration; end - t >= 0.5 * chunkDuration; t += chunkDuration) targets.push(onFrame(t, request.fps));

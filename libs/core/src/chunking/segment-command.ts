@@ -179,9 +179,15 @@ export interface SegmentEncodeRequest {
  * workers, that count: with four workers on two cores the last five
  * segments all ran with ffmpeg's threads, four at a time. With fewer workers
  * than cores the encoder's threads fill the rest.
+ *
+ * A job of `segments` no more than twice that last round (the default plan
+ * gives each worker about two) runs every encode with ffmpeg's threads: a
+ * single-threaded encode beside threaded ones gets a fraction of a core and
+ * ends last (bench, two workers, four 15 s segments: the single-threaded
+ * first one took 12 s, the threaded ones 5 s each).
  */
-export function segmentEncodeThreads(workers: number, cores: number, remaining: number): number | undefined {
-  return workers >= cores && remaining > cores + 1 ? 1 : undefined;
+export function segmentEncodeThreads(workers: number, cores: number, remaining: number, segments: number): number | undefined {
+  return workers >= cores && segments > 2 * (cores + 1) && remaining > cores + 1 ? 1 : undefined;
 }
 
 /**
