@@ -179,7 +179,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const earlier = job.chunkDuration === undefined && job.attempt > 1 ? earlierChunkDuration(await this.readManifest(job.attempt - 1, job)) : undefined;
     const capacity = job.chunkDuration === undefined && earlier === undefined ? await this.work.capacity(this.settings.workers) : undefined;
     const declared = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration ?? earlier, workers: capacity?.workers, fps };
-    const { keyframes, formatStart, duration } = await this.probeKeyframes(input, source.container, declared);
+    const { keyframes, formatStart, duration } = await this.probeKeyframes(input, source.container, declared, fps);
     if (duration < source.duration) this.logger.log(`job ${job.jobId}: the source declares ${source.duration} s, its video ends at ${duration} s: planned to there`);
     const request = { ...declared, duration };
     const streamCopy = keyframes.length >= 2;
@@ -395,14 +395,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * container, every packet is read, and where the last one ends bounds the
    * duration (contentDuration).
    */
-  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe & { duration: number }> {
+  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0], fps: number): Promise<KeyframeProbe & { duration: number }> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
       const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
       if (segmentsReadSource({ container, ...windowed })) return { ...windowed, duration: request.duration };
     }
     const whole = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
-    return { ...whole, duration: contentDuration(request.duration, whole) };
+    return { ...whole, duration: contentDuration(request.duration, whole, fps) };
   }
 
   /**

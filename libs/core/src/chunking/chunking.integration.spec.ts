@@ -120,7 +120,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const readsSource = segmentsReadSource({ container, ...all });
       // The probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, planned to 6.021 s).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
-      const source = { ...SOURCE, duration: readsSource ? Number(probed) : contentDuration(Number(probed), all) };
+      const source = { ...SOURCE, duration: readsSource ? Number(probed) : contentDuration(Number(probed), all, FPS) };
       if (kind === 'late') assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 0.001, `late clock: declared ${probed} s, planned ${source.duration} s`);
       assert.equal(readsSource, kind === 'mp4');
 

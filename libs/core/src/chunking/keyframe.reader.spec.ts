@@ -21,12 +21,14 @@ describe('readKeyframeProbe', () => {
 });
 
 describe('contentDuration', () => {
-  it("is the container's duration unless the video ends earlier, never longer", () => {
+  it("is the container's duration unless the video ends more than a frame earlier, never longer", () => {
     // A Matroska written with -output_ts_offset 1.4: 7.4 s declared, 6.021 s of video from its start.
-    assert.equal(contentDuration(7.4, { keyframes: [0.021], formatStart: 1.379, lastPacketEnd: 6.021 }), 6.021);
-    assert.equal(contentDuration(6.021, { keyframes: [0.021], formatStart: 0, lastPacketEnd: 6.5 }), 6.021);
-    assert.equal(contentDuration(6, { keyframes: [0] }), 6);
-    assert.equal(contentDuration(6, { keyframes: [], lastPacketEnd: 0 }), 6);
+    assert.equal(contentDuration(7.4, { keyframes: [0.021], formatStart: 1.379, lastPacketEnd: 6.021 }, 25), 6.021);
+    assert.equal(contentDuration(6.021, { keyframes: [0.021], formatStart: 0, lastPacketEnd: 6.5 }, 25), 6.021);
+    // The audio 10 ms past the video: the declared duration stands.
+    assert.equal(contentDuration(20.031, { keyframes: [0.021], formatStart: 1.379, lastPacketEnd: 20.021 }, 25), 20.031);
+    assert.equal(contentDuration(6, { keyframes: [0] }, 25), 6);
+    assert.equal(contentDuration(6, { keyframes: [], lastPacketEnd: 0 }, 25), 6);
   });
 });
 

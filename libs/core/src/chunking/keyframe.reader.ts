@@ -56,12 +56,13 @@ export interface KeyframeProbe {
  * Matroska whose clock starts late (-output_ts_offset 1.4) with its last
  * timestamp as its duration (7.4 s for 6 s of content); planned with that, a
  * whole-range job would get an empty last segment and fail verification,
- * where a single pass simply encodes what is there. Never longer than the
- * declared duration. Pure.
+ * where a single pass simply encodes what is there. Only a video ending more
+ * than a frame early counts (the audio often runs a few ms past the video;
+ * verification allows a frame). Never longer than the declared duration. Pure.
  */
-export function contentDuration(declared: number, wholeFile: KeyframeProbe): number {
+export function contentDuration(declared: number, wholeFile: KeyframeProbe, fps: number): number {
   const end = wholeFile.lastPacketEnd;
-  return end !== undefined && end > 0 && end < declared ? end : declared;
+  return end !== undefined && end > 0 && declared - end > 1 / fps ? end : declared;
 }
 
 /**
