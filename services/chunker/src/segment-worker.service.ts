@@ -107,7 +107,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
             preset: context.preset,
             source: context.source,
             output: partial,
-            threads: segmentEncodeThreads(this.settings.workers, this.settings.cores, item.segmentCount - item.index, item.segmentCount),
+            threads: segmentEncodeThreads(this.settings.workers, this.settings.cores, item.segmentCount),
           });
       if (!command) {
         msg.term('the job has no audio to encode');

@@ -170,33 +170,19 @@ describe('buildSegmentEncodeCommand', () => {
 });
 
 describe('segmentEncodeThreads', () => {
-  it('is one thread per encode once the workers cover the cores, else the encoder decides', () => {
-    assert.equal(segmentEncodeThreads(2, 2, 8, 8), 1);
-    assert.equal(segmentEncodeThreads(4, 2, 8, 8), 1);
-    assert.equal(segmentEncodeThreads(1, 2, 8, 8), undefined);
-    assert.equal(segmentEncodeThreads(2, 8, 8, 8), undefined);
+  it('is one thread for every encode once the workers cover the cores and the job has more than two segments per core', () => {
+    assert.equal(segmentEncodeThreads(2, 2, 8), 1);
+    assert.equal(segmentEncodeThreads(4, 2, 8), 1);
+    assert.equal(segmentEncodeThreads(2, 2, 5), 1);
+    assert.equal(segmentEncodeThreads(1, 1, 4), 1);
   });
 
-  it("leaves the job's last round of segments, and the one before it, to the encoder's threads, to use the cores freed as the others end", () => {
-    assert.equal(segmentEncodeThreads(2, 2, 4, 8), 1);
-    assert.equal(segmentEncodeThreads(2, 2, 3, 8), undefined);
-    assert.equal(segmentEncodeThreads(2, 2, 2, 8), undefined);
-    assert.equal(segmentEncodeThreads(2, 2, 1, 8), undefined);
-  });
-
-  it("leaves a job of few segments per core to ffmpeg's threads throughout, so no single-threaded encode starves beside threaded ones", () => {
-    assert.equal(segmentEncodeThreads(2, 2, 4, 4), undefined);
-    assert.equal(segmentEncodeThreads(2, 2, 6, 6), undefined);
-    assert.equal(segmentEncodeThreads(2, 2, 7, 7), 1);
-    assert.equal(segmentEncodeThreads(4, 2, 8, 8), 1);
-  });
-
-  it('counts the last round in cores, not workers: more workers than cores stay on one thread until the last cores + 1 segments', () => {
-    assert.equal(segmentEncodeThreads(4, 2, 5, 8), 1);
-    assert.equal(segmentEncodeThreads(4, 2, 4, 8), 1);
-    assert.equal(segmentEncodeThreads(4, 2, 3, 8), undefined);
-    assert.equal(segmentEncodeThreads(8, 4, 6, 16), 1);
-    assert.equal(segmentEncodeThreads(8, 4, 5, 16), undefined);
+  it("leaves every encode to ffmpeg's threads with fewer workers than cores or few segments, never mixing the two in a job", () => {
+    assert.equal(segmentEncodeThreads(1, 2, 8), undefined);
+    assert.equal(segmentEncodeThreads(2, 8, 8), undefined);
+    assert.equal(segmentEncodeThreads(2, 2, 4), undefined);
+    assert.equal(segmentEncodeThreads(4, 2, 4), undefined);
+    assert.equal(segmentEncodeThreads(1, 1, 2), undefined);
   });
 });
 

@@ -162,32 +162,27 @@ export interface SegmentEncodeRequest {
 }
 
 /**
- * How many threads one segment encode gets when `workers` encodes share
- * `cores` cores, for a segment with `remaining` segments (itself included)
- * from it to the end of the job. Pure.
+ * How many threads each segment encode of a job of `segments` segments gets
+ * when `workers` encodes share `cores` cores. Pure.
  *
- * Once every core has a segment of its own, one thread each is the most work
- * per core: frame threading costs x264 about 8 % more CPU (measured on ffmpeg
- * 5.1, 60 s 1080p → 720p veryfast: 26.2 core-seconds on two cores against
- * 24.2 in one thread), and more workers than cores, each with the encoder's
- * own threads, cost more still (four 8 s segments at once on two cores:
- * 8.0–9.0 s one thread each, 9.0–10.5 s with ffmpeg's threads). The job's
- * last `cores + 1` segments are the exception: as they end one by one, a
- * single-threaded encode would leave the freed cores idle, so they keep
- * ffmpeg's own threads (in the bench, the segment before the last round,
- * single-threaded, was the one to end last). It is the cores, not the
- * workers, that count: with four workers on two cores the last five
- * segments all ran with ffmpeg's threads, four at a time. With fewer workers
- * than cores the encoder's threads fill the rest.
+ * Every encode of a job the same way: encodes sharing the cores share them
+ * evenly only when each has as many threads, and then segments of one length
+ * end together. A single-threaded encode beside threaded ones gets a fraction
+ * of a core and ends last (bench: four workers on two cores, 8 s segments,
+ * single-threaded ones took 10.8 and 12.4 s beside threaded ones; two
+ * workers, four 15 s segments, 12 s against 5 s).
  *
- * A job of `segments` no more than twice that last round (the default plan
- * gives each worker about two) runs every encode with ffmpeg's threads: a
- * single-threaded encode beside threaded ones gets a fraction of a core and
- * ends last (bench, two workers, four 15 s segments: the single-threaded
- * first one took 12 s, the threaded ones 5 s each).
+ * One thread each once the workers cover the cores and the job has more than
+ * two segments per core: frame threading costs x264 about 8 % more CPU
+ * (60 s 1080p → 720p veryfast: 26.2 core-seconds on two cores against 24.2
+ * in one thread), more with more workers than cores (four 8 s segments at
+ * once on two cores: 8.0–9.0 s one thread each, 9.0–10.5 s threaded). With
+ * fewer segments (the default plan gives each worker about two), or fewer
+ * workers than cores, ffmpeg's own threads: the cores a worker leaves when
+ * the queue is empty go to the encodes still running.
  */
-export function segmentEncodeThreads(workers: number, cores: number, remaining: number, segments: number): number | undefined {
-  return workers >= cores && segments > 2 * (cores + 1) && remaining > cores + 1 ? 1 : undefined;
+export function segmentEncodeThreads(workers: number, cores: number, segments: number): number | undefined {
+  return workers >= cores && segments > 2 * cores ? 1 : undefined;
 }
 
 /**
