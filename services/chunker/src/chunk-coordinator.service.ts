@@ -6,7 +6,6 @@ import {
   buildAudioEncodeCommand,
   buildConcatList,
   buildKeyframeProbeArgs,
-  contentDuration,
   buildSplitCommand,
   type ChunkPlan,
   buildStitchCommand,
@@ -174,14 +173,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     await this.files.prepareFolder(plan.outputPath);
     const input = plan.source.absolute;
     const fps = source.framerate;
+    // A lost attempt's manifest, read once: its chunk length and its finished files (reuseEarlierAttempt).
+    const previous = job.attempt > 1 ? await this.readManifest(job.attempt - 1, job) : null;
     // Without a chunkDuration the job's segments are sized for the workers there are (defaultChunkDuration);
     // a retry keeps its lost attempt's length, so that attempt's finished segments still fit.
-    const earlier = job.chunkDuration === undefined && job.attempt > 1 ? earlierChunkDuration(await this.readManifest(job.attempt - 1, job)) : undefined;
+    const earlier = job.chunkDuration === undefined ? earlierChunkDuration(previous) : undefined;
     const capacity = job.chunkDuration === undefined && earlier === undefined ? await this.work.capacity(this.settings.workers) : undefined;
-    const declared = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration ?? earlier, workers: capacity?.workers, fps };
-    const { keyframes, formatStart, duration } = await this.probeKeyframes(input, source.container, declared, fps);
-    if (duration < source.duration) this.logger.log(`job ${job.jobId}: the source declares ${source.duration} s, its video ends at ${duration} s: planned to there`);
-    const request = { ...declared, duration };
+    const request = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration ?? earlier, workers: capacity?.workers, fps };
+    const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
@@ -201,7 +200,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined, chunkDuration: chunks.chunkDuration };
     await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
     await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
-    const reused = await this.reuseEarlierAttempt(job, manifest, dir, audioFile);
+    const reused = await this.reuseEarlierAttempt(job, previous, manifest, dir, audioFile);
 
     const done = new Map<number, number>();
     const segmentDone = new WakeSignal();
@@ -252,7 +251,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       const inputs: SegmentInputs =
         inputsKind === 'pieces'
-          ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, duration) }
+          ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, source.duration) }
           : inputsKind === 'seek'
             ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
             : { kind: 'accurate' };
@@ -389,20 +388,17 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * The source's keyframes, and the duration to plan with. An MP4/MOV's
-   * index finds the keyframes near the planned boundaries without reading
-   * the whole file; when that finds too few, or the source is another
-   * container, every packet is read, and where the last one ends bounds the
-   * duration (contentDuration).
+   * The source's keyframes. An MP4/MOV's index finds those near the planned
+   * boundaries without reading the whole file; when that finds too few, or
+   * the source is another container, every packet is read.
    */
-  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0], fps: number): Promise<KeyframeProbe & { duration: number }> {
+  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
       const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
-      if (segmentsReadSource({ container, ...windowed })) return { ...windowed, duration: request.duration };
+      if (segmentsReadSource({ container, ...windowed })) return windowed;
     }
-    const whole = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
-    return { ...whole, duration: contentDuration(request.duration, whole, fps) };
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
   }
 
   /**
@@ -413,12 +409,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * only once its encode succeeded (workers rename on success). The earlier
    * attempt's directory is removed either way.
    */
-  private async reuseEarlierAttempt(job: JobState, manifest: AttemptManifest, dir: string, audioFile: string): Promise<{ segments: Set<number>; audio: boolean }> {
+  private async reuseEarlierAttempt(job: JobState, previous: unknown, manifest: AttemptManifest, dir: string, audioFile: string): Promise<{ segments: Set<number>; audio: boolean }> {
     const reused = { segments: new Set<number>(), audio: false };
     if (job.attempt <= 1) return reused;
     const earlier = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt - 1));
     try {
-      const previous = await this.readManifest(job.attempt - 1, job);
       if (!reusable(previous, manifest)) return reused;
       const names = new Set(await readdir(earlier));
       for (const segment of manifest.segments) {

@@ -8,7 +8,8 @@ import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { buildTranscodeCommand } from '../ffmpeg/transcode-command';
 import { tempDir } from '../testing/media-fixtures';
 import { chunkTargets, planChunks } from './chunk.planner';
-import { buildKeyframeProbeArgs, contentDuration, readKeyframeProbe } from './keyframe.reader';
+import { FfprobeRepository } from '../media/ffprobe.repository';
+import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
 import {
   audioIntermediateExtension,
   buildAudioEncodeCommand,
@@ -118,10 +119,10 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       // In Matroska the video starts after the AAC encoder's priming (1024 samples, 21 ms), where ffmpeg put it.
       assert.deepEqual(kind === 'mp4' ? all.keyframes : all.keyframes.map((k) => Math.round(k)), [0, 1, 2, 3, 4, 5]);
       const readsSource = segmentsReadSource({ container, ...all });
-      // The probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, planned to 6.021 s).
+      // The asset probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, measured to its content).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
-      const source = { ...SOURCE, duration: readsSource ? Number(probed) : contentDuration(Number(probed), all, FPS) };
-      if (kind === 'late') assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 0.001, `late clock: declared ${probed} s, planned ${source.duration} s`);
+      const source = { ...SOURCE, duration: Number((await new FfprobeRepository().probe(input)).duration) };
+      if (kind === 'late') assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 1 / FPS, `late clock: declared ${probed} s, planned ${source.duration} s`);
       assert.equal(readsSource, kind === 'mp4');
 
       // An MP4 is probed only around the ideal boundaries, as the coordinator does: its index finds them.

@@ -92,7 +92,7 @@ export function contentLength(declared: number, start: number, csv: string): num
 }
 
 /** Where a packet ends, from ffprobe's `pts_time` and `duration_time` fields (a duration of N/A counts as 0); undefined without a time. */
-export function packetEnd(pts: string | undefined, duration: string | undefined): number | undefined {
+function packetEnd(pts: string | undefined, duration: string | undefined): number | undefined {
   const time = Number(pts);
   if (!pts || pts === 'N/A' || !Number.isFinite(time)) return undefined;
   const length = Number(duration);
