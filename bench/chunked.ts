@@ -68,10 +68,12 @@ function watchChunkerTelemetry(streams: TestStreams): {
   at(jobId: string, event: string): number | undefined;
   all(jobId: string, pattern: RegExp): number[];
   planned(jobId: string): { chunkDuration?: number; workers?: number; segments?: unknown[] } | undefined;
+  rebalanced(jobId: string): { segments?: Array<{ duration: number }>; lagSeconds?: number } | undefined;
   stop(): void;
 } {
   const seen = new Map<string, number>();
   const plans = new Map<string, { chunkDuration?: number; workers?: number; segments?: unknown[] }>();
+  const tails = new Map<string, { segments?: Array<{ duration: number }>; lagSeconds?: number }>();
   const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
     callback: (_err, msg) => {
       const prefix = `${streams.names.telemetrySubject('chunker')}.`;
@@ -79,12 +81,14 @@ function watchChunkerTelemetry(streams: TestStreams): {
       const key = `${jobId} ${rest.join('.')}`;
       if (!seen.has(key)) seen.set(key, performance.now());
       if (rest.join('.') === 'planned') plans.set(jobId, JSON.parse(msg.string()));
+      if (rest.join('.') === 'rebalanced') tails.set(jobId, JSON.parse(msg.string()));
     },
   });
   return {
     at: (jobId, event) => seen.get(`${jobId} ${event}`),
     all: (jobId, pattern) => [...seen].filter(([key]) => key.startsWith(`${jobId} `) && pattern.test(key.slice(jobId.length + 1))).map(([, at]) => at),
     planned: (jobId) => plans.get(jobId),
+    rebalanced: (jobId) => tails.get(jobId),
     stop: () => sub.unsubscribe(),
   };
 }
@@ -176,7 +180,7 @@ interface Result {
   /** Each segment's encode, started–done in s from createJob. */
   segments?: string[];
   /** The chunker's plan: segments of about this many seconds, for that many workers (when it counted them). */
-  plan?: { chunkDuration?: number; workers?: number; count: number };
+  plan?: { chunkDuration?: number; workers?: number; count: number; tail?: { lagSeconds: number; last: number[] } };
 }
 
 async function main(): Promise<void> {
@@ -241,6 +245,7 @@ async function main(): Promise<void> {
       const phases = {
         planned: since(telemetry.at(jobId, 'planned')),
         split: since(telemetry.at(jobId, 'split')),
+        'tail moved': since(telemetry.at(jobId, 'rebalanced')),
         'first segment started': since(Math.min(...telemetry.all(jobId, /^segment\.\d+\.started$/))),
         'last segment done': since(Math.max(...telemetry.all(jobId, /^segment\.\d+\.done$/))),
         stitching: since(stitching),
@@ -252,7 +257,13 @@ async function main(): Promise<void> {
         .map((_, i) => [telemetry.at(jobId, `segment.${i}.started`), telemetry.at(jobId, `segment.${i}.done`)])
         .map(([from, to]) => `${((since(from) ?? 0) / 1000).toFixed(1)}–${((since(to) ?? 0) / 1000).toFixed(1)}`);
       const planned = telemetry.planned(jobId);
-      const plan = { chunkDuration: planned?.chunkDuration, workers: planned?.workers, count: planned?.segments?.length ?? 0 };
+      const tail = telemetry.rebalanced(jobId);
+      const plan = {
+        chunkDuration: planned?.chunkDuration,
+        workers: planned?.workers,
+        count: planned?.segments?.length ?? 0,
+        tail: tail?.segments ? { lagSeconds: tail.lagSeconds ?? 0, last: tail.segments.slice(-2).map((s) => s.duration) } : undefined,
+      };
       return { wallMs, platformCpu: platformCpuUsed, platformCpuParts, phases, segments, plan, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
     };
 
@@ -345,7 +356,8 @@ async function main(): Promise<void> {
       // An MP4 source has no split phase: its segments seek into the source.
       const phases = Object.entries(r.phases ?? {}).filter(([, ms]) => Number.isFinite(ms));
       console.log(`  ${label.padEnd(24)} ${phases.map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(2)}`).join(' · ')}`);
-      const plan = r.plan ? `plan ${r.plan.count} × ~${r.plan.chunkDuration} s${r.plan.workers ? ` for ${r.plan.workers} worker(s)` : ''} · ` : '';
+      const tail = r.plan?.tail ? `, audio ${r.plan.tail.lagSeconds.toFixed(1)} s → last two ${r.plan.tail.last.map((d) => d.toFixed(1)).join(' + ')} s` : '';
+      const plan = r.plan ? `plan ${r.plan.count} × ~${r.plan.chunkDuration} s${r.plan.workers ? ` for ${r.plan.workers} worker(s)` : ''}${tail} · ` : '';
       console.log(`  ${''.padEnd(24)} ${plan}segments ${(r.segments ?? []).join(' ')}`);
       console.log(`  ${''.padEnd(24)} platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(r)}`);
     }

@@ -50,7 +50,8 @@ describe('chunker (in process, 2 segment workers)', () => {
     await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
     chunker = await startService(
       chunkerService,
-      loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_LOG_LEVEL: 'warn' })),
+      // Two cores whatever the machine has: the workers cover them, so the audio is a queued item.
+      loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_CHUNK_CORES: '2', MPR_LOG_LEVEL: 'warn' })),
     );
   });
 
@@ -140,6 +141,38 @@ describe('chunker (in process, 2 segment workers)', () => {
       }
     });
   }
+
+  it("the worker that took the queued audio ends with the others: the last two segments wait for the audio, then their boundary moves later, onto a keyframe, and the output keeps every frame", async () => {
+    const jobId = await createChunked(long, { outputFilename: 'rebalanced.mp4' });
+    const telemetry = watchTelemetry(jobId);
+    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+    const job = await world.waitForStatus(jobId, 'COMPLETED', 90_000);
+    telemetry.stop();
+
+    const event = (suffix: string) => telemetry.events.findIndex((e) => e.subject.endsWith(suffix));
+    const planned = telemetry.events[event('.planned')].body.segments as Array<{ start: number; end: number }>;
+    // 30 s for this replica's 2 workers: 8, 8, 8 and 6 s; the audio (30 s of AAC) is done before an 8 s segment of 720p.
+    assert.deepEqual(planned.map((s) => [s.start, s.end]), [[0, 8], [8, 16], [16, 24], [24, 30]]);
+    const moved = event('.rebalanced');
+    assert.ok(moved >= 0, `no rebalanced event: ${telemetry.events.map((e) => e.subject.split('.').slice(-3).join('.')).join(', ')}`);
+    const { segments, lagSeconds, speed } = telemetry.events[moved].body as { segments: Array<{ start: number; end: number }>; lagSeconds: number; speed: number };
+    assert.ok(lagSeconds > 0 && speed > 0, `lag ${lagSeconds} s, speed ${speed}`);
+    const boundary = segments[2].end;
+    assert.deepEqual(segments.slice(0, 2), planned.slice(0, 2).map((s, index) => ({ ...s, index, duration: s.end - s.start })));
+    assert.equal(segments[3].start, boundary);
+    assert.equal(segments[3].end, 30);
+    // Later, by at most half the last segment, onto a keyframe (one a second in this source).
+    assert.ok(boundary > 24 && boundary <= 27, `boundary moved to ${boundary} s`);
+    assert.equal(boundary, Math.round(boundary));
+    // The two were queued only then; the first two at once.
+    for (const index of [0, 1]) assert.ok(event(`.segment.${index}.queued`) < moved, `segment ${index} queued before the move`);
+    for (const index of [2, 3]) assert.ok(event(`.segment.${index}.queued`) > moved, `segment ${index} queued after the move`);
+
+    const output = await outputFacts(join(world.mediaOut, job.outputPath));
+    assert.equal(output.videoFrames, 30 * FPS);
+    assert.ok(Math.abs(output.duration - 30) <= 1 / FPS, `duration ${output.duration}`);
+    assert.ok(telemetry.events.some((e) => e.subject.endsWith('.verified')));
+  });
 
   it('a cancel stops every segment encode of the job within 1 s and removes its work directory (a job without chunkDuration: segments sized for the workers there are)', async () => {
     const jobId = await createChunked(long, { outputFilename: 'cancelled.mp4' });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
+import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
 
 const current: AttemptManifest = {
   presetVersion: 12,
@@ -32,5 +32,25 @@ describe('earlierChunkDuration', () => {
     assert.equal(earlierChunkDuration({ ...current, chunkDuration: -1 }), undefined);
     assert.equal(earlierChunkDuration({ chunkDuration: '15' }), undefined);
     assert.equal(earlierChunkDuration(null), undefined);
+  });
+});
+
+describe('adoptRebalancedTail', () => {
+  const seg = (index: number, start: number, end: number) => ({ index, start, end, duration: end - start });
+  const fresh = { chunkDuration: 15, segments: [seg(0, 0, 15), seg(1, 15, 30), seg(2, 30, 45), seg(3, 45, 60)] };
+  const moved = [seg(0, 0, 15), seg(1, 15, 30), seg(2, 30, 47), seg(3, 47, 60)];
+
+  it("plans a retry with its lost attempt's moved tail, so its finished segments are taken over", () => {
+    const adopted = adoptRebalancedTail({ ...current, segments: moved, rebalanced: true }, fresh);
+    assert.deepEqual(adopted?.segments, moved);
+    assert.equal(adopted?.chunkDuration, 15);
+  });
+
+  it('plans afresh when the lost attempt did not move its tail, or planned anything else differently', () => {
+    assert.equal(adoptRebalancedTail({ ...current, segments: moved }, fresh), undefined);
+    assert.equal(adoptRebalancedTail({ ...current, segments: [seg(0, 0, 16), ...moved.slice(1)], rebalanced: true }, fresh), undefined);
+    assert.equal(adoptRebalancedTail({ ...current, segments: [...moved.slice(0, 3), seg(3, 47, 59)], rebalanced: true }, fresh), undefined);
+    assert.equal(adoptRebalancedTail({ ...current, segments: moved.slice(1), rebalanced: true }, fresh), undefined);
+    assert.equal(adoptRebalancedTail(null, fresh), undefined);
   });
 });

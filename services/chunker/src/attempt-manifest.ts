@@ -1,4 +1,4 @@
-import type { ChunkSegment } from '@mpr/core';
+import type { ChunkPlan, ChunkSegment } from '@mpr/core';
 
 /** The attempt's manifest in its work directory: what its segment files were made from. */
 export const MANIFEST = 'attempt.json';
@@ -20,6 +20,8 @@ export interface AttemptManifest {
    * finished segments are taken over (earlierChunkDuration).
    */
   readonly chunkDuration?: number;
+  /** The boundary between the last two segments was moved once the audio's lag was known (tailBoundaryTarget). */
+  readonly rebalanced?: boolean;
 }
 
 /** The chunk length a manifest (as read, perhaps not one) was planned with, if it says. Pure. */
@@ -45,4 +47,24 @@ export function reusable(previous: unknown, current: AttemptManifest): boolean {
     p.segments.length === current.segments.length &&
     p.segments.every((s, i) => s.index === current.segments[i].index && s.start === current.segments[i].start && s.end === current.segments[i].end)
   );
+}
+
+/**
+ * A retry's plan when its lost attempt moved its tail boundary: that
+ * attempt's segments, so its finished ones are taken over — planned afresh,
+ * the last two would differ (the move depends on how the audio ran). Only
+ * when everything else about the two plans is the same. Pure.
+ */
+export function adoptRebalancedTail(previous: unknown, fresh: ChunkPlan): ChunkPlan | undefined {
+  if (typeof previous !== 'object' || previous === null) return undefined;
+  const p = previous as Partial<AttemptManifest>;
+  const n = fresh.segments.length;
+  if (p.rebalanced !== true || !Array.isArray(p.segments) || p.segments.length !== n || n < 2) return undefined;
+  const same = (a: ChunkSegment, b: ChunkSegment) => a.index === b.index && a.start === b.start && a.end === b.end;
+  const head = fresh.segments.slice(0, n - 2).every((s, i) => same(s, p.segments![i]));
+  const [before, last] = [p.segments[n - 2], p.segments[n - 1]];
+  const tail =
+    before.index === n - 2 && before.start === fresh.segments[n - 2].start && last.index === n - 1 &&
+    last.start === before.end && last.end === fresh.segments[n - 1].end && before.end > before.start && last.end > last.start;
+  return head && tail ? { ...fresh, segments: p.segments } : undefined;
 }

@@ -22,6 +22,7 @@ import {
   isIndexedSource,
   type KeyframeProbe,
   mapProbe,
+  moveLastBoundary,
   JobRecorder,
   type JobState,
   JobTelemetryRepository,
@@ -39,12 +40,13 @@ import {
   segmentCuts,
   type SplitPlan,
   type StitchProbeOutput,
+  tailBoundaryTarget,
   UnrunnableJob,
   verdictFor,
   verifyStitch,
   WakeSignal,
 } from '@mpr/core';
-import { type AttemptManifest, earlierChunkDuration, MANIFEST, reusable } from './attempt-manifest';
+import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, MANIFEST, reusable } from './attempt-manifest';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
@@ -52,6 +54,7 @@ import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
 import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, pieceName, segmentName } from './chunker.settings';
 import { assessSegments } from './segment-progress';
+import { extendSpan, measureTail, type ProgressSpan, type TailMeasure } from './tail-measure';
 
 /** How often the coordinator looks for pieces the split has finished. */
 const SPLIT_POLL_MS = 20;
@@ -185,8 +188,10 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
     const inputsKind = readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate';
-    const chunks = planChunks({ ...request, keyframes, streamCopy });
-    const cuts = segmentCuts(chunks, fps);
+    // A retry whose lost attempt moved its tail keeps that plan, so the files it finished fit.
+    const adopted = adoptRebalancedTail(previous, planChunks({ ...request, keyframes, streamCopy }));
+    let chunks = adopted ?? planChunks({ ...request, keyframes, streamCopy });
+    let cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work
       .telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, chunkDuration: chunks.chunkDuration, workers: capacity?.workers, streamCopy, split: inputsKind === 'pieces' })
@@ -197,9 +202,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const audioFile = audioName(preset.container ?? '');
     const audioPath = `${dir}/${audioFile}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
-    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined, chunkDuration: chunks.chunkDuration };
-    await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
-    await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
+    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined, chunkDuration: chunks.chunkDuration, rebalanced: adopted ? true : undefined };
+    await writeManifest(dir, manifest);
     const reused = await this.reuseEarlierAttempt(job, previous, manifest, dir, audioFile);
 
     const done = new Map<number, number>();
@@ -207,8 +211,16 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // When each running encode last reported, by index (the audio item's index is the segment count).
     // The monitor keeps the job's progress alive for the scheduler's watchdog, so the coordinator watches for stuck encodes itself.
     const lastHeard = new Map<number, number>();
+    // When each encode was first heard of (its start), and when the queued audio was done: what the tail's move is measured by.
+    const firstHeard = new Map<number, number>();
+    const spans = new Map<number, ProgressSpan>();
+    let audioDoneAt: number | undefined;
     const reports = this.work.onReports(job.jobId, job.attempt, (r) => {
       if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
+      if (!firstHeard.has(r.index)) firstHeard.set(r.index, Date.now());
+      const span = r.done ? undefined : extendSpan(spans.get(r.index), Date.now(), r.outTimeSeconds);
+      if (span) spans.set(r.index, span);
+      if (r.done && r.index === chunks.segments.length) audioDoneAt ??= Date.now();
       if (r.done) {
         lastHeard.delete(r.index);
         segmentDone.notify();
@@ -255,13 +267,41 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
           : inputsKind === 'seek'
             ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
             : { kind: 'accurate' };
-      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, reused.segments, signal);
-      const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
+      // The worker that takes the queued audio starts its video late: the last two segments wait until that lag
+      // is known, then their boundary moves so that worker ends with the others (tailBoundaryTarget).
+      const count = chunks.segments.length;
+      const tail = [count - 2, count - 1];
+      let tailHeld = inputsKind === 'seek' && audioQueued && (capacity?.workers ?? 0) >= 2 && count >= 3 && !adopted && reused.segments.size === 0;
+      const queuedAt = Date.now();
+      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, tailHeld ? new Set(tail) : reused.segments, signal);
       for (;;) {
         if (signal.aborted) throw new Aborted();
         if (audioFailure) throw audioFailure;
         segmentDone.reset();
         const names = new Set(await readdir(dir));
+        // Released when the audio is done, or unmoved as soon as a worker is free without it (a segment done first).
+        if (tailHeld && (names.has(audioFile) || chunks.segments.some((s) => names.has(segmentName(s.index))))) {
+          tailHeld = false;
+          let tailKeyframes: readonly number[] = [];
+          if (names.has(audioFile) && !chunks.segments.some((s) => names.has(segmentName(s.index)))) {
+            const measured = measureTail(firstHeard, spans, { count, queuedAt, audioDoneAt: audioDoneAt ?? Date.now() });
+            const moved = await this.rebalanceTail(chunks, measured, input, fps);
+            tailKeyframes = moved.keyframes;
+            if (moved.plan !== chunks) {
+              chunks = moved.plan;
+              cuts = segmentCuts(chunks, fps);
+              await writeManifest(dir, { ...manifest, segments: chunks.segments, rebalanced: true });
+              const [before, last] = chunks.segments.slice(-2);
+              this.logger.log(`job ${job.jobId} attempt ${job.attempt}: the audio's worker started ${measured.lagSeconds.toFixed(2)} s late; last segments ${before.duration} s + ${last.duration} s`);
+              void this.work
+                .telemetry(job.jobId, ['rebalanced'], { attempt: job.attempt, segments: chunks.segments, lagSeconds: measured.lagSeconds, speed: measured.speed })
+                .catch(() => undefined);
+            }
+          }
+          const tailInputs: SegmentInputs = { kind: 'seek', keyframes: segmentKeyframes(chunks, [...keyframes, ...tailKeyframes], fps) };
+          const head = new Set(chunks.segments.map((s) => s.index).filter((i) => !tail.includes(i)));
+          await this.queueSegments(job, chunks, cuts, tailInputs, input, context.presetVersion, head, signal);
+        }
         const assessment = assessSegments({
           segments: chunks.segments,
           files: names,
@@ -286,6 +326,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       }
       await audioRun;
       lastPercent = Math.max(lastPercent, 96);
+      const segmentPaths = chunks.segments.map((s) => `${dir}/${segmentName(s.index)}`);
       const listPath = `${dir}/segments.ffconcat`;
       await writeFile(listPath, buildConcatList(listPath, segmentPaths));
       void this.work.telemetry(job.jobId, ['stitching'], { attempt: job.attempt }).catch(() => undefined);
@@ -322,6 +363,19 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       reports.stop();
       exhaustion.stop();
     }
+  }
+
+  /**
+   * Moves the boundary of the last two segments (not yet queued) to the
+   * keyframe nearest where the audio's lag puts it: one windowed keyframe
+   * probe around that time. The same plan when the move is too small or no
+   * keyframe is there.
+   */
+  private async rebalanceTail(chunks: ChunkPlan, measured: TailMeasure, input: string, fps: number): Promise<{ plan: ChunkPlan; keyframes: readonly number[] }> {
+    const target = tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
+    if (target === undefined) return { plan: chunks, keyframes: [] };
+    const { keyframes } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, target - 1)])));
+    return { plan: moveLastBoundary(chunks, target, fps, keyframes), keyframes };
   }
 
   /**
@@ -480,6 +534,12 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       signal.removeEventListener('abort', stop);
     }
   }
+}
+
+/** An attempt's manifest, written whole or not at all. */
+async function writeManifest(dir: string, manifest: AttemptManifest): Promise<void> {
+  await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
+  await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
 }
 
 /** What a coordinator's ffmpeg command does, for messages: its muxer ('segment' for the split). */

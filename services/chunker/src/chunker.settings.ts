@@ -8,7 +8,7 @@ export interface ChunkerSettings {
   readonly workers: number;
   /** Chunked jobs this replica coordinates at once (MPR_CHUNK_JOBS). */
   readonly jobs: number;
-  /** The cores this process may use (a taskset or a cgroup cpuset narrows them): see segmentEncodeThreads. */
+  /** The cores this replica's encodes share (MPR_CHUNK_CORES, else what a taskset or cpuset leaves): see segmentEncodeThreads, encodesAudioBesideWorkers. */
   readonly cores: number;
   readonly ackWaitMs: number;
   /** Deliveries of one segment item before the segment (and its job) fails. */
@@ -27,7 +27,7 @@ export function chunkerSettings(config: AppConfig): ChunkerSettings {
   return {
     workers: config.MPR_CHUNK_WORKERS,
     jobs: config.MPR_CHUNK_JOBS,
-    cores: availableParallelism(),
+    cores: config.MPR_CHUNK_CORES ?? availableParallelism(),
     ackWaitMs: config.MPR_WORK_ACK_WAIT_SECONDS * 1000,
     maxDeliver: 3,
     retryDelayMs: 1_000,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../domain/domain.errors';
-import { type ChunkPlan, chunkTargets, defaultChunkDuration, planChunks } from './chunk.planner';
+import { type ChunkPlan, chunkTargets, defaultChunkDuration, moveLastBoundary, planChunks, tailBoundaryTarget } from './chunk.planner';
 
 /** [start, end] of each segment. */
 function spans(plan: ChunkPlan): Array<[number, number]> {
@@ -127,5 +127,51 @@ describe('chunkTargets', () => {
     assert.deepEqual(chunkTargets({ duration: 60, chunkDuration: 8, fps: 30 }), [8, 16, 24, 32, 40, 48, 56]);
     assert.deepEqual(chunkTargets({ duration: 6, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, fps: 25 }), [2.12, 3.72]);
     assert.deepEqual(chunkTargets({ duration: 3, chunkDuration: 8, fps: 25 }), []);
+  });
+});
+
+describe('tailBoundaryTarget', () => {
+  // The bench's plan for two workers: 4 × 15 s.
+  const plan = planChunks({ duration: 60, fps: 30, streamCopy: false, workers: 2 });
+
+  it('moves the last boundary by half the video the audio worker could not encode meanwhile', () => {
+    // 1.9 s on the audio at 2.7 s of media per second: 5.13 s behind, half of it each way.
+    assert.equal(tailBoundaryTarget(plan, 1.9, 2.7, 30), 45 + 2.565);
+  });
+
+  it('moves it at most half the last segment', () => {
+    assert.equal(tailBoundaryTarget(plan, 20, 3, 30), 52.5);
+  });
+
+  it('leaves the plan alone when the lag is under two frames, unknown, or there is one segment', () => {
+    assert.equal(tailBoundaryTarget(plan, 0.01, 2, 30), undefined);
+    assert.equal(tailBoundaryTarget(plan, 2, 0, 30), undefined);
+    assert.equal(tailBoundaryTarget(plan, Number.NaN, 2, 30), undefined);
+    assert.equal(tailBoundaryTarget(planChunks({ duration: 10, fps: 30, streamCopy: false, chunkDuration: 10 }), 2, 2, 30), undefined);
+  });
+});
+
+describe('moveLastBoundary', () => {
+  const keyframes = Array.from({ length: 60 }, (_, i) => i);
+  const plan = planChunks({ duration: 60, fps: 30, streamCopy: true, keyframes, workers: 2 });
+
+  it('moves the boundary to the keyframe nearest the target, the rest untouched', () => {
+    const moved = moveLastBoundary(plan, 47.4, 30, keyframes);
+    assert.deepEqual(spans(moved), [[0, 15], [15, 30], [30, 47], [47, 60]]);
+    assertCovers(moved, 0, 60);
+    assert.equal(moved.chunkDuration, plan.chunkDuration);
+  });
+
+  it('without keyframes, to the frame nearest the target', () => {
+    const plain = planChunks({ duration: 60, fps: 30, streamCopy: false, workers: 2 });
+    const moved = moveLastBoundary(plain, 47.51, 30);
+    assert.deepEqual(moved.segments.at(-1)?.start, 47.5);
+    assertCovers(moved, 0, 60);
+  });
+
+  it('keeps the plan when no keyframe lies between the two segments, or the nearest is where the boundary is', () => {
+    assert.equal(moveLastBoundary(plan, 47.4, 30, [0, 15, 30, 45]), plan);
+    assert.equal(moveLastBoundary(plan, 45.2, 30, keyframes), plan);
+    assert.equal(moveLastBoundary(plan, 47, 30, [0, 15, 30, 45, 60]), plan);
   });
 });

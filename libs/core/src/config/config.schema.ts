@@ -37,6 +37,11 @@ export const configSchema = z.object({
   MPR_TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Segment encodes a chunker replica runs at once. */
   MPR_CHUNK_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
+  /**
+   * The cores a chunker replica's encodes share; unset, what the process may run on (os.availableParallelism: a
+   * taskset or cpuset narrows it, a Kubernetes CPU limit — a quota — does not, so set it to the pod's limit).
+   */
+  MPR_CHUNK_CORES: z.coerce.number().int().min(1).max(1024).optional(),
   /** Chunked jobs a chunker replica coordinates at once (plan, split, stitch); their segments go to every replica's workers. */
   MPR_CHUNK_JOBS: z.coerce.number().int().min(1).max(16).default(2),
   /** Attempts a job gets for transient failures (worker died, timeout) before it stays FAILED. */
