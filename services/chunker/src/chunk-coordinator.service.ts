@@ -268,10 +268,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
             ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
             : { kind: 'accurate' };
       // The worker that takes the queued audio starts its video late: the last two segments wait until that lag
-      // is known, then their boundary moves so that worker ends with the others (tailBoundaryTarget).
+      // is known, then their boundary moves so that worker ends with the others (tailBoundaryTarget). Only where
+      // encodes do not share cores (workers ≤ cores): their speeds then hold to the end, as the move assumes —
+      // four workers on two cores speed up as the others finish, and the longer segment ended last (bench).
       const count = chunks.segments.length;
       const tail = [count - 2, count - 1];
-      let tailHeld = inputsKind === 'seek' && audioQueued && (capacity?.workers ?? 0) >= 2 && count >= 3 && !adopted && reused.segments.size === 0;
+      const ownCores = this.settings.workers <= this.settings.cores;
+      let tailHeld = inputsKind === 'seek' && audioQueued && ownCores && (capacity?.workers ?? 0) >= 2 && count >= 3 && !adopted && reused.segments.size === 0;
       const queuedAt = Date.now();
       await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, tailHeld ? new Set(tail) : reused.segments, signal);
       for (;;) {
