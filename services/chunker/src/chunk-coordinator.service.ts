@@ -189,8 +189,9 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
     const inputsKind = readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate';
     // A retry whose lost attempt moved its tail keeps that plan, so the files it finished fit.
-    const adopted = adoptRebalancedTail(previous, planChunks({ ...request, keyframes, streamCopy }));
-    let chunks = adopted ?? planChunks({ ...request, keyframes, streamCopy });
+    const fresh = planChunks({ ...request, keyframes, streamCopy });
+    const adopted = adoptRebalancedTail(previous, fresh);
+    let chunks = adopted ?? fresh;
     let cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work
@@ -371,13 +372,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
   /**
    * Moves the boundary of the last two segments (not yet queued) to the
    * keyframe nearest where the audio's lag puts it: one windowed keyframe
-   * probe around that time. The same plan when the move is too small or no
-   * keyframe is there.
+   * probe around that time. The same plan when the move is too small, no
+   * keyframe is there or the probe fails.
    */
   private async rebalanceTail(chunks: ChunkPlan, measured: TailMeasure, input: string, fps: number): Promise<{ plan: ChunkPlan; keyframes: readonly number[] }> {
     const target = tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
     if (target === undefined) return { plan: chunks, keyframes: [] };
-    const { keyframes } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, target - 1)])));
+    // A probe that fails only leaves the plan as it was: the move is an optimisation.
+    const { keyframes } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, target - 1)])).catch(() => ''));
     return { plan: moveLastBoundary(chunks, target, fps, keyframes), keyframes };
   }
 
