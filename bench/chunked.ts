@@ -63,32 +63,34 @@ const run = promisify(execFile);
 
 
 
+type PlannedBody = { chunkDuration?: number; workers?: number; segments?: unknown[] };
+type RebalancedBody = { segments?: Array<{ duration: number }>; lagSeconds?: number };
+
 /** Every chunker telemetry event, with the time this process received it, by job id. */
 function watchChunkerTelemetry(streams: TestStreams): {
   at(jobId: string, event: string): number | undefined;
   all(jobId: string, pattern: RegExp): number[];
-  planned(jobId: string): { chunkDuration?: number; workers?: number; segments?: unknown[] } | undefined;
-  rebalanced(jobId: string): { segments?: Array<{ duration: number }>; lagSeconds?: number } | undefined;
+  planned(jobId: string): PlannedBody | undefined;
+  rebalanced(jobId: string): RebalancedBody | undefined;
   stop(): void;
 } {
   const seen = new Map<string, number>();
-  const plans = new Map<string, { chunkDuration?: number; workers?: number; segments?: unknown[] }>();
-  const tails = new Map<string, { segments?: Array<{ duration: number }>; lagSeconds?: number }>();
+  // The latest payload of each event, by `<jobId> <event>`.
+  const bodies = new Map<string, unknown>();
   const sub = streams.nc.subscribe(streams.names.telemetrySubject('chunker', '*', '>'), {
     callback: (_err, msg) => {
       const prefix = `${streams.names.telemetrySubject('chunker')}.`;
       const [jobId, ...rest] = msg.subject.slice(prefix.length).split('.');
       const key = `${jobId} ${rest.join('.')}`;
       if (!seen.has(key)) seen.set(key, performance.now());
-      if (rest.join('.') === 'planned') plans.set(jobId, JSON.parse(msg.string()));
-      if (rest.join('.') === 'rebalanced') tails.set(jobId, JSON.parse(msg.string()));
+      if (['planned', 'rebalanced'].includes(rest.join('.'))) bodies.set(key, JSON.parse(msg.string()));
     },
   });
   return {
     at: (jobId, event) => seen.get(`${jobId} ${event}`),
     all: (jobId, pattern) => [...seen].filter(([key]) => key.startsWith(`${jobId} `) && pattern.test(key.slice(jobId.length + 1))).map(([, at]) => at),
-    planned: (jobId) => plans.get(jobId),
-    rebalanced: (jobId) => tails.get(jobId),
+    planned: (jobId) => bodies.get(`${jobId} planned`) as PlannedBody | undefined,
+    rebalanced: (jobId) => bodies.get(`${jobId} rebalanced`) as RebalancedBody | undefined,
     stop: () => sub.unsubscribe(),
   };
 }

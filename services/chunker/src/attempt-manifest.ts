@@ -45,7 +45,7 @@ export function reusable(previous: unknown, current: AttemptManifest): boolean {
     p.audio === current.audio &&
     Array.isArray(p.segments) &&
     p.segments.length === current.segments.length &&
-    p.segments.every((s, i) => s.index === current.segments[i].index && s.start === current.segments[i].start && s.end === current.segments[i].end)
+    p.segments.every((s, i) => sameSegment(s, current.segments[i]))
   );
 }
 
@@ -60,11 +60,15 @@ export function adoptRebalancedTail(previous: unknown, fresh: ChunkPlan): ChunkP
   const p = previous as Partial<AttemptManifest>;
   const n = fresh.segments.length;
   if (p.rebalanced !== true || !Array.isArray(p.segments) || p.segments.length !== n || n < 2) return undefined;
-  const same = (a: ChunkSegment, b: ChunkSegment) => a.index === b.index && a.start === b.start && a.end === b.end;
-  const head = fresh.segments.slice(0, n - 2).every((s, i) => same(s, p.segments![i]));
+  const head = fresh.segments.slice(0, n - 2).every((s, i) => sameSegment(s, p.segments![i]));
   const [before, last] = [p.segments[n - 2], p.segments[n - 1]];
   const tail =
     before.index === n - 2 && before.start === fresh.segments[n - 2].start && last.index === n - 1 &&
     last.start === before.end && last.end === fresh.segments[n - 1].end && before.end > before.start && last.end > last.start;
   return head && tail ? { ...fresh, segments: p.segments } : undefined;
+}
+
+/** The same cut of the source. */
+function sameSegment(a: ChunkSegment, b: ChunkSegment): boolean {
+  return a.index === b.index && a.start === b.start && a.end === b.end;
 }

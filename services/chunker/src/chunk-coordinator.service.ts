@@ -36,7 +36,6 @@ import {
   segmentKeyframes,
   segmentsReadSource,
   readStitchFacts,
-  type SegmentCut,
   segmentCuts,
   type SplitPlan,
   type StitchProbeOutput,
@@ -192,7 +191,6 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const fresh = planChunks({ ...request, keyframes, streamCopy });
     const adopted = adoptRebalancedTail(previous, fresh);
     let chunks = adopted ?? fresh;
-    let cuts = segmentCuts(chunks, fps);
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work
       .telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, chunkDuration: chunks.chunkDuration, workers: capacity?.workers, streamCopy, split: inputsKind === 'pieces' })
@@ -212,16 +210,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // When each running encode last reported, by index (the audio item's index is the segment count).
     // The monitor keeps the job's progress alive for the scheduler's watchdog, so the coordinator watches for stuck encodes itself.
     const lastHeard = new Map<number, number>();
-    // When each encode was first heard of (its start), and when the queued audio was done: what the tail's move is measured by.
+    // When each encode was first heard of (its start) and its progress reports' span: what the tail's move is measured by.
     const firstHeard = new Map<number, number>();
     const spans = new Map<number, ProgressSpan>();
-    let audioDoneAt: number | undefined;
     const reports = this.work.onReports(job.jobId, job.attempt, (r) => {
       if (!done.has(r.index) || (done.get(r.index) ?? 0) < r.outTimeSeconds) done.set(r.index, r.outTimeSeconds);
       if (!firstHeard.has(r.index)) firstHeard.set(r.index, Date.now());
       const span = r.done ? undefined : extendSpan(spans.get(r.index), Date.now(), r.outTimeSeconds);
       if (span) spans.set(r.index, span);
-      if (r.done && r.index === chunks.segments.length) audioDoneAt ??= Date.now();
       if (r.done) {
         lastHeard.delete(r.index);
         segmentDone.notify();
@@ -277,34 +273,18 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const ownCores = this.settings.workers <= this.settings.cores;
       let tailHeld = inputsKind === 'seek' && audioQueued && ownCores && (capacity?.workers ?? 0) >= 2 && count >= 3 && !adopted && reused.segments.size === 0;
       const queuedAt = Date.now();
-      await this.queueSegments(job, chunks, cuts, inputs, input, context.presetVersion, tailHeld ? new Set(tail) : reused.segments, signal);
+      await this.queueSegments(job, chunks, fps, inputs, input, context.presetVersion, tailHeld ? new Set(tail) : reused.segments, signal);
       for (;;) {
         if (signal.aborted) throw new Aborted();
         if (audioFailure) throw audioFailure;
         segmentDone.reset();
         const names = new Set(await readdir(dir));
-        // Released when the audio is done, or unmoved as soon as a worker is free without it (a segment done first).
-        if (tailHeld && (names.has(audioFile) || chunks.segments.some((s) => names.has(segmentName(s.index))))) {
+        // Released when the audio is done (its report wakes this loop), or unmoved as soon as a worker is free without it.
+        const segmentFinished = chunks.segments.some((s) => names.has(segmentName(s.index)));
+        if (tailHeld && (names.has(audioFile) || segmentFinished)) {
           tailHeld = false;
-          let tailKeyframes: readonly number[] = [];
-          if (names.has(audioFile) && !chunks.segments.some((s) => names.has(segmentName(s.index)))) {
-            const measured = measureTail(firstHeard, spans, { count, queuedAt, audioDoneAt: audioDoneAt ?? Date.now() });
-            const moved = await this.rebalanceTail(chunks, measured, input, fps);
-            tailKeyframes = moved.keyframes;
-            if (moved.plan !== chunks) {
-              chunks = moved.plan;
-              cuts = segmentCuts(chunks, fps);
-              await writeManifest(dir, { ...manifest, segments: chunks.segments, rebalanced: true });
-              const [before, last] = chunks.segments.slice(-2);
-              this.logger.log(`job ${job.jobId} attempt ${job.attempt}: the audio's worker started ${measured.lagSeconds.toFixed(2)} s late; last segments ${before.duration} s + ${last.duration} s`);
-              void this.work
-                .telemetry(job.jobId, ['rebalanced'], { attempt: job.attempt, segments: chunks.segments, lagSeconds: measured.lagSeconds, speed: measured.speed })
-                .catch(() => undefined);
-            }
-          }
-          const tailInputs: SegmentInputs = { kind: 'seek', keyframes: segmentKeyframes(chunks, [...keyframes, ...tailKeyframes], fps) };
-          const head = new Set(chunks.segments.map((s) => s.index).filter((i) => !tail.includes(i)));
-          await this.queueSegments(job, chunks, cuts, tailInputs, input, context.presetVersion, head, signal);
+          const measured = segmentFinished ? undefined : measureTail(firstHeard, spans, { count, queuedAt, audioDoneAt: Date.now() });
+          chunks = await this.releaseTail({ job, chunks, manifest, dir, input, fps, keyframes, presetVersion: context.presetVersion }, measured, signal);
         }
         const assessment = assessSegments({
           segments: chunks.segments,
@@ -370,17 +350,39 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
   }
 
   /**
-   * Moves the boundary of the last two segments (not yet queued) to the
-   * keyframe nearest where the audio's lag puts it: one windowed keyframe
-   * probe around that time. The same plan when the move is too small, no
-   * keyframe is there or the probe fails.
+   * Queues the held last two segments of a plan whose segments seek into the
+   * source. With the audio's lag `measured`, their boundary first moves to
+   * the keyframe nearest where the lag puts it (one windowed keyframe probe
+   * around that time), and the manifest and telemetry say so; the plan stays
+   * as it was when the move is too small, no keyframe is there or the probe
+   * fails. Returns the plan the attempt goes on with.
    */
-  private async rebalanceTail(chunks: ChunkPlan, measured: TailMeasure, input: string, fps: number): Promise<{ plan: ChunkPlan; keyframes: readonly number[] }> {
-    const target = tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
-    if (target === undefined) return { plan: chunks, keyframes: [] };
-    // A probe that fails only leaves the plan as it was: the move is an optimisation.
-    const { keyframes } = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, target - 1)])).catch(() => ''));
-    return { plan: moveLastBoundary(chunks, target, fps, keyframes), keyframes };
+  private async releaseTail(
+    at: { job: JobState; chunks: ChunkPlan; manifest: AttemptManifest; dir: string; input: string; fps: number; keyframes: readonly number[]; presetVersion: number },
+    measured: TailMeasure | undefined,
+    signal: AbortSignal,
+  ): Promise<ChunkPlan> {
+    const { job, fps } = at;
+    let chunks = at.chunks;
+    let keyframes = at.keyframes;
+    const target = measured && tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
+    if (measured && target !== undefined) {
+      // A probe that fails only leaves the plan as it was: the move is an optimisation.
+      const near = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(at.input, [Math.max(0, target - 1)])).catch(() => '')).keyframes;
+      keyframes = [...keyframes, ...near];
+      const moved = moveLastBoundary(chunks, target, fps, near);
+      if (moved !== chunks) {
+        chunks = moved;
+        await writeManifest(at.dir, { ...at.manifest, segments: chunks.segments, rebalanced: true });
+        const [before, last] = chunks.segments.slice(-2);
+        this.logger.log(`job ${job.jobId} attempt ${job.attempt}: the audio's worker started ${measured.lagSeconds.toFixed(2)} s late; last segments ${before.duration} s + ${last.duration} s`);
+        void this.work.telemetry(job.jobId, ['rebalanced'], { attempt: job.attempt, segments: chunks.segments, lagSeconds: measured.lagSeconds, speed: measured.speed }).catch(() => undefined);
+      }
+    }
+    const head = new Set(chunks.segments.slice(0, -2).map((s) => s.index));
+    const inputs: SegmentInputs = { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) };
+    await this.queueSegments(job, chunks, fps, inputs, at.input, at.presetVersion, head, signal);
+    return chunks;
   }
 
   /**
@@ -391,7 +393,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * segment keyframes, as the item's inputOffset; the first segment from the
    * start, or accurately to a trimStart), or by accurate seeking (no keyframes).
    */
-  private async queueSegments(job: JobState, chunks: ChunkPlan, cuts: readonly SegmentCut[], inputs: SegmentInputs, input: string, presetVersion: number, done: ReadonlySet<number>, signal: AbortSignal): Promise<void> {
+  private async queueSegments(job: JobState, chunks: ChunkPlan, fps: number, inputs: SegmentInputs, input: string, presetVersion: number, done: ReadonlySet<number>, signal: AbortSignal): Promise<void> {
+    const cuts = segmentCuts(chunks, fps);
     const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
     const pieces = chunks.segments.map((_, i) => {
       if (inputs.kind === 'pieces') return { piece: pieceName(inputs.split.pieces[i].piece), offset: inputs.split.pieces[i].offset };

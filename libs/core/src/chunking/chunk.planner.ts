@@ -109,10 +109,7 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
   }
   boundaries.push(end);
 
-  const segments = boundaries.slice(0, -1).map((segmentStart, index) => {
-    const segmentEnd = boundaries[index + 1];
-    return { index, start: segmentStart, end: segmentEnd, duration: micros(segmentEnd - segmentStart) };
-  });
+  const segments = boundaries.slice(0, -1).map((segmentStart, index) => segmentOf(index, segmentStart, boundaries[index + 1]));
   return { segments, chunkDuration };
 }
 
@@ -172,11 +169,7 @@ export function moveLastBoundary(plan: ChunkPlan, target: number, fps: number, k
   // Only later: the last segment goes to the worker that is free last.
   const boundary = candidates ? nearest(candidates, target, last.start, last.end - frame) : onFrame(target, fps);
   if (boundary === undefined || boundary <= last.start || last.end - boundary < frame) return plan;
-  const segments = [
-    ...plan.segments.slice(0, n - 2),
-    { index: before.index, start: before.start, end: boundary, duration: micros(boundary - before.start) },
-    { index: last.index, start: boundary, end: last.end, duration: micros(last.end - boundary) },
-  ];
+  const segments = [...plan.segments.slice(0, n - 2), segmentOf(before.index, before.start, boundary), segmentOf(last.index, boundary, last.end)];
   return { ...plan, segments };
 }
 
@@ -193,6 +186,10 @@ function resolveRange(request: ChunkPlanRequest): { start: number; end: number }
     throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
   }
   return { start: micros(trimStart), end: micros(Math.min(trimEnd ?? duration, duration)) };
+}
+
+function segmentOf(index: number, start: number, end: number): ChunkSegment {
+  return { index, start, end, duration: micros(end - start) };
 }
 
 /** The frame time nearest `t`. */
