@@ -174,6 +174,12 @@ describe('API: the GraphQL contract of the original system', () => {
     const malformed = await h.graphql('query { assets(status: "ready") { id ');
     assert.equal(malformed.status, 400);
     assert.match(malformed.errors![0].message, /Syntax Error/);
+    // A body that is not JSON at all: the parser's own words and 400, not an internal error.
+    const notJson = await fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query": "{ jobs { id } }"' });
+    assert.equal(notJson.status, 400);
+    const notJsonBody = (await notJson.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
+    assert.match(notJsonBody.errors[0].message, /Body is not valid JSON/);
+    assert.equal(notJsonBody.errors[0].extensions.code, 'BAD_REQUEST');
     const deep = await h.graphql('query { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { id } } } } } } } } } } }');
     assert.match(deep.errors![0].message, /exceeds maximum operation depth of 8/);
     const nested = await h.graphql('query { jobs { sourceAsset { filename jobs { id preset { name } } } } }');

@@ -17,8 +17,17 @@ function flatten(errors: readonly GraphQLError[]): { error: GraphQLError; status
         statusCode: original.statusCode ?? 400,
       }));
     }
-    return [{ error }];
+    return [{ error, statusCode: refusedRequest(error) }];
   });
+}
+
+/**
+ * The 4xx status of a request refused before GraphQL saw it — Fastify's body
+ * parser on a body that is not JSON answers through the error formatter too.
+ */
+function refusedRequest(error: GraphQLError): number | undefined {
+  const status = (error.originalError as { statusCode?: unknown } | undefined)?.statusCode;
+  return typeof status === 'number' && status >= 400 && status < 500 ? status : undefined;
 }
 
 function format(error: GraphQLError, clientFault: boolean): GraphQLError {
@@ -29,6 +38,9 @@ function format(error: GraphQLError, clientFault: boolean): GraphQLError {
     if (original instanceof IllegalTransition) extensions.state = original.state;
     if ('field' in original && original.field) extensions.field = original.field;
     return new GraphQLError(original.message, { ...location, extensions });
+  }
+  if (refusedRequest(error) !== undefined) {
+    return new GraphQLError(error.message, { ...location, extensions: { code: 'BAD_REQUEST' } });
   }
   if (clientFault || !error.originalError) {
     const code = error.message.startsWith('Syntax Error') ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED';
