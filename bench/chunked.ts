@@ -35,12 +35,13 @@ import { schedulerService } from '../services/scheduler/src/scheduler.service-de
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
 import { benchWorld, graphql, makeSource, median, option, waitForEnd } from './support/bench.support';
 
-
-
 const SECONDS = option('seconds', 60);
 const PRESET_ID = 'builtin-h264-720p';
 /** `--workers 2` runs (b) with those worker counts only, `--workers 0` skips it; `--pinned 0` skips (c). */
-const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4').split(',').map(Number).filter((n) => n > 0);
+const WORKERS = (process.argv.includes('--workers') ? String(process.argv[process.argv.indexOf('--workers') + 1]) : '1,2,4')
+  .split(',')
+  .map(Number)
+  .filter((n) => n > 0);
 const PINNED = option('pinned', 1) > 0;
 /** `--pin-platform 0`: in (c), leave the platform's processes free to use either core (as until 2026-11-25). */
 const PIN_PLATFORM = option('pin-platform', 1) > 0;
@@ -60,8 +61,6 @@ const CHUNKS: Array<number | undefined> = (process.argv.includes('--chunk') ? St
 const CALIBRATION_SECONDS = 8;
 
 const run = promisify(execFile);
-
-
 
 type PlannedBody = { chunkDuration?: number; workers?: number; segments?: unknown[] };
 type RebalancedBody = { segments?: Array<{ duration: number }>; lagSeconds?: number };
@@ -94,7 +93,6 @@ function watchChunkerTelemetry(streams: TestStreams): {
     stop: () => sub.unsubscribe(),
   };
 }
-
 
 /**
  * CPU seconds used so far by the platform's own processes, not ffmpeg, by
@@ -137,7 +135,8 @@ async function platformPids(): Promise<number[]> {
     const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
     procs.push({ pid: Number(entry), ppid: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]), comm, argv });
   }
-  const port = (argv: string[], value: string) => argv.some((a, i) => a === '-p' && argv[i + 1] === value) || argv.some((a) => a === `-p ${value}` || a.includes(`-p ${value} `));
+  const port = (argv: string[], value: string) =>
+    argv.some((a, i) => a === '-p' && argv[i + 1] === value) || argv.some((a) => a === `-p ${value}` || a.includes(`-p ${value} `));
   const nats = procs.filter((p) => p.comm === 'nats-server' && port(p.argv, natsPort)).map((p) => p.pid);
   const postmaster = procs.filter((p) => p.comm === 'postgres' && port(p.argv, pgPort)).map((p) => p.pid);
   const backends = procs.filter((p) => postmaster.includes(p.ppid)).map((p) => p.pid);
@@ -146,7 +145,14 @@ async function platformPids(): Promise<number[]> {
 
 /** Every thread of the platform's processes onto `cpus` (a taskset list). */
 async function pinPlatform(cpus: string): Promise<number> {
-  const pinned = await Promise.all((await platformPids()).map((pid) => run('taskset', ['-a', '-p', '-c', cpus, String(pid)]).then(() => 1, () => 0)));
+  const pinned = await Promise.all(
+    (await platformPids()).map((pid) =>
+      run('taskset', ['-a', '-p', '-c', cpus, String(pid)]).then(
+        () => 1,
+        () => 0,
+      ),
+    ),
+  );
   return pinned.reduce((a: number, b: number) => a + b, 0);
 }
 
@@ -159,7 +165,15 @@ async function sideBySideFactor(source: string, probe: ProbeResult, dir: string)
   const preset = BUILTIN_PRESETS.find((p) => p.presetId === PRESET_ID)!.settings;
   const encode = async (core: number): Promise<number> => {
     const output = join(dir, `calibration-${core}.mkv`);
-    const { args } = buildSegmentEncodeCommand({ input: source, inputOffset: 0, cut: { start: 0, end: CALIBRATION_SECONDS }, preset, source: probe, output, threads: 1 });
+    const { args } = buildSegmentEncodeCommand({
+      input: source,
+      inputOffset: 0,
+      cut: { start: 0, end: CALIBRATION_SECONDS },
+      preset,
+      source: probe,
+      output,
+      threads: 1,
+    });
     const started = performance.now();
     await run('taskset', ['-c', String(core), 'ffmpeg', '-v', 'error', ...args]);
     await rm(output, { force: true });
@@ -230,12 +244,19 @@ async function main(): Promise<void> {
       const fields = chunked ? `, chunked: true${chunkDuration !== undefined ? `, chunkDuration: ${chunkDuration}` : ''}` : '';
       const cpuBefore = await platformCpu(children.map((c) => c.child));
       const started = performance.now();
-      const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`);
+      const created = await graphql(
+        api.url,
+        `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${n++}.mp4"${fields} }) { id } }`,
+      );
       const jobId: string = created.createJob.id;
       const end = await waitForEnd(streams, jobId);
       const wallMs = performance.now() - started;
       const cpuAfter = await platformCpu(children.map((c) => c.child));
-      const platformCpuParts = { bench: cpuAfter.bench - cpuBefore.bench, services: cpuAfter.services - cpuBefore.services, natsPostgres: cpuAfter.natsPostgres - cpuBefore.natsPostgres };
+      const platformCpuParts = {
+        bench: cpuAfter.bench - cpuBefore.bench,
+        services: cpuAfter.services - cpuBefore.services,
+        natsPostgres: cpuAfter.natsPostgres - cpuBefore.natsPostgres,
+      };
       const platformCpuUsed = platformCpuParts.bench + platformCpuParts.services + platformCpuParts.natsPostgres;
       if (end !== 'JobCompleted') throw new Error(`job ${jobId} ended with ${end}`);
       if (!chunked) return { wallMs, platformCpu: platformCpuUsed, platformCpuParts };
@@ -266,7 +287,15 @@ async function main(): Promise<void> {
         count: planned?.segments?.length ?? 0,
         tail: tail?.segments ? { lagSeconds: tail.lagSeconds ?? 0, last: tail.segments.slice(-2).map((s) => s.duration) } : undefined,
       };
-      return { wallMs, platformCpu: platformCpuUsed, platformCpuParts, phases, segments, plan, stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined };
+      return {
+        wallMs,
+        platformCpu: platformCpuUsed,
+        platformCpuParts,
+        phases,
+        segments,
+        plan,
+        stitchMs: stitching !== undefined && verified !== undefined ? verified - stitching : undefined,
+      };
     };
 
     const cpuText = (r: Result) =>
@@ -276,7 +305,10 @@ async function main(): Promise<void> {
     const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
     const share = (r: Result) => (r.stitchMs === undefined ? 'n/a' : `${s(r.stitchMs)} (${((r.stitchMs / r.wallMs) * 100).toFixed(1)} %)`);
 
-    const taskset = await run('taskset', ['-c', '0', 'true']).then(() => true, () => false);
+    const taskset = await run('taskset', ['-c', '0', 'true']).then(
+      () => true,
+      () => false,
+    );
     const pinnedRuns = taskset && PINNED;
     // Rounds of every configuration in turn: this VM's speed drifts, so each round's ratios are paired
     // (measured minutes apart) and the medians over rounds are reported.
@@ -324,26 +356,50 @@ async function main(): Promise<void> {
     const each = (values: number[], format: (v: number) => string) => (values.length > 1 ? `  (${values.map(format).join(', ')})` : '');
     const ratio = (v: number) => `×${v.toFixed(2)}`;
     const line = (label: string, walls: number[], ratios?: number[], extra = '') =>
-      console.log(`${label.padEnd(39)}${s(median(walls))}${ratios ? `  ${ratio(median(ratios))}${extra}` : ''}${each(walls, s)}${ratios ? ` ratios${each(ratios, ratio)}` : ''}`);
+      console.log(
+        `${label.padEnd(39)}${s(median(walls))}${ratios ? `  ${ratio(median(ratios))}${extra}` : ''}${each(walls, s)}${ratios ? ` ratios${each(ratios, ratio)}` : ''}`,
+      );
 
     console.log('');
-    console.log(`source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNKS.map((c) => (c === undefined ? 'default (for the workers there are)' : `${c} s`)).join(', ')}; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`);
-    line('(a) single pass (transcoder)', rounds.map((r) => r.single.wallMs));
+    console.log(
+      `source ${SECONDS} s 1920x1080 30 fps → ${PRESET_ID}, chunkDuration ${CHUNKS.map((c) => (c === undefined ? 'default (for the workers there are)' : `${c} s`)).join(', ')}; wall = createJob → JobCompleted; median of ${RUNS} round(s), ratios paired within a round`,
+    );
+    line(
+      '(a) single pass (transcoder)',
+      rounds.map((r) => r.single.wallMs),
+    );
     console.log(`${''.padEnd(39)}platform CPU (node, nats-server, postgres; not ffmpeg) ${cpuText(rounds.at(-1)!.single)}`);
     for (const [workers, chunk] of WORKERS.flatMap((w) => CHUNKS.map((c) => [w, c]))) {
       const runs = rounds.map((r) => ({ single: r.single, chunked: r.chunked.get(`${workers}/${key(chunk)}`)! }));
-      line(`(b) chunked, ${workers} worker(s)${chunkLabel(chunk)}`, runs.map((r) => r.chunked.wallMs), runs.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`);
+      line(
+        `(b) chunked, ${workers} worker(s)${chunkLabel(chunk)}`,
+        runs.map((r) => r.chunked.wallMs),
+        runs.map((r) => r.single.wallMs / r.chunked.wallMs),
+        ` vs (a), stitch+verify ${share(runs.at(-1)!.chunked)}`,
+      );
     }
     if (pinnedRuns) {
       const runs = rounds.map((r) => r.pinned!);
-      line('(c) single pass, taskset -c 0', runs.map((r) => r.single.wallMs));
+      line(
+        '(c) single pass, taskset -c 0',
+        runs.map((r) => r.single.wallMs),
+      );
       for (const chunk of CHUNKS) {
         const chunkedRuns = runs.map((r) => ({ single: r.single, chunked: r.chunked.get(key(chunk))! }));
-        line(`(c) 2 replicas on cores 0, 1${chunkLabel(chunk)}`, chunkedRuns.map((r) => r.chunked.wallMs), chunkedRuns.map((r) => r.single.wallMs / r.chunked.wallMs), ` vs pinned single pass, stitch+verify ${share(chunkedRuns.at(-1)!.chunked)}`);
+        line(
+          `(c) 2 replicas on cores 0, 1${chunkLabel(chunk)}`,
+          chunkedRuns.map((r) => r.chunked.wallMs),
+          chunkedRuns.map((r) => r.single.wallMs / r.chunked.wallMs),
+          ` vs pinned single pass, stitch+verify ${share(chunkedRuns.at(-1)!.chunked)}`,
+        );
       }
       const factors = runs.map((r) => r.sideBySide);
-      console.log(`${'(c) the machine'.padEnd(39)}two raw encodes side by side ×${median(factors).toFixed(2)} the time of one alone${each(factors, (v) => `×${v.toFixed(2)}`)}: (c) ≤ ×${(2 / median(factors)).toFixed(2)} here`);
-      console.log(`${''.padEnd(39)}(the platform — API, scheduler, nats-server, PostgreSQL — ${PIN_PLATFORM ? "pinned to core 0 with the first machine's encoder" : 'free to use either core'})`);
+      console.log(
+        `${'(c) the machine'.padEnd(39)}two raw encodes side by side ×${median(factors).toFixed(2)} the time of one alone${each(factors, (v) => `×${v.toFixed(2)}`)}: (c) ≤ ×${(2 / median(factors)).toFixed(2)} here`,
+      );
+      console.log(
+        `${''.padEnd(39)}(the platform — API, scheduler, nats-server, PostgreSQL — ${PIN_PLATFORM ? "pinned to core 0 with the first machine's encoder" : 'free to use either core'})`,
+      );
     } else {
       console.log('(c) skipped: taskset (util-linux) is not available, or --pinned 0');
     }

@@ -12,26 +12,15 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import {
-  BUILTIN_PRESETS,
-  buildTranscodeCommand,
-  FfprobeRepository,
-  loadConfig,
-  PROGRESS_ARGS,
-  type RunningService,
-  startService,
-} from '@mpr/core';
+import { BUILTIN_PRESETS, buildTranscodeCommand, FfprobeRepository, loadConfig, PROGRESS_ARGS, type RunningService, startService } from '@mpr/core';
 import { apiService } from '../services/api/src/api.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
 import { benchWorld, graphql, makeSource, median, option, waitForEnd } from './support/bench.support';
 
-
-
 const SECONDS = option('seconds', 60);
 const RUNS = option('runs', 1);
 const PRESET_ID = 'builtin-h264-720p';
-
 
 async function rawFfmpeg(source: string, output: string): Promise<number> {
   const probe = await new FfprobeRepository().probe(source);
@@ -46,7 +35,6 @@ async function rawFfmpeg(source: string, output: string): Promise<number> {
   });
   return performance.now() - started;
 }
-
 
 /** The transcoder's own measurement: createJob's event → ffmpeg spawned. */
 async function ffmpegStartLatency(transcoderUrl: string): Promise<number | undefined> {
@@ -77,7 +65,10 @@ async function main(): Promise<void> {
     for (let i = 0; i < RUNS; i++) {
       raw.push(await rawFfmpeg(source, join(world.dir, `raw-${i}.mp4`)));
       const started = performance.now();
-      const created = await graphql(api.url, `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${i}.mp4" }) { id } }`);
+      const created = await graphql(
+        api.url,
+        `mutation { createJob(input: { sourceAssetId: "${asset.id}", presetId: "${PRESET_ID}", outputFilename: "run-${i}.mp4" }) { id } }`,
+      );
       const completed = await waitForEnd(streams, created.createJob.id);
       job.push(performance.now() - started);
       if (completed !== 'JobCompleted') throw new Error(`job ended with ${completed}`);
@@ -97,7 +88,6 @@ async function main(): Promise<void> {
     await world.cleanup();
   }
 }
-
 
 main().catch((err) => {
   console.error(err);

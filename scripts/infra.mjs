@@ -6,20 +6,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  IS_ROOT,
-  asPostgres,
-  hasExited,
-  isExecutable,
-  livePidFromFile,
-  log,
-  run,
-  runOrThrow,
-  sleep,
-  stopChild,
-  tail,
-  which,
-} from './lib/proc.mjs';
+import { IS_ROOT, asPostgres, hasExited, isExecutable, livePidFromFile, log, run, runOrThrow, sleep, stopChild, tail, which } from './lib/proc.mjs';
 
 // ---------------------------------------------------------------- packages
 
@@ -27,7 +14,7 @@ const PG_ROOT = '/usr/lib/postgresql';
 
 /** Highest /usr/lib/postgresql/<ver>/bin that has the server binaries (not on PATH on Debian). */
 function findPgBin() {
-  let versions = [];
+  let versions;
   try {
     versions = fs.readdirSync(PG_ROOT).filter((v) => /^\d+(\.\d+)?$/.test(v));
   } catch {
@@ -274,7 +261,15 @@ export async function startPostgres({ pgBin, dataDir, port, logFile, defer, stop
     await runOrThrow('chown', ['postgres:postgres', logFile]);
   }
 
-  const options = ['-p', port, '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDirFor(dataDir)}`, ...settings.flatMap((s) => ['-c', s])];
+  const options = [
+    '-p',
+    port,
+    '-c',
+    'listen_addresses=127.0.0.1',
+    '-c',
+    `unix_socket_directories=${socketDirFor(dataDir)}`,
+    ...settings.flatMap((s) => ['-c', s]),
+  ];
   const timeoutS = 30;
   let starting = null;
   const stop = async () => {
@@ -288,7 +283,9 @@ export async function startPostgres({ pgBin, dataDir, port, logFile, defer, stop
   const result = await starting;
   if (result.code !== 0) {
     const output = `${result.stdout}${result.stderr}`;
-    const reason = /did not start in time/.test(output) ? `PostgreSQL did not start within ${timeoutS} s` : `PostgreSQL failed to start (pg_ctl: ${output.trim().split('\n').pop()})`;
+    const reason = /did not start in time/.test(output)
+      ? `PostgreSQL did not start within ${timeoutS} s`
+      : `PostgreSQL failed to start (pg_ctl: ${output.trim().split('\n').pop()})`;
     throw new Error(`${reason}; see ${logFile}${tail(logFile)}`);
   }
   return { port, dataDir, logFile, url: (db) => `postgres://postgres@127.0.0.1:${port}/${db}`, stop };
@@ -296,7 +293,10 @@ export async function startPostgres({ pgBin, dataDir, port, logFile, defer, stop
 
 /** CREATE DATABASE has no IF NOT EXISTS, hence the lookup first. */
 export async function ensureDatabase(pgBin, port, name) {
-  const psql = (sql) => runOrThrow(path.join(pgBin, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-tAc', sql], { capture: true });
+  const psql = (sql) =>
+    runOrThrow(path.join(pgBin, 'psql'), ['-X', '-q', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-tAc', sql], {
+      capture: true,
+    });
   const { stdout } = await psql(`SELECT 1 FROM pg_database WHERE datname = '${name}'`);
   if (stdout.trim() === '1') return;
   log(`creating database ${name}`);

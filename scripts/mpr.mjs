@@ -129,7 +129,10 @@ async function startDevPostgres(lifecycle, pgBin, env) {
 }
 
 function ensureMediaDirs(env) {
-  for (const [name, dir] of [['MEDIA_IN', 'media/in'], ['MEDIA_OUT', 'media/out']]) {
+  for (const [name, dir] of [
+    ['MEDIA_IN', 'media/in'],
+    ['MEDIA_OUT', 'media/out'],
+  ]) {
     if (isSet(env, name)) continue;
     env[name] = path.join(ROOT, dir);
     fs.mkdirSync(env[name], { recursive: true });
@@ -276,14 +279,11 @@ async function test(lifecycle, args) {
   const nodeFlags = args.filter((arg) => arg.startsWith('-'));
 
   const env = { ...process.env };
-  const features = [
-    'ffmpeg',
-    'chromium',
-    ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']),
-    ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres']),
-  ];
+  const features = ['ffmpeg', 'chromium', ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']), ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres'])];
   const tools = await ensureSystemPackages(features);
   await ensureNodeModules(lifecycle);
+  // The whole suite starts with the linter and the formatter's check; a run of chosen files is a quick loop and skips them.
+  if (filters.length === 0) await npm(lifecycle, 'run', 'lint');
   await Promise.all([build(lifecycle), startTestInfra(lifecycle, tools, env)]);
 
   const files = findSpecFiles(filters);
@@ -302,11 +302,18 @@ async function test(lifecycle, args) {
 async function bench(lifecycle, args) {
   const [name, ...rest] = args;
   const available = fs.existsSync(path.join(ROOT, 'bench'))
-    ? fs.readdirSync(path.join(ROOT, 'bench')).filter((f) => f.endsWith('.ts')).map((f) => f.replace(/\.ts$/, ''))
+    ? fs
+        .readdirSync(path.join(ROOT, 'bench'))
+        .filter((f) => f.endsWith('.ts'))
+        .map((f) => f.replace(/\.ts$/, ''))
     : [];
   if (!name || !available.includes(name)) throw new Error(`usage: npm run bench -- <${available.join('|')}>`);
   const env = { ...process.env };
-  const tools = await ensureSystemPackages(['ffmpeg', ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']), ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres'])]);
+  const tools = await ensureSystemPackages([
+    'ffmpeg',
+    ...(isSet(env, 'MPR_TEST_NATS_URL') ? [] : ['nats']),
+    ...(isSet(env, 'MPR_TEST_DATABASE_URL') ? [] : ['postgres']),
+  ]);
   await ensureNodeModules(lifecycle);
   await Promise.all([build(lifecycle), startTestInfra(lifecycle, tools, env)]);
   return spawnOwned(lifecycle, `bench ${name}`, process.execPath, ['--enable-source-maps', distEntry('bench', `${name}.js`), ...rest], { env });

@@ -180,7 +180,9 @@ describe('API: the GraphQL contract of the original system', () => {
     const notJsonBody = (await notJson.json()) as { errors: Array<{ message: string; extensions: { code: string } }> };
     assert.match(notJsonBody.errors[0].message, /Body is not valid JSON/);
     assert.equal(notJsonBody.errors[0].extensions.code, 'BAD_REQUEST');
-    const deep = await h.graphql('query { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { id } } } } } } } } } } }');
+    const deep = await h.graphql(
+      'query { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { jobs { sourceAsset { id } } } } } } } } } } }',
+    );
     assert.match(deep.errors![0].message, /exceeds maximum operation depth of 8/);
     const nested = await h.graphql('query { jobs { sourceAsset { filename jobs { id preset { name } } } } }');
     assert.equal(nested.errors, undefined, 'reasonable nesting passes');
@@ -214,6 +216,9 @@ describe('API: the GraphQL contract of the original system', () => {
     assert.equal(data!.scanMediaFolder.registered, 2);
     const assets = await h.graphql('query { assets { filePath videoCodec width height duration } }');
     const added = assets.data!.assets.find((a: { filePath: string }) => a.filePath === 'later/new.webm');
-    assert.deepEqual({ ...added, duration: Math.round(added.duration) }, { filePath: 'later/new.webm', videoCodec: 'vp8', width: 320, height: 180, duration: 1 });
+    assert.deepEqual(
+      { ...added, duration: Math.round(added.duration) },
+      { filePath: 'later/new.webm', videoCodec: 'vp8', width: 320, height: 180, duration: 1 },
+    );
   });
 });

@@ -46,14 +46,20 @@ describe('API: read models are projections of the log', () => {
     const presets = await h.graphql('query { presets { id videoCodec } }');
     const presetId = presets.data!.presets.find((p: { videoCodec: string }) => p.videoCodec === 'libx264').id;
     for (let i = 0; i < 3; i++) {
-      const job = await h.graphql(`mutation { createJob(input: { sourceAssetId: "${assetId}", presetId: "${presetId}", trimStart: 0.2, priority: "low" }) { id } }`);
+      const job = await h.graphql(
+        `mutation { createJob(input: { sourceAssetId: "${assetId}", presetId: "${presetId}", trimStart: 0.2, priority: "low" }) { id } }`,
+      );
       if (i > 0) await h.graphql(`mutation { cancelJob(id: "${job.data!.createJob.id}") { id } }`);
       if (i > 1) await h.graphql(`mutation { retryJob(id: "${job.data!.createJob.id}") { id } }`);
     }
     await h.graphql(`mutation { updateAsset(id: "${assetId}", input: { comments: "first cut" }) { id } }`);
-    const custom = await h.graphql('mutation { createPreset(input: { name: "Tiny", container: "mp4", videoCodec: "libx264", videoCrf: 30, audioCodec: "aac" }) { id } }');
+    const custom = await h.graphql(
+      'mutation { createPreset(input: { name: "Tiny", container: "mp4", videoCodec: "libx264", videoCrf: 30, audioCodec: "aac" }) { id } }',
+    );
     assert.equal(custom.errors, undefined, JSON.stringify(custom.errors));
-    await h.graphql(`mutation { updatePreset(id: "${custom.data!.createPreset.id}", input: { name: "Tiny 2", container: "mkv", videoCodec: "libx264", audioCodec: "libopus" }) { id } }`);
+    await h.graphql(
+      `mutation { updatePreset(id: "${custom.data!.createPreset.id}", input: { name: "Tiny 2", container: "mkv", videoCodec: "libx264", audioCodec: "libopus" }) { id } }`,
+    );
   });
   after(() => h.stop());
 
@@ -104,7 +110,11 @@ describe('API: read models are projections of the log', () => {
     await gateway.register(mercuriusGateway, { gateway: { services: [{ name: 'mpr', url: `${h.url}/graphql` }] } });
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const response = await gateway.inject({ method: 'POST', url: '/graphql', payload: { query: 'query { presets { id name } assets(status: "ready") { id filename duration } }' } });
+      const response = await gateway.inject({
+        method: 'POST',
+        url: '/graphql',
+        payload: { query: 'query { presets { id name } assets(status: "ready") { id filename duration } }' },
+      });
       const body = response.json() as { data: { presets: unknown[]; assets: Array<{ filename: string }> }; errors?: unknown };
       assert.equal(body.errors, undefined, JSON.stringify(body.errors));
       assert.ok(body.data.presets.length >= 10);
@@ -117,13 +127,26 @@ describe('API: read models are projections of the log', () => {
   it('job callbacks: a forged one is 401 and appends nothing; a signed one completes the job', async () => {
     const jobId = 'job-cloud-1';
     const ref = { type: 'job' as const, id: jobId };
-    const create = { type: 'CreateJob' as const, jobId, sourceAssetId: assetId, presetId: 'builtin-h264-720p', outputFilename: 'c.mp4', executor: Executor.LAMBDA, chunked: false, priority: Priority.NORMAL };
+    const create = {
+      type: 'CreateJob' as const,
+      jobId,
+      sourceAssetId: assetId,
+      presetId: 'builtin-h264-720p',
+      outputFilename: 'c.mp4',
+      executor: Executor.LAMBDA,
+      chunked: false,
+      priority: Priority.NORMAL,
+    };
     await handleCommand(h.streams.store, ref, jobDecider, create);
     await handleCommand(h.streams.store, ref, jobDecider, { type: 'StartJob', jobId, workerId: 'lambda', executor: Executor.LAMBDA });
     const before = (await h.streams.store.load(ref)).events.length;
     const body = JSON.stringify({ attempt: 1, status: 'completed', outputPath: 'c.mp4' });
     const post = (signature: string) =>
-      fetch(`${h.url}/api/jobs/${jobId}/callback`, { method: 'POST', headers: { 'content-type': 'application/json', [CALLBACK_SIGNATURE_HEADER]: signature }, body });
+      fetch(`${h.url}/api/jobs/${jobId}/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [CALLBACK_SIGNATURE_HEADER]: signature },
+        body,
+      });
 
     const forged = await post(`sha256=${'0'.repeat(64)}`);
     assert.equal(forged.status, 401);

@@ -6,21 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import {
-  enqueueChunkJob,
-  handleCommand,
-  jobDecider,
-  loadConfig,
-  type RunningService,
-  startService,
-} from '@mpr/core';
+import { enqueueChunkJob, handleCommand, jobDecider, loadConfig, type RunningService, startService } from '@mpr/core';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { eventsOf, ffmpegProcesses, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
 
 const run = promisify(execFile);
 const FPS = 25;
 const PRESET = 'builtin-h264-720p';
-
 
 interface TelemetryEvent {
   subject: string;
@@ -46,7 +38,12 @@ describe('chunker (in process, 2 segment workers)', () => {
       makeKeyframedSource(join(world.mediaIn, 'late.mkv'), { seconds: 6, fps: FPS, size: '320x240', output: ['-output_ts_offset', '1.4'] }),
       world.seedPresets(),
     ]);
-    [short, long, shortMkv, lateMkv] = await Promise.all([world.registerSource(shortPath), world.registerSource(longPath), world.registerSource(mkvPath), world.registerSource(latePath)]);
+    [short, long, shortMkv, lateMkv] = await Promise.all([
+      world.registerSource(shortPath),
+      world.registerSource(longPath),
+      world.registerSource(mkvPath),
+      world.registerSource(latePath),
+    ]);
     await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
     chunker = await startService(
       chunkerService,
@@ -60,7 +57,10 @@ describe('chunker (in process, 2 segment workers)', () => {
     await world.cleanup();
   });
 
-  async function createChunked(sourceAssetId: string, fields: { outputFilename: string; trimStart?: number; trimEnd?: number; chunkDuration?: number }): Promise<string> {
+  async function createChunked(
+    sourceAssetId: string,
+    fields: { outputFilename: string; trimStart?: number; trimEnd?: number; chunkDuration?: number },
+  ): Promise<string> {
     const jobId = randomUUID();
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, {
       type: 'CreateJob',
@@ -87,8 +87,17 @@ describe('chunker (in process, 2 segment workers)', () => {
 
   const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.endsWith(`.${event}`) && e.subject.includes('.segment.'));
 
-  const KIND = { mp4: 'MP4: segments seek into the source', mkv: 'Matroska: split into pieces', late: 'Matroska declaring 7.4 s for 6 s: planned to where its video ends' };
-  for (const [kind, trim] of [['mp4', {}], ['mp4', { trimStart: 0.52, trimEnd: 5.2 }], ['mkv', { trimStart: 0.52, trimEnd: 5.2 }], ['late', {}]] as const) {
+  const KIND = {
+    mp4: 'MP4: segments seek into the source',
+    mkv: 'Matroska: split into pieces',
+    late: 'Matroska declaring 7.4 s for 6 s: planned to where its video ends',
+  };
+  for (const [kind, trim] of [
+    ['mp4', {}],
+    ['mp4', { trimStart: 0.52, trimEnd: 5.2 }],
+    ['mkv', { trimStart: 0.52, trimEnd: 5.2 }],
+    ['late', {}],
+  ] as const) {
     it(`a chunked job's output has the single pass's frames and duration, within one frame (${KIND[kind]}, ${JSON.stringify(trim)})`, async () => {
       const tag = `${kind}-${'trimStart' in trim ? 'trim' : 'whole'}`;
       const source = { mp4: short, mkv: shortMkv, late: lateMkv }[kind];
@@ -101,7 +110,10 @@ describe('chunker (in process, 2 segment workers)', () => {
       telemetry.stop();
       progress.stop();
 
-      const [chunked, reference] = await Promise.all([outputFacts(join(world.mediaOut, chunkedJob.outputPath)), outputFacts(join(world.mediaOut, singleJob.outputPath))]);
+      const [chunked, reference] = await Promise.all([
+        outputFacts(join(world.mediaOut, chunkedJob.outputPath)),
+        outputFacts(join(world.mediaOut, singleJob.outputPath)),
+      ]);
       assert.ok(chunked.videoFrames !== undefined && reference.videoFrames !== undefined);
       assert.ok(Math.abs(chunked.videoFrames - reference.videoFrames) <= 1, `frames ${chunked.videoFrames} vs ${reference.videoFrames}`);
       assert.ok(Math.abs(chunked.duration - reference.duration) <= 1 / FPS, `duration ${chunked.duration} vs ${reference.duration}`);
@@ -115,7 +127,10 @@ describe('chunker (in process, 2 segment workers)', () => {
       assert.equal(asset.probe?.videoCodec, 'h264');
       assert.equal(asset.probe?.audioCodec, 'aac');
       assert.ok(Math.abs(Number(asset.probe?.duration) - chunked.duration) < 0.001, `asset duration ${asset.probe?.duration} vs ${chunked.duration}`);
-      assert.deepEqual((await world.outputFiles()).filter((f) => f.includes(jobId)), []);
+      assert.deepEqual(
+        (await world.outputFiles()).filter((f) => f.includes(jobId)),
+        [],
+      );
 
       // Aggregate progress on the job's progress subject, ending at 100.
       assert.ok(progress.samples.length >= 2, `${progress.samples.length} progress samples`);
@@ -132,7 +147,10 @@ describe('chunker (in process, 2 segment workers)', () => {
       // Only the Matroska sources are split first.
       const planned = telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body;
       assert.equal(planned?.split, kind !== 'mp4');
-      assert.equal(telemetry.events.some((e) => e.subject.endsWith('.split')), kind !== 'mp4');
+      assert.equal(
+        telemetry.events.some((e) => e.subject.endsWith('.split')),
+        kind !== 'mp4',
+      );
       if (kind === 'late') {
         // The plan ends where the media does (6 s and the AAC priming, within a frame), not at the declared 7.4 s.
         const segments = planned?.segments as Array<{ end: number }>;
@@ -142,7 +160,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     });
   }
 
-  it("the worker that took the queued audio ends with the others: the last two segments wait for the audio, then their boundary moves later, onto a keyframe, and the output keeps every frame", async () => {
+  it('the worker that took the queued audio ends with the others: the last two segments wait for the audio, then their boundary moves later, onto a keyframe, and the output keeps every frame', async () => {
     const jobId = await createChunked(long, { outputFilename: 'rebalanced.mp4' });
     const telemetry = watchTelemetry(jobId);
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
@@ -152,19 +170,37 @@ describe('chunker (in process, 2 segment workers)', () => {
     const event = (suffix: string) => telemetry.events.findIndex((e) => e.subject.endsWith(suffix));
     const planned = telemetry.events[event('.planned')].body.segments as Array<{ start: number; end: number }>;
     // 30 s for this replica's 2 workers: 8, 8, 8 and 6 s; the audio (30 s of AAC) is usually done before an 8 s segment of 720p.
-    assert.deepEqual(planned.map((s) => [s.start, s.end]), [[0, 8], [8, 16], [16, 24], [24, 30]]);
+    assert.deepEqual(
+      planned.map((s) => [s.start, s.end]),
+      [
+        [0, 8],
+        [8, 16],
+        [16, 24],
+        [24, 30],
+      ],
+    );
     const moved = event('.rebalanced');
     const firstSegmentDone = telemetry.events.findIndex((e) => /\.segment\.\d+\.done$/.test(e.subject));
     if (moved < 0) {
       // Only when a video segment was done before the audio (a loaded machine, other specs beside this one):
       // then the two are queued as planned, at that moment.
-      assert.ok(firstSegmentDone >= 0, `no rebalanced event, and no segment done before the tail was queued: ${telemetry.events.map((e) => e.subject.split('.').slice(-3).join('.')).join(', ')}`);
+      assert.ok(
+        firstSegmentDone >= 0,
+        `no rebalanced event, and no segment done before the tail was queued: ${telemetry.events.map((e) => e.subject.split('.').slice(-3).join('.')).join(', ')}`,
+      );
       for (const index of [2, 3]) assert.ok(event(`.segment.${index}.queued`) > firstSegmentDone, `segment ${index} queued before a worker was free`);
     } else {
-      const { segments, lagSeconds, speed } = telemetry.events[moved].body as { segments: Array<{ start: number; end: number }>; lagSeconds: number; speed: number };
+      const { segments, lagSeconds, speed } = telemetry.events[moved].body as {
+        segments: Array<{ start: number; end: number }>;
+        lagSeconds: number;
+        speed: number;
+      };
       assert.ok(lagSeconds > 0 && speed > 0, `lag ${lagSeconds} s, speed ${speed}`);
       const boundary = segments[2].end;
-      assert.deepEqual(segments.slice(0, 2), planned.slice(0, 2).map((s, index) => ({ ...s, index, duration: s.end - s.start })));
+      assert.deepEqual(
+        segments.slice(0, 2),
+        planned.slice(0, 2).map((s, index) => ({ ...s, index, duration: s.end - s.start })),
+      );
       assert.equal(segments[3].start, boundary);
       assert.equal(segments[3].end, 30);
       // Later, by at most half the last segment, onto a keyframe (one a second in this source).
@@ -185,7 +221,11 @@ describe('chunker (in process, 2 segment workers)', () => {
     const jobId = await createChunked(long, { outputFilename: 'cancelled.mp4' });
     const telemetry = watchTelemetry(jobId);
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
-    await until('segment encodes to run', async () => segmentEvents(telemetry.events, 'started').length >= 2 && (await ffmpegProcesses(jobId)).length >= 2, 30_000);
+    await until(
+      'segment encodes to run',
+      async () => segmentEvents(telemetry.events, 'started').length >= 2 && (await ffmpegProcesses(jobId)).length >= 2,
+      30_000,
+    );
     // This replica's 2 workers are all there are: two segments each, 30 s / 4 → 8 s chunks (8, 8, 8, 6).
     const planned = telemetry.events.find((e) => e.subject.endsWith('.planned'))?.body;
     assert.equal(planned?.workers, 2);
@@ -196,13 +236,29 @@ describe('chunker (in process, 2 segment workers)', () => {
     await until('every ffmpeg of the job to be gone', async () => (await ffmpegProcesses(jobId)).length === 0, 1_000);
     assert.ok(Date.now() - cancelledAt <= 1_000);
     const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
-    await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+    await until(
+      'the work directory to be removed',
+      () =>
+        stat(workDir).then(
+          () => false,
+          () => true,
+        ),
+      3_000,
+    );
     telemetry.stop();
     assert.equal((await world.job(jobId)).status, 'CANCELLED');
     // Segments still queued are dropped by the workers, not encoded.
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     assert.deepEqual(await ffmpegProcesses(jobId), []);
-    await until('the work directory to stay removed', () => stat(workDir).then(() => false, () => true), 3_000);
+    await until(
+      'the work directory to stay removed',
+      () =>
+        stat(workDir).then(
+          () => false,
+          () => true,
+        ),
+      3_000,
+    );
   });
 
   it('a failed segment is retried alone, and the job still completes', async () => {
@@ -260,7 +316,15 @@ describe('chunker (in process, 2 segment workers)', () => {
     assert.equal(failed.retryable, true);
     assert.match(failed.errorMessage, /^segment 1 reported nothing for 2 s: its encode is stuck$/);
     await until('the hung ffmpeg to be stopped', async () => (await ffmpegProcesses(jobId)).length === 0, 3_000);
-    await until('the work directory to be removed', () => stat(workDir).then(() => false, () => true), 3_000);
+    await until(
+      'the work directory to be removed',
+      () =>
+        stat(workDir).then(
+          () => false,
+          () => true,
+        ),
+      3_000,
+    );
 
     // The coordinator's own ffmpeg too: a split whose first piece cannot be opened.
     const splitJob = await createChunked(shortMkv, { outputFilename: 'stuck-split.mp4', chunkDuration: 2 });
@@ -274,7 +338,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     await until("the split's ffmpeg to be stopped", async () => (await ffmpegProcesses(splitJob)).length === 0, 3_000);
   });
 
-  it("at start-up removes the work directories of ended jobs, and keeps those a retry may take over", async () => {
+  it('at start-up removes the work directories of ended jobs, and keeps those a retry may take over', async () => {
     const ended = await createChunked(short, { outputFilename: 'ended.mp4', chunkDuration: 2 });
     await handleCommand(world.store, { type: 'job', id: ended }, jobDecider, { type: 'CancelJob', jobId: ended });
     const waiting = await createChunked(short, { outputFilename: 'waiting.mp4', chunkDuration: 2 });
@@ -286,7 +350,15 @@ describe('chunker (in process, 2 segment workers)', () => {
     }
     await chunker.app.close();
     chunker = await startService(chunkerService, loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_LOG_LEVEL: 'warn' })));
-    await until("the ended job's work directory to be removed", () => stat(endedDir).then(() => false, () => true), 5_000);
+    await until(
+      "the ended job's work directory to be removed",
+      () =>
+        stat(endedDir).then(
+          () => false,
+          () => true,
+        ),
+      5_000,
+    );
     assert.ok((await stat(join(waitingDir, 'segment-000.mkv'))).isFile(), "a pending job's directory stays");
   });
 });

@@ -119,11 +119,22 @@ export class SchedulerHarness {
   async job(jobId: string): Promise<JobView> {
     const { events } = await this.streams.store.load({ type: 'job', id: jobId });
     const stored = events as StoredEvent<JobEvent>[];
-    return { state: fold(jobDecider, stored.map((e) => e.event)), events: stored };
+    return {
+      state: fold(
+        jobDecider,
+        stored.map((e) => e.event),
+      ),
+      events: stored,
+    };
   }
 
   async jobUntil(jobId: string, done: (state: JobState) => boolean, timeoutMs = 10_000): Promise<JobView> {
-    return this.until(() => this.job(jobId), (job) => done(job.state), timeoutMs, (job) => `job ${jobId}: ${job.state.status} attempt ${job.state.attempt}`);
+    return this.until(
+      () => this.job(jobId),
+      (job) => done(job.state),
+      timeoutMs,
+      (job) => `job ${jobId}: ${job.state.status} attempt ${job.state.attempt}`,
+    );
   }
 
   /** Every item in MPR_WORK, read without consuming (the stream keeps them until a transcoder acks). */
@@ -143,7 +154,12 @@ export class SchedulerHarness {
   }
 
   async workUntil(jobId: string, count: number, timeoutMs = 10_000): Promise<QueuedWork[]> {
-    return this.until(() => this.workItemsFor(jobId), (items) => items.length >= count, timeoutMs, (items) => `${items.length} work items for ${jobId}`);
+    return this.until(
+      () => this.workItemsFor(jobId),
+      (items) => items.length >= count,
+      timeoutMs,
+      (items) => `${items.length} work items for ${jobId}`,
+    );
   }
 
   /**

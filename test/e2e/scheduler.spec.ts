@@ -3,7 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { BUILTIN_PRESETS, chunkConsumerName, decodeChunkJobItem, decodeWorkItem, ensureChunkConsumers, ensureTranscodeConsumers, handleCommand, presetDecider, type RunningService } from '@mpr/core';
+import {
+  BUILTIN_PRESETS,
+  chunkConsumerName,
+  decodeChunkJobItem,
+  decodeWorkItem,
+  ensureChunkConsumers,
+  ensureTranscodeConsumers,
+  handleCommand,
+  presetDecider,
+  type RunningService,
+} from '@mpr/core';
 import { metricValue, SchedulerHarness } from './scheduler-harness';
 
 const NOT_AVAILABLE = (executor: string) => `executor "${executor}" is not available yet in this build`;
@@ -65,7 +75,12 @@ describe('scheduler: dispatching jobs', () => {
 
   it('runs a chunked job whose preset makes no video as a single pass, on the transcode queue', async () => {
     const audioOnly = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-aac-192k')!;
-    await handleCommand(h.streams.store, { type: 'preset', id: 'preset-audio' }, presetDecider, { type: 'CreatePreset', presetId: 'preset-audio', settings: audioOnly.settings, builtin: false });
+    await handleCommand(h.streams.store, { type: 'preset', id: 'preset-audio' }, presetDecider, {
+      type: 'CreatePreset',
+      presetId: 'preset-audio',
+      settings: audioOnly.settings,
+      builtin: false,
+    });
     await h.command('job-audio', {
       type: 'CreateJob',
       jobId: 'job-audio',

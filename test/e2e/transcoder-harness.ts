@@ -37,7 +37,6 @@ import { transcoderService } from '../../services/transcoder/src/transcoder.serv
 
 const run = promisify(execFile);
 
-
 export interface JobOptions {
   presetId: string;
   outputFilename: string;
@@ -172,12 +171,18 @@ export class TranscoderWorld {
   }
 
   async job(jobId: string): Promise<JobState> {
-    return fold(jobDecider, (await this.jobEvents(jobId)).map((e) => e.event as JobEvent));
+    return fold(
+      jobDecider,
+      (await this.jobEvents(jobId)).map((e) => e.event as JobEvent),
+    );
   }
 
   async asset(assetId: string): Promise<AssetState> {
     const { events } = await this.store.load({ type: 'asset', id: assetId });
-    return fold(assetDecider, events.map((e) => e.event as AssetEvent));
+    return fold(
+      assetDecider,
+      events.map((e) => e.event as AssetEvent),
+    );
   }
 
   /** Resolves with the job's state once `done` holds for it; watches its events instead of polling. */
@@ -216,7 +221,15 @@ export class TranscoderWorld {
     const subscription = this.streams.nc.subscribe(this.streams.names.jobProgressSubject(jobId), {
       callback: (_err, msg) => {
         const p = decodeJobProgress(msg.string());
-        samples.push({ at: Date.now(), attempt: p.attempt, percent: p.percent, fps: p.fps, speed: p.speed, currentTime: p.currentTime, etaSeconds: p.etaSeconds });
+        samples.push({
+          at: Date.now(),
+          attempt: p.attempt,
+          percent: p.percent,
+          fps: p.fps,
+          speed: p.speed,
+          currentTime: p.currentTime,
+          etaSeconds: p.etaSeconds,
+        });
       },
     });
     return { samples, stop: () => subscription.unsubscribe() };
@@ -257,11 +270,31 @@ export class TranscoderProcess extends ServiceProcess {
 export async function makeKeyframedSource(path: string, options: { seconds: number; fps: number; size: string; output?: string[] }): Promise<string> {
   const { seconds, fps, size, output = [] } = options;
   await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-g', String(fps), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', ...output, path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-g',
+    String(fps),
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    ...output,
+    path,
   ]);
   return path;
 }
@@ -277,7 +310,10 @@ export async function ffmpegProcesses(text: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then((s) => s.split('\0'), () => []);
+    const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then(
+      (s) => s.split('\0'),
+      () => [],
+    );
     if (argv[0]?.endsWith('ffmpeg') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
   }
   return pids;
@@ -299,7 +335,15 @@ export interface StreamProbe {
 
 /** ffprobe's own view of a file: per-stream codecs and durations. */
 export async function probeStreams(path: string): Promise<StreamProbe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,duration,nb_frames,width,height', '-of', 'json', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration:stream=codec_type,codec_name,duration,nb_frames,width,height',
+    '-of',
+    'json',
+    path,
+  ]);
   const json = JSON.parse(stdout) as { format: { duration: string }; streams: StreamProbe['streams'] };
   return { duration: Number(json.format.duration), streams: json.streams };
 }

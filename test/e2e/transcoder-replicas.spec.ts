@@ -79,8 +79,15 @@ describe('transcoder replicas (separate processes sharing one queue)', () => {
     assert.equal(job.outputPath, 'killed/long.webm');
 
     const events = await world.jobEvents(jobId);
-    assert.deepEqual(eventsOf(events, 'JobStarted').map((e) => (e.event.value as { attempt: number }).attempt), [1, 2]);
+    assert.deepEqual(
+      eventsOf(events, 'JobStarted').map((e) => (e.event.value as { attempt: number }).attempt),
+      [1, 2],
+    );
     assert.equal(eventsOf(events, 'JobCompleted').length, 1);
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('killed/')), ['killed/long.webm'], 'one output, no temporary files');
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('killed/')),
+      ['killed/long.webm'],
+      'one output, no temporary files',
+    );
   });
 });

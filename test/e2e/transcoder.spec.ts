@@ -95,7 +95,11 @@ describe('transcoder (in process, 2 slots)', () => {
       assert.equal(asset.sourceJobId, jobId);
       assert.deepEqual([asset.probe?.videoCodec, asset.probe?.audioCodec], PRESET_CODECS[presetId], presetId);
       const streams = await probeStreams(join(world.mediaOut, outputFilename));
-      assert.deepEqual(streams.streams.map((s) => s.codec_name), PRESET_CODECS[presetId].filter(Boolean), presetId);
+      assert.deepEqual(
+        streams.streams.map((s) => s.codec_name),
+        PRESET_CODECS[presetId].filter(Boolean),
+        presetId,
+      );
       completed.push(jobId);
     }
     assert.deepEqual(await world.outputFiles(), jobs.map((j) => j.outputFilename).sort(), 'only the outputs, no temporary files');
@@ -123,13 +127,22 @@ describe('transcoder (in process, 2 slots)', () => {
     const seconds = (during.at(-1)!.at - during[0].at) / 1000;
     assert.ok((during.length - 1) / seconds >= 2, `${during.length} messages in ${seconds} s`);
     assert.equal(progress.samples.at(-1)?.percent, 100);
-    assert.ok(during.every((s, i) => i === 0 || s.percent >= during[i - 1].percent), 'percent never goes back');
-    assert.ok(during.some((s) => s.speed > 0 && s.fps > 0 && s.etaSeconds > 0 && s.currentTime > 0), 'speed, fps, eta and time reported');
+    assert.ok(
+      during.every((s, i) => i === 0 || s.percent >= during[i - 1].percent),
+      'percent never goes back',
+    );
+    assert.ok(
+      during.some((s) => s.speed > 0 && s.fps > 0 && s.etaSeconds > 0 && s.currentTime > 0),
+      'speed, fps, eta and time reported',
+    );
     assert.ok(during.every((s) => s.attempt === 1));
 
     const milestones = eventsOf(await world.jobEvents(jobId), 'JobProgressed').map((e) => (e.event.value as { percent: number }).percent);
     assert.ok(milestones.length >= 5, `milestones ${milestones}`);
-    assert.ok(milestones.every((p, i) => p % 10 === 0 && p > 0 && (i === 0 || p > milestones[i - 1])), `milestones ${milestones}`);
+    assert.ok(
+      milestones.every((p, i) => p % 10 === 0 && p > 0 && (i === 0 || p > milestones[i - 1])),
+      `milestones ${milestones}`,
+    );
   });
 
   it('cancels mid-encode: ffmpeg gone within a second, no file left, nothing appended after the cancel', async () => {
@@ -139,21 +152,27 @@ describe('transcoder (in process, 2 slots)', () => {
     await until('the encode to be under way', () => progress.samples.some((s) => s.percent >= 5), 30_000);
     progress.stop();
     assert.ok((await ffmpegProcesses(jobId)).length > 0, 'ffmpeg runs');
-    assert.ok((await world.outputFiles()).some((f) => f.startsWith('cancel/.long.webm.')), 'a temporary file is being written');
+    assert.ok(
+      (await world.outputFiles()).some((f) => f.startsWith('cancel/.long.webm.')),
+      'a temporary file is being written',
+    );
 
     const cancelledAt = Date.now();
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'CancelJob', jobId, reason: 'test' });
     await until('ffmpeg to exit', async () => (await ffmpegProcesses(jobId)).length === 0, 1_000, 10);
     const stoppedAfter = Date.now() - cancelledAt;
     await queueDrained(world);
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('cancel/')), []);
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('cancel/')),
+      [],
+    );
     const events = await world.jobEvents(jobId);
     assert.equal(events.at(-1)?.type, 'JobCancelled');
     assert.equal((await world.job(jobId)).status, 'CANCELLED');
     assert.ok(stoppedAfter <= 1_000, `ffmpeg stopped ${stoppedAfter} ms after the cancel`);
   });
 
-  it('fails a corrupt input at once, for good, with ffmpeg\'s reason', async () => {
+  it("fails a corrupt input at once, for good, with ffmpeg's reason", async () => {
     // It probed fine when registered; now only its first 2 KB are left (the index at its end is gone).
     await writeFile(corrupt.path, (await readFile(corrupt.path)).subarray(0, 2048));
     const queuedAt = Date.now();
@@ -166,7 +185,10 @@ describe('transcoder (in process, 2 slots)', () => {
     assert.doesNotMatch(job.errorMessage, new RegExp(world.mediaIn), 'no host paths');
     await queueDrained(world);
     assert.equal(eventsOf(await world.jobEvents(jobId), 'JobStarted').length, 1, 'ffmpeg failures are not handed to another replica');
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('broken/')), []);
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('broken/')),
+      [],
+    );
     completed.push(jobId);
   });
 
@@ -189,7 +211,11 @@ describe('transcoder (in process, 2 slots)', () => {
     await publishRawItem(world, failed, 1);
     await queueDrained(world);
     const afterwards = await Promise.all([done, failed].map((id) => world.jobEvents(id)));
-    assert.deepEqual(afterwards.map((e) => e.length), before.map((e) => e.length), 'no new events');
+    assert.deepEqual(
+      afterwards.map((e) => e.length),
+      before.map((e) => e.length),
+      'no new events',
+    );
     assert.equal(metric(await scrape(transcoder), 'mpr_transcode_jobs_total', 'outcome="dropped"'), 2);
     const retried: JobState = await world.job(failed);
     assert.deepEqual([retried.status, retried.attempt], ['PENDING', 2]);
@@ -215,7 +241,10 @@ describe('transcoder (in process, 2 slots)', () => {
     const job = await world.waitForStatus(second, 'COMPLETED');
     assert.equal(job.outputPath, `same/tiny-${second.slice(0, 8)}.mp3`);
     assert.equal((await world.asset(job.outputAssetId)).sourceJobId, second);
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('same/')), [`same/tiny-${second.slice(0, 8)}.mp3`, 'same/tiny.mp3'].sort());
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('same/')),
+      [`same/tiny-${second.slice(0, 8)}.mp3`, 'same/tiny.mp3'].sort(),
+    );
   });
 
   it('exposes outcomes, durations, queue wait, speed, backlog and running encodes on /metrics', async () => {
@@ -271,7 +300,11 @@ describe('transcoder (in process, 1 slot)', () => {
       ['high', Priority.HIGH],
     ];
     const queued = await Promise.all(
-      classes.map(async ([name, priority]) => ({ name, priority, jobId: await world.createJob(tiny, { presetId: 'builtin-aac-192k', outputFilename: `${name}.m4a`, priority }) })),
+      classes.map(async ([name, priority]) => ({
+        name,
+        priority,
+        jobId: await world.createJob(tiny, { presetId: 'builtin-aac-192k', outputFilename: `${name}.m4a`, priority }),
+      })),
     );
     await world.enqueue(blocker);
     await world.waitForStatus(blocker, 'PROCESSING');
@@ -283,7 +316,10 @@ describe('transcoder (in process, 1 slot)', () => {
       await world.waitForStatus(jobId, 'COMPLETED');
       startedAt.set(name, eventsOf(await world.jobEvents(jobId), 'JobStarted')[0].sequence);
     }
-    assert.deepEqual([...startedAt.entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name), ['high', 'normal', 'low']);
+    assert.deepEqual(
+      [...startedAt.entries()].sort((a, b) => a[1] - b[1]).map(([name]) => name),
+      ['high', 'normal', 'low'],
+    );
   });
 
   it('on shutdown stops its encode, removes the temporary file and hands the item to the next replica', async () => {
@@ -295,7 +331,10 @@ describe('transcoder (in process, 1 slot)', () => {
 
     await world.stopTranscoder(transcoder);
     assert.deepEqual(await ffmpegProcesses(jobId), []);
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('shutdown/')), []);
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('shutdown/')),
+      [],
+    );
     assert.equal((await world.job(jobId)).status, 'PROCESSING', 'the stopping replica appends nothing');
     assert.deepEqual(await world.queueState('normal'), { pending: 0, unacknowledged: 1 }, 'the item is back in the queue');
 
@@ -310,6 +349,9 @@ describe('transcoder (in process, 1 slot)', () => {
     await world.enqueue(jobId, 2);
     const job = await world.waitForStatus(jobId, 'COMPLETED', 30_000);
     assert.equal(job.attempt, 2);
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('shutdown/')), ['shutdown/busy.webm']);
+    assert.deepEqual(
+      (await world.outputFiles()).filter((f) => f.startsWith('shutdown/')),
+      ['shutdown/busy.webm'],
+    );
   });
 });

@@ -63,8 +63,13 @@ export function adoptRebalancedTail(previous: unknown, fresh: ChunkPlan): ChunkP
   const head = fresh.segments.slice(0, n - 2).every((s, i) => sameSegment(s, p.segments![i]));
   const [before, last] = [p.segments[n - 2], p.segments[n - 1]];
   const tail =
-    before.index === n - 2 && before.start === fresh.segments[n - 2].start && last.index === n - 1 &&
-    last.start === before.end && last.end === fresh.segments[n - 1].end && before.end > before.start && last.end > last.start;
+    before.index === n - 2 &&
+    before.start === fresh.segments[n - 2].start &&
+    last.index === n - 1 &&
+    last.start === before.end &&
+    last.end === fresh.segments[n - 1].end &&
+    before.end > before.start &&
+    last.end > last.start;
   return head && tail ? { ...fresh, segments: p.segments } : undefined;
 }
 

@@ -181,7 +181,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     // a retry keeps its lost attempt's length, so that attempt's finished segments still fit.
     const earlier = job.chunkDuration === undefined ? earlierChunkDuration(previous) : undefined;
     const capacity = job.chunkDuration === undefined && earlier === undefined ? await this.work.capacity(this.settings.workers) : undefined;
-    const request = { duration: source.duration, trimStart: job.trimStart, trimEnd: job.trimEnd, chunkDuration: job.chunkDuration ?? earlier, workers: capacity?.workers, fps };
+    const request = {
+      duration: source.duration,
+      trimStart: job.trimStart,
+      trimEnd: job.trimEnd,
+      chunkDuration: job.chunkDuration ?? earlier,
+      workers: capacity?.workers,
+      fps,
+    };
     const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
@@ -193,15 +200,31 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     let chunks = adopted ?? fresh;
     const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
     void this.work
-      .telemetry(job.jobId, ['planned'], { attempt: job.attempt, segments: chunks.segments, chunkDuration: chunks.chunkDuration, workers: capacity?.workers, streamCopy, split: inputsKind === 'pieces' })
+      .telemetry(job.jobId, ['planned'], {
+        attempt: job.attempt,
+        segments: chunks.segments,
+        chunkDuration: chunks.chunkDuration,
+        workers: capacity?.workers,
+        streamCopy,
+        split: inputsKind === 'pieces',
+      })
       .catch(() => undefined);
     const sizedFor = capacity ? ` (for ${capacity.workers} worker(s) on ${capacity.replicas} replica(s))` : '';
-    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s${sizedFor}, encoded ${HOW[inputsKind]}`);
+    this.logger.log(
+      `job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s${sizedFor}, encoded ${HOW[inputsKind]}`,
+    );
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioFile = audioName(preset.container ?? '');
     const audioPath = `${dir}/${audioFile}`;
     const audio = buildAudioEncodeCommand({ input, range, preset, source, output: audioPath });
-    const manifest: AttemptManifest = { presetVersion: context.presetVersion, inputs: inputsKind, segments: chunks.segments, audio: audio !== undefined, chunkDuration: chunks.chunkDuration, rebalanced: adopted ? true : undefined };
+    const manifest: AttemptManifest = {
+      presetVersion: context.presetVersion,
+      inputs: inputsKind,
+      segments: chunks.segments,
+      audio: audio !== undefined,
+      chunkDuration: chunks.chunkDuration,
+      rebalanced: adopted ? true : undefined,
+    };
     await writeManifest(dir, manifest);
     const reused = await this.reuseEarlierAttempt(job, previous, manifest, dir, audioFile);
 
@@ -238,7 +261,15 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     let lastPercent = 0;
     const publishProgress = (percent: number) =>
       void this.progress
-        .publishProgress({ jobId: job.jobId, attempt: job.attempt, percent, currentTime: (percent / 100) * total, fps: 0, speed: ((percent / 100) * total) / Math.max(0.001, (Date.now() - startedAt) / 1000), etaSeconds: 0 })
+        .publishProgress({
+          jobId: job.jobId,
+          attempt: job.attempt,
+          percent,
+          currentTime: (percent / 100) * total,
+          fps: 0,
+          speed: ((percent / 100) * total) / Math.max(0.001, (Date.now() - startedAt) / 1000),
+          etaSeconds: 0,
+        })
         .catch(() => undefined);
     // The monitor: the job's aggregate progress every tick for the whole
     // attempt, also while audio, stitch and verification run between updates.
@@ -255,7 +286,18 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         segmentDone.notify();
       });
       if (audioQueued) {
-        await this.work.enqueueSegment({ jobId: job.jobId, attempt: job.attempt, index: chunks.segments.length, piece: '', inputOffset: 0, cutStart: range.start, cutEnd: range.end, segmentCount: chunks.segments.length, audio: true, presetVersion: BigInt(context.presetVersion) });
+        await this.work.enqueueSegment({
+          jobId: job.jobId,
+          attempt: job.attempt,
+          index: chunks.segments.length,
+          piece: '',
+          inputOffset: 0,
+          cutStart: range.start,
+          cutEnd: range.end,
+          segmentCount: chunks.segments.length,
+          audio: true,
+          presetVersion: BigInt(context.presetVersion),
+        });
         void this.work.telemetry(job.jobId, ['audio', 'queued'], { attempt: job.attempt, replicaId: this.settings.replicaId }).catch(() => undefined);
       }
       const inputs: SegmentInputs =
@@ -358,7 +400,16 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * fails. Returns the plan the attempt goes on with.
    */
   private async releaseTail(
-    at: { job: JobState; chunks: ChunkPlan; manifest: AttemptManifest; dir: string; input: string; fps: number; keyframes: readonly number[]; presetVersion: number },
+    at: {
+      job: JobState;
+      chunks: ChunkPlan;
+      manifest: AttemptManifest;
+      dir: string;
+      input: string;
+      fps: number;
+      keyframes: readonly number[];
+      presetVersion: number;
+    },
     measured: TailMeasure | undefined,
     signal: AbortSignal,
   ): Promise<ChunkPlan> {
@@ -375,8 +426,12 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         chunks = moved;
         await writeManifest(at.dir, { ...at.manifest, segments: chunks.segments, rebalanced: true });
         const [before, last] = chunks.segments.slice(-2);
-        this.logger.log(`job ${job.jobId} attempt ${job.attempt}: the audio's worker started ${measured.lagSeconds.toFixed(2)} s late; last segments ${before.duration} s + ${last.duration} s`);
-        void this.work.telemetry(job.jobId, ['rebalanced'], { attempt: job.attempt, segments: chunks.segments, lagSeconds: measured.lagSeconds, speed: measured.speed }).catch(() => undefined);
+        this.logger.log(
+          `job ${job.jobId} attempt ${job.attempt}: the audio's worker started ${measured.lagSeconds.toFixed(2)} s late; last segments ${before.duration} s + ${last.duration} s`,
+        );
+        void this.work
+          .telemetry(job.jobId, ['rebalanced'], { attempt: job.attempt, segments: chunks.segments, lagSeconds: measured.lagSeconds, speed: measured.speed })
+          .catch(() => undefined);
       }
     }
     const head = new Set(chunks.segments.slice(0, -2).map((s) => s.index));
@@ -393,7 +448,16 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * segment keyframes, as the item's inputOffset; the first segment from the
    * start, or accurately to a trimStart), or by accurate seeking (no keyframes).
    */
-  private async queueSegments(job: JobState, chunks: ChunkPlan, fps: number, inputs: SegmentInputs, input: string, presetVersion: number, done: ReadonlySet<number>, signal: AbortSignal): Promise<void> {
+  private async queueSegments(
+    job: JobState,
+    chunks: ChunkPlan,
+    fps: number,
+    inputs: SegmentInputs,
+    input: string,
+    presetVersion: number,
+    done: ReadonlySet<number>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const cuts = segmentCuts(chunks, fps);
     const dir = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt));
     const pieces = chunks.segments.map((_, i) => {
@@ -418,7 +482,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
           audio: false,
           presetVersion: BigInt(presetVersion),
         });
-        void this.work.telemetry(job.jobId, ['segment', String(segment.index), 'queued'], { attempt: job.attempt, index: segment.index, replicaId: this.settings.replicaId }).catch(() => undefined);
+        void this.work
+          .telemetry(job.jobId, ['segment', String(segment.index), 'queued'], {
+            attempt: job.attempt,
+            index: segment.index,
+            replicaId: this.settings.replicaId,
+          })
+          .catch(() => undefined);
       }
     };
     if (inputs.kind !== 'pieces') return queueUpTo(() => true);
@@ -471,7 +541,13 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * only once its encode succeeded (workers rename on success). The earlier
    * attempt's directory is removed either way.
    */
-  private async reuseEarlierAttempt(job: JobState, previous: unknown, manifest: AttemptManifest, dir: string, audioFile: string): Promise<{ segments: Set<number>; audio: boolean }> {
+  private async reuseEarlierAttempt(
+    job: JobState,
+    previous: unknown,
+    manifest: AttemptManifest,
+    dir: string,
+    audioFile: string,
+  ): Promise<{ segments: Set<number>; audio: boolean }> {
     const reused = { segments: new Set<number>(), audio: false };
     if (job.attempt <= 1) return reused;
     const earlier = this.outRoot.target(chunkWorkDir(job.jobId, job.attempt - 1));
@@ -488,8 +564,12 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         reused.audio = true;
       }
       if (reused.segments.size > 0 || reused.audio) {
-        this.logger.log(`job ${job.jobId} attempt ${job.attempt}: took over ${reused.segments.size} finished segment(s)${reused.audio ? ' and the audio' : ''} of attempt ${job.attempt - 1}`);
-        void this.work.telemetry(job.jobId, ['reused'], { attempt: job.attempt, from: job.attempt - 1, segments: [...reused.segments], audio: reused.audio }).catch(() => undefined);
+        this.logger.log(
+          `job ${job.jobId} attempt ${job.attempt}: took over ${reused.segments.size} finished segment(s)${reused.audio ? ' and the audio' : ''} of attempt ${job.attempt - 1}`,
+        );
+        void this.work
+          .telemetry(job.jobId, ['reused'], { attempt: job.attempt, from: job.attempt - 1, segments: [...reused.segments], audio: reused.audio })
+          .catch(() => undefined);
       }
       return reused;
     } finally {
@@ -527,11 +607,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const stop = () => void proc.stop();
     signal.addEventListener('abort', stop, { once: true });
     let stalled = false;
-    const watch = setInterval(() => {
-      if (Date.now() - heardAt <= this.settings.stallMs) return;
-      stalled = true;
-      stop();
-    }, Math.min(1_000, this.settings.stallMs / 4));
+    const watch = setInterval(
+      () => {
+        if (Date.now() - heardAt <= this.settings.stallMs) return;
+        stalled = true;
+        stop();
+      },
+      Math.min(1_000, this.settings.stallMs / 4),
+    );
     try {
       const exit = await proc.exited;
       if (signal.aborted) throw new Aborted();

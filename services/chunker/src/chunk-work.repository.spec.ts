@@ -6,7 +6,17 @@ import { createTestStreams, type TestStreams } from '@mpr/core/testing/test-infr
 import { ChunkWorkRepository } from './chunk-work.repository';
 import type { ChunkerSettings } from './chunker.settings';
 
-const SETTINGS: ChunkerSettings = { workers: 1, jobs: 1, cores: 1, ackWaitMs: 500, maxDeliver: 2, retryDelayMs: 100, replicaId: 'test-1', tickMs: 250, stallMs: 120_000 };
+const SETTINGS: ChunkerSettings = {
+  workers: 1,
+  jobs: 1,
+  cores: 1,
+  ackWaitMs: 500,
+  maxDeliver: 2,
+  retryDelayMs: 100,
+  replicaId: 'test-1',
+  tickMs: 250,
+  stallMs: 120_000,
+};
 
 describe('ChunkWorkRepository (real NATS)', () => {
   let streams: TestStreams;
@@ -22,7 +32,7 @@ describe('ChunkWorkRepository (real NATS)', () => {
     await streams?.cleanup();
   });
 
-  it("counts the segment workers of every replica that answers, and at least its own", async () => {
+  it('counts the segment workers of every replica that answers, and at least its own', async () => {
     assert.deepEqual(await repository.capacity(1), { workers: 1, replicas: 1 }, 'alone, nobody else answering');
     const replicas = [2, 4].map((workers, i) => new ChunkWorkRepository(streams.nc, streams.names, { ...SETTINGS, replicaId: `test-${i + 2}`, workers }));
     const served = [repository.serveCapacity(1), ...replicas.map((r) => r.serveCapacity(r === replicas[0] ? 2 : 4))];
@@ -51,7 +61,18 @@ describe('ChunkWorkRepository (real NATS)', () => {
       return true;
     });
     await streams.nc.flush();
-    const item = { jobId: 'job-1', attempt: 1, index: 3, piece: 'piece-003.mkv', inputOffset: 6, cutStart: 5.98, cutEnd: 7.98, segmentCount: 5, audio: false, presetVersion: 0n };
+    const item = {
+      jobId: 'job-1',
+      attempt: 1,
+      index: 3,
+      piece: 'piece-003.mkv',
+      inputOffset: 6,
+      cutStart: 5.98,
+      cutEnd: 7.98,
+      segmentCount: 5,
+      audio: false,
+      presetVersion: 0n,
+    };
     await repository.enqueueSegment(item);
     // Two deliveries that are never acknowledged, as by two workers killed mid-encode.
     for (let delivery = 1; delivery <= SETTINGS.maxDeliver; delivery++) {

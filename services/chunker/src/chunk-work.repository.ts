@@ -2,7 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { type Consumer, jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
-import { chunkConsumerName, type ChunkQueue, chunkSubject, decodeChunkSegmentItem, enqueueChunkSegment, ensureChunkConsumers, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import {
+  chunkConsumerName,
+  type ChunkQueue,
+  chunkSubject,
+  decodeChunkSegmentItem,
+  enqueueChunkSegment,
+  ensureChunkConsumers,
+  NATS_CONNECTION,
+  StreamNames,
+} from '@mpr/core';
 import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
 
 const PULL_EXPIRES_MS = 1_000;

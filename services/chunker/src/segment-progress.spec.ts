@@ -25,8 +25,18 @@ describe('assessSegments', () => {
   });
 
   it("fails for good on an encode's .failed marker, naming the marker to read the reason from", () => {
-    assert.deepEqual(assessSegments(snapshot({ files: new Set(['segment-001.failed']) })), { state: 'failed', retryable: false, reason: 'segment 1 failed 3 times', marker: 'segment-001.failed' });
-    assert.deepEqual(assessSegments(snapshot({ files: new Set(['audio.failed']), queuedAudio: 'audio.mp4' })), { state: 'failed', retryable: false, reason: 'the audio failed 3 times', marker: 'audio.failed' });
+    assert.deepEqual(assessSegments(snapshot({ files: new Set(['segment-001.failed']) })), {
+      state: 'failed',
+      retryable: false,
+      reason: 'segment 1 failed 3 times',
+      marker: 'segment-001.failed',
+    });
+    assert.deepEqual(assessSegments(snapshot({ files: new Set(['audio.failed']), queuedAudio: 'audio.mp4' })), {
+      state: 'failed',
+      retryable: false,
+      reason: 'the audio failed 3 times',
+      marker: 'audio.failed',
+    });
   });
 
   it('fails retryably for an item whose workers all died, unless its file made it', () => {
@@ -36,13 +46,23 @@ describe('assessSegments', () => {
       reason: 'segment 1 was taken 3 times and never finished: the workers encoding it stopped',
     });
     assert.equal(assessSegments(snapshot({ exhausted: { index: 1, audio: false }, files: new Set(['segment-001.mkv']) })).state, 'running');
-    assert.match(String((assessSegments(snapshot({ exhausted: { index: 2, audio: true }, queuedAudio: 'audio.mp4' })) as { reason: string }).reason), /^the audio was taken 3 times/);
+    assert.match(
+      String((assessSegments(snapshot({ exhausted: { index: 2, audio: true }, queuedAudio: 'audio.mp4' })) as { reason: string }).reason),
+      /^the audio was taken 3 times/,
+    );
   });
 
   it('fails retryably for a started item silent past the stall timeout, not for one that finished or spoke lately', () => {
-    assert.deepEqual(assessSegments(snapshot({ lastHeard: new Map([[0, 89_000]]) })), { state: 'failed', retryable: true, reason: 'segment 0 reported nothing for 10 s: its encode is stuck' });
+    assert.deepEqual(assessSegments(snapshot({ lastHeard: new Map([[0, 89_000]]) })), {
+      state: 'failed',
+      retryable: true,
+      reason: 'segment 0 reported nothing for 10 s: its encode is stuck',
+    });
     assert.equal(assessSegments(snapshot({ lastHeard: new Map([[0, 91_000]]) })).state, 'running');
     assert.equal(assessSegments(snapshot({ lastHeard: new Map([[0, 89_000]]), files: new Set(['segment-000.mkv']) })).state, 'running');
-    assert.match(String((assessSegments(snapshot({ lastHeard: new Map([[2, 0]]), queuedAudio: 'audio.mp4' })) as { reason: string }).reason), /^the audio encode reported nothing/);
+    assert.match(
+      String((assessSegments(snapshot({ lastHeard: new Map([[2, 0]]), queuedAudio: 'audio.mp4' })) as { reason: string }).reason),
+      /^the audio encode reported nothing/,
+    );
   });
 });

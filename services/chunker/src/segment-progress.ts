@@ -40,10 +40,15 @@ export function assessSegments(snapshot: SegmentsSnapshot): SegmentsAssessment {
 
   const failed = segments.find((s) => files.has(failedName(s.index)));
   if (failed) return { state: 'failed', retryable: false, reason: `segment ${failed.index} failed ${maxDeliver} times`, marker: failedName(failed.index) };
-  if (queuedAudio && files.has(AUDIO_FAILED)) return { state: 'failed', retryable: false, reason: `the audio failed ${maxDeliver} times`, marker: AUDIO_FAILED };
+  if (queuedAudio && files.has(AUDIO_FAILED))
+    return { state: 'failed', retryable: false, reason: `the audio failed ${maxDeliver} times`, marker: AUDIO_FAILED };
   const { exhausted } = snapshot;
   if (exhausted && !files.has(fileOf(exhausted.index))) {
-    return { state: 'failed', retryable: true, reason: `${nameOf(exhausted.index)} was taken ${maxDeliver} times and never finished: the workers encoding it stopped` };
+    return {
+      state: 'failed',
+      retryable: true,
+      reason: `${nameOf(exhausted.index)} was taken ${maxDeliver} times and never finished: the workers encoding it stopped`,
+    };
   }
   const stuck = [...snapshot.lastHeard].find(([index, at]) => snapshot.now - at > snapshot.stallMs && !files.has(fileOf(index)));
   if (stuck) {
@@ -52,7 +57,10 @@ export function assessSegments(snapshot: SegmentsSnapshot): SegmentsAssessment {
   }
 
   const total = segments.reduce((sum, s) => sum + s.duration, 0);
-  const encoded = segments.reduce((sum, s) => sum + (files.has(segmentName(s.index)) ? s.duration : Math.min(s.duration, snapshot.encodedSeconds.get(s.index) ?? 0)), 0);
+  const encoded = segments.reduce(
+    (sum, s) => sum + (files.has(segmentName(s.index)) ? s.duration : Math.min(s.duration, snapshot.encodedSeconds.get(s.index) ?? 0)),
+    0,
+  );
   const allVideo = segments.every((s) => files.has(segmentName(s.index)));
   if (allVideo && (!queuedAudio || files.has(queuedAudio))) return { state: 'done' };
   return { state: 'running', percent: Math.min(95, Math.floor((encoded / Math.max(total, 1e-9)) * 95)) };

@@ -70,7 +70,13 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     const subject = item.audio ? ['audio'] : ['segment', String(item.index)];
     const telemetry = (event: string, extra: Record<string, unknown> = {}) =>
       void this.work
-        .telemetry(item.jobId, [...subject, event], { attempt: item.attempt, ...(item.audio ? {} : { index: item.index }), workerId, replicaId: this.settings.replicaId, ...extra })
+        .telemetry(item.jobId, [...subject, event], {
+          attempt: item.attempt,
+          ...(item.audio ? {} : { index: item.index }),
+          workerId,
+          replicaId: this.settings.replicaId,
+          ...extra,
+        })
         .catch(() => undefined);
     const abort = this.aborts.register(item.jobId);
     try {
@@ -97,7 +103,13 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.
       const partial = `${output}.d${msg.info.deliveryCount}.part`;
       const command = item.audio
-        ? buildAudioEncodeCommand({ input: context.plan.source.absolute, range: { start: item.cutStart, end: item.cutEnd }, preset: context.preset, source: context.source, output: partial })
+        ? buildAudioEncodeCommand({
+            input: context.plan.source.absolute,
+            range: { start: item.cutStart, end: item.cutEnd },
+            preset: context.preset,
+            source: context.source,
+            output: partial,
+          })
         : buildSegmentEncodeCommand({
             input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
             inputOffset: item.inputOffset,
@@ -119,7 +131,8 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
       const proc = await this.ffmpeg.start(command.args, {
-        onProgress: (snapshot) => this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
+        onProgress: (snapshot) =>
+          this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
       });
       const stop = () => void proc.stop();
       abort.signal.addEventListener('abort', stop, { once: true });
@@ -140,7 +153,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       }
       if (exit.code === 0) {
         await rename(partial, output);
-        this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : item.cutEnd - item.cutStart, done: true, audio: item.audio });
+        this.work.report(item.jobId, item.attempt, {
+          index: item.index,
+          outTimeSeconds: item.audio ? 0 : item.cutEnd - item.cutStart,
+          done: true,
+          audio: item.audio,
+        });
         telemetry('done');
         this.metrics.segments.inc({ outcome: 'done' });
         this.metrics.segmentDuration.observe((Date.now() - startedAt) / 1000);
@@ -155,7 +173,9 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         await writeFile(`${dir}/${item.audio ? AUDIO_FAILED : failedName(item.index)}`, reason).catch(() => undefined);
         msg.term(`${item.audio ? 'the audio' : `segment ${item.index}`} failed ${msg.info.deliveryCount} times`);
       } else {
-        this.logger.warn(`job ${item.jobId} ${item.audio ? 'audio' : `segment ${item.index}`} failed (delivery ${msg.info.deliveryCount}), retried alone: ${reason}`);
+        this.logger.warn(
+          `job ${item.jobId} ${item.audio ? 'audio' : `segment ${item.index}`} failed (delivery ${msg.info.deliveryCount}), retried alone: ${reason}`,
+        );
         msg.nak(this.settings.retryDelayMs);
       }
     } finally {
@@ -163,6 +183,5 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     }
   }
 }
-
 
 const PIECE_NAME = /^piece-\d{3,}\.mkv$/;

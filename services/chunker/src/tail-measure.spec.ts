@@ -12,7 +12,11 @@ describe('measureTail', () => {
   const at = { count: 4, queuedAt: 1_000, audioDoneAt: 3_000 };
 
   it("takes the audio's lag from the first video encode's start, and the running encodes' rate between their reports", () => {
-    const firstHeard = new Map([[0, 1_100], [1, 1_200], [4, 1_050]]);
+    const firstHeard = new Map([
+      [0, 1_100],
+      [1, 1_200],
+      [4, 1_050],
+    ]);
     const spans = new Map([
       // Started at 1.1 s, first encoded time reported at 1.6 s: 3 s of media a second from then on.
       [0, span([1_600, 0.5], [2_100, 2], [2_600, 3.5])!],

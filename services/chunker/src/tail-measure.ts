@@ -15,7 +15,9 @@ export interface ProgressSpan {
 /** Adds a progress report (at `at` ms, `seconds` encoded) to an encode's span. Pure. */
 export function extendSpan(span: ProgressSpan | undefined, at: number, seconds: number): ProgressSpan | undefined {
   if (!(seconds > 0)) return span;
-  return span ? { ...span, lastAt: at, lastSeconds: Math.max(span.lastSeconds, seconds) } : { firstAt: at, firstSeconds: seconds, lastAt: at, lastSeconds: seconds };
+  return span
+    ? { ...span, lastAt: at, lastSeconds: Math.max(span.lastSeconds, seconds) }
+    : { firstAt: at, firstSeconds: seconds, lastAt: at, lastSeconds: seconds };
 }
 
 /** Reports closer than this tell too little of a rate: ffmpeg reports about twice a second, in steps of what its muxer wrote. */

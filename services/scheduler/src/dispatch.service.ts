@@ -107,6 +107,9 @@ export class DispatchService {
 
   private async currentState(jobId: string): Promise<JobState> {
     const { events } = await this.store.load({ type: 'job', id: jobId });
-    return fold(jobDecider, events.map((e) => e.event as JobEvent));
+    return fold(
+      jobDecider,
+      events.map((e) => e.event as JobEvent),
+    );
   }
 }

@@ -44,12 +44,21 @@ describe('JobTracker', () => {
     for (const id of ['j1', 'j2', 'j3']) tracker.apply(stored(id, created(id), 0));
     tracker.apply(stored('j1', started('j1', 1, 'w1'), 1));
     tracker.apply(stored('j2', started('j2', 1, 'w2'), 1));
-    assert.deepEqual(tracker.silentSince(at(5)).map((j) => j.jobId), ['j1', 'j2']);
+    assert.deepEqual(
+      tracker.silentSince(at(5)).map((j) => j.jobId),
+      ['j1', 'j2'],
+    );
     tracker.noteProgress('j1', 1, at(5));
     tracker.noteProgress('j2', 7, at(5));
-    assert.deepEqual(tracker.silentSince(at(5)).map((j) => j.jobId), ['j2']);
+    assert.deepEqual(
+      tracker.silentSince(at(5)).map((j) => j.jobId),
+      ['j2'],
+    );
     tracker.apply(stored('j2', { case: 'jobCompleted', value: create(JobCompletedSchema, { jobId: 'j2', attempt: 1, outputPath: 'o.mp4' }) }, 6));
-    assert.deepEqual(tracker.silentSince(at(60)).map((j) => j.jobId), ['j1']);
+    assert.deepEqual(
+      tracker.silentSince(at(60)).map((j) => j.jobId),
+      ['j1'],
+    );
   });
 
   it('counts jobs per status', () => {

@@ -74,7 +74,13 @@ describe('ReopeningLoop', () => {
   });
 
   it('fails the start when the first source cannot be opened', async () => {
-    const loop = new ReopeningLoop('the fake', () => Promise.reject(new Error('no stream')), async () => undefined, { error: () => undefined }, 5);
+    const loop = new ReopeningLoop(
+      'the fake',
+      () => Promise.reject(new Error('no stream')),
+      async () => undefined,
+      { error: () => undefined },
+      5,
+    );
     await assert.rejects(loop.start(), /no stream/);
   });
 });

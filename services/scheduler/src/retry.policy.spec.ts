@@ -8,7 +8,10 @@ const after = (ms: number) => new Date(failedAt.getTime() + ms);
 
 describe('retry policy', () => {
   it('doubles the backoff per attempt up to the ceiling', () => {
-    assert.deepEqual([1, 2, 3, 4].map((attempt) => retryBackoffMs(attempt, policy)), [2_000, 4_000, 5_000, 5_000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((attempt) => retryBackoffMs(attempt, policy)),
+      [2_000, 4_000, 5_000, 5_000],
+    );
   });
 
   it('waits out the rest of the backoff, measured from the failure', () => {

@@ -8,11 +8,7 @@ export interface Failure {
   failedAt: Date;
 }
 
-export type RetryDecision =
-  | { kind: 'retry-now' }
-  | { kind: 'wait'; delayMs: number }
-  | { kind: 'not-retryable' }
-  | { kind: 'exhausted' };
+export type RetryDecision = { kind: 'retry-now' } | { kind: 'wait'; delayMs: number } | { kind: 'not-retryable' } | { kind: 'exhausted' };
 
 /** base × 2^(attempt-1), capped: 2 s, 4 s, 8 s … with the defaults. */
 export function retryBackoffMs(attempt: number, policy: RetryPolicy): number {

@@ -41,7 +41,12 @@ export class WatchdogService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly metrics: SchedulerMetrics,
     @Inject(SCHEDULER_OPTIONS) private readonly options: SchedulerOptions,
   ) {
-    this.replay = new ReopeningLoop('the job event replay', () => events.replay(this.position + 1), (feed) => this.follow(feed), this.logger);
+    this.replay = new ReopeningLoop(
+      'the job event replay',
+      () => events.replay(this.position + 1),
+      (feed) => this.follow(feed),
+      this.logger,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {

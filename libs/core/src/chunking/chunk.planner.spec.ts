@@ -22,11 +22,17 @@ function assertCovers(plan: ChunkPlan, start: number, end: number): void {
 
 describe('defaultChunkDuration', () => {
   it('is 10 s up to 160 s, range/16 above, at most 120 s', () => {
-    assert.deepEqual([6, 60, 160, 320, 1000, 7200].map((range) => defaultChunkDuration(range)), [10, 10, 10, 20, 63, 120]);
+    assert.deepEqual(
+      [6, 60, 160, 320, 1000, 7200].map((range) => defaultChunkDuration(range)),
+      [10, 10, 10, 20, 63, 120],
+    );
   });
 
   it('gives the workers about two segments each, 5 s to 120 s long', () => {
-    assert.deepEqual([1, 2, 4, 8].map((workers) => defaultChunkDuration(60, workers)), [30, 15, 8, 5]);
+    assert.deepEqual(
+      [1, 2, 4, 8].map((workers) => defaultChunkDuration(60, workers)),
+      [30, 15, 8, 5],
+    );
     assert.equal(defaultChunkDuration(7200, 4), 120);
     assert.equal(defaultChunkDuration(6, 2), 5);
     // Not a worker count: the range alone decides.
@@ -55,12 +61,21 @@ describe('planChunks', () => {
 
   it('keeps a remainder of at least half a chunk as the last segment', () => {
     const plan = planChunks({ duration: 7, chunkDuration: 2, fps: 25, streamCopy: false });
-    assert.deepEqual(spans(plan), [[0, 2], [2, 4], [4, 6], [6, 7]]);
+    assert.deepEqual(spans(plan), [
+      [0, 2],
+      [2, 4],
+      [4, 6],
+      [6, 7],
+    ]);
   });
 
   it('merges a tiny remainder into the last segment', () => {
     const plan = planChunks({ duration: 6.9, chunkDuration: 2, fps: 25, streamCopy: false });
-    assert.deepEqual(spans(plan), [[0, 2], [2, 4], [4, 6.9]]);
+    assert.deepEqual(spans(plan), [
+      [0, 2],
+      [2, 4],
+      [4, 6.9],
+    ]);
     assertCovers(plan, 0, 6.9);
   });
 
@@ -72,7 +87,11 @@ describe('planChunks', () => {
   it('plans only the trimmed range, with boundaries on the source frames', () => {
     const plan = planChunks({ duration: 60, trimStart: 10.02, trimEnd: 20.5, chunkDuration: 3.33, fps: 10, streamCopy: false });
     // 10.02 + 3.33 = 13.35 → the frame at 13.4 (10 fps); 13.4 + 3.33 → 16.7; the rest, 3.8 s, is < 1.5 chunks.
-    assert.deepEqual(spans(plan), [[10.02, 13.4], [13.4, 16.7], [16.7, 20.5]]);
+    assert.deepEqual(spans(plan), [
+      [10.02, 13.4],
+      [13.4, 16.7],
+      [16.7, 20.5],
+    ]);
     assertCovers(plan, 10.02, 20.5);
   });
 
@@ -87,14 +106,24 @@ describe('planChunks', () => {
   });
 
   it('clamps a trimEnd past the source to its end, as a single-pass encode does', () => {
-    assert.deepEqual(spans(planChunks({ duration: 5, trimEnd: 9, chunkDuration: 2, fps: 25, streamCopy: false })), [[0, 2], [2, 4], [4, 5]]);
+    assert.deepEqual(spans(planChunks({ duration: 5, trimEnd: 9, chunkDuration: 2, fps: 25, streamCopy: false })), [
+      [0, 2],
+      [2, 4],
+      [4, 5],
+    ]);
   });
 
   it('snaps boundaries to the nearest keyframes', () => {
     const keyframes = [0, 2.5, 4.1, 7.9, 12, 16];
     const plan = planChunks({ duration: 20, chunkDuration: 4, keyframes, fps: 10, streamCopy: true });
     // 4 → 4.1; 8.1 → 7.9; 11.9 → 12; 16 → 16, then 4 s remain (< 6).
-    assert.deepEqual(spans(plan), [[0, 4.1], [4.1, 7.9], [7.9, 12], [12, 16], [16, 20]]);
+    assert.deepEqual(spans(plan), [
+      [0, 4.1],
+      [4.1, 7.9],
+      [7.9, 12],
+      [12, 16],
+      [16, 20],
+    ]);
     assertCovers(plan, 0, 20);
   });
 
@@ -114,11 +143,23 @@ describe('planChunks', () => {
   it('refuses a chunkDuration <= 0 and a range outside the source', () => {
     const base = { duration: 10, fps: 25, streamCopy: false };
     for (const chunkDuration of [0, -1, Number.NaN]) {
-      assert.throws(() => planChunks({ ...base, chunkDuration }), (err) => err instanceof ValidationError && err.field === 'chunkDuration');
+      assert.throws(
+        () => planChunks({ ...base, chunkDuration }),
+        (err) => err instanceof ValidationError && err.field === 'chunkDuration',
+      );
     }
-    assert.throws(() => planChunks({ ...base, trimStart: 10 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
-    assert.throws(() => planChunks({ ...base, trimStart: -1 }), (err) => err instanceof ValidationError && err.field === 'trimStart');
-    assert.throws(() => planChunks({ ...base, trimStart: 4, trimEnd: 4 }), (err) => err instanceof ValidationError && err.field === 'trimEnd');
+    assert.throws(
+      () => planChunks({ ...base, trimStart: 10 }),
+      (err) => err instanceof ValidationError && err.field === 'trimStart',
+    );
+    assert.throws(
+      () => planChunks({ ...base, trimStart: -1 }),
+      (err) => err instanceof ValidationError && err.field === 'trimStart',
+    );
+    assert.throws(
+      () => planChunks({ ...base, trimStart: 4, trimEnd: 4 }),
+      (err) => err instanceof ValidationError && err.field === 'trimEnd',
+    );
   });
 });
 
@@ -157,7 +198,12 @@ describe('moveLastBoundary', () => {
 
   it('moves the boundary to the keyframe nearest the target, the rest untouched', () => {
     const moved = moveLastBoundary(plan, 47.4, 30, keyframes);
-    assert.deepEqual(spans(moved), [[0, 15], [15, 30], [30, 47], [47, 60]]);
+    assert.deepEqual(spans(moved), [
+      [0, 15],
+      [15, 30],
+      [30, 47],
+      [47, 60],
+    ]);
     assertCovers(moved, 0, 60);
     assert.equal(moved.chunkDuration, plan.chunkDuration);
   });

@@ -44,11 +44,33 @@ async function probe(path: string) {
  */
 async function makeSource(path: string, extra: string[] = []): Promise<string> {
   await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=${FPS}:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${SAMPLE_RATE}:duration=${SECONDS}`,
-    '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', String(FPS), '-sc_threshold', '0', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', ...extra, path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=${FPS}:duration=${SECONDS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=${SAMPLE_RATE}:duration=${SECONDS}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-bf',
+    '2',
+    '-g',
+    String(FPS),
+    '-sc_threshold',
+    '0',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    ...extra,
+    path,
   ]);
   return path;
 }
@@ -56,7 +78,11 @@ async function makeSource(path: string, extra: string[] = []): Promise<string> {
 /** Per-frame PSNR of `a` from its frame `skipA` on against `b` from `skipB` on, pairing frames by their order. */
 async function psnrByFrame(a: string, b: string, skipA: number, skipB: number): Promise<number[]> {
   const pick = (skip: number, out: string) => `trim=start_frame=${skip},setpts=N/FRAME_RATE/TB[${out}]`;
-  const { stdout } = await run('ffmpeg', ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v]${pick(skipA, 'x')};[1:v]${pick(skipB, 'y')};[x][y]psnr=shortest=1:stats_file=-`, '-f', 'null', '-'], { maxBuffer: 16 << 20 });
+  const { stdout } = await run(
+    'ffmpeg',
+    ['-v', 'error', '-i', a, '-i', b, '-lavfi', `[0:v]${pick(skipA, 'x')};[1:v]${pick(skipB, 'y')};[x][y]psnr=shortest=1:stats_file=-`, '-f', 'null', '-'],
+    { maxBuffer: 16 << 20 },
+  );
   return [...stdout.matchAll(/psnr_avg:(\S+)/g)].map((m) => (m[1] === 'inf' ? Infinity : Number(m[1])));
 }
 
@@ -122,7 +148,8 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       // The asset probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, measured to its content).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
       const source = { ...SOURCE, duration: Number((await new FfprobeRepository().probe(input)).duration) };
-      if (kind === 'late') assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 1 / FPS, `late clock: declared ${probed} s, planned ${source.duration} s`);
+      if (kind === 'late')
+        assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 1 / FPS, `late clock: declared ${probed} s, planned ${source.duration} s`);
       assert.equal(readsSource, kind === 'mp4');
 
       // An MP4 is probed only around the ideal boundaries, as the coordinator does: its index finds them.
@@ -152,7 +179,15 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
           const { piece, offset } = split.pieces[i];
           const pieceInput = join(work, `piece-${String(piece).padStart(3, '0')}.mkv`);
           const encode = readsSource
-            ? buildSegmentEncodeCommand({ input, inputOffset: i > 0 ? (keyframeOf[i] ?? 0) : 0, seek: true, cut: cuts[i], preset, source, output: segmentPaths[i] })
+            ? buildSegmentEncodeCommand({
+                input,
+                inputOffset: i > 0 ? (keyframeOf[i] ?? 0) : 0,
+                seek: true,
+                cut: cuts[i],
+                preset,
+                source,
+                output: segmentPaths[i],
+              })
             : buildSegmentEncodeCommand({ input: pieceInput, inputOffset: offset, cut: cuts[i], preset, source, output: segmentPaths[i] });
           return run('ffmpeg', encode.args);
         }),
@@ -176,7 +211,11 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       assert.deepEqual(verifyStitch(reference, expected), { ok: true });
       // Exactly the source's frames in the range, each in its place. (A single pass into MP4 repeats the first
       // frame of a video that starts a frame late, as in this Matroska source: within one frame, not equal.)
-      const times = packets.split('\n').filter((line) => line.startsWith('packet,')).map((line) => Number(line.split(',')[1]) - (formatStart ?? 0)).sort((x, y) => x - y);
+      const times = packets
+        .split('\n')
+        .filter((line) => line.startsWith('packet,'))
+        .map((line) => Number(line.split(',')[1]) - (formatStart ?? 0))
+        .sort((x, y) => x - y);
       const inRange = times.filter((t) => t >= first - 1e-6 && t < end - 1e-6);
       assert.equal(chunked.videoFrames, inRange.length);
       if (kind === 'mp4') assert.equal(reference.videoFrames, inRange.length);

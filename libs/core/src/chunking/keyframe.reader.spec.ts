@@ -4,7 +4,16 @@ import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
 
 describe('readKeyframeProbe', () => {
   it("reads the keyframes' times, sorted and once each, and the input's start time", () => {
-    const csv = ['packet,2.000000,K_', 'packet,0.066667,__', 'packet,0.000000,K_', 'packet,2.000000,K_', 'packet,N/A,K_', 'packet,4.004000,K__', 'format,0.000000', ''].join('\n');
+    const csv = [
+      'packet,2.000000,K_',
+      'packet,0.066667,__',
+      'packet,0.000000,K_',
+      'packet,2.000000,K_',
+      'packet,N/A,K_',
+      'packet,4.004000,K__',
+      'format,0.000000',
+      '',
+    ].join('\n');
     assert.deepEqual(readKeyframeProbe(csv), { keyframes: [0, 2, 4.004], formatStart: 0 });
   });
 

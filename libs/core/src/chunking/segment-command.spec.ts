@@ -41,7 +41,11 @@ describe('planSplit', () => {
     const plan = planChunks({ duration: 6, chunkDuration: 2, keyframes, fps: 25, streamCopy: true });
     assert.deepEqual(planSplit(plan, keyframes, 25, 6), {
       splitTimes: [1.98, 3.98],
-      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2 }, { piece: 2, offset: 4 }],
+      pieces: [
+        { piece: 0, offset: 0 },
+        { piece: 1, offset: 2 },
+        { piece: 2, offset: 4 },
+      ],
     });
   });
 
@@ -49,11 +53,22 @@ describe('planSplit', () => {
     const inner = planChunks({ duration: 6, trimStart: 1.5, trimEnd: 4.5, chunkDuration: 1, keyframes, fps: 25, streamCopy: true });
     assert.deepEqual(planSplit(inner, keyframes, 25, 6).splitTimes, [0.98, 1.98, 2.98, 3.98, 4.98]);
     const plan = planChunks({ duration: 6, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, keyframes, fps: 25, streamCopy: true });
-    assert.deepEqual(plan.segments.map((s) => [s.start, s.end]), [[0.52, 2], [2, 4], [4, 5.2]]);
+    assert.deepEqual(
+      plan.segments.map((s) => [s.start, s.end]),
+      [
+        [0.52, 2],
+        [2, 4],
+        [4, 5.2],
+      ],
+    );
     assert.deepEqual(planSplit(plan, keyframes, 25, 6), {
       // No keyframe at or after 5.2: the last piece runs to the end of the source.
       splitTimes: [1.98, 3.98],
-      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2 }, { piece: 2, offset: 4 }],
+      pieces: [
+        { piece: 0, offset: 0 },
+        { piece: 1, offset: 2 },
+        { piece: 2, offset: 4 },
+      ],
     });
     const late = planChunks({ duration: 6, trimStart: 1.5, chunkDuration: 2, keyframes, fps: 25, streamCopy: true });
     assert.deepEqual(planSplit(late, keyframes, 25, 6).pieces[0], { piece: 1, offset: 1 });
@@ -62,11 +77,18 @@ describe('planSplit', () => {
   it("cuts at the source's own keyframes when its video starts off the frame grid (Matroska after an AAC priming delay)", () => {
     const shifted = keyframes.map((k) => k + 0.021);
     const plan = planChunks({ duration: 6.021, trimStart: 0.52, trimEnd: 5.2, chunkDuration: 1.6, keyframes: shifted, fps: 25, streamCopy: true });
-    assert.deepEqual(plan.segments.map((s) => s.start), [0.52, 2.04, 4.04]);
+    assert.deepEqual(
+      plan.segments.map((s) => s.start),
+      [0.52, 2.04, 4.04],
+    );
     assert.deepEqual(planSplit(plan, shifted, 25, 6.021), {
       // No cut at the first keyframe (the segment muxer cannot cut before its first packet); pieces start at 2.021 and 4.021.
       splitTimes: [2.001, 4.001],
-      pieces: [{ piece: 0, offset: 0 }, { piece: 1, offset: 2.021 }, { piece: 2, offset: 4.021 }],
+      pieces: [
+        { piece: 0, offset: 0 },
+        { piece: 1, offset: 2.021 },
+        { piece: 2, offset: 4.021 },
+      ],
     });
   });
 });
@@ -95,15 +117,35 @@ describe('segmentsReadSource', () => {
 describe('buildSplitCommand', () => {
   it('copies the first video stream into Matroska pieces at the given times, input confined', () => {
     assert.deepEqual(buildSplitCommand('/in/a b.mp4', '/tmp/job/piece-%03d.mkv', [1.98, 3.98]), [
-      ...HEAD, ...safeInputArgs(), '-i', 'file:/in/a b.mp4',
-      '-map', '0:V:0', '-c', 'copy', '-f', 'segment', '-segment_format', 'matroska',
-      '-segment_times', '1.98,3.98', '-reset_timestamps', '1', 'file:/tmp/job/piece-%03d.mkv',
+      ...HEAD,
+      ...safeInputArgs(),
+      '-i',
+      'file:/in/a b.mp4',
+      '-map',
+      '0:V:0',
+      '-c',
+      'copy',
+      '-f',
+      'segment',
+      '-segment_format',
+      'matroska',
+      '-segment_times',
+      '1.98,3.98',
+      '-reset_timestamps',
+      '1',
+      'file:/tmp/job/piece-%03d.mkv',
     ]);
   });
 
   it('lists each finished piece when asked to', () => {
     assert.deepEqual(buildSplitCommand('/in/a.mp4', '/tmp/job/piece-%03d.mkv', [1.98], '/tmp/job/pieces.txt').slice(-7), [
-      '-reset_timestamps', '1', '-segment_list', 'file:/tmp/job/pieces.txt', '-segment_list_type', 'flat', 'file:/tmp/job/piece-%03d.mkv',
+      '-reset_timestamps',
+      '1',
+      '-segment_list',
+      'file:/tmp/job/pieces.txt',
+      '-segment_list_type',
+      'flat',
+      'file:/tmp/job/piece-%03d.mkv',
     ]);
   });
 
@@ -116,13 +158,36 @@ describe('buildSplitCommand', () => {
 describe('buildSegmentEncodeCommand', () => {
   it("encodes a piece's video with the preset, without audio, into Matroska", () => {
     const command = buildSegmentEncodeCommand({
-      input: '/tmp/job/piece-001.mkv', inputOffset: 2, cut: { start: 1.98, end: 3.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv',
+      input: '/tmp/job/piece-001.mkv',
+      inputOffset: 2,
+      cut: { start: 1.98, end: 3.98 },
+      preset: H264,
+      source: SOURCE,
+      output: '/tmp/job/segment-001.mkv',
     });
     assert.deepEqual(command.args, [
-      ...HEAD, ...safeInputArgs(), '-i', 'file:/tmp/job/piece-001.mkv', '-t', '1.98',
-      '-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p',
-      '-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
-      '-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv',
+      ...HEAD,
+      ...safeInputArgs(),
+      '-i',
+      'file:/tmp/job/piece-001.mkv',
+      '-t',
+      '1.98',
+      '-map',
+      '0:V:0',
+      '-c:v',
+      'libx264',
+      '-crf',
+      '23',
+      '-preset',
+      'veryfast',
+      '-pix_fmt',
+      'yuv420p',
+      '-vf',
+      "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
+      '-an',
+      '-f',
+      'matroska',
+      'file:/tmp/job/segment-001.mkv',
     ]);
     assert.equal(command.muxer, 'matroska');
     assert.equal(command.expectedDuration, 1.98);
@@ -130,7 +195,12 @@ describe('buildSegmentEncodeCommand', () => {
 
   it('seeks accurately in the source when there are no pieces, and leaves the hvc1 tag to the stitch', () => {
     const command = buildSegmentEncodeCommand({
-      input: '/in/src.mp4', inputOffset: 0, cut: { start: 9.98, end: 19.98 }, preset: H265, source: SOURCE, output: '/tmp/job/segment-001.mkv',
+      input: '/in/src.mp4',
+      inputOffset: 0,
+      cut: { start: 9.98, end: 19.98 },
+      preset: H265,
+      source: SOURCE,
+      output: '/tmp/job/segment-001.mkv',
     });
     assert.deepEqual(command.args.slice(3, 5), ['-ss', '9.98']);
     assert.deepEqual(command.args.slice(command.args.indexOf('-i') + 2, command.args.indexOf('-i') + 4), ['-t', '10']);
@@ -140,18 +210,44 @@ describe('buildSegmentEncodeCommand', () => {
 
   it('seeks the source to the keyframe a segment starts on, half a frame past it, keeping every frame from it', () => {
     const command = buildSegmentEncodeCommand({
-      input: '/in/src.mp4', inputOffset: 8, seek: true, cut: { start: 7.98, end: 15.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv', threads: 1,
+      input: '/in/src.mp4',
+      inputOffset: 8,
+      seek: true,
+      cut: { start: 7.98, end: 15.98 },
+      preset: H264,
+      source: SOURCE,
+      output: '/tmp/job/segment-001.mkv',
+      threads: 1,
     });
     const inputAt = command.args.indexOf('-i');
     assert.deepEqual(command.args.slice(inputAt - 5, inputAt + 2), ['-threads', '1', '-ss', '8.02', '-noaccurate_seek', '-i', 'file:/in/src.mp4']);
     // As from a piece starting on that keyframe: no trim at the start, the end relative to it.
     assert.deepEqual(command.args.slice(inputAt + 2, inputAt + 4), ['-t', '7.98']);
     assert.equal(command.args.filter((a) => a === '-ss').length, 1);
-    assert.throws(() => buildSegmentEncodeCommand({ input: '/in/src.mp4', inputOffset: 8, seek: true, cut: { start: 7.98, end: 15.98 }, preset: H264, source: { ...SOURCE, framerate: 0 }, output: '/tmp/job/s.mkv' }), /frame rate/);
+    assert.throws(
+      () =>
+        buildSegmentEncodeCommand({
+          input: '/in/src.mp4',
+          inputOffset: 8,
+          seek: true,
+          cut: { start: 7.98, end: 15.98 },
+          preset: H264,
+          source: { ...SOURCE, framerate: 0 },
+          output: '/tmp/job/s.mkv',
+        }),
+      /frame rate/,
+    );
   });
 
   it('gives the decoder and the encoder the threads asked for, and refuses nonsense', () => {
-    const request = { input: '/tmp/job/piece-001.mkv', inputOffset: 2, cut: { start: 1.98, end: 3.98 }, preset: H264, source: SOURCE, output: '/tmp/job/segment-001.mkv' };
+    const request = {
+      input: '/tmp/job/piece-001.mkv',
+      inputOffset: 2,
+      cut: { start: 1.98, end: 3.98 },
+      preset: H264,
+      source: SOURCE,
+      output: '/tmp/job/segment-001.mkv',
+    };
     const args = buildSegmentEncodeCommand({ ...request, threads: 1 }).args;
     const inputAt = args.indexOf('-i');
     assert.deepEqual(args.slice(inputAt - 2, inputAt), ['-threads', '1']);
@@ -208,15 +304,42 @@ describe('encodesAudioBesideWorkers', () => {
 
 describe('buildAudioEncodeCommand', () => {
   it("encodes the whole range's audio once, into MP4 for an MP4 job", () => {
-    const command = buildAudioEncodeCommand({ input: '/in/s.mp4', range: { start: 0.52, end: 5.2 }, preset: H264, source: SOURCE, output: '/tmp/job/audio.mp4' });
+    const command = buildAudioEncodeCommand({
+      input: '/in/s.mp4',
+      range: { start: 0.52, end: 5.2 },
+      preset: H264,
+      source: SOURCE,
+      output: '/tmp/job/audio.mp4',
+    });
     assert.deepEqual(command?.args, [
-      ...HEAD, '-ss', '0.52', ...safeInputArgs(), '-i', 'file:/in/s.mp4', '-t', '4.68',
-      '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', '-f', 'mp4', 'file:/tmp/job/audio.mp4',
+      ...HEAD,
+      '-ss',
+      '0.52',
+      ...safeInputArgs(),
+      '-i',
+      'file:/in/s.mp4',
+      '-t',
+      '4.68',
+      '-vn',
+      '-map',
+      '0:a:0',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      'file:/tmp/job/audio.mp4',
     ]);
   });
 
   it('is undefined for a silent source', () => {
-    assert.equal(buildAudioEncodeCommand({ input: '/in/s.mp4', range: { start: 0, end: 5 }, preset: H264, source: { ...SOURCE, audioCodec: '' }, output: '/tmp/a.mp4' }), undefined);
+    assert.equal(
+      buildAudioEncodeCommand({ input: '/in/s.mp4', range: { start: 0, end: 5 }, preset: H264, source: { ...SOURCE, audioCodec: '' }, output: '/tmp/a.mp4' }),
+      undefined,
+    );
   });
 });
 
@@ -241,15 +364,52 @@ describe('buildConcatList', () => {
 
 describe('buildStitchCommand', () => {
   it('joins the segments and the audio by stream copy into the MP4, with faststart', () => {
-    assert.deepEqual(buildStitchCommand({ listPath: '/tmp/job/segments.ffconcat', audioPath: '/tmp/job/audio.mp4', preset: H264, output: '/out/.x.mp4.part' }), [
-      ...HEAD, '-protocol_whitelist', 'file,pipe', '-format_whitelist', 'concat,matroska', '-f', 'concat', '-safe', '1', '-i', 'file:/tmp/job/segments.ffconcat',
-      ...safeInputArgs(), '-i', 'file:/tmp/job/audio.mp4',
-      '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4', 'file:/out/.x.mp4.part',
-    ]);
+    assert.deepEqual(
+      buildStitchCommand({ listPath: '/tmp/job/segments.ffconcat', audioPath: '/tmp/job/audio.mp4', preset: H264, output: '/out/.x.mp4.part' }),
+      [
+        ...HEAD,
+        '-protocol_whitelist',
+        'file,pipe',
+        '-format_whitelist',
+        'concat,matroska',
+        '-f',
+        'concat',
+        '-safe',
+        '1',
+        '-i',
+        'file:/tmp/job/segments.ffconcat',
+        ...safeInputArgs(),
+        '-i',
+        'file:/tmp/job/audio.mp4',
+        '-map',
+        '0:v:0',
+        '-map',
+        '1:a:0',
+        '-c',
+        'copy',
+        '-movflags',
+        '+faststart',
+        '-f',
+        'mp4',
+        'file:/out/.x.mp4.part',
+      ],
+    );
   });
 
   it('tags HEVC hvc1 for MP4 and stitches video alone without audio', () => {
     const args = buildStitchCommand({ listPath: '/tmp/job/l', preset: H265, output: '/out/x.mp4' });
-    assert.deepEqual(args.slice(args.indexOf('-map')), ['-map', '0:v:0', '-c', 'copy', '-tag:v', 'hvc1', '-movflags', '+faststart', '-f', 'mp4', 'file:/out/x.mp4']);
+    assert.deepEqual(args.slice(args.indexOf('-map')), [
+      '-map',
+      '0:v:0',
+      '-c',
+      'copy',
+      '-tag:v',
+      'hvc1',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      'file:/out/x.mp4',
+    ]);
   });
 });

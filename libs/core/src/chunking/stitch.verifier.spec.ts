@@ -25,7 +25,10 @@ describe('readStitchFacts', () => {
   });
 
   it("falls back to Matroska's DURATION tag", () => {
-    const mkv = { streams: [{ codec_type: 'audio', sample_rate: '48000', time_base: '1/1000', tags: { DURATION: '00:00:06.037000000' } }], format: { duration: '6.037000' } };
+    const mkv = {
+      streams: [{ codec_type: 'audio', sample_rate: '48000', time_base: '1/1000', tags: { DURATION: '00:00:06.037000000' } }],
+      format: { duration: '6.037000' },
+    };
     assert.deepEqual(readStitchFacts(mkv), { videoFrames: undefined, duration: 6.037, audioSamples: 289776 });
   });
 });

@@ -27,8 +27,7 @@ describe('loadConfig', () => {
   it('names the variable, its value and what is allowed', () => {
     assert.throws(
       () => loadConfig({ MPR_EXECUTOR: 'kubernetes' }),
-      (err: unknown) =>
-        err instanceof ConfigError && /MPR_EXECUTOR="kubernetes"/.test(err.message) && /"local"\|"lambda"\|"gcp"/.test(err.message),
+      (err: unknown) => err instanceof ConfigError && /MPR_EXECUTOR="kubernetes"/.test(err.message) && /"local"\|"lambda"\|"gcp"/.test(err.message),
     );
   });
 

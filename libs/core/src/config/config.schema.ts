@@ -23,10 +23,19 @@ export const configSchema = z.object({
   MEDIA_IN: mediaRoot('media/in'),
   MEDIA_OUT: mediaRoot('media/out'),
   MEDIA_BASE_URL: z.url().optional(),
-  NATS_URL: z.string().regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must look like nats://host:port').default('nats://127.0.0.1:4222'),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\/\S+$/, 'must look like postgres://user@host:port/db').default('postgres://postgres@127.0.0.1:5432/mpr'),
+  NATS_URL: z
+    .string()
+    .regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must look like nats://host:port')
+    .default('nats://127.0.0.1:4222'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\/\S+$/, 'must look like postgres://user@host:port/db')
+    .default('postgres://postgres@127.0.0.1:5432/mpr'),
   /** Names streams (<prefix>_EVENTS) and subjects (<prefix in lower case>.events.>). */
-  MPR_STREAM_PREFIX: z.string().regex(/^[A-Z][A-Z0-9_]*$/, 'must be upper-case letters, digits and _').default('MPR'),
+  MPR_STREAM_PREFIX: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]*$/, 'must be upper-case letters, digits and _')
+    .default('MPR'),
   MPR_HOST: z.string().min(1).default('127.0.0.1'),
   MPR_API_PORT: port(8080),
   MPR_GATEWAY_PORT: port(8081),

@@ -111,7 +111,9 @@ describe('asset decider', () => {
             it(`${command.type} → ${event.case}`, () => given(assetDecider, history).when(command).then([event]));
           } else if (status === 'NONE') {
             it(`${command.type} → NotFound`, () =>
-              given(assetDecider, history).when(command).thenThrows(NotFound, /^asset asset-1 not found$/));
+              given(assetDecider, history)
+                .when(command)
+                .thenThrows(NotFound, /^asset asset-1 not found$/));
           } else {
             it(`${command.type} → IllegalTransition`, () =>
               given(assetDecider, history)
@@ -130,7 +132,9 @@ describe('asset decider', () => {
         .then([registered({ root: 'out', filePath: 'clip_h264.mp4', filename: 'clip_h264.mp4', sourceJobId: 'job-1' })]));
 
     it('registers a file of more than 4 GiB', () =>
-      given(assetDecider).when(register({ fileSize: 2n ** 40n })).then([registered({ fileSize: 2n ** 40n })]));
+      given(assetDecider)
+        .when(register({ fileSize: 2n ** 40n }))
+        .then([registered({ fileSize: 2n ** 40n })]));
 
     it('takes a name with dots that is not a ".." segment', () =>
       given(assetDecider)
@@ -151,7 +155,9 @@ describe('asset decider', () => {
     ];
     for (const [what, filePath] of badPaths) {
       it(`refuses ${what}`, () =>
-        given(assetDecider).when(register({ filePath })).thenThrows(ValidationError, /^filePath /));
+        given(assetDecider)
+          .when(register({ filePath }))
+          .thenThrows(ValidationError, /^filePath /));
     }
 
     const invalid: [string, Partial<Omit<RegisterCommand, 'type'>>, string][] = [
@@ -180,14 +186,15 @@ describe('asset decider', () => {
     it('records a probe', () => given(assetDecider, HISTORIES.PENDING).when(recordProbe()).then([probed()]));
 
     it('refuses a probe failure without a message', () =>
-      given(assetDecider, HISTORIES.PENDING).when(recordProbeFailure(' ')).thenThrows(ValidationError, /errorMessage/));
+      given(assetDecider, HISTORIES.PENDING)
+        .when(recordProbeFailure(' '))
+        .thenThrows(ValidationError, /errorMessage/));
   });
 
   describe('in state READY', () => {
     it('a re-probe that finds the same changes nothing', () => given(assetDecider, HISTORIES.READY).when(recordProbe()).then([]));
 
-    it('a failed re-probe turns it to ERROR', () =>
-      given(assetDecider, HISTORIES.READY).when(recordProbeFailure()).then([probeFailed()]));
+    it('a failed re-probe turns it to ERROR', () => given(assetDecider, HISTORIES.READY).when(recordProbeFailure()).then([probeFailed()]));
 
     it('updates comments up to the limit', () =>
       given(assetDecider, HISTORIES.READY)
@@ -200,12 +207,16 @@ describe('asset decider', () => {
         .thenThrows(ValidationError, /at most 10000 characters/));
 
     it('the same comments change nothing', () =>
-      given(assetDecider, [...HISTORIES.READY, updated('nice')]).when(update('nice')).then([]));
+      given(assetDecider, [...HISTORIES.READY, updated('nice')])
+        .when(update('nice'))
+        .then([]));
 
-    it('clears comments', () => given(assetDecider, [...HISTORIES.READY, updated('nice')]).when(update('')).then([updated('')]));
+    it('clears comments', () =>
+      given(assetDecider, [...HISTORIES.READY, updated('nice')])
+        .when(update(''))
+        .then([updated('')]));
 
-    it('empty comments on an asset without any change nothing', () =>
-      given(assetDecider, HISTORIES.READY).when(update('')).then([]));
+    it('empty comments on an asset without any change nothing', () => given(assetDecider, HISTORIES.READY).when(update('')).then([]));
   });
 
   describe('in state ERROR', () => {
@@ -214,19 +225,24 @@ describe('asset decider', () => {
     it('even with the probe it had before the failure', () =>
       given(assetDecider, [registered(), probed(), probeFailed()]).when(recordProbe()).then([probed()]));
 
-    it('the same failure again changes nothing', () =>
-      given(assetDecider, HISTORIES.ERROR).when(recordProbeFailure('no streams')).then([]));
+    it('the same failure again changes nothing', () => given(assetDecider, HISTORIES.ERROR).when(recordProbeFailure('no streams')).then([]));
 
     it('another failure is recorded', () =>
-      given(assetDecider, HISTORIES.ERROR).when(recordProbeFailure('truncated')).then([probeFailed('truncated')]));
+      given(assetDecider, HISTORIES.ERROR)
+        .when(recordProbeFailure('truncated'))
+        .then([probeFailed('truncated')]));
   });
 
   describe('in state DELETED', () => {
     it('the file added again is registered anew', () =>
-      given(assetDecider, HISTORIES.DELETED).when(register({ fileSize: 99n })).then([registered({ fileSize: 99n })]));
+      given(assetDecider, HISTORIES.DELETED)
+        .when(register({ fileSize: 99n }))
+        .then([registered({ fileSize: 99n })]));
 
     it('cannot be deleted twice', () =>
-      given(assetDecider, HISTORIES.DELETED).when(remove()).thenThrows(IllegalTransition, /^cannot delete asset asset-1 in state DELETED$/));
+      given(assetDecider, HISTORIES.DELETED)
+        .when(remove())
+        .thenThrows(IllegalTransition, /^cannot delete asset asset-1 in state DELETED$/));
   });
 
   describe('evolve', () => {

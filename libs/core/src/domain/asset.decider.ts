@@ -38,10 +38,7 @@ export type AssetCommand =
   | { type: 'UpdateAsset'; assetId: string; comments: string }
   | { type: 'DeleteAsset'; assetId: string };
 
-export type AssetEvent = Extract<
-  DomainEvent,
-  { case: 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' }
->;
+export type AssetEvent = Extract<DomainEvent, { case: 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' }>;
 
 /**
  * NONE: never registered. PENDING: registered, not probed yet. READY / ERROR:
@@ -200,9 +197,7 @@ function updateAsset(command: CommandOf<'UpdateAsset'>, state: AssetState): Asse
     throw new ValidationError(`comments must be at most ${MAX_COMMENTS_LENGTH} characters`, 'comments');
   }
   if (command.comments === state.comments) return [];
-  return [
-    { case: 'assetUpdated', value: create(AssetUpdatedSchema, { assetId: state.assetId, comments: command.comments }) },
-  ];
+  return [{ case: 'assetUpdated', value: create(AssetUpdatedSchema, { assetId: state.assetId, comments: command.comments }) }];
 }
 
 function deleteAsset(command: CommandOf<'DeleteAsset'>, state: AssetState): AssetEvent[] {

@@ -40,7 +40,12 @@ describe('handleCommand against real JetStream', () => {
       Array.from({ length: CLIENTS }, async () => {
         let conflicts = 0;
         for (;;) {
-          const { state } = await t.store.load(ref).then((l) => ({ state: fold(jobDecider, l.events.map((e) => e.event as JobEvent)) }));
+          const { state } = await t.store.load(ref).then((l) => ({
+            state: fold(
+              jobDecider,
+              l.events.map((e) => e.event as JobEvent),
+            ),
+          }));
           const next = state.priority === Priority.HIGH ? Priority.LOW : Priority.HIGH;
           const result = await handleCommand(t.store, ref, jobDecider, { type: 'ChangeJobPriority', jobId: ref.id, priority: next }, { maxAttempts: 1 }).catch(
             (err: unknown) => {
@@ -57,9 +62,18 @@ describe('handleCommand against real JetStream', () => {
     assert.equal(loaded.events.length, CLIENTS + 1, 'one event per command, plus JobCreated');
     const versions = results.map((r) => r.result.version).sort((a, b) => a - b);
     assert.equal(new Set(versions).size, CLIENTS, 'no version written twice');
-    assert.deepEqual(versions, loaded.events.slice(1).map((e) => e.sequence));
-    assert.ok(results.some((r) => r.conflicts > 0), 'some clients lost a race and retried');
-    const serial = fold(jobDecider, loaded.events.map((e) => e.event as JobEvent));
+    assert.deepEqual(
+      versions,
+      loaded.events.slice(1).map((e) => e.sequence),
+    );
+    assert.ok(
+      results.some((r) => r.conflicts > 0),
+      'some clients lost a race and retried',
+    );
+    const serial = fold(
+      jobDecider,
+      loaded.events.map((e) => e.event as JobEvent),
+    );
     // Priorities alternate in log order: a lost update would show two equal neighbours.
     const sequence = loaded.events.slice(1).map((e) => (e.event.case === 'jobPriorityChanged' ? e.event.value.priority : -1));
     for (let i = 1; i < sequence.length; i++) assert.notEqual(sequence[i], sequence[i - 1], `events ${i - 1} and ${i}`);
@@ -76,7 +90,10 @@ describe('handleCommand against real JetStream', () => {
     assert.equal(loaded.events.length, CLIENTS + 1);
     assert.equal(new Set(results.map((r) => r.version)).size, CLIENTS);
     assert.ok(results.reduce((sum, r) => sum + r.conflicts, 0) > 0, 'conflicts happened and were retried');
-    const serial = fold(assetDecider, loaded.events.map((e) => e.event as Parameters<typeof assetDecider.evolve>[1]));
+    const serial = fold(
+      assetDecider,
+      loaded.events.map((e) => e.event as Parameters<typeof assetDecider.evolve>[1]),
+    );
     const last = loaded.events.at(-1)!.event;
     assert.equal(last.case, 'assetUpdated');
     assert.equal(serial.comments, last.case === 'assetUpdated' ? last.value.comments : undefined);
@@ -85,7 +102,9 @@ describe('handleCommand against real JetStream', () => {
   it('only one of many concurrent StartJob commands wins; the others get IllegalTransition', async () => {
     const ref = await createJob();
     const outcomes = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => handleCommand(t.store, ref, jobDecider, { type: 'StartJob', jobId: ref.id, workerId: `w${i}`, executor: Executor.LOCAL })),
+      Array.from({ length: 10 }, (_, i) =>
+        handleCommand(t.store, ref, jobDecider, { type: 'StartJob', jobId: ref.id, workerId: `w${i}`, executor: Executor.LOCAL }),
+      ),
     );
     const won = outcomes.filter((o) => o.status === 'fulfilled');
     assert.equal(won.length, 1);

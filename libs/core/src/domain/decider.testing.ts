@@ -11,10 +11,7 @@ type ErrorClass = abstract new (...args: never[]) => Error;
  *   given(jobDecider, [created]).when(cancel).then([cancelled]);
  *   given(jobDecider, [created, completed]).when(cancel).thenThrows(IllegalTransition, /in state COMPLETED/);
  */
-export function given<Command, Event extends DomainEvent, State>(
-  decider: Decider<Command, Event, State>,
-  events: readonly Event[] = [],
-) {
+export function given<Command, Event extends DomainEvent, State>(decider: Decider<Command, Event, State>, events: readonly Event[] = []) {
   return {
     when(command: Command) {
       const decide = () => decider.decide(command, fold(decider, events));

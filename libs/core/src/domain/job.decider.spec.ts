@@ -132,7 +132,9 @@ describe('job decider', () => {
             it(`${command.type} → ${event.case}`, () => given(jobDecider, history).when(command).then([event]));
           } else if (status === 'NONE') {
             it(`${command.type} → NotFound`, () =>
-              given(jobDecider, history).when(command).thenThrows(NotFound, new RegExp(`^job ${JOB} not found$`)));
+              given(jobDecider, history)
+                .when(command)
+                .thenThrows(NotFound, new RegExp(`^job ${JOB} not found$`)));
           } else {
             it(`${command.type} → IllegalTransition`, () =>
               given(jobDecider, history)
@@ -151,16 +153,24 @@ describe('job decider', () => {
         .then([created({ trimStart: 1.5, trimEnd: 30, chunked: true, chunkDuration: 10, executor: Executor.GCP })]));
 
     it('takes a trim end alone (from the start)', () =>
-      given(jobDecider).when(createCommand({ trimEnd: 5 })).then([created({ trimEnd: 5 })]));
+      given(jobDecider)
+        .when(createCommand({ trimEnd: 5 }))
+        .then([created({ trimEnd: 5 })]));
 
     it('takes a trim start of 0', () =>
-      given(jobDecider).when(createCommand({ trimStart: 0 })).then([created({ trimStart: 0 })]));
+      given(jobDecider)
+        .when(createCommand({ trimStart: 0 }))
+        .then([created({ trimStart: 0 })]));
 
     it('turns an unspecified priority into NORMAL', () =>
-      given(jobDecider).when(createCommand({ priority: Priority.UNSPECIFIED })).then([created({ priority: Priority.NORMAL })]));
+      given(jobDecider)
+        .when(createCommand({ priority: Priority.UNSPECIFIED }))
+        .then([created({ priority: Priority.NORMAL })]));
 
     it('keeps an explicit priority', () =>
-      given(jobDecider).when(createCommand({ priority: Priority.LOW })).then([created({ priority: Priority.LOW })]));
+      given(jobDecider)
+        .when(createCommand({ priority: Priority.LOW }))
+        .then([created({ priority: Priority.LOW })]));
 
     const invalid: [string, Partial<Parameters<typeof createCommand>[0]>, string][] = [
       ['a negative trim start', { trimStart: -1 }, 'trimStart'],
@@ -196,21 +206,26 @@ describe('job decider', () => {
 
   describe('in state PENDING', () => {
     it('changing to the same priority changes nothing', () =>
-      given(jobDecider, [created({ priority: Priority.HIGH })]).when(changePriority(Priority.HIGH)).then([]));
+      given(jobDecider, [created({ priority: Priority.HIGH })])
+        .when(changePriority(Priority.HIGH))
+        .then([]));
 
     it('changing to an unspecified priority means NORMAL', () =>
       given(jobDecider, [created({ priority: Priority.HIGH })])
         .when(changePriority(Priority.UNSPECIFIED))
         .then([priorityChanged(Priority.NORMAL)]));
 
-    it('an unspecified priority on a NORMAL job changes nothing', () =>
-      given(jobDecider, [created()]).when(changePriority(Priority.UNSPECIFIED)).then([]));
+    it('an unspecified priority on a NORMAL job changes nothing', () => given(jobDecider, [created()]).when(changePriority(Priority.UNSPECIFIED)).then([]));
 
     it('a changed priority is the new baseline', () =>
-      given(jobDecider, [created(), priorityChanged(Priority.LOW)]).when(changePriority(Priority.LOW)).then([]));
+      given(jobDecider, [created(), priorityChanged(Priority.LOW)])
+        .when(changePriority(Priority.LOW))
+        .then([]));
 
     it('refuses an unknown priority', () =>
-      given(jobDecider, [created()]).when(changePriority(9 as Priority)).thenThrows(ValidationError, /priority/));
+      given(jobDecider, [created()])
+        .when(changePriority(9 as Priority))
+        .thenThrows(ValidationError, /priority/));
 
     it('starting without a concrete executor is refused', () =>
       given(jobDecider, [created()])
@@ -218,40 +233,62 @@ describe('job decider', () => {
         .thenThrows(ValidationError, /executor/));
 
     it('fails before starting (the source cannot be dispatched)', () =>
-      given(jobDecider, [created()]).when(fail(1, false)).then([failed(1, false)]));
+      given(jobDecider, [created()])
+        .when(fail(1, false))
+        .then([failed(1, false)]));
 
     it('a failure from an earlier attempt does not fail the new one', () =>
       given(jobDecider, [created(), started(), failed(), retried(2)])
         .when(fail(1))
         .thenThrows(IllegalTransition, /^cannot fail job job-1 in state PENDING: attempt 1 is not the current attempt 2$/));
 
-    it('cancels without a reason', () => given(jobDecider, [created()]).when(cancel()).then([cancelled(1, '')]));
+    it('cancels without a reason', () =>
+      given(jobDecider, [created()])
+        .when(cancel())
+        .then([cancelled(1, '')]));
   });
 
   describe('in state PROCESSING', () => {
     const running = [created(), started()];
 
     it('starting twice names the state', () =>
-      given(jobDecider, running).when(start('worker-b')).thenThrows(IllegalTransition, /cannot start job job-1 in state PROCESSING/));
+      given(jobDecider, running)
+        .when(start('worker-b'))
+        .thenThrows(IllegalTransition, /cannot start job job-1 in state PROCESSING/));
 
     it('records each milestone once, in order', () =>
-      given(jobDecider, [...running, progressed(10), progressed(20)]).when(milestone(30)).then([progressed(30)]));
+      given(jobDecider, [...running, progressed(10), progressed(20)])
+        .when(milestone(30))
+        .then([progressed(30)]));
 
     it('records a milestone that skips some', () =>
-      given(jobDecider, [...running, progressed(10)]).when(milestone(50)).then([progressed(50)]));
+      given(jobDecider, [...running, progressed(10)])
+        .when(milestone(50))
+        .then([progressed(50)]));
 
-    it('records 100 %', () => given(jobDecider, [...running, progressed(90)]).when(milestone(100)).then([progressed(100)]));
+    it('records 100 %', () =>
+      given(jobDecider, [...running, progressed(90)])
+        .when(milestone(100))
+        .then([progressed(100)]));
 
-    it('ignores a repeated milestone', () => given(jobDecider, [...running, progressed(20)]).when(milestone(20)).then([]));
+    it('ignores a repeated milestone', () =>
+      given(jobDecider, [...running, progressed(20)])
+        .when(milestone(20))
+        .then([]));
 
-    it('ignores a stale milestone', () => given(jobDecider, [...running, progressed(40)]).when(milestone(30)).then([]));
+    it('ignores a stale milestone', () =>
+      given(jobDecider, [...running, progressed(40)])
+        .when(milestone(30))
+        .then([]));
 
     it('ignores 0 %', () => given(jobDecider, running).when(milestone(0)).then([]));
 
     it('ignores a percent between milestones', () => given(jobDecider, running).when(milestone(37)).then([]));
 
-    it("ignores a milestone of an earlier attempt", () =>
-      given(jobDecider, [created(), started(), failed(), retried(2), started(2)]).when(milestone(10, 1)).then([]));
+    it('ignores a milestone of an earlier attempt', () =>
+      given(jobDecider, [created(), started(), failed(), retried(2), started(2)])
+        .when(milestone(10, 1))
+        .then([]));
 
     it('starts over with the milestones of a new attempt', () =>
       given(jobDecider, [created(), started(), progressed(50), failed(), retried(2), started(2)])
@@ -260,7 +297,9 @@ describe('job decider', () => {
 
     for (const percent of [-10, 110, 12.5, Number.NaN]) {
       it(`refuses a percent of ${percent}`, () =>
-        given(jobDecider, running).when(milestone(percent)).thenThrows(ValidationError, /percent/));
+        given(jobDecider, running)
+          .when(milestone(percent))
+          .thenThrows(ValidationError, /percent/));
     }
 
     it('a late completion of an earlier attempt is refused, with the reason', () =>
@@ -269,10 +308,14 @@ describe('job decider', () => {
         .thenThrows(IllegalTransition, /^cannot complete job job-1 in state PROCESSING: attempt 1 is not the current attempt 2$/));
 
     it('completes the current attempt', () =>
-      given(jobDecider, [created(), started(), failed(), retried(2), started(2)]).when(complete(2)).then([completed(2)]));
+      given(jobDecider, [created(), started(), failed(), retried(2), started(2)])
+        .when(complete(2))
+        .then([completed(2)]));
 
     it('a completion from an unknown later attempt is refused', () =>
-      given(jobDecider, running).when(complete(2)).thenThrows(IllegalTransition, /attempt 2 is not the current attempt 1/));
+      given(jobDecider, running)
+        .when(complete(2))
+        .thenThrows(IllegalTransition, /attempt 2 is not the current attempt 1/));
 
     it('refuses an output path outside the output root', () =>
       given(jobDecider, running)
@@ -285,23 +328,33 @@ describe('job decider', () => {
         .thenThrows(IllegalTransition, /attempt 1 is not the current attempt 2/));
 
     it('cancels the current attempt', () =>
-      given(jobDecider, [created(), started(), failed(), retried(2), started(2)]).when(cancel('x')).then([cancelled(2, 'x')]));
+      given(jobDecider, [created(), started(), failed(), retried(2), started(2)])
+        .when(cancel('x'))
+        .then([cancelled(2, 'x')]));
   });
 
   describe('in state COMPLETED', () => {
     it('cannot be cancelled', () =>
-      given(jobDecider, HISTORIES.COMPLETED).when(cancel()).thenThrows(IllegalTransition, /^cannot cancel job job-1 in state COMPLETED$/));
+      given(jobDecider, HISTORIES.COMPLETED)
+        .when(cancel())
+        .thenThrows(IllegalTransition, /^cannot cancel job job-1 in state COMPLETED$/));
 
     it('a duplicate completion is refused', () =>
-      given(jobDecider, HISTORIES.COMPLETED).when(complete()).thenThrows(IllegalTransition, /in state COMPLETED/));
+      given(jobDecider, HISTORIES.COMPLETED)
+        .when(complete())
+        .thenThrows(IllegalTransition, /in state COMPLETED/));
   });
 
   describe('in state FAILED', () => {
     it('a person retries a failure that is not retryable', () =>
-      given(jobDecider, [created(), started(), failed(1, false)]).when(retry(false)).then([retried(2, false)]));
+      given(jobDecider, [created(), started(), failed(1, false)])
+        .when(retry(false))
+        .then([retried(2, false)]));
 
     it('the scheduler retries a retryable failure', () =>
-      given(jobDecider, [created(), started(), failed(1, true)]).when(retry(true)).then([retried(2, true)]));
+      given(jobDecider, [created(), started(), failed(1, true)])
+        .when(retry(true))
+        .then([retried(2, true)]));
 
     it('the scheduler does not retry a failure that is not retryable', () =>
       given(jobDecider, [created(), started(), failed(1, false)])
@@ -309,11 +362,16 @@ describe('job decider', () => {
         .thenThrows(IllegalTransition, /^cannot retry job job-1 in state FAILED: only a retryable failure is retried automatically$/));
 
     it('each retry is a new attempt', () =>
-      given(jobDecider, [created(), started(), failed(), retried(2), started(2), failed(2)]).when(retry()).then([retried(3)]));
+      given(jobDecider, [created(), started(), failed(), retried(2), started(2), failed(2)])
+        .when(retry())
+        .then([retried(3)]));
   });
 
   describe('in state CANCELLED', () => {
-    it('a person retries a cancelled job', () => given(jobDecider, HISTORIES.CANCELLED).when(retry(false)).then([retried(2)]));
+    it('a person retries a cancelled job', () =>
+      given(jobDecider, HISTORIES.CANCELLED)
+        .when(retry(false))
+        .then([retried(2)]));
 
     it('the scheduler does not retry a cancelled job', () =>
       given(jobDecider, HISTORIES.CANCELLED)

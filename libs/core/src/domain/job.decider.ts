@@ -58,15 +58,7 @@ export type JobCommand =
 export type JobEvent = Extract<
   DomainEvent,
   {
-    case:
-      | 'jobCreated'
-      | 'jobStarted'
-      | 'jobProgressed'
-      | 'jobCompleted'
-      | 'jobFailed'
-      | 'jobCancelled'
-      | 'jobRetried'
-      | 'jobPriorityChanged';
+    case: 'jobCreated' | 'jobStarted' | 'jobProgressed' | 'jobCompleted' | 'jobFailed' | 'jobCancelled' | 'jobRetried' | 'jobPriorityChanged';
   }
 >;
 
@@ -278,8 +270,7 @@ function reportMilestone(command: CommandOf<'ReportMilestone'>, state: JobState)
   if (!(Number.isInteger(percent) && percent >= 0 && percent <= 100)) {
     throw new ValidationError('percent must be an integer from 0 to 100', 'percent');
   }
-  const isNewMilestone =
-    command.attempt === state.attempt && percent % MILESTONE_STEP === 0 && percent > state.lastMilestone;
+  const isNewMilestone = command.attempt === state.attempt && percent % MILESTONE_STEP === 0 && percent > state.lastMilestone;
   if (!isNewMilestone) return [];
   return [
     {
@@ -368,13 +359,7 @@ function illegal(command: JobCommand, state: JobState, verb: string, reason?: st
 /** A report from an attempt the job has moved past (a late worker) must not decide the current one. */
 function requireCurrentAttempt(command: { jobId: string; attempt: number }, state: JobState, verb: string): void {
   if (command.attempt !== state.attempt) {
-    throw new IllegalTransition(
-      AGGREGATE,
-      command.jobId,
-      state.status,
-      verb,
-      `attempt ${command.attempt} is not the current attempt ${state.attempt}`,
-    );
+    throw new IllegalTransition(AGGREGATE, command.jobId, state.status, verb, `attempt ${command.attempt} is not the current attempt ${state.attempt}`);
   }
 }
 

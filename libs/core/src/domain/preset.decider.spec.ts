@@ -1,23 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
-import {
-  PresetCreatedSchema,
-  PresetDeletedSchema,
-  PresetSettingsSchema,
-  PresetUpdatedSchema,
-} from '@mpr/contracts/preset_pb';
+import { PresetCreatedSchema, PresetDeletedSchema, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import { fold } from './decider';
 import { given } from './decider.testing';
 import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
-import {
-  type PresetCommand,
-  presetDecider,
-  type PresetEvent,
-  type PresetSettingsInit,
-  type PresetStatusName,
-  validatePresetSettings,
-} from './preset.decider';
+import { type PresetCommand, presetDecider, type PresetEvent, type PresetSettingsInit, type PresetStatusName, validatePresetSettings } from './preset.decider';
 
 const PRESET = 'preset-1';
 
@@ -81,7 +69,9 @@ describe('preset decider', () => {
             it(`${command.type} → ${event.case}`, () => given(presetDecider, history).when(command).then([event]));
           } else if (status === 'NONE') {
             it(`${command.type} → NotFound`, () =>
-              given(presetDecider, history).when(command).thenThrows(NotFound, /^preset preset-1 not found$/));
+              given(presetDecider, history)
+                .when(command)
+                .thenThrows(NotFound, /^preset preset-1 not found$/));
           } else {
             it(`${command.type} → IllegalTransition`, () =>
               given(presetDecider, history)
@@ -95,32 +85,37 @@ describe('preset decider', () => {
 
   describe('in state NONE', () => {
     it('creates a builtin preset', () =>
-      given(presetDecider).when(createPreset(SETTINGS, true)).then([presetCreated(SETTINGS, true)]));
+      given(presetDecider)
+        .when(createPreset(SETTINGS, true))
+        .then([presetCreated(SETTINGS, true)]));
 
     it('refuses an empty id', () =>
-      given(presetDecider).when({ ...createPreset(), presetId: '' } as PresetCommand).thenThrows(ValidationError, /presetId/));
+      given(presetDecider)
+        .when({ ...createPreset(), presetId: '' } as PresetCommand)
+        .thenThrows(ValidationError, /presetId/));
 
     it('refuses invalid settings', () =>
-      given(presetDecider).when(createPreset({ ...SETTINGS, container: 'exe' })).thenThrows(ValidationError, /container/));
+      given(presetDecider)
+        .when(createPreset({ ...SETTINGS, container: 'exe' }))
+        .thenThrows(ValidationError, /container/));
   });
 
   describe('in state ACTIVE', () => {
-    it('creating it again with the same settings changes nothing', () =>
-      given(presetDecider, HISTORIES.ACTIVE).when(createPreset()).then([]));
+    it('creating it again with the same settings changes nothing', () => given(presetDecider, HISTORIES.ACTIVE).when(createPreset()).then([]));
 
     it('creating it again as builtin says why not', () =>
       given(presetDecider, HISTORIES.ACTIVE)
         .when(createPreset(SETTINGS, true))
         .thenThrows(IllegalTransition, /^cannot create preset preset-1 in state ACTIVE: it already exists$/));
 
-    it('an update to the same settings changes nothing', () =>
-      given(presetDecider, HISTORIES.ACTIVE).when(updatePreset(SETTINGS)).then([]));
+    it('an update to the same settings changes nothing', () => given(presetDecider, HISTORIES.ACTIVE).when(updatePreset(SETTINGS)).then([]));
 
-    it('an update is the new baseline', () =>
-      given(presetDecider, [presetCreated(), presetUpdated()]).when(updatePreset(OTHER_SETTINGS)).then([]));
+    it('an update is the new baseline', () => given(presetDecider, [presetCreated(), presetUpdated()]).when(updatePreset(OTHER_SETTINGS)).then([]));
 
     it('refuses an update with invalid settings', () =>
-      given(presetDecider, HISTORIES.ACTIVE).when(updatePreset({ ...SETTINGS, videoCrf: 70 })).thenThrows(ValidationError, /videoCrf/));
+      given(presetDecider, HISTORIES.ACTIVE)
+        .when(updatePreset({ ...SETTINGS, videoCrf: 70 }))
+        .thenThrows(ValidationError, /videoCrf/));
   });
 
   describe('in state ACTIVE (builtin)', () => {
@@ -140,7 +135,9 @@ describe('preset decider', () => {
 
   describe('in state DELETED', () => {
     it('cannot be created again, not even with the same settings', () =>
-      given(presetDecider, HISTORIES.DELETED).when(createPreset()).thenThrows(IllegalTransition, /in state DELETED: it already exists/));
+      given(presetDecider, HISTORIES.DELETED)
+        .when(createPreset())
+        .thenThrows(IllegalTransition, /in state DELETED: it already exists/));
   });
 
   describe('evolve', () => {

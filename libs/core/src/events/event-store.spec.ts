@@ -115,10 +115,7 @@ describe('EventStore on JetStream', () => {
     const ref = jobRef();
     const v1 = await t.store.append(ref, [created(ref.id)], { expectedVersion: 0, commandId: 'a', now });
     await t.store.append(ref, [prioritized(ref.id, Priority.HIGH)], { expectedVersion: v1, commandId: 'b', now });
-    await assert.rejects(
-      t.store.append(ref, [prioritized(ref.id, Priority.LOW)], { expectedVersion: v1, commandId: 'c', now }),
-      ConcurrencyConflict,
-    );
+    await assert.rejects(t.store.append(ref, [prioritized(ref.id, Priority.LOW)], { expectedVersion: v1, commandId: 'c', now }), ConcurrencyConflict);
   });
 
   it('stores an append sent twice with one message id once', async () => {

@@ -15,7 +15,20 @@ export async function loadState<C, E extends DomainEvent, S>(
 ): Promise<{ state: S; version: number }> {
   const loaded = await store.load(aggregate);
   const { upTo } = options;
-  if (upTo === undefined) return { state: fold(decider, loaded.events.map((e) => e.event as E)), version: loaded.version };
+  if (upTo === undefined)
+    return {
+      state: fold(
+        decider,
+        loaded.events.map((e) => e.event as E),
+      ),
+      version: loaded.version,
+    };
   const events = loaded.events.filter((e) => e.sequence <= upTo);
-  return { state: fold(decider, events.map((e) => e.event as E)), version: events.at(-1)?.sequence ?? 0 };
+  return {
+    state: fold(
+      decider,
+      events.map((e) => e.event as E),
+    ),
+    version: events.at(-1)?.sequence ?? 0,
+  };
 }

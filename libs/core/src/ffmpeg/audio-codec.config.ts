@@ -50,9 +50,7 @@ function sampleRateArgs(presetRate: number | undefined, encoder: AudioEncoder, s
   const supported = AUDIO_ENCODER_CONFIGS[encoder].sampleRates;
   if (presetRate !== undefined) {
     if (supported && !supported.includes(presetRate)) {
-      throw new UnsupportedCombination(
-        `${encoder} cannot encode at ${presetRate} Hz; it takes ${supported.join(', ')} Hz`,
-      );
+      throw new UnsupportedCombination(`${encoder} cannot encode at ${presetRate} Hz; it takes ${supported.join(', ')} Hz`);
     }
     return ['-ar', String(presetRate)];
   }

@@ -13,11 +13,22 @@ const run = promisify(execFile);
 /** A synthetic input; `-re` reads it in real time, so an encode lasts as long as the clip. */
 function lavfiArgs(output: string, seconds: number, options: { realtime?: boolean; extra?: string[] } = {}): string[] {
   return [
-    '-hide_banner', '-nostdin', '-y',
+    '-hide_banner',
+    '-nostdin',
+    '-y',
     ...(options.realtime ? ['-re'] : []),
-    '-f', 'lavfi', '-i', `testsrc2=size=64x64:rate=10:duration=${seconds}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=64x64:rate=10:duration=${seconds}`,
     ...(options.extra ?? []),
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'matroska', `file:${output}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-f',
+    'matroska',
+    `file:${output}`,
   ];
 }
 
@@ -96,10 +107,28 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   it('runs a command with the declared number of inputs, each with its own options, and refuses any other count', async () => {
     const output = join(dir.path, 'two-inputs.mkv');
     const args = [
-      '-hide_banner', '-nostdin', '-y',
-      '-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=0.5',
-      '-f', 'lavfi', '-i', 'sine=duration=0.5',
-      '-map', '0:v:0', '-map', '1:a:0', '-c:v', 'ffv1', '-c:a', 'flac', '-f', 'matroska', `file:${output}`,
+      '-hide_banner',
+      '-nostdin',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      'testsrc2=size=64x48:rate=10:duration=0.5',
+      '-f',
+      'lavfi',
+      '-i',
+      'sine=duration=0.5',
+      '-map',
+      '0:v:0',
+      '-map',
+      '1:a:0',
+      '-c:v',
+      'ffv1',
+      '-c:a',
+      'flac',
+      '-f',
+      'matroska',
+      `file:${output}`,
     ];
     await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined }), /exactly one -i/);
     await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined, inputs: 3 }), /exactly 3 -i/);

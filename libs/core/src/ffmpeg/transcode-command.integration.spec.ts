@@ -21,7 +21,15 @@ interface Probe {
 }
 
 async function ffprobe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration:stream=codec_type,codec_name,width,height,sample_rate', '-of', 'json', path]);
+  const { stdout } = await run('ffprobe', [
+    '-v',
+    'error',
+    '-show_entries',
+    'format=duration:stream=codec_type,codec_name,width,height,sample_rate',
+    '-of',
+    'json',
+    path,
+  ]);
   const json = JSON.parse(stdout) as { format: { duration: string }; streams: Probe['streams'] };
   return { duration: Number(json.format.duration), streams: json.streams };
 }
@@ -32,10 +40,25 @@ async function ffprobe(path: string): Promise<Probe> {
  */
 async function makeOddSource(path: string): Promise<string> {
   await run('ffmpeg', [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=${SOURCE.width}x${SOURCE.height}:rate=${SOURCE.framerate}:duration=${SOURCE.duration},format=yuv444p`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${SOURCE.audioSampleRate}:duration=${SOURCE.duration}`,
-    '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac', '-shortest', path,
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=${SOURCE.width}x${SOURCE.height}:rate=${SOURCE.framerate}:duration=${SOURCE.duration},format=yuv444p`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=${SOURCE.audioSampleRate}:duration=${SOURCE.duration}`,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-c:a',
+    'aac',
+    '-shortest',
+    path,
   ]);
   return path;
 }
@@ -69,7 +92,10 @@ describe('transcode commands (real ffmpeg)', () => {
       const { command, probe } = await transcode(presetId);
       assert.deepStrictEqual(
         probe.streams.map((s) => [s.codec_type, s.codec_name, s.width, s.height]),
-        [['video', videoCodec, 160, 120], ['audio', audioCodec, undefined, undefined]],
+        [
+          ['video', videoCodec, 160, 120],
+          ['audio', audioCodec, undefined, undefined],
+        ],
       );
       assert.ok(Math.abs(probe.duration - command.expectedDuration) <= FRAME, `duration ${probe.duration}`);
     });
@@ -84,7 +110,10 @@ describe('transcode commands (real ffmpeg)', () => {
   for (const [presetId, codec, sampleRate] of audio) {
     it(`${presetId}: audio only, ${codec} at ${sampleRate} Hz`, async () => {
       const { command, probe } = await transcode(presetId);
-      assert.deepStrictEqual(probe.streams.map((s) => [s.codec_type, s.codec_name, s.sample_rate]), [['audio', codec, sampleRate]]);
+      assert.deepStrictEqual(
+        probe.streams.map((s) => [s.codec_type, s.codec_name, s.sample_rate]),
+        [['audio', codec, sampleRate]],
+      );
       assert.ok(Math.abs(probe.duration - command.expectedDuration) <= FRAME, `duration ${probe.duration}`);
     });
   }
@@ -93,7 +122,10 @@ describe('transcode commands (real ffmpeg)', () => {
     const { command, probe } = await transcode('builtin-remux');
     assert.deepStrictEqual(
       probe.streams.map((s) => [s.codec_type, s.codec_name, s.width, s.height]),
-      [['video', 'h264', 161, 121], ['audio', 'aac', undefined, undefined]],
+      [
+        ['video', 'h264', 161, 121],
+        ['audio', 'aac', undefined, undefined],
+      ],
     );
     assert.ok(Math.abs(probe.duration - command.expectedDuration) <= FRAME, `duration ${probe.duration}`);
   });

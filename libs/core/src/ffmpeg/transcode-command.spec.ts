@@ -36,29 +36,53 @@ describe('buildTranscodeCommand', () => {
       'builtin-h264-720p': [
         ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
-        ...FASTSTART, '-f', 'mp4',
+        ...FASTSTART,
+        '-f',
+        'mp4',
       ],
       'builtin-h264-1080p': [
         ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
-        ...FASTSTART, '-f', 'mp4',
+        ...FASTSTART,
+        '-f',
+        'mp4',
       ],
       'builtin-h265-1080p': [
-        ...['-map', '0:V:0', '-c:v', 'libx265', '-crf', '28', '-preset', 'fast',
-          '-x265-params', 'log-level=error', '-tag:v', 'hvc1', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
+        ...[
+          '-map',
+          '0:V:0',
+          '-c:v',
+          'libx265',
+          '-crf',
+          '28',
+          '-preset',
+          'fast',
+          '-x265-params',
+          'log-level=error',
+          '-tag:v',
+          'hvc1',
+          '-pix_fmt',
+          'yuv420p',
+          ...HEIGHT_1080,
+        ],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
-        ...FASTSTART, '-f', 'mp4',
+        ...FASTSTART,
+        '-f',
+        'mp4',
       ],
       'builtin-vp9-720p': [
         ...['-map', '0:V:0', '-c:v', 'libvpx-vp9', '-crf', '32', '-b:v', '0', '-cpu-used', '4'],
         ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
         ...['-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k'],
-        '-f', 'webm',
+        '-f',
+        'webm',
       ],
       'builtin-av1-720p': [
         ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
-        ...FASTSTART, '-f', 'mp4',
+        ...FASTSTART,
+        '-f',
+        'mp4',
       ],
       'builtin-remux': ['-map', '0:V:0', '-c:v', 'copy', '-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska'],
       'builtin-mp3-192k': ['-vn', '-map', '0:a:0', '-c:a', 'libmp3lame', '-b:a', '192k', '-f', 'mp3'],
@@ -86,32 +110,45 @@ describe('buildTranscodeCommand', () => {
   describe('sources', () => {
     it('an audio-only source under a video preset makes an audio-only file', () => {
       const command = build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY });
-      assert.deepStrictEqual(command.args, [
-        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT,
-      ]);
+      assert.deepStrictEqual(command.args, [...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT]);
       assert.deepStrictEqual([command.hasVideo, command.hasAudio], [false, true]);
     });
 
     it('a source without sound makes a silent video', () => {
       const command = build({ preset: builtin('builtin-h264-720p'), source: SILENT_VIDEO });
       assert.deepStrictEqual(command.args, [
-        ...HEAD, ...IN,
+        ...HEAD,
+        ...IN,
         ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
-        '-an', ...FASTSTART, '-f', 'mp4', OUT,
+        '-an',
+        ...FASTSTART,
+        '-f',
+        'mp4',
+        OUT,
       ]);
       assert.deepStrictEqual([command.hasVideo, command.hasAudio], [true, false]);
     });
 
     it('remuxes a silent video without an audio map', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), source: SILENT_VIDEO }), [
-        ...HEAD, ...IN, '-map', '0:V:0', '-c:v', 'copy', '-an', '-f', 'matroska', OUT,
+        ...HEAD,
+        ...IN,
+        '-map',
+        '0:V:0',
+        '-c:v',
+        'copy',
+        '-an',
+        '-f',
+        'matroska',
+        OUT,
       ]);
     });
 
     it('rounds odd dimensions down to even ones when the preset sets no size', () => {
       const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
       assert.deepStrictEqual(argsOf({ preset, source: { ...FULL_HD, width: 161, height: 121 } }), [
-        ...HEAD, ...IN,
+        ...HEAD,
+        ...IN,
         ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'],
         ...['-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT],
       ]);
@@ -137,7 +174,12 @@ describe('buildTranscodeCommand', () => {
       const preset = { container: 'mp4', videoCodec: 'libx264', width: 1280, height: 720, framerate: 29.97, audioCodec: 'aac' };
       const args = argsOf({ preset });
       assert.deepStrictEqual(args.slice(args.indexOf('-pix_fmt'), args.lastIndexOf('-map')), [
-        '-pix_fmt', 'yuv420p', '-vf', fit("w='min(1280,iw)':h='min(720,ih)'"), '-r', '29.97',
+        '-pix_fmt',
+        'yuv420p',
+        '-vf',
+        fit("w='min(1280,iw)':h='min(720,ih)'"),
+        '-r',
+        '29.97',
       ]);
     });
 
@@ -154,24 +196,64 @@ describe('buildTranscodeCommand', () => {
     it('passes bitrate, channels and sample rate', () => {
       const preset = { container: 'mp3', audioCodec: 'libmp3lame', audioBitrate: '96k', audioChannels: 1, audioSampleRate: 22050 };
       assert.deepStrictEqual(argsOf({ preset }), [
-        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'libmp3lame', '-b:a', '96k', '-ac', '1', '-ar', '22050', '-f', 'mp3', OUT,
+        ...HEAD,
+        ...IN,
+        '-vn',
+        '-map',
+        '0:a:0',
+        '-c:a',
+        'libmp3lame',
+        '-b:a',
+        '96k',
+        '-ac',
+        '1',
+        '-ar',
+        '22050',
+        '-f',
+        'mp3',
+        OUT,
       ]);
     });
 
     it('resamples a 44.1 kHz source to 48 kHz for Opus', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-opus-128k'), source: AUDIO_ONLY }), [
-        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k', '-ar', '48000', '-f', 'ogg', OUT,
+        ...HEAD,
+        ...IN,
+        '-vn',
+        '-map',
+        '0:a:0',
+        '-c:a',
+        'libopus',
+        '-b:a',
+        '128k',
+        '-ar',
+        '48000',
+        '-f',
+        'ogg',
+        OUT,
       ]);
     });
 
     it('refuses a sample rate the encoder cannot take', () => {
       const preset = { container: 'ogg', audioCodec: 'libopus', audioSampleRate: 44100 };
-      assert.throws(() => build({ preset }), (e) => e instanceof UnsupportedCombination && /libopus cannot encode at 44100 Hz/.test(e.message));
+      assert.throws(
+        () => build({ preset }),
+        (e) => e instanceof UnsupportedCombination && /libopus cannot encode at 44100 Hz/.test(e.message),
+      );
     });
 
     it('encodes the first audio stream when the preset sets nothing but the codec', () => {
       assert.deepStrictEqual(argsOf({ preset: { container: 'wav', audioCodec: 'pcm_s16le' } }), [
-        ...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'pcm_s16le', '-f', 'wav', OUT,
+        ...HEAD,
+        ...IN,
+        '-vn',
+        '-map',
+        '0:a:0',
+        '-c:a',
+        'pcm_s16le',
+        '-f',
+        'wav',
+        OUT,
       ]);
     });
   });
@@ -198,9 +280,18 @@ describe('buildTranscodeCommand', () => {
     });
 
     it('refuses an unknown container or codec', () => {
-      assert.throws(() => build({ preset: { container: 'avi', audioCodec: 'aac' } }), (e) => e instanceof ValidationError && e.field === 'container');
-      assert.throws(() => build({ preset: { container: 'mkv', videoCodec: 'mpeg2video' } }), (e) => e instanceof ValidationError && e.field === 'videoCodec');
-      assert.throws(() => build({ preset: { container: 'mkv', audioCodec: 'ac3' } }), (e) => e instanceof ValidationError && e.field === 'audioCodec');
+      assert.throws(
+        () => build({ preset: { container: 'avi', audioCodec: 'aac' } }),
+        (e) => e instanceof ValidationError && e.field === 'container',
+      );
+      assert.throws(
+        () => build({ preset: { container: 'mkv', videoCodec: 'mpeg2video' } }),
+        (e) => e instanceof ValidationError && e.field === 'videoCodec',
+      );
+      assert.throws(
+        () => build({ preset: { container: 'mkv', audioCodec: 'ac3' } }),
+        (e) => e instanceof ValidationError && e.field === 'audioCodec',
+      );
     });
 
     it('refuses relative paths', () => {
@@ -243,7 +334,23 @@ describe('buildTranscodeCommand', () => {
 
     it('trims a stream copy the same way', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), trim: { start: 1, end: 3 } }), [
-        ...HEAD, '-ss', '1', ...IN, '-t', '2', '-map', '0:V:0', '-c:v', 'copy', '-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT,
+        ...HEAD,
+        '-ss',
+        '1',
+        ...IN,
+        '-t',
+        '2',
+        '-map',
+        '0:V:0',
+        '-c:v',
+        'copy',
+        '-map',
+        '0:a:0',
+        '-c:a',
+        'copy',
+        '-f',
+        'matroska',
+        OUT,
       ]);
     });
 
@@ -259,7 +366,10 @@ describe('buildTranscodeCommand', () => {
     ];
     for (const [name, trim, field] of invalid) {
       it(`refuses ${name}`, () => {
-        assert.throws(() => build({ preset, trim }), (e) => e instanceof ValidationError && e.field === field);
+        assert.throws(
+          () => build({ preset, trim }),
+          (e) => e instanceof ValidationError && e.field === field,
+        );
       });
     }
   });

@@ -68,10 +68,7 @@ export function videoEncoderArgs(settings: PresetSettings, encoder: VideoEncoder
  * The expressions use the decoded frame's size (iw/ih), so they also hold for
  * rotated phone videos, whose probed size is before rotation.
  */
-export function scaleFilter(
-  settings: Pick<PresetSettings, 'width' | 'height'>,
-  source: Pick<MediaProbe, 'width' | 'height'>,
-): string | undefined {
+export function scaleFilter(settings: Pick<PresetSettings, 'width' | 'height'>, source: Pick<MediaProbe, 'width' | 'height'>): string | undefined {
   const { width, height } = settings;
   if (width !== undefined || height !== undefined) {
     const w = width === undefined ? 'iw' : `'min(${width},iw)'`;

@@ -7,8 +7,8 @@ const run = promisify(execFile);
 
 /** ffprobe refused the file; `message` is ffprobe's own reason. */
 export class ProbeError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = 'ProbeError';
   }
 }
@@ -32,8 +32,8 @@ export class FfprobeRepository {
     } catch (err) {
       const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
       if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
-      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`);
-      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`);
+      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`, { cause: err });
+      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`, { cause: err });
     }
     let output: FfprobeOutput;
     let probe: ProbeResult;
@@ -62,8 +62,8 @@ export class FfprobeRepository {
     } catch (err) {
       const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
       if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
-      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`);
-      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`);
+      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`, { cause: err });
+      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`, { cause: err });
     }
   }
 }

@@ -8,22 +8,22 @@ const run = promisify(execFile);
 
 /** Tiny media made with ffmpeg's test sources: a few KB each, generated per run. */
 const RECIPES: Record<string, string[]> = {
-  'mp4': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
-  'mkv': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'libopus'],
-  'avi': ['-c:v', 'mpeg4', '-c:a', 'libmp3lame'],
-  'mov': ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
-  'webm': ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus'],
-  'flv': ['-c:v', 'flv', '-c:a', 'libmp3lame', '-ar', '44100'],
-  'wmv': ['-c:v', 'wmv2', '-c:a', 'wmav2'],
-  'm4v': ['-c:v', 'libx264', '-preset', 'ultrafast', '-an', '-f', 'mp4'],
+  mp4: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+  mkv: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'libopus'],
+  avi: ['-c:v', 'mpeg4', '-c:a', 'libmp3lame'],
+  mov: ['-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+  webm: ['-c:v', 'libvpx', '-deadline', 'realtime', '-c:a', 'libopus'],
+  flv: ['-c:v', 'flv', '-c:a', 'libmp3lame', '-ar', '44100'],
+  wmv: ['-c:v', 'wmv2', '-c:a', 'wmav2'],
+  m4v: ['-c:v', 'libx264', '-preset', 'ultrafast', '-an', '-f', 'mp4'],
 };
 const AUDIO_RECIPES: Record<string, string[]> = {
-  'mp3': ['-c:a', 'libmp3lame'],
-  'wav': ['-c:a', 'pcm_s16le'],
-  'flac': ['-c:a', 'flac'],
-  'aac': ['-c:a', 'aac'],
-  'ogg': ['-c:a', 'libvorbis'],
-  'm4a': ['-c:a', 'aac', '-f', 'ipod'],
+  mp3: ['-c:a', 'libmp3lame'],
+  wav: ['-c:a', 'pcm_s16le'],
+  flac: ['-c:a', 'flac'],
+  aac: ['-c:a', 'aac'],
+  ogg: ['-c:a', 'libvorbis'],
+  m4a: ['-c:a', 'aac', '-f', 'ipod'],
 };
 
 export interface VideoOptions {
@@ -42,7 +42,10 @@ export async function makeVideo(path: string, options: VideoOptions = {}): Promi
   const inputs = ['-f', 'lavfi', '-i', `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds}`];
   if (audio) inputs.push('-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${seconds}`);
   const args = ['-v', 'error', '-y', ...inputs, ...recipe, ...(audio ? [] : ['-an']), '-pix_fmt', 'yuv420p', path];
-  await run('ffmpeg', args.filter((a, i, all) => !(a === '-an' && all.indexOf('-an') !== i)));
+  await run(
+    'ffmpeg',
+    args.filter((a, i, all) => !(a === '-an' && all.indexOf('-an') !== i)),
+  );
   return path;
 }
 

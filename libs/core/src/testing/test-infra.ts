@@ -94,7 +94,10 @@ export async function createTestMediaRoots(prefix: string): Promise<TestMediaRoo
  * its stream prefix and media folders, quiet logs. Ports and the rest are
  * the caller's `extra`.
  */
-export function testServiceEnv(world: { streams: TestStreams; databaseUrl?: string; media: TestMediaRoots }, extra: Record<string, string> = {}): Record<string, string> {
+export function testServiceEnv(
+  world: { streams: TestStreams; databaseUrl?: string; media: TestMediaRoots },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     NATS_URL: TEST_NATS_URL,
     DATABASE_URL: world.databaseUrl ?? TEST_DATABASE_URL,

@@ -2,12 +2,7 @@ import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { Priority } from '@mpr/contracts/common_pb';
-import {
-  type ChunkJobWorkItem,
-  ChunkJobWorkItemSchema,
-  type ChunkSegmentWorkItem,
-  ChunkSegmentWorkItemSchema,
-} from '@mpr/contracts/work_pb';
+import { type ChunkJobWorkItem, ChunkJobWorkItemSchema, type ChunkSegmentWorkItem, ChunkSegmentWorkItemSchema } from '@mpr/contracts/work_pb';
 import type { StreamNames } from '../events/streams';
 import { ensureWorkConsumer } from './work-consumer';
 

@@ -40,7 +40,13 @@ export class AssetService {
     const asset = await this.get(id);
     const running = await this.jobs.find({ where: { sourceAssetId: id, status: In(['pending', 'processing']) }, select: { id: true } });
     if (running.length > 0) {
-      throw new IllegalTransition('asset', id, asset.status.toUpperCase(), 'delete', `used by pending or processing job(s) ${running.map((j) => j.id).join(', ')}`);
+      throw new IllegalTransition(
+        'asset',
+        id,
+        asset.status.toUpperCase(),
+        'delete',
+        `used by pending or processing job(s) ${running.map((j) => j.id).join(', ')}`,
+      );
     }
     await this.bus.execute({ type: 'asset', id }, assetDecider, { type: 'DeleteAsset', assetId: id });
   }

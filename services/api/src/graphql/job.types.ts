@@ -43,6 +43,10 @@ export class CreateJobInput {
   @Field({ nullable: true, description: 'File name under MEDIA_OUT; derived from source and preset when absent.' }) outputFilename?: string;
   @Field({ nullable: true, description: 'local, lambda or gcp; the scheduler default (MPR_EXECUTOR) when absent.' }) executor?: string;
   @Field({ nullable: true }) chunked?: boolean;
-  @Field(() => Float, { nullable: true, description: 'Seconds per segment for chunked jobs; by default about two segments per chunker worker (all replicas), 5 to 120 s.' }) chunkDuration?: number;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Seconds per segment for chunked jobs; by default about two segments per chunker worker (all replicas), 5 to 120 s.',
+  })
+  chunkDuration?: number;
   @Field({ nullable: true, description: 'high, normal (default) or low.' }) priority?: string;
 }

@@ -4,7 +4,6 @@ import { APP_CONFIG, type AppConfig, HealthService } from '@mpr/core';
 import { version as VERSION } from '../../../../package.json';
 import { SystemStatusType } from './system.types';
 
-
 @Resolver(() => SystemStatusType)
 export class SystemResolver {
   constructor(

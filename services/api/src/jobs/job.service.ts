@@ -35,7 +35,11 @@ function parseChoice<T>(value: string | null | undefined, choices: Record<string
 /** "clip.mov" + H.264 720p (mp4) → "clip_h264_720p.mp4". */
 export function defaultOutputFilename(source: AssetRow, preset: PresetRow): string {
   const base = source.filename.replace(/\.[^.]+$/, '');
-  const slug = preset.name.toLowerCase().replace(/\./g, '').replace(/[^a-z0-9]+/g, '_').replace(/^_|_$/g, '');
+  const slug = preset.name
+    .toLowerCase()
+    .replace(/\./g, '')
+    .replace(/[^a-z0-9]+/g, '_')
+    .replace(/^_|_$/g, '');
   return `${base}_${slug}.${preset.container}`;
 }
 

@@ -47,10 +47,9 @@ export class ReadModelWriter {
   constructor(private readonly dataSource: DataSource) {}
 
   async ensureCheckpoint(): Promise<number> {
-    await this.dataSource.query(
-      `INSERT INTO projection_checkpoints (name, sequence, updated_at) VALUES ($1, 0, now()) ON CONFLICT (name) DO NOTHING`,
-      [READ_MODELS_PROJECTION],
-    );
+    await this.dataSource.query(`INSERT INTO projection_checkpoints (name, sequence, updated_at) VALUES ($1, 0, now()) ON CONFLICT (name) DO NOTHING`, [
+      READ_MODELS_PROJECTION,
+    ]);
     const [row] = await this.dataSource.query(`SELECT sequence FROM projection_checkpoints WHERE name = $1`, [READ_MODELS_PROJECTION]);
     return Number(row.sequence);
   }
@@ -62,10 +61,7 @@ export class ReadModelWriter {
       const [row] = await em.query(`SELECT sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, [READ_MODELS_PROJECTION]);
       if (Number(row.sequence) >= stored.sequence) return false;
       await project(em, stored);
-      await em.query(`UPDATE projection_checkpoints SET sequence = $2, updated_at = now() WHERE name = $1`, [
-        READ_MODELS_PROJECTION,
-        stored.sequence,
-      ]);
+      await em.query(`UPDATE projection_checkpoints SET sequence = $2, updated_at = now() WHERE name = $1`, [READ_MODELS_PROJECTION, stored.sequence]);
       return true;
     });
   }

@@ -3,16 +3,7 @@ import { basename } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
-import {
-  assetDecider,
-  assetIdFor,
-  DomainError,
-  FfprobeRepository,
-  isSupportedMedia,
-  mapLimit,
-  MediaRoot,
-  ProbeError,
-} from '@mpr/core';
+import { assetDecider, assetIdFor, DomainError, FfprobeRepository, isSupportedMedia, mapLimit, MediaRoot, ProbeError } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { walkFiles } from './media-walker';

@@ -1,17 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { timestampMs } from '@bufbuild/protobuf/wkt';
 import type { TranscodeWorkItem } from '@mpr/contracts/work_pb';
-import {
-  EventStore,
-  type ItemDelivery,
-  jobDecider,
-  JobRecorder,
-  type JobState,
-  loadState,
-  type TranscodePlan,
-  TranscodePlanner,
-  verdictFor,
-} from '@mpr/core';
+import { EventStore, type ItemDelivery, jobDecider, JobRecorder, type JobState, loadState, type TranscodePlan, TranscodePlanner, verdictFor } from '@mpr/core';
 import { TranscoderMetrics } from '../transcoder.metrics';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 

@@ -23,7 +23,13 @@ describe('ProgressReporter', () => {
     reporter.report(at(2));
     reporter.report(at(5));
     await reporter.flush();
-    assert.deepEqual(published.map((p) => [p.percent, p.etaSeconds, p.currentTime]), [[20, 4, 2], [50, 2.5, 5]]);
+    assert.deepEqual(
+      published.map((p) => [p.percent, p.etaSeconds, p.currentTime]),
+      [
+        [20, 4, 2],
+        [50, 2.5, 5],
+      ],
+    );
   });
 
   it('records a milestone each time the percent passes a multiple of 10, once', async () => {

@@ -83,13 +83,16 @@ export class TranscodeJobService {
       return this.count('dropped');
     }
     // working() well within the ack wait, so that only a dead worker's item is redelivered.
-    const heartbeat = setInterval(() => {
-      try {
-        msg.working();
-      } catch {
-        // NATS is away: the connection reconnects by itself, and the next beat goes through.
-      }
-    }, Math.max(100, this.settings.ackWaitMs / 3));
+    const heartbeat = setInterval(
+      () => {
+        try {
+          msg.working();
+        } catch {
+          // NATS is away: the connection reconnects by itself, and the next beat goes through.
+        }
+      },
+      Math.max(100, this.settings.ackWaitMs / 3),
+    );
     let outcome: TranscodeOutcome;
     try {
       outcome = await this.process(item, slot);

@@ -1,14 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type Consumer, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import {
-  ensureTranscodeConsumers,
-  NATS_CONNECTION,
-  PRIORITY_CLASSES,
-  type PriorityClass,
-  StreamNames,
-  transcodeConsumerName,
-} from '@mpr/core';
+import { ensureTranscodeConsumers, NATS_CONNECTION, PRIORITY_CLASSES, type PriorityClass, StreamNames, transcodeConsumerName } from '@mpr/core';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import type { Backlog } from './work-priority';
 
@@ -42,9 +35,7 @@ export class TranscodeQueueRepository {
   /** Per class: items never delivered, and items delivered but not acknowledged yet (by anyone). */
   async backlog(): Promise<Backlog> {
     const infos = await Promise.all(PRIORITY_CLASSES.map((cls) => this.consumer(cls).info()));
-    return Object.fromEntries(
-      PRIORITY_CLASSES.map((cls, i) => [cls, { pending: infos[i].num_pending, unacknowledged: infos[i].num_ack_pending }]),
-    ) as Backlog;
+    return Object.fromEntries(PRIORITY_CLASSES.map((cls, i) => [cls, { pending: infos[i].num_pending, unacknowledged: infos[i].num_ack_pending }])) as Backlog;
   }
 
   /** The next item of a class, or null if none came within a second. */
