@@ -12,7 +12,7 @@ import {
 import { type AssetCommand, assetDecider, type AssetEvent, type AssetStatusName, MAX_COMMENTS_LENGTH } from './asset.decider';
 import { fold } from './decider';
 import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const ASSET = 'asset-1';
 type ProbeInit = MessageInitShape<typeof MediaProbeSchema>;

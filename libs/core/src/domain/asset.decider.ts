@@ -10,7 +10,7 @@ import {
 } from '@mpr/contracts/asset_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { assertNever, type Decider } from './decider';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'asset';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Executor } from '@mpr/contracts/common_pb';
-import { ConcurrencyConflict, IllegalTransition } from '../domain/domain.errors';
+import { ConcurrencyConflict, IllegalTransition } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import { handleCommand } from '../domain/command-handler';
 import { jobDecider, type JobState } from '../domain/job.decider';
