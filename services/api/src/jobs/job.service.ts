@@ -75,6 +75,12 @@ export class JobService {
   async create(input: CreateJobInput): Promise<JobRow> {
     const source = await this.assets.findOneBy({ id: input.sourceAssetId });
     if (!source) throw new NotFound('asset', input.sourceAssetId);
+    if (source.status === 'missing') {
+      throw new ValidationError(
+        `asset ${source.id} is missing: its file ${source.filePath} was not under MEDIA_IN at the last scan (put it back and scan again)`,
+        'sourceAssetId',
+      );
+    }
     if (source.status !== 'ready') {
       throw new ValidationError(`asset ${source.id} is ${source.status}${source.errorMessage ? ` (${source.errorMessage})` : ''}, not ready`, 'sourceAssetId');
     }
