@@ -68,7 +68,7 @@ export class ScanService {
       return 'skipped';
     }
     const { size, mtime } = await stat(realPath);
-    if (known) return this.recordReturned(assetId, realPath, BigInt(size), mtime);
+    if (known) return this.recordReturned(assetId, filePath, realPath, BigInt(size), mtime);
     try {
       await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
         type: 'RegisterAsset',
@@ -84,12 +84,12 @@ export class ScanService {
       if (err instanceof DomainError) return 'skipped';
       throw err;
     }
-    await this.probe(assetId, realPath);
+    await this.probe(assetId, filePath, realPath);
     return 'registered';
   }
 
   /** The same id again; a probe only when the decider found the file changed (PENDING). */
-  private async recordReturned(assetId: string, realPath: string, fileSize: bigint, fileModifiedAt: Date): Promise<Outcome> {
+  private async recordReturned(assetId: string, filePath: string, realPath: string, fileSize: bigint, fileModifiedAt: Date): Promise<Outcome> {
     const { state, events } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
       type: 'RecordAssetReturned',
       assetId,
@@ -98,13 +98,14 @@ export class ScanService {
     });
     // No event: another scan recorded the return first.
     if (events.length === 0) return 'skipped';
-    if (state.status === 'PENDING') await this.probe(assetId, realPath);
+    if (state.status === 'PENDING') await this.probe(assetId, filePath, realPath);
     return 'returned';
   }
 
-  private async probe(assetId: string, realPath: string): Promise<void> {
+  private async probe(assetId: string, filePath: string, realPath: string): Promise<void> {
     try {
-      const probe = await this.ffprobe.probe(realPath, PROBE_TIMEOUT_MS);
+      // A failure names the file as users know it (in/holidays/clip.mov), never by its host path.
+      const probe = await this.ffprobe.probe(realPath, PROBE_TIMEOUT_MS, [[realPath, `in/${filePath}`]]);
       await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, { type: 'RecordProbe', assetId, probe });
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
