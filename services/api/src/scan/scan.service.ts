@@ -2,7 +2,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { In, Not, type Repository } from 'typeorm';
+import { Not, type Repository } from 'typeorm';
 import { assetDecider, assetIdFor, DomainError, FfprobeRepository, isSupportedMedia, mapLimit, MEDIA_IN_ROOT, MediaRoot, ProbeError } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
@@ -123,7 +123,7 @@ export class ScanService {
    * was skipped with a warning, and its asset keeps its status.
    */
   private async markMissing(present: ReadonlySet<string>): Promise<number> {
-    const known = await this.assets.find({ where: { root: 'in', status: Not(In(['missing'])) }, select: { id: true, filePath: true } });
+    const known = await this.assets.find({ where: { root: 'in', status: Not('missing') }, select: { id: true, filePath: true } });
     const gone = known.filter((asset) => !present.has(asset.filePath));
     const marked = await mapLimit(gone, PROBE_CONCURRENCY, async (asset) => {
       try {
