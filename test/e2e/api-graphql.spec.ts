@@ -74,6 +74,8 @@ describe('API: the GraphQL contract of the original system', () => {
     const byPath = new Map<string, string>(data!.assets.map((a: { filePath: string; errorMessage: string }) => [a.filePath, a.errorMessage]));
     assert.deepEqual([...byPath.keys()].sort(), ['corrupt.mp4', 'empty.mkv', 'trap.avi']);
     assert.match(byPath.get('trap.avi')!, /not on whitelist/);
+    assert.match(byPath.get('corrupt.mp4')!, /^in\/corrupt\.mp4: Invalid data found when processing input$/m, 'named by its media path');
+    assert.doesNotMatch(JSON.stringify(data), new RegExp(h.mediaIn), 'no host paths');
     for (const reason of byPath.values()) assert.ok(reason.length > 0);
     assert.doesNotMatch(JSON.stringify(data), /root:x:0:0/);
   });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import mercuriusGateway from '@mercuriusjs/gateway';
@@ -40,7 +41,14 @@ describe('API: read models are projections of the log', () => {
     await makeVideo(join(h.mediaIn, 'a.mp4'));
     await makeVideo(join(h.mediaIn, 'b.mkv'), { audio: false });
     await makeAudio(join(h.mediaIn, 'c.flac'));
+    await makeAudio(join(h.mediaIn, 'gone.wav'));
     await h.graphql('mutation { scanMediaFolder { registered } }');
+    // One file goes away for good, one comes back: the rebuild must give their statuses too.
+    await rename(join(h.mediaIn, 'gone.wav'), join(h.mediaOut, 'gone.wav'));
+    await rename(join(h.mediaIn, 'c.flac'), join(h.mediaOut, 'c.flac'));
+    await h.graphql('mutation { scanMediaFolder { missing } }');
+    await rename(join(h.mediaOut, 'c.flac'), join(h.mediaIn, 'c.flac'));
+    await h.graphql('mutation { scanMediaFolder { returned } }');
     const { data } = await h.graphql('query { assets(status: "ready") { id filePath } }');
     assetId = data!.assets.find((a: { filePath: string }) => a.filePath === 'a.mp4').id;
     const presets = await h.graphql('query { presets { id videoCodec } }');
@@ -65,7 +73,8 @@ describe('API: read models are projections of the log', () => {
 
   it('rebuilding from the log gives the same tables as the live projection', async () => {
     const live = await snapshot(h.db.url);
-    assert.ok((live.jobs as unknown[]).length === 3 && (live.assets as unknown[]).length === 3);
+    assert.ok((live.jobs as unknown[]).length === 3 && (live.assets as unknown[]).length === 4);
+    assert.deepEqual((live.assets as Array<{ status: string }>).map((a) => a.status).sort(), ['missing', 'ready', 'ready', 'ready']);
     const report = await rebuildReadModels(h.config);
     assert.ok(report.events > 20, `replayed ${report.events} events`);
     const rebuilt = await snapshot(h.db.url);

@@ -1,7 +1,7 @@
 export * from './config/config.schema';
 export * from './core.module';
 export * from './core.tokens';
-export * from './domain/domain.errors';
+export * from './errors/domain.errors';
 export * from './events/event-store';
 export * from './events/event.codec';
 export * from './events/event.types';
@@ -20,6 +20,7 @@ export * from './util/concurrency';
 export * from './domain/asset.decider';
 export * from './domain/builtin-presets';
 export * from './domain/job.decider';
+export * from './domain/job.names';
 export * from './domain/preset.decider';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';

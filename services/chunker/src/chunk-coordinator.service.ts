@@ -619,7 +619,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const exit = await proc.exited;
       if (signal.aborted) throw new Aborted();
       if (stalled) throw new Error(`ffmpeg (${describeCommand(args)}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
-      if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
+      if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr, [[this.outRoot.path, 'out']]) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
     } finally {
       clearInterval(watch);
       signal.removeEventListener('abort', stop);

@@ -166,7 +166,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       await rm(partial, { force: true }).catch(() => undefined);
-      const reason = ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
+      const reason = ffmpegErrorSummary(exit.stderr, [[this.outRoot.path, 'out']]) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Executor } from '@mpr/contracts/common_pb';
 import {
   APP_CONFIG,
   type AppConfig,
   assetDecider,
   EventStore,
+  executorName,
   type ExecutorName,
   fold,
   handleCommand,
@@ -20,12 +20,6 @@ import {
 } from '@mpr/core';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { WorkRepository } from './work.repository';
-
-const EXECUTOR_NAMES: Record<Exclude<Executor, Executor.UNSPECIFIED>, ExecutorName> = {
-  [Executor.LOCAL]: 'local',
-  [Executor.LAMBDA]: 'lambda',
-  [Executor.GCP]: 'gcp',
-};
 
 /** The executors this build can hand a job to; the cloud ones arrive with their own issue. */
 const AVAILABLE_EXECUTORS: ReadonlySet<ExecutorName> = new Set(['local']);
@@ -83,7 +77,7 @@ export class DispatchService {
 
   /** The job's own choice, else the deployment's default (MPR_EXECUTOR). */
   private executorFor(job: JobState): ExecutorName {
-    return job.executor === Executor.UNSPECIFIED ? this.config.MPR_EXECUTOR : EXECUTOR_NAMES[job.executor];
+    return executorName(job.executor) ?? this.config.MPR_EXECUTOR;
   }
 
   /** A clear, final failure rather than a job that waits forever for an executor that is not there. */

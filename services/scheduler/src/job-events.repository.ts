@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { decodeEvent, type JobEvent, NATS_CONNECTION, type StoredEvent, StreamNames } from '@mpr/core';
 
@@ -71,7 +71,7 @@ export class JobEventsRepository {
     const exists = await jsm.consumers.info(this.names.events, SCHEDULER_CONSUMER).then(
       () => true,
       (err: unknown) => {
-        if ((err as { code?: number }).code === 10014) return false;
+        if ((err as { code?: number }).code === JetStreamApiCodes.ConsumerNotFound) return false;
         throw err;
       },
     );

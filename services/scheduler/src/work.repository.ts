@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Priority } from '@mpr/contracts/common_pb';
 import { enqueueChunkJob, enqueueTranscode, NATS_CONNECTION, PRIORITY_CLASSES, type PriorityClass, StreamNames, transcodeConsumerName } from '@mpr/core';
@@ -37,7 +37,7 @@ export class WorkRepository {
       lag[cls] = await jsm.consumers.info(this.names.work, transcodeConsumerName(cls)).then(
         (info) => info.num_pending,
         (err: unknown) => {
-          if ((err as { code?: number }).code === 10014) return 0;
+          if ((err as { code?: number }).code === JetStreamApiCodes.ConsumerNotFound) return 0;
           throw err;
         },
       );

@@ -4,13 +4,17 @@
 
 import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { AssetStatus } from "./common_pb";
+import { file_mpr_v1_common } from "./common_pb";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file mpr/v1/asset.proto.
  */
 export const file_mpr_v1_asset: GenFile = /*@__PURE__*/
-  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSKAAQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJItEBCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0iQgoLQXNzZXRQcm9iZWQSEAoIYXNzZXRfaWQYASABKAkSIQoFcHJvYmUYAiABKAsyEi5tcHIudjEuTWVkaWFQcm9iZSI7ChBBc3NldFByb2JlRmFpbGVkEhAKCGFzc2V0X2lkGAEgASgJEhUKDWVycm9yX21lc3NhZ2UYAiABKAkiMgoMQXNzZXRVcGRhdGVkEhAKCGFzc2V0X2lkGAEgASgJEhAKCGNvbW1lbnRzGAIgASgJIiAKDEFzc2V0RGVsZXRlZBIQCghhc3NldF9pZBgBIAEoCWIGcHJvdG8z");
+  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSK2AQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJEjQKEGZpbGVfbW9kaWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItEBCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0iQgoLQXNzZXRQcm9iZWQSEAoIYXNzZXRfaWQYASABKAkSIQoFcHJvYmUYAiABKAsyEi5tcHIudjEuTWVkaWFQcm9iZSI7ChBBc3NldFByb2JlRmFpbGVkEhAKCGFzc2V0X2lkGAEgASgJEhUKDWVycm9yX21lc3NhZ2UYAiABKAkiMgoMQXNzZXRVcGRhdGVkEhAKCGFzc2V0X2lkGAEgASgJEhAKCGNvbW1lbnRzGAIgASgJIiAKDEFzc2V0RGVsZXRlZBIQCghhc3NldF9pZBgBIAEoCSIgCgxBc3NldE1pc3NpbmcSEAoIYXNzZXRfaWQYASABKAkijwEKDUFzc2V0UmV0dXJuZWQSEAoIYXNzZXRfaWQYASABKAkSEQoJZmlsZV9zaXplGAIgASgEEjQKEGZpbGVfbW9kaWZpZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiMKBnN0YXR1cxgEIAEoDjITLm1wci52MS5Bc3NldFN0YXR1c2IGcHJvdG8z", [file_google_protobuf_timestamp, file_mpr_v1_common]);
 
 /**
  * @generated from message mpr.v1.AssetRegistered
@@ -51,6 +55,14 @@ export type AssetRegistered = Message<"mpr.v1.AssetRegistered"> & {
    * @generated from field: string source_job_id = 6;
    */
   sourceJobId: string;
+
+  /**
+   * The file's modification time when registered; unset when not known (an
+   * output, or an asset registered before it was recorded).
+   *
+   * @generated from field: google.protobuf.Timestamp file_modified_at = 7;
+   */
+  fileModifiedAt?: Timestamp | undefined;
 };
 
 /**
@@ -204,4 +216,61 @@ export type AssetDeleted = Message<"mpr.v1.AssetDeleted"> & {
  */
 export const AssetDeletedSchema: GenMessage<AssetDeleted> = /*@__PURE__*/
   messageDesc(file_mpr_v1_asset, 5);
+
+/**
+ * A scan did not find the file under its root: no job can read it until it
+ * is back. The asset keeps its id, probe and comments.
+ *
+ * @generated from message mpr.v1.AssetMissing
+ */
+export type AssetMissing = Message<"mpr.v1.AssetMissing"> & {
+  /**
+   * @generated from field: string asset_id = 1;
+   */
+  assetId: string;
+};
+
+/**
+ * Describes the message mpr.v1.AssetMissing.
+ * Use `create(AssetMissingSchema)` to create a new message.
+ */
+export const AssetMissingSchema: GenMessage<AssetMissing> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_asset, 6);
+
+/**
+ * A scan found a missing asset's file again. `status` is what the asset is
+ * now: as before it went missing (READY, ERROR, PENDING) when its size and
+ * modification time are those recorded, PENDING when they changed (a new
+ * probe follows).
+ *
+ * @generated from message mpr.v1.AssetReturned
+ */
+export type AssetReturned = Message<"mpr.v1.AssetReturned"> & {
+  /**
+   * @generated from field: string asset_id = 1;
+   */
+  assetId: string;
+
+  /**
+   * @generated from field: uint64 file_size = 2;
+   */
+  fileSize: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp file_modified_at = 3;
+   */
+  fileModifiedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: mpr.v1.AssetStatus status = 4;
+   */
+  status: AssetStatus;
+};
+
+/**
+ * Describes the message mpr.v1.AssetReturned.
+ * Use `create(AssetReturnedSchema)` to create a new message.
+ */
+export const AssetReturnedSchema: GenMessage<AssetReturned> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_asset, 7);
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 import { type ChunkPlan, chunkTargets, defaultChunkDuration, moveLastBoundary, planChunks, tailBoundaryTarget } from './chunk.planner';
 
 /** [start, end] of each segment. */

@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 
 export interface ChunkPlanRequest {
   /** The source's duration in seconds (from its probe). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXECUTORS } from '../domain/job.names';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
@@ -9,9 +10,6 @@ const mediaRoot = (fallback: string) =>
     .min(1)
     .default(fallback)
     .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a local path (s3:// and gs:// are not supported yet)' });
-
-export const EXECUTORS = ['local', 'lambda', 'gcp'] as const;
-export type ExecutorName = (typeof EXECUTORS)[number];
 
 /**
  * The environment every service reads, validated once at boot. Names follow

@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   AssetDeletedSchema,
+  AssetMissingSchema,
   AssetProbedSchema,
   AssetProbeFailedSchema,
   AssetRegisteredSchema,
+  AssetReturnedSchema,
   AssetUpdatedSchema,
   MediaProbeSchema,
 } from '@mpr/contracts/asset_pb';
+import { AssetStatus } from '@mpr/contracts/common_pb';
 import { type AssetCommand, assetDecider, type AssetEvent, type AssetStatusName, MAX_COMMENTS_LENGTH } from './asset.decider';
 import { fold } from './decider';
 import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const ASSET = 'asset-1';
+const MODIFIED = new Date('2026-11-30T10:00:00.123Z');
+const LATER = new Date('2026-12-01T08:30:00.456Z');
 type ProbeInit = MessageInitShape<typeof MediaProbeSchema>;
 type RegisterCommand = Extract<AssetCommand, { type: 'RegisterAsset' }>;
 
@@ -32,7 +38,7 @@ const PROBE: ProbeInit = {
 };
 
 // Events.
-const registered = (init: Partial<Omit<RegisterCommand, 'type'>> = {}): AssetEvent => ({
+const registered = ({ fileModifiedAt, ...init }: Partial<Omit<RegisterCommand, 'type'>> = {}): AssetEvent => ({
   case: 'assetRegistered',
   value: create(AssetRegisteredSchema, {
     assetId: ASSET,
@@ -40,6 +46,7 @@ const registered = (init: Partial<Omit<RegisterCommand, 'type'>> = {}): AssetEve
     filename: 'clip.mov',
     fileSize: 1234n,
     root: 'in',
+    fileModifiedAt: fileModifiedAt ? timestampFromDate(fileModifiedAt) : undefined,
     ...init,
   }),
 });
@@ -56,6 +63,11 @@ const updated = (comments: string): AssetEvent => ({
   value: create(AssetUpdatedSchema, { assetId: ASSET, comments }),
 });
 const deleted = (): AssetEvent => ({ case: 'assetDeleted', value: create(AssetDeletedSchema, { assetId: ASSET }) });
+const missing = (): AssetEvent => ({ case: 'assetMissing', value: create(AssetMissingSchema, { assetId: ASSET }) });
+const returned = (status: AssetStatus, fileSize = 1234n, fileModifiedAt = MODIFIED): AssetEvent => ({
+  case: 'assetReturned',
+  value: create(AssetReturnedSchema, { assetId: ASSET, fileSize, fileModifiedAt: timestampFromDate(fileModifiedAt), status }),
+});
 
 // Commands.
 const register = (init: Partial<Omit<RegisterCommand, 'type'>> = {}): AssetCommand => ({
@@ -75,30 +87,35 @@ const recordProbeFailure = (errorMessage = 'moov atom not found'): AssetCommand 
 });
 const update = (comments: string): AssetCommand => ({ type: 'UpdateAsset', assetId: ASSET, comments });
 const remove = (): AssetCommand => ({ type: 'DeleteAsset', assetId: ASSET });
+const markMissing = (): AssetCommand => ({ type: 'MarkAssetMissing', assetId: ASSET });
+const recordReturned = (fileSize = 1234n, fileModifiedAt = MODIFIED): AssetCommand => ({
+  type: 'RecordAssetReturned',
+  assetId: ASSET,
+  fileSize,
+  fileModifiedAt,
+});
 
 const HISTORIES: Record<AssetStatusName, AssetEvent[]> = {
   NONE: [],
   PENDING: [registered()],
   READY: [registered(), probed()],
   ERROR: [registered(), probeFailed('no streams')],
+  MISSING: [registered({ fileModifiedAt: MODIFIED }), probed(), missing()],
   DELETED: [registered(), probed(), deleted()],
 };
 
-const REGISTERED = ['PENDING', 'READY', 'ERROR'] as const;
-const LIFECYCLE: { command: AssetCommand; verb: string; legalIn: Partial<Record<AssetStatusName, AssetEvent>> }[] = [
-  { command: register(), verb: 'register', legalIn: { NONE: registered(), DELETED: registered() } },
-  {
-    command: recordProbe({ ...PROBE, duration: 99 }),
-    verb: 'record a probe of',
-    legalIn: Object.fromEntries(REGISTERED.map((s) => [s, probed({ ...PROBE, duration: 99 })])),
-  },
-  {
-    command: recordProbeFailure('truncated'),
-    verb: 'record a probe failure of',
-    legalIn: Object.fromEntries(REGISTERED.map((s) => [s, probeFailed('truncated')])),
-  },
-  { command: update('nice'), verb: 'update', legalIn: Object.fromEntries(REGISTERED.map((s) => [s, updated('nice')])) },
-  { command: remove(), verb: 'delete', legalIn: Object.fromEntries(REGISTERED.map((s) => [s, deleted()])) },
+const PRESENT = ['PENDING', 'READY', 'ERROR'] as const;
+const REGISTERED = [...PRESENT, 'MISSING'] as const;
+const inEach = (states: readonly AssetStatusName[], events: AssetEvent[]) => Object.fromEntries(states.map((s) => [s, events]));
+/** Per command, what it appends in the states that allow it ([]: allowed, changes nothing); refused in all others. */
+const LIFECYCLE: { command: AssetCommand; verb: string; legalIn: Partial<Record<AssetStatusName, AssetEvent[]>> }[] = [
+  { command: register(), verb: 'register', legalIn: { NONE: [registered()], DELETED: [registered()] } },
+  { command: recordProbe({ ...PROBE, duration: 99 }), verb: 'record a probe of', legalIn: inEach(PRESENT, [probed({ ...PROBE, duration: 99 })]) },
+  { command: recordProbeFailure('truncated'), verb: 'record a probe failure of', legalIn: inEach(PRESENT, [probeFailed('truncated')]) },
+  { command: update('nice'), verb: 'update', legalIn: inEach(REGISTERED, [updated('nice')]) },
+  { command: remove(), verb: 'delete', legalIn: inEach(REGISTERED, [deleted()]) },
+  { command: markMissing(), verb: 'mark missing', legalIn: { ...inEach(PRESENT, [missing()]), MISSING: [] } },
+  { command: recordReturned(), verb: 'record the return of', legalIn: { ...inEach(PRESENT, []), MISSING: [returned(AssetStatus.READY)] } },
 ];
 
 describe('asset decider', () => {
@@ -106,9 +123,9 @@ describe('asset decider', () => {
     for (const [status, history] of Object.entries(HISTORIES) as [AssetStatusName, AssetEvent[]][]) {
       describe(`in state ${status}`, () => {
         for (const { command, verb, legalIn } of LIFECYCLE) {
-          const event = legalIn[status];
-          if (event) {
-            it(`${command.type} → ${event.case}`, () => given(assetDecider, history).when(command).then([event]));
+          const events = legalIn[status];
+          if (events) {
+            it(`${command.type} → ${events.map((e) => e.case).join(', ') || 'nothing'}`, () => given(assetDecider, history).when(command).then(events));
           } else if (status === 'NONE') {
             it(`${command.type} → NotFound`, () =>
               given(assetDecider, history)
@@ -245,6 +262,47 @@ describe('asset decider', () => {
         .thenThrows(IllegalTransition, /^cannot delete asset asset-1 in state DELETED$/));
   });
 
+  describe('in state MISSING', () => {
+    it('a probe says why not', () =>
+      given(assetDecider, HISTORIES.MISSING)
+        .when(recordProbe())
+        .thenThrows(IllegalTransition, /^cannot record a probe of asset asset-1 in state MISSING: its file is missing$/));
+
+    it('the same file back is what it was before: READY', () =>
+      given(assetDecider, HISTORIES.MISSING)
+        .when(recordReturned())
+        .then([returned(AssetStatus.READY)]));
+
+    it('the same file back is what it was before: ERROR, with its reason', () => {
+      const history = [registered({ fileModifiedAt: MODIFIED }), probeFailed('no streams'), missing()];
+      given(assetDecider, history)
+        .when(recordReturned())
+        .then([returned(AssetStatus.ERROR)]);
+      const state = fold(assetDecider, [...history, returned(AssetStatus.ERROR)]);
+      assert.deepEqual([state.status, state.errorMessage], ['ERROR', 'no streams']);
+    });
+
+    it('a file of another size back is PENDING: it is probed again', () =>
+      given(assetDecider, HISTORIES.MISSING)
+        .when(recordReturned(99n))
+        .then([returned(AssetStatus.PENDING, 99n)]));
+
+    it('a file modified meanwhile is PENDING', () =>
+      given(assetDecider, HISTORIES.MISSING)
+        .when(recordReturned(1234n, LATER))
+        .then([returned(AssetStatus.PENDING, 1234n, LATER)]));
+
+    it('a file whose modification time was never recorded is PENDING', () =>
+      given(assetDecider, [registered(), probed(), missing()])
+        .when(recordReturned())
+        .then([returned(AssetStatus.PENDING)]));
+
+    it('an asset that was still PENDING comes back PENDING', () =>
+      given(assetDecider, [registered({ fileModifiedAt: MODIFIED }), missing()])
+        .when(recordReturned())
+        .then([returned(AssetStatus.PENDING)]));
+  });
+
   describe('evolve', () => {
     it('folds a probed, commented asset', () => {
       const state = fold(assetDecider, [registered({ sourceJobId: 'job-1', root: 'out' }), probed(), updated('nice')]);
@@ -265,6 +323,22 @@ describe('asset decider', () => {
       assert.equal(state.status, 'ERROR');
       assert.equal(state.errorMessage, 'gone');
       assert.deepStrictEqual(state.probe, create(MediaProbeSchema, PROBE));
+    });
+
+    it('missing, then back: the same id, probe and comments; the size and time it came back with', () => {
+      const state = fold(assetDecider, [
+        registered({ fileModifiedAt: MODIFIED }),
+        probed(),
+        updated('nice'),
+        missing(),
+        returned(AssetStatus.PENDING, 99n, LATER),
+      ]);
+      assert.equal(state.status, 'PENDING');
+      assert.equal(state.assetId, ASSET);
+      assert.equal(state.fileSize, 99n);
+      assert.equal(state.fileModifiedMs, LATER.getTime());
+      assert.deepStrictEqual(state.probe, create(MediaProbeSchema, PROBE));
+      assert.equal(state.comments, 'nice');
     });
 
     it('a registration after deletion starts from scratch', () => {

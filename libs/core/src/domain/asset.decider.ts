@@ -1,16 +1,20 @@
 import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
+import { timestampDate, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import {
   AssetDeletedSchema,
+  AssetMissingSchema,
   AssetProbedSchema,
   AssetProbeFailedSchema,
   AssetRegisteredSchema,
+  AssetReturnedSchema,
   AssetUpdatedSchema,
   type MediaProbe,
   MediaProbeSchema,
 } from '@mpr/contracts/asset_pb';
+import { AssetStatus } from '@mpr/contracts/common_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { assertNever, type Decider } from './decider';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'asset';
 
@@ -32,19 +36,37 @@ export type AssetCommand =
       root: AssetRoot;
       /** The job that produced it, for outputs. */
       sourceJobId?: string;
+      /** Unknown for outputs. */
+      fileModifiedAt?: Date;
     }
   | { type: 'RecordProbe'; assetId: string; probe: MessageInitShape<typeof MediaProbeSchema> }
   | { type: 'RecordProbeFailure'; assetId: string; errorMessage: string }
   | { type: 'UpdateAsset'; assetId: string; comments: string }
-  | { type: 'DeleteAsset'; assetId: string };
+  | { type: 'DeleteAsset'; assetId: string }
+  /** A scan did not find the file. */
+  | { type: 'MarkAssetMissing'; assetId: string }
+  /** A scan found the file again, with this size and modification time. */
+  | { type: 'RecordAssetReturned'; assetId: string; fileSize: bigint; fileModifiedAt: Date };
 
-export type AssetEvent = Extract<DomainEvent, { case: 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' }>;
+export type AssetEvent = Extract<
+  DomainEvent,
+  { case: 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' | 'assetMissing' | 'assetReturned' }
+>;
 
 /**
  * NONE: never registered. PENDING: registered, not probed yet. READY / ERROR:
- * the last probe succeeded / failed. DELETED: may be registered again.
+ * the last probe succeeded / failed. MISSING: the file was gone at the last
+ * scan. DELETED: may be registered again.
  */
-export type AssetStatusName = 'NONE' | 'PENDING' | 'READY' | 'ERROR' | 'DELETED';
+export type AssetStatusName = 'NONE' | 'PENDING' | 'READY' | 'ERROR' | 'MISSING' | 'DELETED';
+
+/** What a file that comes back can be again. */
+type PresentStatusName = 'PENDING' | 'READY' | 'ERROR';
+const PRESENT_STATUSES: Record<PresentStatusName, AssetStatus> = {
+  PENDING: AssetStatus.PENDING,
+  READY: AssetStatus.READY,
+  ERROR: AssetStatus.ERROR,
+};
 
 export interface AssetState {
   readonly status: AssetStatusName;
@@ -52,6 +74,8 @@ export interface AssetState {
   readonly filePath: string;
   readonly filename: string;
   readonly fileSize: bigint;
+  /** Milliseconds since the epoch; undefined when not known. */
+  readonly fileModifiedMs: number | undefined;
   readonly root: AssetRoot;
   readonly sourceJobId: string;
   /** The last successful probe; undefined before the first one. */
@@ -59,6 +83,8 @@ export interface AssetState {
   /** Why the last probe failed; '' unless ERROR. */
   readonly errorMessage: string;
   readonly comments: string;
+  /** While MISSING: the status the asset had before, which an unchanged file gets back. */
+  readonly statusBeforeMissing: PresentStatusName;
 }
 
 export const initialAssetState: AssetState = {
@@ -67,11 +93,13 @@ export const initialAssetState: AssetState = {
   filePath: '',
   filename: '',
   fileSize: 0n,
+  fileModifiedMs: undefined,
   root: 'in',
   sourceJobId: '',
   probe: undefined,
   errorMessage: '',
   comments: '',
+  statusBeforeMissing: 'PENDING',
 };
 
 export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
@@ -85,6 +113,7 @@ export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
         filePath: e.filePath,
         filename: e.filename,
         fileSize: e.fileSize,
+        fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
         root: e.root === 'out' ? 'out' : 'in',
         sourceJobId: e.sourceJobId,
       };
@@ -97,6 +126,17 @@ export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
       return { ...state, comments: event.value.comments };
     case 'assetDeleted':
       return { ...state, status: 'DELETED' };
+    case 'assetMissing':
+      return { ...state, status: 'MISSING', statusBeforeMissing: presentStatus(state.status) };
+    case 'assetReturned': {
+      const e = event.value;
+      return {
+        ...state,
+        status: presentStatusOf(e.status),
+        fileSize: e.fileSize,
+        fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
+      };
+    }
     default:
       return assertNever(event);
   }
@@ -114,6 +154,10 @@ export function decideAsset(command: AssetCommand, state: AssetState): AssetEven
       return updateAsset(command, state);
     case 'DeleteAsset':
       return deleteAsset(command, state);
+    case 'MarkAssetMissing':
+      return markMissing(command, state);
+    case 'RecordAssetReturned':
+      return recordReturned(command, state);
     default:
       return assertNever(command);
   }
@@ -164,6 +208,7 @@ function registerAsset(command: CommandOf<'RegisterAsset'>, state: AssetState): 
         fileSize: command.fileSize,
         root: command.root,
         sourceJobId: command.sourceJobId ?? '',
+        fileModifiedAt: command.fileModifiedAt ? timestampFromDate(command.fileModifiedAt) : undefined,
       }),
     },
   ];
@@ -171,14 +216,14 @@ function registerAsset(command: CommandOf<'RegisterAsset'>, state: AssetState): 
 
 /** A re-probe is allowed (READY, ERROR); one that finds nothing new changes nothing. */
 function recordProbe(command: CommandOf<'RecordProbe'>, state: AssetState): AssetEvent[] {
-  requireRegistered(command, state, 'record a probe of');
+  requirePresent(command, state, 'record a probe of');
   const probe = create(MediaProbeSchema, command.probe);
   if (state.status === 'READY' && state.probe && equals(MediaProbeSchema, state.probe, probe)) return [];
   return [{ case: 'assetProbed', value: create(AssetProbedSchema, { assetId: state.assetId, probe }) }];
 }
 
 function recordProbeFailure(command: CommandOf<'RecordProbeFailure'>, state: AssetState): AssetEvent[] {
-  requireRegistered(command, state, 'record a probe failure of');
+  requirePresent(command, state, 'record a probe failure of');
   if (command.errorMessage.trim() === '') {
     throw new ValidationError('errorMessage must not be empty', 'errorMessage');
   }
@@ -205,9 +250,54 @@ function deleteAsset(command: CommandOf<'DeleteAsset'>, state: AssetState): Asse
   return [{ case: 'assetDeleted', value: create(AssetDeletedSchema, { assetId: state.assetId }) }];
 }
 
+/** A scan that finds the file gone again changes nothing. */
+function markMissing(command: CommandOf<'MarkAssetMissing'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'mark missing');
+  if (state.status === 'MISSING') return [];
+  return [{ case: 'assetMissing', value: create(AssetMissingSchema, { assetId: state.assetId }) }];
+}
+
+/**
+ * The same id again; the status it had before when the file is the one
+ * recorded, PENDING (to be probed again) when its size or modification time
+ * differs or was never recorded. A file that never went away changes nothing.
+ */
+function recordReturned(command: CommandOf<'RecordAssetReturned'>, state: AssetState): AssetEvent[] {
+  requireRegistered(command, state, 'record the return of');
+  if (state.status !== 'MISSING') return [];
+  const unchanged = command.fileSize === state.fileSize && command.fileModifiedAt.getTime() === state.fileModifiedMs;
+  const status = unchanged ? state.statusBeforeMissing : 'PENDING';
+  return [
+    {
+      case: 'assetReturned',
+      value: create(AssetReturnedSchema, {
+        assetId: state.assetId,
+        fileSize: command.fileSize,
+        fileModifiedAt: timestampFromDate(command.fileModifiedAt),
+        status: PRESENT_STATUSES[status],
+      }),
+    },
+  ];
+}
+
 /** Every command but RegisterAsset needs a registered, not deleted asset. */
 function requireRegistered(command: AssetCommand, state: AssetState, verb: string): void {
   if (state.status === 'NONE' || state.status === 'DELETED') throw illegal(command, state, verb);
+}
+
+/** A probe reads the file: it must be there. */
+function requirePresent(command: AssetCommand, state: AssetState, verb: string): void {
+  requireRegistered(command, state, verb);
+  if (state.status === 'MISSING') throw illegal(command, state, verb, 'its file is missing');
+}
+
+function presentStatus(status: AssetStatusName): PresentStatusName {
+  return status === 'READY' || status === 'ERROR' ? status : 'PENDING';
+}
+
+function presentStatusOf(status: AssetStatus): PresentStatusName {
+  const found = (Object.keys(PRESENT_STATUSES) as PresentStatusName[]).find((name) => PRESENT_STATUSES[name] === status);
+  return found ?? 'PENDING';
 }
 
 /** A command for an asset that was never registered is NotFound; for one in the wrong state, IllegalTransition. */

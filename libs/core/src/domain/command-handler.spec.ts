@@ -6,7 +6,7 @@ import type { AggregateRef } from '../events/event.types';
 import { assetDecider } from './asset.decider';
 import { handleCommand } from './command-handler';
 import { fold } from './decider';
-import { ConcurrencyConflict, IllegalTransition } from './domain.errors';
+import { ConcurrencyConflict, IllegalTransition } from '../errors/domain.errors';
 import { type JobEvent, jobDecider } from './job.decider';
 
 const CLIENTS = 20;

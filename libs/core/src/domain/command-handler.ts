@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventStore } from '../events/event-store';
 import type { AggregateRef, DomainEvent } from '../events/event.types';
-import { ConcurrencyConflict } from './domain.errors';
+import { ConcurrencyConflict } from '../errors/domain.errors';
 import { type Decider, fold } from './decider';
 
 export interface HandleOptions {

@@ -14,7 +14,7 @@ import {
 } from '@mpr/contracts/job_pb';
 import { fold } from './decider';
 import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 import { type JobCommand, jobDecider, type JobEvent, type JobStatusName } from './job.decider';
 
 const JOB = 'job-1';

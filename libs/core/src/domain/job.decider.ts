@@ -13,7 +13,7 @@ import {
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { validateRelativePath } from './asset.decider';
 import { assertNever, type Decider } from './decider';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'job';
 

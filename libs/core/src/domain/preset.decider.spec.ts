@@ -4,7 +4,7 @@ import { create } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import { fold } from './decider';
 import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 import { type PresetCommand, presetDecider, type PresetEvent, type PresetSettingsInit, type PresetStatusName, validatePresetSettings } from './preset.decider';
 
 const PRESET = 'preset-1';

@@ -2,7 +2,7 @@ import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, type PresetSettings, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { assertNever, type Decider } from './decider';
-import { IllegalTransition, NotFound, ValidationError } from './domain.errors';
+import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'preset';
 

@@ -5,7 +5,7 @@ import { jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstre
 import { AssetUpdatedSchema } from '@mpr/contracts/asset_pb';
 import { Priority } from '@mpr/contracts/common_pb';
 import { JobCreatedSchema, JobPriorityChangedSchema } from '@mpr/contracts/job_pb';
-import { ConcurrencyConflict } from '../domain/domain.errors';
+import { ConcurrencyConflict } from '../errors/domain.errors';
 import { createTestStreams, type TestStreams, uniqueSuffix } from '../testing/test-infra';
 import { EVENT_TYPE_HEADER } from './event-store';
 import type { AggregateRef, DomainEvent } from './event.types';

@@ -1,6 +1,6 @@
 import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
-import { ConcurrencyConflict } from '../domain/domain.errors';
+import { ConcurrencyConflict } from '../errors/domain.errors';
 import { decodeEvent, encodeEvent } from './event.codec';
 import { type AggregateRef, type DomainEvent, eventTypeName, type StoredEvent } from './event.types';
 import type { StreamNames } from './streams';

@@ -1,4 +1,4 @@
-import { DiscardPolicy, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
+import { DiscardPolicy, JetStreamApiCodes, RetentionPolicy, StorageType, type JetStreamManager, type StreamConfig } from '@nats-io/jetstream';
 import type { AggregateRef } from './event.types';
 
 const TWO_MINUTES_NS = 2 * 60 * 1_000_000_000;
@@ -94,7 +94,7 @@ export async function ensureStreams(jsm: JetStreamManager, names: StreamNames): 
     const exists = await jsm.streams.info(name).then(
       () => true,
       (err: unknown) => {
-        if ((err as { code?: number }).code === 10059) return false;
+        if ((err as { code?: number }).code === JetStreamApiCodes.StreamNotFound) return false;
         throw err;
       },
     );

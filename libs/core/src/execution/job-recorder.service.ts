@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { Executor } from '@mpr/contracts/common_pb';
-import { ConcurrencyConflict, IllegalTransition } from '../domain/domain.errors';
+import { ConcurrencyConflict, IllegalTransition } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import { handleCommand } from '../domain/command-handler';
+import { withoutHostPaths } from '../ffmpeg/stderr.summary';
 import { jobDecider, type JobState } from '../domain/job.decider';
 import type { PublishedOutput } from './output.service';
 
@@ -42,7 +43,9 @@ export class JobRecorder {
     await this.append(job, { type: 'ReportMilestone', jobId: job.jobId, attempt: job.attempt, percent });
   }
 
-  async fail(job: JobState, errorMessage: string, retryable: boolean): Promise<'failed' | EndedElsewhere> {
+  async fail(job: JobState, reason: string, retryable: boolean): Promise<'failed' | EndedElsewhere> {
+    // Whatever failed (a disk error, a probe), users never read a host path; ffmpeg's own words already name media paths.
+    const errorMessage = withoutHostPaths(reason);
     const ended = await this.append(job, { type: 'FailJob', jobId: job.jobId, attempt: job.attempt, errorMessage, retryable });
     if (ended) return ended;
     this.logger.warn(`job ${job.jobId} attempt ${job.attempt} failed (${retryable ? 'retryable' : 'final'}): ${errorMessage}`);

@@ -2,7 +2,7 @@ import { mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { MediaRoot } from '../media/media-root';
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 import { MEDIA_OUT_ROOT } from './media.tokens';
 import { isTempFileOf } from './output-paths';
 

@@ -2,7 +2,7 @@ import { posix } from 'node:path';
 import { Injectable, Logger } from '@nestjs/common';
 import { assetDecider, type AssetState } from '../domain/asset.decider';
 import { assetIdFor } from '../media/asset-id';
-import { DomainError, IllegalTransition } from '../domain/domain.errors';
+import { DomainError, IllegalTransition } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import { handleCommand } from '../domain/command-handler';
 import type { ProbeResult } from '../media/probe.mapper';

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { type AssetState, assetDecider } from '../domain/asset.decider';
 import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcode-command';
-import { DomainError } from '../domain/domain.errors';
+import { DomainError } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import type { JobState } from '../domain/job.decider';
 import { MediaRoot } from '../media/media-root';

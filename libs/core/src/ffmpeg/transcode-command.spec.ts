@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 import type { PresetSettingsInit } from '../domain/preset.decider';
 import { safeInputArgs } from '../media/media-types';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';

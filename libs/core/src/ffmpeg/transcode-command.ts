@@ -2,7 +2,7 @@ import { isAbsolute } from 'node:path';
 import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 import type { Container, PresetSettingsInit } from '../domain/preset.decider';
 import { safeInputArgs } from '../media/media-types';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';

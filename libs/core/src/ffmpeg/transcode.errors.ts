@@ -1,4 +1,4 @@
-import { DomainError } from '../domain/domain.errors';
+import { DomainError } from '../errors/domain.errors';
 
 /**
  * A preset that cannot be applied as asked: to this source (an audio-only

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -59,6 +59,18 @@ describe('FfprobeRepository (real ffprobe)', () => {
     const path = join(dir.path, 'corrupt.mp4');
     await writeFile(path, Buffer.alloc(4096, 7));
     await assert.rejects(ffprobe.probe(path), (err: unknown) => err instanceof ProbeError && /Invalid data|not on whitelist/i.test(err.message));
+  });
+
+  it('names a truncated file by the path the caller gives, never by its host path', async () => {
+    const source = await makeVideo(join(dir.path, 'whole.mp4'));
+    const path = join(dir.path, 'truncated.mp4');
+    await writeFile(path, (await readFile(source)).subarray(0, 2048));
+    const reasons: string[] = [];
+    for (const paths of [[[path, 'in/cam/truncated.mp4']] as const, []]) {
+      await assert.rejects(ffprobe.probe(path, undefined, paths), (err: unknown) => err instanceof ProbeError && reasons.push(err.message) > 0);
+    }
+    assert.equal(reasons[0], '[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found\nin/cam/truncated.mp4: Invalid data found when processing input');
+    assert.equal(reasons[1], '[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found\ntruncated.mp4: Invalid data found when processing input');
   });
 
   it('refuses an empty file', async () => {

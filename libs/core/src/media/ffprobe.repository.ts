@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
 import { safeInputArgs } from './media-types';
 import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, type ProbeResult } from './probe.mapper';
 
@@ -21,7 +22,8 @@ export class ProbeError extends Error {
 export class FfprobeRepository {
   constructor(private readonly binary = 'ffprobe') {}
 
-  async probe(absolutePath: string, timeoutMs = 15_000): Promise<ProbeResult> {
+  /** `paths` name the roots or files that a failure's message shows instead of host paths (ffmpegErrorSummary). */
+  async probe(absolutePath: string, timeoutMs = 15_000, paths: readonly ShownPath[] = []): Promise<ProbeResult> {
     let stdout: string;
     try {
       ({ stdout } = await run(
@@ -30,10 +32,7 @@ export class FfprobeRepository {
         { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 },
       ));
     } catch (err) {
-      const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
-      if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
-      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`, { cause: err });
-      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`, { cause: err });
+      throw this.failure(err, timeoutMs, paths);
     }
     let output: FfprobeOutput;
     let probe: ProbeResult;
@@ -47,7 +46,7 @@ export class FfprobeRepository {
     const start = lateStart(output);
     const declared = probe.duration ?? 0;
     if (start === undefined || !(declared > 0)) return probe;
-    const tail = await this.output(buildPacketTailArgs(absolutePath, start + declared - TAIL_SECONDS), timeoutMs).catch(() => '');
+    const tail = await this.output(buildPacketTailArgs(absolutePath, start + declared - TAIL_SECONDS), timeoutMs, paths).catch(() => '');
     return { ...probe, duration: contentLength(declared, start, tail) };
   }
 
@@ -55,28 +54,23 @@ export class FfprobeRepository {
    * ffprobe's stdout for a finished argv (buildKeyframeProbeArgs,
    * buildStitchProbeArgs): the chunker reads keyframes and stitched outputs.
    */
-  async output(args: readonly string[], timeoutMs = 60_000): Promise<string> {
+  async output(args: readonly string[], timeoutMs = 60_000, paths: readonly ShownPath[] = []): Promise<string> {
     try {
       const { stdout } = await run(this.binary, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     } catch (err) {
-      const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
-      if (failure.killed) throw new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
-      if (failure.code === 'ENOENT') throw new Error(`${this.binary} is not installed`, { cause: err });
-      throw new ProbeError(lastLines(failure.stderr ?? '') || `ffprobe exited with ${failure.code}`, { cause: err });
+      throw this.failure(err, timeoutMs, paths);
     }
+  }
+
+  /** A ProbeError with ffprobe's reason (no host path), or the error of a missing binary. */
+  private failure(err: unknown, timeoutMs: number, paths: readonly ShownPath[]): Error {
+    const failure = err as { killed?: boolean; stderr?: string; code?: number | string };
+    if (failure.killed) return new ProbeError(`ffprobe gave no answer within ${timeoutMs} ms`);
+    if (failure.code === 'ENOENT') return new Error(`${this.binary} is not installed`, { cause: err });
+    return new ProbeError(ffmpegErrorSummary(failure.stderr ?? '', paths) || `ffprobe exited with ${failure.code}`, { cause: err });
   }
 }
 
 /** How much of a late-clocked file's end the duration check reads: a few GOPs. */
 const TAIL_SECONDS = 5;
-
-/** ffprobe's last meaningful stderr lines, without the path prefix noise. */
-export function lastLines(stderr: string, count = 3): string {
-  return stderr
-    .split('\n')
-    .map((line) => line.trim())
-    .filter(Boolean)
-    .slice(-count)
-    .join('; ');
-}

@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { ValidationError } from '../domain/domain.errors';
+import { ValidationError } from '../errors/domain.errors';
 
 /**
  * A folder that media paths are relative to (MEDIA_IN, MEDIA_OUT). Every path

@@ -1,4 +1,4 @@
-import { AckPolicy, DeliverPolicy, type JetStreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, type JetStreamManager } from '@nats-io/jetstream';
 import type { StreamNames } from '../events/streams';
 
 const NS_PER_MS = 1_000_000;
@@ -19,7 +19,7 @@ export async function ensureWorkConsumer(
   const exists = await jsm.consumers.info(names.work, consumer.name).then(
     () => true,
     (err: unknown) => {
-      if ((err as { code?: number }).code === 10014) return false;
+      if ((err as { code?: number }).code === JetStreamApiCodes.ConsumerNotFound) return false;
       throw err;
     },
   );

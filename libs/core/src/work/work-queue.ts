@@ -1,29 +1,11 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { Priority } from '@mpr/contracts/common_pb';
+import { type Priority } from '@mpr/contracts/common_pb';
 import { type TranscodeWorkItem, TranscodeWorkItemSchema } from '@mpr/contracts/work_pb';
+import { PRIORITY_CLASSES, type PriorityClass, priorityClass } from '../domain/job.names';
 import type { StreamNames } from '../events/streams';
 import { ensureWorkConsumer } from './work-consumer';
-
-/**
- * Priority classes, drained in this order. nats-server 2.9 refuses two
- * consumers with overlapping filters on a work-queue stream, so each class
- * has its own subject and its own durable consumer, shared by every replica.
- */
-export const PRIORITY_CLASSES = ['high', 'normal', 'low'] as const;
-export type PriorityClass = (typeof PRIORITY_CLASSES)[number];
-
-export function priorityClass(priority: Priority): PriorityClass {
-  switch (priority) {
-    case Priority.HIGH:
-      return 'high';
-    case Priority.LOW:
-      return 'low';
-    default:
-      return 'normal';
-  }
-}
 
 export function transcodeSubject(names: StreamNames, cls: PriorityClass): string {
   return names.workSubject(`transcode.${cls}`);

@@ -20,6 +20,10 @@ export class AssetService {
     return this.assets.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
+  countMissing(): Promise<number> {
+    return this.assets.countBy({ status: 'missing' });
+  }
+
   find(id: string): Promise<AssetRow | null> {
     return this.assets.findOneBy({ id });
   }

@@ -21,7 +21,7 @@ export class AssetResolver {
     return this.jobService.listForSource(asset.id);
   }
 
-  @Query(() => [MediaAssetType], { description: 'Assets, newest first; status: pending, ready or error (any case).' })
+  @Query(() => [MediaAssetType], { description: 'Assets, newest first; status: pending, ready, error or missing (any case).' })
   assets(@Args('status', { nullable: true }) status?: string) {
     return this.assetService.list(status);
   }
@@ -31,7 +31,10 @@ export class AssetResolver {
     return this.assetService.get(id);
   }
 
-  @Mutation(() => ScanResultType, { description: 'Registers and probes the supported media files under MEDIA_IN.' })
+  @Mutation(() => ScanResultType, {
+    description:
+      'Registers and probes the supported media files under MEDIA_IN; marks assets whose file is gone missing, and those whose file is back present again.',
+  })
   @UseGuards(MutationAuthGuard)
   scanMediaFolder() {
     return this.scanner.scan();

@@ -7,7 +7,10 @@ export class MediaAssetType {
   @Field() filename!: string;
   @Field({ description: 'Relative to its root (MEDIA_IN, or MEDIA_OUT for outputs).' }) filePath!: string;
   @Field({ description: '"in" or "out".' }) root!: string;
-  @Field({ description: 'pending, ready or error.' }) status!: string;
+  @Field({
+    description: 'pending, ready, error, or missing: the file was not under MEDIA_IN at the last scan, and no job can use it until a scan finds it again.',
+  })
+  status!: string;
   @Field(() => String, { nullable: true, description: "ffprobe's reason when status is error." }) errorMessage!: string | null;
   @Field(() => Float, { description: 'Bytes.' }) fileSize!: number;
   @Field(() => Float, { nullable: true, description: 'Seconds.' }) duration!: number | null;
@@ -36,6 +39,11 @@ export class ScanResultType {
   @Field(() => Int, { description: 'Registered by this scan.' }) registered!: number;
   @Field(() => Int, { description: 'Registered before, or refused.' }) skipped!: number;
   @Field(() => Int, { description: 'Files of a type MPR does not take.' }) unsupported!: number;
+  @Field(() => Int, { description: 'Assets whose file was gone: now in status missing.' }) missing!: number;
+  @Field(() => Int, {
+    description: 'Missing assets whose file was back: the same id, ready or error again as before, or probed again when its size or modification time changed.',
+  })
+  returned!: number;
 }
 
 @ObjectType()

@@ -1,4 +1,4 @@
-import { Field, ObjectType } from '@nestjs/graphql';
+import { Field, Int, ObjectType } from '@nestjs/graphql';
 
 @ObjectType('SystemStatus')
 export class SystemStatusType {
@@ -7,4 +7,6 @@ export class SystemStatusType {
   @Field({ description: 'The default executor (MPR_EXECUTOR).' }) executor!: string;
   @Field() natsConnected!: boolean;
   @Field() databaseConnected!: boolean;
+  @Field(() => Int, { nullable: true, description: 'Assets whose file was not under MEDIA_IN at the last scan; null while PostgreSQL does not answer.' })
+  missingAssets!: number | null;
 }

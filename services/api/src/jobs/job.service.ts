@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { EventStore, jobDecider, NotFound, type StoredEvent, ValidationError } from '@mpr/core';
+import { EventStore, EXECUTORS, executorNamed, jobDecider, NotFound, PRIORITY_CLASSES, priorityNamed, type StoredEvent, ValidationError } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { JobRow } from '../read-models/job.entity';
@@ -22,13 +22,10 @@ export interface CreateJobInput {
   priority?: string | null;
 }
 
-const EXECUTORS: Record<string, Executor> = { local: Executor.LOCAL, lambda: Executor.LAMBDA, gcp: Executor.GCP };
-const PRIORITIES: Record<string, Priority> = { high: Priority.HIGH, normal: Priority.NORMAL, low: Priority.LOW };
-
-function parseChoice<T>(value: string | null | undefined, choices: Record<string, T>, field: string, fallback: T): T {
+function parseChoice<T>(value: string | null | undefined, named: (name: string) => T | undefined, names: readonly string[], field: string, fallback: T): T {
   if (value === undefined || value === null || value === '') return fallback;
-  const choice = choices[value.trim().toLowerCase()];
-  if (choice === undefined) throw new ValidationError(`${field} "${value}" is not one of ${Object.keys(choices).join(', ')}`, field);
+  const choice = named(value);
+  if (choice === undefined) throw new ValidationError(`${field} "${value}" is not one of ${names.join(', ')}`, field);
   return choice;
 }
 
@@ -78,6 +75,12 @@ export class JobService {
   async create(input: CreateJobInput): Promise<JobRow> {
     const source = await this.assets.findOneBy({ id: input.sourceAssetId });
     if (!source) throw new NotFound('asset', input.sourceAssetId);
+    if (source.status === 'missing') {
+      throw new ValidationError(
+        `asset ${source.id} is missing: its file ${source.filePath} was not under MEDIA_IN at the last scan (put it back and scan again)`,
+        'sourceAssetId',
+      );
+    }
     if (source.status !== 'ready') {
       throw new ValidationError(`asset ${source.id} is ${source.status}${source.errorMessage ? ` (${source.errorMessage})` : ''}, not ready`, 'sourceAssetId');
     }
@@ -99,10 +102,10 @@ export class JobService {
       trimStart: input.trimStart ?? undefined,
       trimEnd: input.trimEnd ?? undefined,
       outputFilename,
-      executor: parseChoice(input.executor, EXECUTORS, 'executor', Executor.UNSPECIFIED),
+      executor: parseChoice(input.executor, executorNamed, EXECUTORS, 'executor', Executor.UNSPECIFIED),
       chunked: input.chunked ?? false,
       chunkDuration: input.chunkDuration ?? undefined,
-      priority: parseChoice(input.priority, PRIORITIES, 'priority', Priority.NORMAL),
+      priority: parseChoice(input.priority, priorityNamed, PRIORITY_CLASSES, 'priority', Priority.NORMAL),
     });
     return this.get(jobId);
   }

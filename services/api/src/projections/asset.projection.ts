@@ -1,8 +1,16 @@
 import type { EntityManager } from 'typeorm';
+import { AssetStatus } from '@mpr/contracts/common_pb';
 import { assertNever, type StoredEvent } from '@mpr/core';
 import { AssetRow } from '../read-models/asset.entity';
 
-type AssetCase = 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted';
+type AssetCase = 'assetRegistered' | 'assetProbed' | 'assetProbeFailed' | 'assetUpdated' | 'assetDeleted' | 'assetMissing' | 'assetReturned';
+
+/** The statuses a returned file can have again. */
+const RETURNED_STATUS: Partial<Record<AssetStatus, AssetRow['status']>> = {
+  [AssetStatus.PENDING]: 'pending',
+  [AssetStatus.READY]: 'ready',
+  [AssetStatus.ERROR]: 'error',
+};
 export type AssetStoredEvent = StoredEvent<Extract<StoredEvent['event'], { case: AssetCase }>>;
 
 export async function projectAsset(em: EntityManager, stored: AssetStoredEvent): Promise<void> {
@@ -61,6 +69,14 @@ export async function projectAsset(em: EntityManager, stored: AssetStoredEvent):
     case 'assetDeleted':
       await repo.delete({ id });
       return;
+    case 'assetMissing':
+      await repo.update({ id }, { status: 'missing', ...touch });
+      return;
+    case 'assetReturned': {
+      const e = event.value;
+      await repo.update({ id }, { status: RETURNED_STATUS[e.status] ?? 'pending', fileSize: Number(e.fileSize), ...touch });
+      return;
+    }
     default:
       assertNever(event);
   }

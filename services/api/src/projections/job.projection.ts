@@ -1,24 +1,9 @@
 import type { EntityManager } from 'typeorm';
-import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { assertNever, type StoredEvent } from '@mpr/core';
+import { assertNever, executorName, priorityClass, type StoredEvent } from '@mpr/core';
 import { JobRow } from '../read-models/job.entity';
 
 type JobCase = 'jobCreated' | 'jobStarted' | 'jobProgressed' | 'jobCompleted' | 'jobFailed' | 'jobCancelled' | 'jobRetried' | 'jobPriorityChanged';
 export type JobStoredEvent = StoredEvent<Extract<StoredEvent['event'], { case: JobCase }>>;
-
-export const PRIORITY_NAMES: Record<Priority, JobRow['priority']> = {
-  [Priority.UNSPECIFIED]: 'normal',
-  [Priority.HIGH]: 'high',
-  [Priority.NORMAL]: 'normal',
-  [Priority.LOW]: 'low',
-};
-
-export const EXECUTOR_NAMES: Record<Executor, string> = {
-  [Executor.UNSPECIFIED]: '',
-  [Executor.LOCAL]: 'local',
-  [Executor.LAMBDA]: 'lambda',
-  [Executor.GCP]: 'gcp',
-};
 
 export async function projectJob(em: EntityManager, stored: JobStoredEvent): Promise<void> {
   const repo = em.getRepository(JobRow);
@@ -33,7 +18,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
         sourceAssetId: e.sourceAssetId,
         presetId: e.presetId,
         status: 'pending',
-        priority: PRIORITY_NAMES[e.priority],
+        priority: priorityClass(e.priority),
         trimStart: e.trimStart ?? null,
         trimEnd: e.trimEnd ?? null,
         outputFilename: e.outputFilename,
@@ -44,7 +29,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
         eta: null,
         errorMessage: null,
         attempt: 1,
-        executor: EXECUTOR_NAMES[e.executor],
+        executor: executorName(e.executor) ?? '',
         chunked: e.chunked,
         chunkDuration: e.chunkDuration ?? null,
         workerId: null,
@@ -62,7 +47,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
           status: 'processing',
           attempt: event.value.attempt,
           workerId: event.value.workerId,
-          executor: EXECUTOR_NAMES[event.value.executor],
+          executor: executorName(event.value.executor) ?? '',
           startedAt: stored.occurredAt,
           progress: 0,
           ...touch,
@@ -111,7 +96,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
       );
       return;
     case 'jobPriorityChanged':
-      await repo.update({ id }, { priority: PRIORITY_NAMES[event.value.priority], ...touch });
+      await repo.update({ id }, { priority: priorityClass(event.value.priority), ...touch });
       return;
     default:
       assertNever(event);

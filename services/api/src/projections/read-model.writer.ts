@@ -19,6 +19,8 @@ function project(em: EntityManager, stored: StoredEvent): Promise<void> {
     case 'assetProbeFailed':
     case 'assetUpdated':
     case 'assetDeleted':
+    case 'assetMissing':
+    case 'assetReturned':
       return projectAsset(em, stored as AssetStoredEvent);
     case 'presetCreated':
     case 'presetUpdated':

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { numeric } from './column-transformers';
+import type { ASSET_STATUSES } from './status-filter';
 
 /** Read model of MediaAsset, built only by the asset projection. */
 @Entity('assets')
@@ -9,7 +10,7 @@ export class AssetRow {
   @Column('text') filename!: string;
   /** 'in' (MEDIA_IN) or 'out' (MEDIA_OUT). */
   @Column('text') root!: string;
-  @Column('text') status!: 'pending' | 'ready' | 'error';
+  @Column('text') status!: (typeof ASSET_STATUSES)[number];
   @Column('text', { name: 'error_message', nullable: true }) errorMessage!: string | null;
   @Column('bigint', { name: 'file_size', transformer: numeric }) fileSize!: number;
   @Column('double precision', { nullable: true }) duration!: number | null;

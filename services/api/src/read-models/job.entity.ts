@@ -1,4 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import type { PriorityClass } from '@mpr/core';
 import { numeric } from './column-transformers';
 
 /**
@@ -12,7 +13,7 @@ export class JobRow {
   @Index() @Column('text', { name: 'source_asset_id' }) sourceAssetId!: string;
   @Column('text', { name: 'preset_id' }) presetId!: string;
   @Column('text') status!: 'pending' | 'processing' | 'completed' | 'failed' | 'cancelled';
-  @Column('text') priority!: 'high' | 'normal' | 'low';
+  @Column('text') priority!: PriorityClass;
   @Column('double precision', { name: 'trim_start', nullable: true }) trimStart!: number | null;
   @Column('double precision', { name: 'trim_end', nullable: true }) trimEnd!: number | null;
   @Column('text', { name: 'output_filename' }) outputFilename!: string;

@@ -13,5 +13,6 @@ export function parseStatusFilter<T extends string>(value: string | null | undef
   return normalized;
 }
 
-export const ASSET_STATUSES = ['pending', 'ready', 'error'] as const;
+/** missing: the file was not under MEDIA_IN at the last scan. */
+export const ASSET_STATUSES = ['pending', 'ready', 'error', 'missing'] as const;
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;

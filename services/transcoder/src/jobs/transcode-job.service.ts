@@ -14,6 +14,7 @@ import {
   OutputService,
   ProbeError,
   type ProbeResult,
+  type ShownPath,
   tempPathFor,
   type TranscodePlan,
   UnrunnableJob,
@@ -188,7 +189,7 @@ export class TranscodeJobService {
       await this.files.remove(plan.tempPath);
       // Stopped by a signal we did not send (the OOM killer, an operator, a Ctrl-C): the input may well be fine.
       if (exit.signal) return this.recorder.fail(job, `ffmpeg was stopped by ${exit.signal}`, true);
-      return this.recorder.fail(job, ffmpegErrorSummary(this.withMediaPaths(exit.stderr, plan)) || `ffmpeg exited with code ${exit.code}`, false);
+      return this.recorder.fail(job, ffmpegErrorSummary(exit.stderr, this.mediaPaths(plan)) || `ffmpeg exited with code ${exit.code}`, false);
     }
 
     const probe = await this.verify(plan);
@@ -247,7 +248,7 @@ export class TranscodeJobService {
   private async verify(plan: TranscodePlan): Promise<ProbeResult | string> {
     let probe: ProbeResult;
     try {
-      probe = await this.ffprobe.probe(this.files.absolute(plan.tempPath));
+      probe = await this.ffprobe.probe(this.files.absolute(plan.tempPath), undefined, this.mediaPaths(plan));
     } catch (err) {
       if (err instanceof ProbeError) return `the output is not readable: ${err.message}`;
       throw err;
@@ -256,12 +257,11 @@ export class TranscodeJobService {
   }
 
   /** ffmpeg names files by their absolute paths on this host; users know them by their paths in the media roots. */
-  private withMediaPaths(text: string, plan: TranscodePlan): string {
-    const names: Array<[string, string]> = [
-      [plan.source.absolute, plan.source.relative],
-      [this.files.absolute(plan.tempPath), plan.outputPath],
+  private mediaPaths(plan: TranscodePlan): ShownPath[] {
+    return [
+      [plan.source.absolute, `in/${plan.source.relative}`],
+      [this.files.absolute(plan.tempPath), `out/${plan.outputPath}`],
     ];
-    return names.reduce((result, [absolute, shown]) => result.replaceAll(`file:${absolute}`, shown).replaceAll(absolute, shown), text);
   }
 
   /**
