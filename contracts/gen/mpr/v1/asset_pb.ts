@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/asset.proto.
  */
 export const file_mpr_v1_asset: GenFile = /*@__PURE__*/
-  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSKAAQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJItEBCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0iQgoLQXNzZXRQcm9iZWQSEAoIYXNzZXRfaWQYASABKAkSIQoFcHJvYmUYAiABKAsyEi5tcHIudjEuTWVkaWFQcm9iZSI7ChBBc3NldFByb2JlRmFpbGVkEhAKCGFzc2V0X2lkGAEgASgJEhUKDWVycm9yX21lc3NhZ2UYAiABKAkiMgoMQXNzZXRVcGRhdGVkEhAKCGFzc2V0X2lkGAEgASgJEhAKCGNvbW1lbnRzGAIgASgJIiAKDEFzc2V0RGVsZXRlZBIQCghhc3NldF9pZBgBIAEoCWIGcHJvdG8z");
+  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSKAAQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJIvECCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0SGAoLdmlkZW9fc3RhcnQYCyABKAFIAIgBARIWCgl2aWRlb19lbmQYDCABKAFIAYgBARIYCgthdWRpb19zdGFydBgNIAEoAUgCiAEBEhYKCWF1ZGlvX2VuZBgOIAEoAUgDiAEBQg4KDF92aWRlb19zdGFydEIMCgpfdmlkZW9fZW5kQg4KDF9hdWRpb19zdGFydEIMCgpfYXVkaW9fZW5kIkIKC0Fzc2V0UHJvYmVkEhAKCGFzc2V0X2lkGAEgASgJEiEKBXByb2JlGAIgASgLMhIubXByLnYxLk1lZGlhUHJvYmUiOwoQQXNzZXRQcm9iZUZhaWxlZBIQCghhc3NldF9pZBgBIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAIgASgJIjIKDEFzc2V0VXBkYXRlZBIQCghhc3NldF9pZBgBIAEoCRIQCghjb21tZW50cxgCIAEoCSIgCgxBc3NldERlbGV0ZWQSEAoIYXNzZXRfaWQYASABKAliBnByb3RvMw");
 
 /**
  * @generated from message mpr.v1.AssetRegistered
@@ -113,6 +113,31 @@ export type MediaProbe = Message<"mpr.v1.MediaProbe"> & {
    * @generated from field: uint32 audio_sample_rate = 10;
    */
   audioSampleRate: number;
+
+  /**
+   * Where the video and the audio stream begin and end, in seconds on the
+   * media's own timeline (0 = its start, where trims count from; duration is
+   * its end): one stream may outlast the other. Unset on assets probed before
+   * they were recorded, and where ffprobe cannot tell.
+   *
+   * @generated from field: optional double video_start = 11;
+   */
+  videoStart?: number | undefined;
+
+  /**
+   * @generated from field: optional double video_end = 12;
+   */
+  videoEnd?: number | undefined;
+
+  /**
+   * @generated from field: optional double audio_start = 13;
+   */
+  audioStart?: number | undefined;
+
+  /**
+   * @generated from field: optional double audio_end = 14;
+   */
+  audioEnd?: number | undefined;
 };
 
 /**
