@@ -3,9 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { enqueueChunkJob, handleCommand, jobDecider, type JobState, loadConfig, type RunningService, startService } from '@mpr/core';
+import { enqueueChunkJob, handleCommand, jobDecider, type JobState } from '@mpr/core';
 import { makeAudio, makeUnevenStreams, makeVideo } from '@mpr/core/testing/media-fixtures';
-import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { startApi, type ApiHarness } from './api-harness';
 import { outputFacts, TranscoderWorld } from './transcoder-harness';
 
@@ -30,7 +29,6 @@ const finished = (job: JobState) => job.status === 'COMPLETED' || job.status ===
 
 describe('sources whose audio and video end apart (transcoder and chunker)', () => {
   let world: TranscoderWorld;
-  let chunker: RunningService;
   const assets = {} as Record<Kind, string>;
 
   before(async () => {
@@ -41,15 +39,10 @@ describe('sources whose audio and video end apart (transcoder and chunker)', () 
     ]);
     const ids = await Promise.all(paths.map((path) => world.registerSource(path)));
     KINDS.forEach((kind, i) => (assets[kind] = ids[i]));
-    await world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' });
-    chunker = await startService(
-      chunkerService,
-      loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_CHUNK_CORES: '2', MPR_LOG_LEVEL: 'warn' })),
-    );
+    await Promise.all([world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' }), world.startChunker()]);
   });
 
   after(async () => {
-    await chunker?.app.close();
     await world?.cleanup();
   });
 

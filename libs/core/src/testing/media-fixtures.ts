@@ -77,24 +77,10 @@ export async function makeUnevenStreams(path: string, options: UnevenStreamsOpti
   const ext = path.slice(path.lastIndexOf('.') + 1);
   const recipe = RECIPES[ext] ?? RECIPES.mp4;
   await mkdir(dirname(path), { recursive: true });
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    // trim, not -frames:v, which would end the audio with the video.
-    `testsrc2=size=${width}x${height}:rate=${fps},trim=end_frame=${frames}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${audioSeconds}`,
-    ...recipe,
-    '-pix_fmt',
-    'yuv420p',
-    path,
-  ]);
+  // trim, not -frames:v, which would end the audio with the video.
+  const video = `testsrc2=size=${width}x${height}:rate=${fps},trim=end_frame=${frames}`;
+  const audio = `sine=frequency=440:sample_rate=48000:duration=${audioSeconds}`;
+  await run('ffmpeg', ['-v', 'error', '-y', ...['-f', 'lavfi', '-i', video], ...['-f', 'lavfi', '-i', audio], ...recipe, '-pix_fmt', 'yuv420p', path]);
   return path;
 }
 
