@@ -30,6 +30,7 @@ const finished = (job: JobState) => job.status === 'COMPLETED' || job.status ===
 describe('sources whose audio and video end apart (transcoder and chunker)', () => {
   let world: TranscoderWorld;
   const assets = {} as Record<Kind, string>;
+  let tinyWav: string;
 
   before(async () => {
     world = await TranscoderWorld.create();
@@ -39,6 +40,7 @@ describe('sources whose audio and video end apart (transcoder and chunker)', () 
     ]);
     const ids = await Promise.all(paths.map((path) => world.registerSource(path)));
     KINDS.forEach((kind, i) => (assets[kind] = ids[i]));
+    tinyWav = await world.registerSource(await makeAudio(join(world.mediaIn, 'tiny.wav'), 0.1));
     await Promise.all([world.startTranscoder({ MPR_TRANSCODE_CONCURRENCY: '2' }), world.startChunker()]);
   });
 
@@ -92,6 +94,17 @@ describe('sources whose audio and video end apart (transcoder and chunker)', () 
       assert.ok(Math.abs(trimmedFrames - (outputFrames - Math.round(0.4 * fps))) <= slack, `${trimmedFrames} frames trimmed`);
     });
   }
+
+  it('a 60 ms trim of a 0.1 s WAV completes with every audio preset', { timeout: 60_000 }, async () => {
+    const presets = { 'builtin-mp3-192k': 'mp3', 'builtin-aac-192k': 'm4a', 'builtin-opus-128k': 'ogg', 'builtin-flac': 'flac' };
+    const jobs = await Promise.all(
+      Object.entries(presets).map(([presetId, ext]) =>
+        world.createAndEnqueue(tinyWav, { presetId, outputFilename: `tiny/${presetId}.${ext}`, trimStart: 0.02, trimEnd: 0.08 }),
+      ),
+    );
+    const done = await Promise.all(jobs.map((id) => world.waitForJob(id, finished, 45_000)));
+    for (const job of done) assert.equal(job.status, 'COMPLETED', `${job.outputPath}: ${job.errorMessage}`);
+  });
 
   async function createChunked(sourceAssetId: string, fields: { outputFilename: string; trimStart?: number; chunkDuration?: number }): Promise<string> {
     const jobId = randomUUID();
