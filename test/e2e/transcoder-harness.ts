@@ -33,6 +33,7 @@ import {
 } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
+import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
 
 const run = promisify(execFile);
@@ -95,6 +96,14 @@ export class TranscoderWorld {
   /** The transcoder in this process. */
   async startTranscoder(extra: Record<string, string> = {}): Promise<RunningService> {
     const service = await startService(transcoderService, loadConfig(this.env(extra)));
+    this.services.add(service);
+    return service;
+  }
+
+  /** The chunker in this process, closed by cleanup: two segment workers on two cores whatever the machine has (the audio is then a queued item). */
+  async startChunker(extra: Record<string, string> = {}): Promise<RunningService> {
+    const env = this.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_CHUNK_CORES: '2', MPR_LOG_LEVEL: 'warn', ...extra });
+    const service = await startService(chunkerService, loadConfig(env));
     this.services.add(service);
     return service;
   }

@@ -16,6 +16,7 @@ export * from './media/ffprobe.repository';
 export * from './media/media-root';
 export * from './media/media-types';
 export * from './media/probe.mapper';
+export * from './media/source-range';
 export * from './util/concurrency';
 export * from './domain/asset.decider';
 export * from './domain/builtin-presets';

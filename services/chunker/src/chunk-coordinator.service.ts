@@ -362,6 +362,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const facts = readStitchFacts(stitchProbe);
       const expected = expectedStitch({
         ...range,
+        video: plan.contents.video,
+        audio: plan.contents.audio,
         fps: preset.framerate ?? fps,
         audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
         audioCodec: preset.audioCodec,

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/asset.proto.
  */
 export const file_mpr_v1_asset: GenFile = /*@__PURE__*/
-  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSK2AQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJEjQKEGZpbGVfbW9kaWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItEBCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0iQgoLQXNzZXRQcm9iZWQSEAoIYXNzZXRfaWQYASABKAkSIQoFcHJvYmUYAiABKAsyEi5tcHIudjEuTWVkaWFQcm9iZSI7ChBBc3NldFByb2JlRmFpbGVkEhAKCGFzc2V0X2lkGAEgASgJEhUKDWVycm9yX21lc3NhZ2UYAiABKAkiMgoMQXNzZXRVcGRhdGVkEhAKCGFzc2V0X2lkGAEgASgJEhAKCGNvbW1lbnRzGAIgASgJIiAKDEFzc2V0RGVsZXRlZBIQCghhc3NldF9pZBgBIAEoCSIgCgxBc3NldE1pc3NpbmcSEAoIYXNzZXRfaWQYASABKAkijwEKDUFzc2V0UmV0dXJuZWQSEAoIYXNzZXRfaWQYASABKAkSEQoJZmlsZV9zaXplGAIgASgEEjQKEGZpbGVfbW9kaWZpZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiMKBnN0YXR1cxgEIAEoDjITLm1wci52MS5Bc3NldFN0YXR1c2IGcHJvdG8z", [file_google_protobuf_timestamp, file_mpr_v1_common]);
+  fileDesc("ChJtcHIvdjEvYXNzZXQucHJvdG8SBm1wci52MSK2AQoPQXNzZXRSZWdpc3RlcmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfcGF0aBgCIAEoCRIQCghmaWxlbmFtZRgDIAEoCRIRCglmaWxlX3NpemUYBCABKAQSDAoEcm9vdBgFIAEoCRIVCg1zb3VyY2Vfam9iX2lkGAYgASgJEjQKEGZpbGVfbW9kaWZpZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIvECCgpNZWRpYVByb2JlEhAKCGR1cmF0aW9uGAEgASgBEhEKCWNvbnRhaW5lchgCIAEoCRITCgt2aWRlb19jb2RlYxgDIAEoCRITCgthdWRpb19jb2RlYxgEIAEoCRINCgV3aWR0aBgFIAEoDRIOCgZoZWlnaHQYBiABKA0SEQoJZnJhbWVyYXRlGAcgASgBEg8KB2JpdHJhdGUYCCABKA0SFgoOYXVkaW9fY2hhbm5lbHMYCSABKA0SGQoRYXVkaW9fc2FtcGxlX3JhdGUYCiABKA0SGAoLdmlkZW9fc3RhcnQYCyABKAFIAIgBARIWCgl2aWRlb19lbmQYDCABKAFIAYgBARIYCgthdWRpb19zdGFydBgNIAEoAUgCiAEBEhYKCWF1ZGlvX2VuZBgOIAEoAUgDiAEBQg4KDF92aWRlb19zdGFydEIMCgpfdmlkZW9fZW5kQg4KDF9hdWRpb19zdGFydEIMCgpfYXVkaW9fZW5kIkIKC0Fzc2V0UHJvYmVkEhAKCGFzc2V0X2lkGAEgASgJEiEKBXByb2JlGAIgASgLMhIubXByLnYxLk1lZGlhUHJvYmUiOwoQQXNzZXRQcm9iZUZhaWxlZBIQCghhc3NldF9pZBgBIAEoCRIVCg1lcnJvcl9tZXNzYWdlGAIgASgJIjIKDEFzc2V0VXBkYXRlZBIQCghhc3NldF9pZBgBIAEoCRIQCghjb21tZW50cxgCIAEoCSIgCgxBc3NldERlbGV0ZWQSEAoIYXNzZXRfaWQYASABKAkiIAoMQXNzZXRNaXNzaW5nEhAKCGFzc2V0X2lkGAEgASgJIo8BCg1Bc3NldFJldHVybmVkEhAKCGFzc2V0X2lkGAEgASgJEhEKCWZpbGVfc2l6ZRgCIAEoBBI0ChBmaWxlX21vZGlmaWVkX2F0GAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIjCgZzdGF0dXMYBCABKA4yEy5tcHIudjEuQXNzZXRTdGF0dXNiBnByb3RvMw", [file_google_protobuf_timestamp, file_mpr_v1_common]);
 
 /**
  * @generated from message mpr.v1.AssetRegistered
@@ -125,6 +125,31 @@ export type MediaProbe = Message<"mpr.v1.MediaProbe"> & {
    * @generated from field: uint32 audio_sample_rate = 10;
    */
   audioSampleRate: number;
+
+  /**
+   * Where the video and the audio stream begin and end, in seconds on the
+   * media's own timeline (0 = its start, where trims count from; duration is
+   * its end): one stream may outlast the other. Unset on assets probed before
+   * they were recorded, and where ffprobe cannot tell.
+   *
+   * @generated from field: optional double video_start = 11;
+   */
+  videoStart?: number | undefined;
+
+  /**
+   * @generated from field: optional double video_end = 12;
+   */
+  videoEnd?: number | undefined;
+
+  /**
+   * @generated from field: optional double audio_start = 13;
+   */
+  audioStart?: number | undefined;
+
+  /**
+   * @generated from field: optional double audio_end = 14;
+   */
+  audioEnd?: number | undefined;
 };
 
 /**

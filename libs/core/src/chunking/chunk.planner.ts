@@ -1,4 +1,8 @@
 import { ValidationError } from '../errors/domain.errors';
+import { micros, sourceRange, type Span } from '../media/source-range';
+
+// The chunker's modules have always found it here.
+export { micros } from '../media/source-range';
 
 export interface ChunkPlanRequest {
   /** The source's duration in seconds (from its probe). */
@@ -173,19 +177,9 @@ export function moveLastBoundary(plan: ChunkPlan, target: number, fps: number, k
   return { ...plan, segments };
 }
 
-/** The same range a single-pass encode of the job covers (resolveTrim in transcode-command.ts). */
-function resolveRange(request: ChunkPlanRequest): { start: number; end: number } {
-  const { duration, trimStart = 0, trimEnd } = request;
-  if (!(Number.isFinite(trimStart) && trimStart >= 0)) {
-    throw new ValidationError('trimStart must be a number of seconds >= 0', 'trimStart');
-  }
-  if (trimStart >= duration) {
-    throw new ValidationError(`trimStart ${trimStart}s is not before the end of the source (${duration}s)`, 'trimStart');
-  }
-  if (trimEnd !== undefined && !(Number.isFinite(trimEnd) && trimEnd > trimStart)) {
-    throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
-  }
-  return { start: micros(trimStart), end: micros(Math.min(trimEnd ?? duration, duration)) };
+/** The same range a single-pass encode of the job covers (sourceRange). */
+function resolveRange(request: ChunkPlanRequest): Span {
+  return sourceRange({ start: request.trimStart, end: request.trimEnd }, request.duration);
 }
 
 function segmentOf(index: number, start: number, end: number): ChunkSegment {
@@ -195,11 +189,6 @@ function segmentOf(index: number, start: number, end: number): ChunkSegment {
 /** The frame time nearest `t`. */
 function onFrame(t: number, fps: number): number {
   return micros(Math.round(t * fps) / fps);
-}
-
-/** Seconds rounded to microseconds, ffmpeg's time base, so that sums and differences come out exact. */
-export function micros(seconds: number): number {
-  return Math.round(seconds * 1e6) / 1e6;
 }
 
 /** The keyframe nearest `target` within [min, max], or undefined if none is. */

@@ -17,6 +17,25 @@ describe('expectedStitch', () => {
     assert.deepEqual(EXPECTED, { videoFrames: 150, duration: 6, audioSamples: 288000, frameDuration: 0.04, audioFrameSamples: 1024 });
     assert.equal(expectedStitch({ start: 0.52, end: 5.2, fps: 25, hasVideo: true }).videoFrames, 117);
   });
+
+  it('counts the frames the video holds and the samples the audio holds, when one stream ends before the other', () => {
+    // Given a 5.568 s source whose 166 frames of video end 35 ms before its audio
+    const expected = expectedStitch({
+      start: 0,
+      end: 5.568,
+      video: { start: 0, end: 5.533333 },
+      audio: { start: 0, end: 5.568 },
+      fps: 30,
+      audioSampleRate: 48000,
+      audioCodec: 'aac',
+      hasVideo: true,
+    });
+    // Then the 166 frames are expected, and the output lasts as its audio
+    assert.deepEqual([expected.videoFrames, expected.audioSamples, expected.duration], [166, 267264, 5.568]);
+    // And audio that ends before the video (MP3 in AVI) is expected to end there, the output lasting as the video
+    const short = expectedStitch({ start: 0, end: 1.6, audio: { start: 0, end: 1.128 }, fps: 25, audioSampleRate: 48000, hasVideo: true });
+    assert.deepEqual([short.videoFrames, short.audioSamples, short.duration], [40, 54144, 1.6]);
+  });
 });
 
 describe('readStitchFacts', () => {

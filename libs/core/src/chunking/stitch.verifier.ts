@@ -1,5 +1,5 @@
 import { safeInputArgs } from '../media/media-types';
-import { micros } from './chunk.planner';
+import { framesIn, micros, type Span } from '../media/source-range';
 
 /** What ffprobe says about a stitched output (readStitchFacts). */
 export interface StitchFacts {
@@ -43,6 +43,13 @@ export interface ExpectationInput {
   /** The job's range in seconds from the start of the source (first segment's start, last one's end). */
   readonly start: number;
   readonly end: number;
+  /**
+   * The parts of the range the source's video and audio really hold
+   * (rangeContents): a stream that ends early ends early in the output too.
+   * Undefined: the whole range (an asset probed before its streams' spans).
+   */
+  readonly video?: Span;
+  readonly audio?: Span;
   /** The output frame rate: the preset's, else the source's. */
   readonly fps: number;
   /** The output sample rate, if the job has audio. */
@@ -53,19 +60,21 @@ export interface ExpectationInput {
 }
 
 /**
- * What the stitched output must match: the frames of the range (those whose
- * timestamp k/fps lies in [start, end), as a single-pass encode cuts them),
- * its duration and its audio samples.
+ * What the stitched output must match: the frames of the video in the range
+ * (those whose timestamp k/fps lies in it, as a single-pass encode cuts
+ * them), the samples of the audio in it, and its duration: from the range's
+ * start to where the last of them ends.
  */
 export function expectedStitch(input: ExpectationInput): StitchExpectation {
   const { start, end, fps, audioSampleRate } = input;
-  // Frames k with start <= k/fps < end; the epsilon absorbs the microsecond rounding of the range.
-  const firstFrame = Math.ceil(start * fps - 1e-6);
-  const endFrame = Math.ceil(end * fps - 1e-6);
+  const range = { start, end };
+  const video = input.hasVideo ? (input.video ?? range) : undefined;
+  const audio = audioSampleRate ? (input.audio ?? range) : undefined;
+  const last = Math.max(video?.end ?? 0, audio?.end ?? 0, video || audio ? 0 : end);
   return {
-    videoFrames: input.hasVideo ? endFrame - firstFrame : undefined,
-    duration: end - start,
-    audioSamples: audioSampleRate ? Math.round((end - start) * audioSampleRate) : undefined,
+    videoFrames: video ? framesIn(video, fps) : undefined,
+    duration: micros(last - start),
+    audioSamples: audio && audioSampleRate ? Math.round((audio.end - audio.start) * audioSampleRate) : undefined,
     frameDuration: 1 / fps,
     audioFrameSamples: audioFrameSamples(input.audioCodec ?? ''),
   };

@@ -11,6 +11,7 @@ import {
   JobStartedSchema,
 } from '@mpr/contracts/job_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
+import { checkTrim } from '../media/source-range';
 import { validateRelativePath } from './asset.decider';
 import { assertNever, type Decider } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
@@ -215,12 +216,8 @@ function createJob(command: CommandOf<'CreateJob'>, state: JobState): JobEvent[]
   requireId(command.presetId, 'presetId');
   validateRelativePath(command.outputFilename, 'outputFilename');
   const { trimStart, trimEnd, chunkDuration } = command;
-  if (trimStart !== undefined && !(Number.isFinite(trimStart) && trimStart >= 0)) {
-    throw new ValidationError('trimStart must be a number of seconds >= 0', 'trimStart');
-  }
-  if (trimEnd !== undefined && !(Number.isFinite(trimEnd) && trimEnd > (trimStart ?? 0))) {
-    throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
-  }
+  // Its source is not known here: only the trim's own rule (sourceRange checks the rest against the probe).
+  checkTrim({ start: trimStart, end: trimEnd });
   if (chunkDuration !== undefined && !(Number.isFinite(chunkDuration) && chunkDuration > 0)) {
     throw new ValidationError('chunkDuration must be a number of seconds > 0', 'chunkDuration');
   }

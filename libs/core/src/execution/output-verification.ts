@@ -3,7 +3,7 @@ import type { ProbeResult } from '../media/probe.mapper';
 export interface ExpectedOutput {
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
-  /** Seconds (buildTranscodeCommand's expectedDuration). */
+  /** Seconds: what the kept streams hold in the job's range (rangeContents' duration). */
   readonly expectedDuration: number;
   /**
    * A stream copy trimmed at its start begins at the keyframe at or before

@@ -5,6 +5,7 @@ import { DomainError } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import type { JobState } from '../domain/job.decider';
 import { MediaRoot } from '../media/media-root';
+import { type RangeContents, rangeContents } from '../media/source-range';
 import { presetDecider } from '../domain/preset.decider';
 import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './media.tokens';
 import type { ExpectedOutput } from './output-verification';
@@ -20,6 +21,8 @@ export interface TranscodePlan {
   readonly outputPath: string;
   readonly tempPath: string;
   readonly expected: ExpectedOutput;
+  /** What the job's range of the source holds, stream by stream (what a chunked output is verified against). */
+  readonly contents: RangeContents;
 }
 
 /** The job cannot run as created (source gone, preset unusable for it): another attempt would fail the same way. */
@@ -48,8 +51,10 @@ export class TranscodePlanner {
     const tempPath = tempPathFor(job.outputFilename, job.jobId, job.attempt);
     const trim = { start: job.trimStart, end: job.trimEnd };
     let command: TranscodeCommand;
+    let contents: RangeContents;
     try {
       command = buildTranscodeCommand({ input, output: this.outRoot.target(tempPath), preset: preset.settings, source: probe, trim });
+      contents = rangeContents(probe, trim, preset.settings);
     } catch (err) {
       if (err instanceof DomainError) throw new UnrunnableJob(err.message);
       throw err;
@@ -60,10 +65,12 @@ export class TranscodePlanner {
       source: { absolute: input, relative: source.filePath },
       outputPath: job.outputFilename,
       tempPath,
+      contents,
+      // What the kept streams hold in the range, not the container's length (its longest stream's).
       expected: {
-        hasVideo: command.hasVideo,
-        hasAudio: command.hasAudio,
-        expectedDuration: command.expectedDuration,
+        hasVideo: contents.video !== undefined,
+        hasAudio: contents.audio !== undefined,
+        expectedDuration: contents.duration,
         atLeast: copies && (job.trimStart ?? 0) > 0,
       },
     };

@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { tempDir } from '../testing/media-fixtures';
 import { ProgressParser } from './progress.parser';
-import { buildTranscodeCommand, type TrimRange } from './transcode-command';
+import type { TrimRange } from '../media/source-range';
+import { buildTranscodeCommand } from './transcode-command';
 
 const run = promisify(execFile);
 

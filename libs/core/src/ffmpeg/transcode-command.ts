@@ -5,17 +5,11 @@ import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset
 import { ValidationError } from '../errors/domain.errors';
 import type { Container, PresetSettingsInit } from '../domain/preset.decider';
 import { safeInputArgs } from '../media/media-types';
+import { keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
 import { containerFormat, isContainer } from './container.config';
 import { ffmpegNumber } from './ffmpeg-number';
-import { UnsupportedCombination } from './transcode.errors';
 import { isVideoEncoder, scaleFilter, videoEncoderArgs } from './video-codec.config';
-
-/** A time range of the source, in seconds; a missing side is the start or the end of the source. */
-export interface TrimRange {
-  readonly start?: number;
-  readonly end?: number;
-}
 
 export interface TranscodeRequest {
   /** Absolute path of the source. */
@@ -49,11 +43,11 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
   const preset = create(PresetSettingsSchema, request.preset);
   const source = create(MediaProbeSchema, request.source);
   const container = requireContainer(preset.container);
-  const range = resolveTrim(request.trim ?? {}, source.duration);
-
-  const hasVideo = source.videoCodec !== '' && preset.videoCodec !== '';
-  const hasAudio = source.audioCodec !== '' && preset.audioCodec !== '';
-  if (!hasVideo && !hasAudio) throw new UnsupportedCombination(nothingToEncode(preset, source));
+  const trim = request.trim ?? {};
+  const range = sourceRange(trim, source.duration);
+  // The argv says the user's times as given (ffmpegNumber rounds them); the range is rounded to microseconds.
+  const start = trim.start ?? 0;
+  const { hasVideo, hasAudio } = keptStreams(preset, source);
 
   const { muxer, options: muxerOptions } = containerFormat(container);
   const args = [
@@ -64,12 +58,12 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
     // re-encoding (ffmpeg >= 2.1 decodes from the keyframe before and drops
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
-    ...(range.start > 0 ? ['-ss', ffmpegNumber(range.start)] : []),
+    ...(start > 0 ? ['-ss', ffmpegNumber(start)] : []),
     ...safeInputArgs(),
     '-i',
     `file:${request.input}`,
     // After -i, -t limits the output; the input seek made its clock start at 0.
-    ...(range.end !== undefined ? ['-t', ffmpegNumber(range.end - range.start)] : []),
+    ...(trim.end !== undefined ? ['-t', ffmpegNumber(trim.end - start)] : []),
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
     ...(hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source, container)] : ['-vn']),
     ...(hasAudio ? ['-map', '0:a:0', ...audioArgs(preset, source)] : ['-an']),
@@ -78,7 +72,7 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
     muxer,
     `file:${request.output}`,
   ];
-  return { args, expectedDuration: range.expectedDuration, hasVideo, hasAudio, muxer };
+  return { args, expectedDuration: micros(range.end - range.start), hasVideo, hasAudio, muxer };
 }
 
 function requireContainer(name: string): Container {
@@ -109,33 +103,4 @@ function audioArgs(preset: PresetSettings, source: MediaProbe): string[] {
     throw new ValidationError(`audio codec ${JSON.stringify(preset.audioCodec)} is not supported`, 'audioCodec');
   }
   return audioEncoderArgs(preset, preset.audioCodec, source.audioSampleRate);
-}
-
-function nothingToEncode(preset: PresetSettings, source: MediaProbe): string {
-  const has = source.videoCodec !== '' ? 'video only' : source.audioCodec !== '' ? 'audio only' : 'neither video nor audio';
-  const wants = preset.videoCodec === '' ? 'audio' : preset.audioCodec === '' ? 'video' : 'video or audio';
-  return `preset "${preset.name}" makes ${wants}, but the source has ${has}: the output would be empty`;
-}
-
-interface ResolvedTrim {
-  readonly start: number;
-  readonly end: number | undefined;
-  readonly expectedDuration: number;
-}
-
-function resolveTrim(trim: TrimRange, duration: number): ResolvedTrim {
-  const start = trim.start ?? 0;
-  const { end } = trim;
-  if (!(Number.isFinite(start) && start >= 0)) {
-    throw new ValidationError('trimStart must be a number of seconds >= 0', 'trimStart');
-  }
-  if (start >= duration) {
-    throw new ValidationError(`trimStart ${start}s is not before the end of the source (${duration}s)`, 'trimStart');
-  }
-  if (end !== undefined && !(Number.isFinite(end) && end > start)) {
-    throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
-  }
-  // Rounded to microseconds (ffmpeg's time base) so 1.3 - 0.2 reads 1.1.
-  const expectedDuration = Math.round((Math.min(end ?? duration, duration) - start) * 1e6) / 1e6;
-  return { start, end, expectedDuration };
 }

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
 import { safeInputArgs } from './media-types';
-import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, type ProbeResult } from './probe.mapper';
+import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, type ProbeResult, streamSpans } from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -42,12 +42,15 @@ export class FfprobeRepository {
     } catch (err) {
       throw new ProbeError((err as Error).message);
     }
-    // A late clock makes the declared duration ambiguous (lateStart): the last packets say how long the media is.
-    const start = lateStart(output);
+    // The tail's packets say where each kept stream ends (one may outlast the other), and, when the clock
+    // starts late and the declared duration is ambiguous (lateStart), how long the media is.
     const declared = probe.duration ?? 0;
-    if (start === undefined || !(declared > 0)) return probe;
-    const tail = await this.output(buildPacketTailArgs(absolutePath, start + declared - TAIL_SECONDS), timeoutMs, paths).catch(() => '');
-    return { ...probe, duration: contentLength(declared, start, tail) };
+    if (!(declared > 0)) return probe;
+    const origin = Number(output.format?.start_time);
+    const from = (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
+    const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, from), timeoutMs, paths).catch(() => ''));
+    const start = lateStart(output);
+    return { ...probe, ...streamSpans(output, ends), duration: start === undefined ? declared : contentLength(declared, start, ends) };
   }
 
   /**
@@ -72,5 +75,5 @@ export class FfprobeRepository {
   }
 }
 
-/** How much of a late-clocked file's end the duration check reads: a few GOPs. */
+/** How much of a file's end the stream-end check reads: a few GOPs. */
 const TAIL_SECONDS = 5;

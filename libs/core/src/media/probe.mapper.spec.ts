@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPacketTailArgs, contentLength, lateStart, mapProbe, parseRate } from './probe.mapper';
+import { buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, parseRate, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -67,11 +67,59 @@ describe('late clocks', () => {
 
   it("is where the last packet ends, from the start, when the container declares more; never more than declared", () => {
     // Matroska written with -output_ts_offset 1.4: declares 7.4 s (its last timestamp), holds 6.021 s from 1.379.
-    assert.equal(contentLength(7.4, 1.379, '7.320000,0.040000\n7.360000,0.040000\n7.339000,0.021333\n'), 6.021);
+    assert.equal(contentLength(7.4, 1.379, packetEnds('0,7.320000,0.040000\n0,7.360000,0.040000\n1,7.339000,0.021333\n')), 6.021);
     // An MPEG-TS whose duration is already its length.
-    assert.equal(contentLength(60, 1.4, '61.366667,0.033333\n'), 60);
-    assert.equal(contentLength(60, 1.4, '61.366667,0.033333\n61.390000,0.021333\n'), 60);
-    assert.equal(contentLength(7.4, 1.379, ''), 7.4);
-    assert.equal(contentLength(7.4, 1.379, 'N/A,0.04\n'), 7.4);
+    assert.equal(contentLength(60, 1.4, packetEnds('0,61.366667,0.033333\n')), 60);
+    assert.equal(contentLength(60, 1.4, packetEnds('0,61.366667,0.033333\n1,61.390000,0.021333\n')), 60);
+    assert.equal(contentLength(7.4, 1.379, packetEnds('')), 7.4);
+    assert.equal(contentLength(7.4, 1.379, packetEnds('0,N/A,0.04\n')), 7.4);
+  });
+});
+
+describe('stream spans', () => {
+  it('reads where each stream ends from its own last packet, a trailing side-data field and N/A durations aside', () => {
+    // ffprobe 5.1 on a WebM (VP8 + Opus): the last audio line carries an empty side-data field.
+    const ends = packetEnds('0,5.500000,0.033000\n1,5.534000,0.020000\n0,5.507000,N/A\n1,5.554000,0.020000,\n\n');
+    assert.deepEqual([...ends], [
+      [0, 5.533],
+      [1, 5.574],
+    ]);
+  });
+
+  it('gives each kept stream its start and end on the media timeline, from packets where the tail has them', () => {
+    // Given an MP4 whose AAC audio (5.568 s) outlasts its 166-frame video at 30 fps by 35 ms, and a stream of cover art
+    const output = {
+      format: { start_time: '0.000000', duration: '5.568000' },
+      streams: [
+        { index: 0, codec_type: 'video', disposition: { attached_pic: 1 }, start_time: '0.000000', duration: '0.04' },
+        { index: 1, codec_type: 'video', start_time: '0.000000', duration: '5.533333' },
+        { index: 2, codec_type: 'audio', start_time: '0.000000', duration: '5.568000' },
+      ],
+    };
+    // When only the audio's last packet is in the tail
+    const spans = streamSpans(output, new Map([[2, 5.568]]));
+    // Then the video ends where it declares, the audio where its packet does
+    assert.deepEqual(spans, { videoStart: 0, videoEnd: 5.533333, audioStart: 0, audioEnd: 5.568 });
+  });
+
+  it('measures from the clock origin, a negative one (Opus pre-skip) too, and leaves unknown ends unset', () => {
+    // Given a WebM starting at -0.007 s whose streams declare no duration (Matroska)
+    const output = {
+      format: { start_time: '-0.007000', duration: '5.576000' },
+      streams: [
+        { index: 0, codec_type: 'video', start_time: '0.007000' },
+        { index: 1, codec_type: 'audio', start_time: '-0.007000' },
+      ],
+    };
+    assert.deepEqual(streamSpans(output, new Map([[0, 5.54]])), { videoStart: 0.014, videoEnd: 5.547, audioStart: 0, audioEnd: undefined });
+  });
+
+  it('has no spans for a stream the file lacks', () => {
+    assert.deepEqual(streamSpans({ streams: [{ index: 0, codec_type: 'audio', start_time: '0', duration: '1.175510' }] }, new Map()), {
+      videoStart: undefined,
+      videoEnd: undefined,
+      audioStart: 0,
+      audioEnd: 1.17551,
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { safeInputArgs } from './media-types';
+import { micros } from './source-range';
 import type { MediaProbe } from '@mpr/contracts/asset_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { MediaProbeSchema } from '@mpr/contracts/asset_pb';
@@ -9,12 +10,14 @@ export type ProbeResult = MessageInitShape<typeof MediaProbeSchema> & Partial<Pi
 export interface FfprobeOutput {
   format?: { format_name?: string; duration?: string; bit_rate?: string; start_time?: string };
   streams?: Array<{
+    index?: number;
     codec_type?: string;
     codec_name?: string;
     width?: number;
     height?: number;
     avg_frame_rate?: string;
     r_frame_rate?: string;
+    start_time?: string;
     duration?: string;
     channels?: number;
     sample_rate?: string;
@@ -35,9 +38,7 @@ export function parseRate(rate: string | undefined): number {
  * video stream; a file with neither audio nor video is not media.
  */
 export function mapProbe(output: FfprobeOutput): ProbeResult {
-  const streams = output.streams ?? [];
-  const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
-  const audio = streams.find((s) => s.codec_type === 'audio');
+  const { video, audio } = keptStreams(output);
   if (!video && !audio) throw new Error('no audio or video stream found');
   const duration = Number(output.format?.duration ?? video?.duration ?? audio?.duration ?? 0);
   return {
@@ -54,6 +55,17 @@ export function mapProbe(output: FfprobeOutput): ProbeResult {
   };
 }
 
+type FfprobeStream = NonNullable<FfprobeOutput['streams']>[number];
+
+/** The streams a probe reports and an encode maps (`0:V:0`, `0:a:0`): the first video that is not cover art, the first audio. */
+function keptStreams(output: FfprobeOutput): { video?: FfprobeStream; audio?: FfprobeStream } {
+  const streams = output.streams ?? [];
+  return {
+    video: streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic),
+    audio: streams.find((s) => s.codec_type === 'audio'),
+  };
+}
+
 /**
  * The input's start time when its clock starts late (> 0), else undefined:
  * then what the container declares as its duration may be its last
@@ -66,29 +78,83 @@ export function lateStart(output: FfprobeOutput): number | undefined {
 }
 
 /**
- * argv of a probe listing the packets' times and durations from `from`
- * seconds (on the input's clock) to the end: the demuxer seeks there by its
- * index, so the tail of a large file costs what a small one does.
+ * Where the media's timeline begins on the input's clock: its start time,
+ * negative too (Opus pre-skip); 0 when ffprobe gives none.
  */
-export function buildPacketTailArgs(input: string, from: number): string[] {
-  return ['-v', 'error', ...safeInputArgs(), '-read_intervals', `${Math.max(0, Math.floor(from * 1000) / 1000)}%`, '-show_entries', 'packet=pts_time,duration_time', '-print_format', 'csv=p=0', '-i', `file:${input}`];
+function clockOrigin(output: FfprobeOutput): number {
+  const start = Number(output.format?.start_time);
+  return Number.isFinite(start) ? start : 0;
 }
 
 /**
- * The media's length from buildPacketTailArgs' output (`pts,duration`
- * lines): where its last packet ends, less its start time, when that is
- * shorter than the declared duration; else the declared duration. Pure.
+ * argv of a probe listing every stream's packets (index, time, duration)
+ * from `from` seconds (on the input's clock) to the end: the demuxer seeks
+ * there by its index, so the tail of a large file costs what a small one does.
  */
-export function contentLength(declared: number, start: number, csv: string): number {
-  let end: number | undefined;
+export function buildPacketTailArgs(input: string, from: number): string[] {
+  return [
+    '-v',
+    'error',
+    ...safeInputArgs(),
+    '-read_intervals',
+    `${Math.max(0, Math.floor(from * 1000) / 1000)}%`,
+    '-show_entries',
+    'packet=stream_index,pts_time,duration_time',
+    '-print_format',
+    'csv=p=0',
+    '-i',
+    `file:${input}`,
+  ];
+}
+
+/** Where each stream's last packet in buildPacketTailArgs' output (`index,pts,duration` lines) ends, by stream index, on the input's clock. Pure. */
+export function packetEnds(csv: string): Map<number, number> {
+  const ends = new Map<number, number>();
   for (const line of csv.split('\n')) {
-    const [pts, duration] = line.trim().split(',');
-    const packet = packetEnd(pts, duration);
-    if (packet !== undefined && (end === undefined || packet > end)) end = packet;
+    const [index, pts, duration] = line.trim().split(',');
+    const stream = Number(index);
+    const end = packetEnd(pts, duration);
+    if (index === '' || !Number.isInteger(stream) || end === undefined) continue;
+    ends.set(stream, Math.max(micros(end), ends.get(stream) ?? 0));
   }
-  if (end === undefined) return declared;
-  const content = Math.round((end - start) * 1e6) / 1e6;
+  return ends;
+}
+
+/**
+ * The media's length from the streams' ends (packetEnds): where its last
+ * packet ends, less its start time, when that is shorter than the declared
+ * duration; else the declared duration. Pure.
+ */
+export function contentLength(declared: number, start: number, ends: ReadonlyMap<number, number>): number {
+  if (ends.size === 0) return declared;
+  const content = micros(Math.max(...ends.values()) - start);
   return content > 0 && content < declared ? content : declared;
+}
+
+/**
+ * Where the kept video and audio streams begin and end on the media's
+ * timeline (0 = its start, as trims count): one may outlast the other, and
+ * what an output holds follows the streams it keeps (media/source-range.ts).
+ * The end is where the stream's last packet ends (`ends`, from the tail of
+ * the file), else its start plus its declared duration; unknown (unset)
+ * when neither is there (Matroska declares none per stream). Pure.
+ */
+export function streamSpans(output: FfprobeOutput, ends: ReadonlyMap<number, number>): Pick<ProbeResult, 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'> {
+  const { video, audio } = keptStreams(output);
+  const origin = clockOrigin(output);
+  const span = (stream: FfprobeStream | undefined) => {
+    if (!stream) return {};
+    const start = Number(stream.start_time);
+    const declared = Number(stream.duration);
+    const packets = stream.index !== undefined ? ends.get(stream.index) : undefined;
+    const end = packets ?? (Number.isFinite(start) && Number.isFinite(declared) ? start + declared : undefined);
+    return {
+      start: Number.isFinite(start) ? Math.max(0, micros(start - origin)) : undefined,
+      end: end !== undefined ? Math.max(0, micros(end - origin)) : undefined,
+    };
+  };
+  const [v, a] = [span(video), span(audio)];
+  return { videoStart: v.start, videoEnd: v.end, audioStart: a.start, audioEnd: a.end };
 }
 
 /** Where a packet ends, from ffprobe's `pts_time` and `duration_time` fields (a duration of N/A counts as 0); undefined without a time. */

@@ -56,6 +56,34 @@ export async function makeAudio(path: string, seconds = 1): Promise<string> {
   return path;
 }
 
+export interface UnevenStreamsOptions {
+  /** Video frames (testsrc2), at `fps`. */
+  frames: number;
+  fps: number;
+  /** Seconds of sine audio: more or less than the video's frames/fps. */
+  audioSeconds: number;
+  width?: number;
+  height?: number;
+}
+
+/**
+ * A file whose audio and video end apart, as phones, cameras and old AVIs
+ * write them: 166 frames at 30 fps under 5.568 s of audio (35 ms longer), or
+ * MP3 audio that stops well before the video. The container's duration is
+ * then its longest stream's.
+ */
+export async function makeUnevenStreams(path: string, options: UnevenStreamsOptions): Promise<string> {
+  const { frames, fps, audioSeconds, width = 160, height = 120 } = options;
+  const ext = path.slice(path.lastIndexOf('.') + 1);
+  const recipe = RECIPES[ext] ?? RECIPES.mp4;
+  await mkdir(dirname(path), { recursive: true });
+  // trim, not -frames:v, which would end the audio with the video.
+  const video = `testsrc2=size=${width}x${height}:rate=${fps},trim=end_frame=${frames}`;
+  const audio = `sine=frequency=440:sample_rate=48000:duration=${audioSeconds}`;
+  await run('ffmpeg', ['-v', 'error', '-y', ...['-f', 'lavfi', '-i', video], ...['-f', 'lavfi', '-i', audio], ...recipe, '-pix_fmt', 'yuv420p', path]);
+  return path;
+}
+
 export const VIDEO_FIXTURE_TYPES = Object.keys(RECIPES);
 export const AUDIO_FIXTURE_TYPES = Object.keys(AUDIO_RECIPES);
 

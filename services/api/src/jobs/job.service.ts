@@ -3,7 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { EventStore, EXECUTORS, executorNamed, jobDecider, NotFound, PRIORITY_CLASSES, priorityNamed, type StoredEvent, ValidationError } from '@mpr/core';
+import {
+  assetDecider,
+  EventStore,
+  EXECUTORS,
+  executorNamed,
+  jobDecider,
+  loadState,
+  NotFound,
+  presetDecider,
+  PRIORITY_CLASSES,
+  priorityNamed,
+  rangeContents,
+  type StoredEvent,
+  ValidationError,
+} from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { JobRow } from '../read-models/job.entity';
@@ -86,9 +100,7 @@ export class JobService {
     }
     const preset = await this.presets.findOneBy({ id: input.presetId });
     if (!preset) throw new NotFound('preset', input.presetId);
-    if (input.trimStart != null && source.duration != null && input.trimStart >= source.duration) {
-      throw new ValidationError(`trimStart ${input.trimStart} is past the end of the source (${source.duration} s)`, 'trimStart');
-    }
+    await this.refuseWhatCannotWork(source.id, input);
     const outputFilename = input.outputFilename?.trim() || defaultOutputFilename(source, preset);
     if (!OUTPUT_FILENAME.test(outputFilename)) {
       throw new ValidationError(`outputFilename "${outputFilename}" may hold letters, digits, spaces and ._()- only, and no folders`, 'outputFilename');
@@ -108,6 +120,22 @@ export class JobService {
       priority: parseChoice(input.priority, priorityNamed, PRIORITY_CLASSES, 'priority', Priority.NORMAL),
     });
     return this.get(jobId);
+  }
+
+  /**
+   * What the source's probe already shows cannot work (a trim outside it, a
+   * preset that makes nothing from it, a range where none of the streams it
+   * keeps has anything) is refused here, before a job exists, by the same
+   * rule the transcoder plans by (rangeContents). Read from the log, as the
+   * planner reads them: the probe's stream spans are not in the read model.
+   */
+  private async refuseWhatCannotWork(assetId: string, input: CreateJobInput): Promise<void> {
+    const [{ state: asset }, { state: preset }] = await Promise.all([
+      loadState(this.store, { type: 'asset', id: assetId }, assetDecider),
+      loadState(this.store, { type: 'preset', id: input.presetId }, presetDecider),
+    ]);
+    if (!asset.probe || preset.status === 'NONE') return;
+    rangeContents(asset.probe, { start: input.trimStart ?? undefined, end: input.trimEnd ?? undefined }, preset.settings);
   }
 
   async cancel(id: string): Promise<JobRow> {

@@ -32,6 +32,19 @@ describe('ProgressReporter', () => {
     );
   });
 
+  it('says whether ffmpeg has produced any output, which a stall with none makes final', () => {
+    const { sinks } = recorder();
+    const reporter = new ProgressReporter('j-1', 1, 10, sinks);
+    assert.equal(reporter.producedOutput, false, 'nothing reported yet');
+    reporter.report(at(0, 0));
+    assert.equal(reporter.producedOutput, false, 'frame=0 out_time=0 is no output');
+    reporter.report(at(0, 1));
+    assert.equal(reporter.producedOutput, true, 'a first frame');
+    const audio = new ProgressReporter('j-2', 1, 10, sinks);
+    audio.report(at(0.5, 0));
+    assert.equal(audio.producedOutput, true, 'audio time without frames');
+  });
+
   it('records a milestone each time the percent passes a multiple of 10, once', async () => {
     const { milestones, sinks } = recorder();
     const reporter = new ProgressReporter('j-1', 1, 10, sinks);

@@ -65,6 +65,11 @@ export class ProgressReporter {
     this.send({ percent: 100, fps: this.last?.fps ?? 0, speed: this.last?.speed ?? 0, currentTime: this.expectedDuration, etaSeconds: 0 });
   }
 
+  /** ffmpeg wrote some output (a frame, or audio time): false while it has produced nothing at all. */
+  get producedOutput(): boolean {
+    return (this.last?.frame ?? 0) > 0 || (this.last?.outTimeSeconds ?? 0) > 0;
+  }
+
   /** How long ffmpeg has written nothing new. */
   silentForMs(now = Date.now()): number {
     return now - this.lastAdvanceAt;

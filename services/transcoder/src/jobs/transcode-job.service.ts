@@ -183,7 +183,12 @@ export class TranscodeJobService {
     }
     if (stalled) {
       await this.files.remove(plan.tempPath);
-      return this.recorder.fail(job, `ffmpeg made no progress for ${Math.round(this.settings.stallTimeoutMs / 1000)} s`, true);
+      const seconds = Math.round(this.settings.stallTimeoutMs / 1000);
+      // Not a frame in all that time: the source gives this encode nothing to write, and another attempt would hang
+      // the same way. A stall after some output is the machine's or the worker's, and is retried.
+      if (!reporter.producedOutput)
+        return this.recorder.fail(job, `ffmpeg produced no output in ${seconds} s: the source gives this preset and range nothing to encode`, false);
+      return this.recorder.fail(job, `ffmpeg made no progress for ${seconds} s`, true);
     }
     if (exit.code !== 0) {
       await this.files.remove(plan.tempPath);

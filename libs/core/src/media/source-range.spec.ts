@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ValidationError } from '../errors/domain.errors';
+import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
+import { checkTrim, framesIn, keptStreams, rangeContents, sourceRange } from './source-range';
+
+const H264 = { name: 'H.264 720p', videoCodec: 'libx264', audioCodec: 'aac' };
+const MP3 = { name: 'MP3 192k', videoCodec: '', audioCodec: 'libmp3lame' };
+const REMUX = { name: 'Remux (stream copy)', videoCodec: 'copy', audioCodec: 'copy' };
+
+/** A 5.568 s MP4 whose AAC audio outlasts its 166 frames of 30 fps video by 35 ms (probed per stream). */
+const AUDIO_LONGER = { duration: 5.568, videoCodec: 'h264', audioCodec: 'aac', framerate: 30, videoStart: 0, videoEnd: 5.533333, audioStart: 0, audioEnd: 5.568 };
+/** An AVI whose MP3 audio (1.128 s) stops before its 1.601 s of video. */
+const AUDIO_SHORTER = { duration: 1.601, videoCodec: 'mpeg4', audioCodec: 'mp3', framerate: 25, videoStart: 0, videoEnd: 1.601, audioStart: 0, audioEnd: 1.128 };
+/** The same file probed before the stream spans were recorded. */
+const OLD_PROBE = { duration: 1.601, videoCodec: 'mpeg4', audioCodec: 'mp3', framerate: 25 };
+
+function refusal(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  assert.fail('expected a refusal');
+}
+
+describe('checkTrim (the trim on its own)', () => {
+  it('given no trim or a proper one, when checked, then it passes', () => {
+    assert.doesNotThrow(() => checkTrim({}));
+    assert.doesNotThrow(() => checkTrim({ start: 0.5, end: 2 }));
+    assert.doesNotThrow(() => checkTrim({ end: 99 }));
+  });
+
+  it('given a negative or non-finite start, when checked, then trimStart is refused', () => {
+    for (const start of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const err = refusal(() => checkTrim({ start }));
+      assert.ok(err instanceof ValidationError);
+      assert.equal(err.field, 'trimStart');
+      assert.equal(err.message, 'trimStart must be a number of seconds >= 0');
+    }
+  });
+
+  it('given an end not after the start, when checked, then trimEnd is refused', () => {
+    for (const trim of [{ start: 0.5, end: 0.2 }, { start: 1, end: 1 }, { end: 0 }, { end: Number.NaN }]) {
+      const err = refusal(() => checkTrim(trim));
+      assert.ok(err instanceof ValidationError && err.field === 'trimEnd', JSON.stringify(trim));
+      assert.equal(err.message, 'trimEnd must be after trimStart');
+    }
+  });
+});
+
+describe('sourceRange', () => {
+  it('given no trim, then the range is the whole source', () => {
+    assert.deepEqual(sourceRange({}, 5.568), { start: 0, end: 5.568 });
+  });
+
+  it('given an end past the source, then the range ends with the source, in microseconds', () => {
+    assert.deepEqual(sourceRange({ start: 0.2, end: 12 }, 1.3), { start: 0.2, end: 1.3 });
+    assert.deepEqual(sourceRange({ start: 1e-7, end: 1 / 3 }, 2), { start: 0, end: 0.333333 });
+  });
+
+  it('given a start at or past the end of the source, then trimStart is refused with both times', () => {
+    const err = refusal(() => sourceRange({ start: 4 }, 4));
+    assert.ok(err instanceof ValidationError && err.field === 'trimStart');
+    assert.equal(err.message, 'trimStart 4s is not before the end of the source (4s)');
+  });
+});
+
+describe('keptStreams', () => {
+  it('given a preset and a source, then the output keeps what both have', () => {
+    assert.deepEqual(keptStreams(H264, AUDIO_LONGER), { hasVideo: true, hasAudio: true });
+    assert.deepEqual(keptStreams(MP3, AUDIO_LONGER), { hasVideo: false, hasAudio: true });
+    assert.deepEqual(keptStreams(H264, { audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
+  });
+
+  it('given an audio preset on a video-only source, then it is refused as an empty output', () => {
+    const err = refusal(() => keptStreams(MP3, { videoCodec: 'h264', audioCodec: '' }));
+    assert.ok(err instanceof UnsupportedCombination);
+    assert.equal(err.message, 'preset "MP3 192k" makes audio, but the source has video only: the output would be empty');
+  });
+});
+
+describe('rangeContents (what an output of the range holds)', () => {
+  it('given audio 35 ms longer than the video, when the whole source is encoded, then the video holds its 166 frames and the output lasts as the audio', () => {
+    const contents = rangeContents(AUDIO_LONGER, {}, H264);
+    assert.deepEqual(contents, { range: { start: 0, end: 5.568 }, video: { start: 0, end: 5.533333 }, audio: { start: 0, end: 5.568 }, duration: 5.568 });
+    assert.equal(framesIn(contents.video!, 30), 166);
+  });
+
+  it('given MP3 audio shorter than the video, when an audio preset encodes it, then the output lasts as the audio', () => {
+    const contents = rangeContents(AUDIO_SHORTER, {}, MP3);
+    assert.equal(contents.video, undefined);
+    assert.deepEqual(contents.audio, { start: 0, end: 1.128 });
+    assert.equal(contents.duration, 1.128);
+  });
+
+  it('given a trim, then each stream is cut to the range and the duration runs from its start', () => {
+    const contents = rangeContents(AUDIO_SHORTER, { start: 0.5, end: 1.4 }, H264);
+    assert.deepEqual([contents.video, contents.audio, contents.duration], [{ start: 0.5, end: 1.4 }, { start: 0.5, end: 1.128 }, 0.9]);
+  });
+
+  it('given a range past the end of the audio, when video is kept too, then the output has video only', () => {
+    const contents = rangeContents(AUDIO_SHORTER, { start: 1.3 }, H264);
+    assert.deepEqual([contents.video, contents.audio, contents.duration], [{ start: 1.3, end: 1.601 }, undefined, 0.301]);
+  });
+
+  it('given a range past the end of the audio, when only audio is kept, then it is refused naming where the audio lies', () => {
+    const err = refusal(() => rangeContents(AUDIO_SHORTER, { start: 1.3 }, MP3));
+    assert.ok(err instanceof ValidationError && err.field === 'trimStart');
+    assert.equal(err.message, "the range 1.3–1.601 s holds no audio (the source's audio lies in 0–1.128 s)");
+  });
+
+  it('given an asset probed before the stream spans, then every kept stream spans the range, as the container says', () => {
+    assert.deepEqual(rangeContents(OLD_PROBE, {}, MP3), { range: { start: 0, end: 1.601 }, video: undefined, audio: { start: 0, end: 1.601 }, duration: 1.601 });
+    assert.equal(rangeContents(OLD_PROBE, { start: 0.2, end: 1 }, REMUX).duration, 0.8);
+  });
+
+  it('given what cannot work, then the refusal is the trim rule or the empty output, not a plan', () => {
+    assert.throws(() => rangeContents(OLD_PROBE, { start: 2 }, H264), /trimStart 2s is not before the end of the source \(1.601s\)/);
+    assert.throws(() => rangeContents({ duration: 3, videoCodec: 'h264', audioCodec: '' }, {}, MP3), UnsupportedCombination);
+  });
+});
+
+describe('framesIn', () => {
+  it('counts the frames whose time k/fps lies in [start, end)', () => {
+    assert.equal(framesIn({ start: 0, end: 6 }, 25), 150);
+    assert.equal(framesIn({ start: 0.52, end: 5.2 }, 25), 117);
+    assert.equal(framesIn({ start: 0, end: 5.533333 }, 30), 166);
+  });
+});

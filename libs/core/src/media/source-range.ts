@@ -1,0 +1,137 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { MediaProbeSchema } from '@mpr/contracts/asset_pb';
+import { ValidationError } from '../errors/domain.errors';
+import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
+
+/**
+ * The one place that knows what a range of a source holds: the trim rule
+ * (the job decider, the API, the builder and the chunk planner all ask it),
+ * and what an output of the range keeps — which streams, how long, how many
+ * frames and samples — from where each kept stream really begins and ends
+ * (the probe's videoStart…audioEnd), not from the container's duration,
+ * which is its longest stream's. Pure.
+ */
+
+/** A time range of the source, in seconds; a missing side is the start or the end of the source. */
+export interface TrimRange {
+  readonly start?: number;
+  readonly end?: number;
+}
+
+/** [start, end) on the source's timeline, in seconds: within the source, rounded to microseconds. */
+export interface Span {
+  readonly start: number;
+  readonly end: number;
+}
+
+type SourceProbe = MessageInitShape<typeof MediaProbeSchema>;
+
+/** What a preset makes: its name (for reasons), its codecs ('' = none of that kind, 'copy' = stream copy). */
+export interface PresetStreams {
+  readonly name?: string;
+  readonly videoCodec?: string;
+  readonly audioCodec?: string;
+}
+
+/** Seconds rounded to microseconds, ffmpeg's time base, so that sums and differences come out exact. */
+export function micros(seconds: number): number {
+  return Math.round(seconds * 1e6) / 1e6;
+}
+
+/** The trim's own rule, before its source is known (the job decider has no probe). */
+export function checkTrim(trim: TrimRange): void {
+  const start = trim.start ?? 0;
+  if (!(Number.isFinite(start) && start >= 0)) {
+    throw new ValidationError('trimStart must be a number of seconds >= 0', 'trimStart');
+  }
+  if (trim.end !== undefined && !(Number.isFinite(trim.end) && trim.end > start)) {
+    throw new ValidationError('trimEnd must be after trimStart', 'trimEnd');
+  }
+}
+
+/**
+ * The range of a source of `duration` seconds that a job covers: a trimEnd
+ * past the end of the source means its end, as ffmpeg's -t does.
+ */
+export function sourceRange(trim: TrimRange, duration: number): Span {
+  checkTrim(trim);
+  const start = trim.start ?? 0;
+  if (start >= duration) {
+    throw new ValidationError(`trimStart ${start}s is not before the end of the source (${duration}s)`, 'trimStart');
+  }
+  return { start: micros(start), end: micros(Math.min(trim.end ?? duration, duration)) };
+}
+
+/**
+ * Which streams an encode maps: those the preset makes that the source has.
+ * Refuses a preset that makes nothing from this source.
+ */
+export function keptStreams(preset: PresetStreams, source: SourceProbe): { hasVideo: boolean; hasAudio: boolean } {
+  const sourceVideo = (source.videoCodec ?? '') !== '';
+  const sourceAudio = (source.audioCodec ?? '') !== '';
+  const hasVideo = sourceVideo && (preset.videoCodec ?? '') !== '';
+  const hasAudio = sourceAudio && (preset.audioCodec ?? '') !== '';
+  if (!hasVideo && !hasAudio) {
+    const has = sourceVideo ? 'video only' : sourceAudio ? 'audio only' : 'neither video nor audio';
+    const wants = !preset.videoCodec ? 'audio' : !preset.audioCodec ? 'video' : 'video or audio';
+    throw new UnsupportedCombination(`preset "${preset.name ?? ''}" makes ${wants}, but the source has ${has}: the output would be empty`);
+  }
+  return { hasVideo, hasAudio };
+}
+
+/** What the output of a range holds (rangeContents). */
+export interface RangeContents {
+  /** The job's range of the source. */
+  readonly range: Span;
+  /** The kept video and audio within the range; undefined when the output has none (not kept, or none in the range). */
+  readonly video?: Span;
+  readonly audio?: Span;
+  /** Seconds the output lasts: from the range's start to where its last kept stream ends. */
+  readonly duration: number;
+}
+
+/**
+ * What an encode of `trim` with `preset` holds, from where the source's kept
+ * streams begin and end: a stream that ends early ends the output's copy of
+ * it early too (a 166-frame video under audio 35 ms longer gives 166
+ * frames; MP3 audio of 1.13 s beside 1.6 s of video gives an audio output of
+ * 1.13 s). A probe without the stream spans (an asset probed before they
+ * were recorded) counts each stream as the whole source, as the container
+ * says. Throws a ValidationError or UnsupportedCombination naming why the
+ * job cannot work: a trim outside the source, a preset that makes nothing
+ * from it, a range where none of the kept streams has anything.
+ */
+export function rangeContents(source: SourceProbe, trim: TrimRange, preset: PresetStreams): RangeContents {
+  const range = sourceRange(trim, source.duration ?? 0);
+  const kept = keptStreams(preset, source);
+  const video = kept.hasVideo ? within(range, source.videoStart, source.videoEnd) : undefined;
+  const audio = kept.hasAudio ? within(range, source.audioStart, source.audioEnd) : undefined;
+  if (!video && !audio) {
+    const kind = kept.hasVideo ? (kept.hasAudio ? 'video or audio' : 'video') : 'audio';
+    const spans = [kept.hasVideo ? streamSpan('video', source.videoStart, source.videoEnd) : '', kept.hasAudio ? streamSpan('audio', source.audioStart, source.audioEnd) : '']
+      .filter(Boolean)
+      .join(', ');
+    throw new ValidationError(`the range ${range.start}–${range.end} s holds no ${kind} (the source's ${spans})`, trim.start ? 'trimStart' : 'trimEnd');
+  }
+  const end = Math.max(video?.end ?? 0, audio?.end ?? 0);
+  return { range, video, audio, duration: micros(end - range.start) };
+}
+
+/** The part of a stream that lies in the range, or undefined if none does (an unknown side is the range's). */
+function within(range: Span, start: number | undefined, end: number | undefined): Span | undefined {
+  const from = micros(Math.max(range.start, start ?? range.start));
+  const to = micros(Math.min(range.end, end ?? range.end));
+  return to > from ? { start: from, end: to } : undefined;
+}
+
+function streamSpan(kind: string, start: number | undefined, end: number | undefined): string {
+  return `${kind} lies in ${start ?? 0}–${end ?? '?'} s`;
+}
+
+/**
+ * Frames of `fps` whose time k/fps lies in the span, as ffmpeg cuts them;
+ * the epsilon absorbs the microsecond rounding of the span.
+ */
+export function framesIn(span: Span, fps: number): number {
+  return Math.ceil(span.end * fps - 1e-6) - Math.ceil(span.start * fps - 1e-6);
+}
