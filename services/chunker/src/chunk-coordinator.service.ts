@@ -15,7 +15,8 @@ import {
   DomainError,
   encodesAudioBesideWorkers,
   expectedStitch,
-  ffmpegErrorSummary,
+  type FfmpegCommand,
+  ffmpegFailure,
   FfmpegRepository,
   type FfprobeOutput,
   FfprobeRepository,
@@ -36,6 +37,7 @@ import {
   segmentKeyframes,
   segmentsReadSource,
   readStitchFacts,
+  runFfmpeg,
   segmentCuts,
   type SplitPlan,
   type StitchProbeOutput,
@@ -280,7 +282,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const audioHere = audio !== undefined && !reused.audio && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
       const audioQueued = audio !== undefined && !reused.audio && !audioHere;
       let audioFailure: Error | undefined;
-      const audioRun = audioHere ? this.runFfmpeg(audio.args, signal) : Promise.resolve();
+      const audioRun = audioHere ? this.runCommand(audio, 'the audio encode', signal) : Promise.resolve();
       audioRun.catch((err: Error) => {
         audioFailure = err;
         segmentDone.notify();
@@ -357,7 +359,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       await writeFile(listPath, buildConcatList(listPath, segmentPaths));
       void this.work.telemetry(job.jobId, ['stitching'], { attempt: job.attempt }).catch(() => undefined);
       const stitched = this.files.absolute(plan.tempPath);
-      await this.runFfmpeg(buildStitchCommand({ listPath, audioPath: audio ? audioPath : undefined, preset, output: stitched }), signal, audio ? 2 : 1);
+      await this.runCommand(buildStitchCommand({ listPath, audioPath: audio ? audioPath : undefined, preset, output: stitched }), 'the stitch', signal);
       const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput & FfprobeOutput;
       const facts = readStitchFacts(stitchProbe);
       const expected = expectedStitch({
@@ -495,7 +497,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const { splitTimes } = inputs.split;
 
     const listPath = `${dir}/pieces.txt`;
-    const splitRun = this.runFfmpeg(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, splitTimes, listPath), signal);
+    const splitRun = this.runCommand(buildSplitCommand(input, `${dir}/piece-%03d.mkv`, splitTimes, listPath), 'the split', signal);
     let splitEnded = false;
     const ended = splitRun.then(
       () => (splitEnded = true),
@@ -600,29 +602,17 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * timeout is stopped and fails the attempt: the progress monitor would
    * otherwise keep a hung job looking alive.
    */
-  private async runFfmpeg(args: string[], signal: AbortSignal, inputs = 1): Promise<void> {
-    if (signal.aborted) throw new Aborted();
-    let heardAt = Date.now();
-    const proc = await this.ffmpeg.start(args, { onProgress: () => (heardAt = Date.now()), inputs });
-    const stop = () => void proc.stop();
-    signal.addEventListener('abort', stop, { once: true });
-    let stalled = false;
-    const watch = setInterval(
-      () => {
-        if (Date.now() - heardAt <= this.settings.stallMs) return;
-        stalled = true;
-        stop();
-      },
-      Math.min(1_000, this.settings.stallMs / 4),
-    );
-    try {
-      const exit = await proc.exited;
-      if (signal.aborted) throw new Aborted();
-      if (stalled) throw new Error(`ffmpeg (${describeCommand(args)}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
-      if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
-    } finally {
-      clearInterval(watch);
-      signal.removeEventListener('abort', stop);
+  private async runCommand(command: FfmpegCommand, what: string, signal: AbortSignal): Promise<void> {
+    const outcome = await runFfmpeg(this.ffmpeg, command, { signal, stallMs: this.settings.stallMs });
+    switch (outcome.kind) {
+      case 'completed':
+        return;
+      case 'aborted':
+        throw new Aborted();
+      case 'stalled':
+        throw new Error(`ffmpeg (${what}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
+      default:
+        throw new Error(ffmpegFailure(outcome));
     }
   }
 }
@@ -631,10 +621,4 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
 async function writeManifest(dir: string, manifest: AttemptManifest): Promise<void> {
   await writeFile(`${dir}/${MANIFEST}.part`, JSON.stringify(manifest));
   await rename(`${dir}/${MANIFEST}.part`, `${dir}/${MANIFEST}`);
-}
-
-/** What a coordinator's ffmpeg command does, for messages: its muxer ('segment' for the split). */
-function describeCommand(args: readonly string[]): string {
-  const muxer = args[args.lastIndexOf('-f') + 1];
-  return muxer === 'segment' ? 'the split' : args.includes('concat') ? 'the stitch' : 'the audio encode';
 }

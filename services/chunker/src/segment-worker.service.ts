@@ -6,10 +6,11 @@ import {
   buildAudioEncodeCommand,
   buildSegmentEncodeCommand,
   decodeChunkSegmentItem,
-  ffmpegErrorSummary,
+  ffmpegFailure,
   FfmpegRepository,
   MEDIA_OUT_ROOT,
   MediaRoot,
+  runFfmpeg,
   segmentEncodeThreads,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
@@ -130,18 +131,15 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, audio: item.audio });
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
-      const proc = await this.ffmpeg.start(command.args, {
+      const outcome = await runFfmpeg(this.ffmpeg, command, {
+        // No stall watch here: the coordinator watches every encode's reports, on whichever replica it runs.
+        signal: abort.signal,
         onProgress: (snapshot) =>
           this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
-      });
-      const stop = () => void proc.stop();
-      abort.signal.addEventListener('abort', stop, { once: true });
-      if (abort.signal.aborted) stop();
-      const exit = await proc.exited.finally(() => this.metrics.runningSegments.dec());
-      abort.signal.removeEventListener('abort', stop);
-      if (abort.signal.aborted) {
+      }).finally(() => this.metrics.runningSegments.dec());
+      if (outcome.kind === 'aborted') {
         await rm(partial, { force: true }).catch(() => undefined);
-        if (abort.signal.reason === 'shutdown') {
+        if (outcome.reason === 'shutdown') {
           // This replica stops, the job does not: another replica's worker takes the segment.
           safely(() => msg.nak());
           return;
@@ -151,7 +149,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         await msg.ackAck();
         return;
       }
-      if (exit.code === 0) {
+      if (outcome.kind === 'completed') {
         await rename(partial, output);
         this.work.report(item.jobId, item.attempt, {
           index: item.index,
@@ -166,7 +164,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       await rm(partial, { force: true }).catch(() => undefined);
-      const reason = ffmpegErrorSummary(exit.stderr) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
+      const reason = ffmpegFailure(outcome);
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {

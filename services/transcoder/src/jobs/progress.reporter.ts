@@ -28,22 +28,15 @@ export class ProgressReporter {
   private milestones: Promise<void> = Promise.resolve();
   private lastMilestone = 0;
   private last: ProgressSnapshot | undefined;
-  /** When ffmpeg last moved forward (ms since the epoch). */
-  private lastAdvanceAt: number;
 
   constructor(
     private readonly jobId: string,
     private readonly attempt: number,
     private readonly expectedDuration: number,
     private readonly sinks: ProgressSinks,
-    now = Date.now(),
-  ) {
-    this.lastAdvanceAt = now;
-  }
+  ) {}
 
-  report(snapshot: ProgressSnapshot, now = Date.now()): void {
-    const previous = this.last;
-    if (!previous || snapshot.outTimeSeconds > previous.outTimeSeconds || snapshot.frame > previous.frame) this.lastAdvanceAt = now;
+  report(snapshot: ProgressSnapshot): void {
     this.last = snapshot;
     const percent = progressPercent(snapshot.outTimeSeconds, this.expectedDuration);
     this.send({
@@ -63,11 +56,6 @@ export class ProgressReporter {
   /** The output is complete and verified: the last word is 100 %. */
   finish(): void {
     this.send({ percent: 100, fps: this.last?.fps ?? 0, speed: this.last?.speed ?? 0, currentTime: this.expectedDuration, etaSeconds: 0 });
-  }
-
-  /** How long ffmpeg has written nothing new. */
-  silentForMs(now = Date.now()): number {
-    return now - this.lastAdvanceAt;
   }
 
   /** ffmpeg's last reported speed (output seconds per second), 0 if unknown. */
