@@ -21,6 +21,7 @@ export * from './domain/asset.decider';
 export * from './domain/builtin-presets';
 export * from './domain/job.decider';
 export * from './domain/preset.decider';
+export * from './ffmpeg/codec-support.config';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';
 export * from './ffmpeg/transcode-command';

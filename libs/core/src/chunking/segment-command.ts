@@ -1,7 +1,8 @@
 import { basename, dirname, isAbsolute } from 'node:path';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { MediaProbeSchema } from '@mpr/contracts/asset_pb';
-import type { Container, PresetSettingsInit } from '../domain/preset.decider';
+import type { PresetSettingsInit } from '../domain/preset.decider';
+import type { Container } from '../ffmpeg/codec-support.config';
 import { containerFormat, isContainer } from '../ffmpeg/container.config';
 import { confinedInput, type FfmpegCommand, fileOutput, GLOBAL_OPTIONS } from '../ffmpeg/ffmpeg-command';
 import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';

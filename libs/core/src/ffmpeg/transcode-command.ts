@@ -3,8 +3,8 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
 import { ValidationError } from '../domain/domain.errors';
-import type { Container, PresetSettingsInit } from '../domain/preset.decider';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
+import type { Container } from './codec-support.config';
 import { type ContainerFormat, containerFormat, isContainer } from './container.config';
 import { confinedInput, type FfmpegCommand, type FfmpegInput, fileOutput, GLOBAL_OPTIONS } from './ffmpeg-command';
 import { ffmpegNumber } from './ffmpeg-number';
@@ -22,7 +22,7 @@ export interface TranscodeRequest {
   readonly input: string;
   /** Absolute path to write, usually a temporary name (`.clip.mp4.part`) renamed when complete. */
   readonly output: string;
-  readonly preset: PresetSettingsInit;
+  readonly preset: MessageInitShape<typeof PresetSettingsSchema>;
   /** The source's probe: which streams it has, its size and duration. */
   readonly source: MessageInitShape<typeof MediaProbeSchema>;
   readonly trim?: TrimRange;

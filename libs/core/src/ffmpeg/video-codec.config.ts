@@ -1,6 +1,6 @@
 import type { MediaProbe } from '@mpr/contracts/asset_pb';
 import type { PresetSettings } from '@mpr/contracts/preset_pb';
-import type { Container, VideoEncoder } from '../domain/preset.decider';
+import type { Container, VideoEncoder } from './codec-support.config';
 
 /** What sets one video encoder apart; everything else is common to all of them. */
 interface VideoEncoderConfig {
