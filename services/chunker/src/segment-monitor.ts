@@ -1,0 +1,93 @@
+import { type ChunkSegment, WakeSignal } from '@mpr/core';
+import type { ChunkWorkRepository } from './chunk-work.repository';
+import { assessSegments, type SegmentsAssessment } from './segment-progress';
+import { extendSpan, measureTail, type ProgressSpan, type TailMeasure } from './tail-measure';
+
+/**
+ * What the coordinator hears of one attempt's segment and audio encodes,
+ * on whichever replica they run: the workers' reports (progress, done) and
+ * JetStream's give-up on an item whose workers all died. The monitor keeps
+ * the job's progress alive for the scheduler's watchdog, so the coordinator
+ * watches for stuck encodes itself (assess). It wakes the coordinator's
+ * loop as soon as an encode is done or given up on.
+ */
+export class SegmentMonitor {
+  /** Seconds each encode has encoded, by index (the audio item's index is the segment count). */
+  private readonly encoded = new Map<number, number>();
+  /** When each running encode last reported. */
+  private readonly lastHeard = new Map<number, number>();
+  /** When each encode was first heard of (its start) and its progress reports' span: what the tail's move is measured by. */
+  private readonly firstHeard = new Map<number, number>();
+  private readonly spans = new Map<number, ProgressSpan>();
+  private exhausted: { audio: boolean; index: number } | undefined;
+  private readonly wake = new WakeSignal();
+  private readonly subscriptions: ReadonlyArray<{ stop(): void }>;
+
+  constructor(
+    work: ChunkWorkRepository,
+    jobId: string,
+    attempt: number,
+    private readonly limits: { readonly stallMs: number; readonly maxDeliver: number },
+  ) {
+    const reports = work.onReports(jobId, attempt, (r) => {
+      const now = Date.now();
+      if ((this.encoded.get(r.index) ?? 0) < r.outTimeSeconds || !this.encoded.has(r.index)) this.encoded.set(r.index, r.outTimeSeconds);
+      if (!this.firstHeard.has(r.index)) this.firstHeard.set(r.index, now);
+      const span = r.done ? undefined : extendSpan(this.spans.get(r.index), now, r.outTimeSeconds);
+      if (span) this.spans.set(r.index, span);
+      if (r.done) {
+        this.lastHeard.delete(r.index);
+        this.wake.notify();
+      } else {
+        this.lastHeard.set(r.index, now);
+      }
+    });
+    // A segment whose workers all died mid-encode leaves no marker: JetStream's give-up is the news.
+    const exhaustion = work.onSegmentExhausted((item) => {
+      if (item.jobId !== jobId || item.attempt !== attempt) return false;
+      this.exhausted = item;
+      this.wake.notify();
+      return true;
+    });
+    this.subscriptions = [reports, exhaustion];
+  }
+
+  /** Wakes the loop now (the coordinator's own audio encode failed). */
+  notify(): void {
+    this.wake.notify();
+  }
+
+  /** Before a look at the work directory: anything heard after it wakes the next wait. */
+  beginLook(): void {
+    this.wake.reset();
+  }
+
+  /** Until something is heard, or `ms` passed. */
+  async wait(ms: number): Promise<void> {
+    await this.wake.wait(ms);
+  }
+
+  /** Where the segments stand, given the files in the work directory now. */
+  assess(segments: readonly ChunkSegment[], files: ReadonlySet<string>, queuedAudio: string | undefined): SegmentsAssessment {
+    return assessSegments({
+      segments,
+      files,
+      queuedAudio,
+      encodedSeconds: this.encoded,
+      lastHeard: this.lastHeard,
+      exhausted: this.exhausted,
+      now: Date.now(),
+      stallMs: this.limits.stallMs,
+      maxDeliver: this.limits.maxDeliver,
+    });
+  }
+
+  /** The queued audio's lag and the encodes' speed, now that the audio is done (measureTail). */
+  measureTail(count: number, queuedAt: number): TailMeasure {
+    return measureTail(this.firstHeard, this.spans, { count, queuedAt, audioDoneAt: Date.now() });
+  }
+
+  stop(): void {
+    for (const subscription of this.subscriptions) subscription.stop();
+  }
+}
