@@ -51,6 +51,15 @@ export interface PlannedAttempt {
   readonly reused: { readonly segments: ReadonlySet<number>; readonly audio: boolean };
 }
 
+/** One attempt in progress, as every step of its run sees it. */
+export interface AttemptRun {
+  readonly job: JobState;
+  readonly context: ChunkContext;
+  readonly attempt: PlannedAttempt;
+  readonly tell: AttemptTelemetry;
+  readonly signal: AbortSignal;
+}
+
 /**
  * The attempt: plans it (keyframes, chunk plan, audio command), writes its
  * manifest, and takes over a lost attempt's finished files when they were
@@ -123,6 +132,11 @@ export class ChunkAttempts {
     await dir.writeManifest(manifest);
     const reused = earlierDir ? await this.takeOver(earlierDir, dir, previous, manifest, audioFile, tell) : { segments: new Set<number>(), audio: false };
     return { dir, chunks, range, keyframes, inputsKind, capacity, adopted: adopted !== undefined, audio, audioFile, manifest, reused };
+  }
+
+  /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
+  async keyframesNear(input: string, time: number): Promise<readonly number[]> {
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)])).catch(() => '')).keyframes;
   }
 
   /**

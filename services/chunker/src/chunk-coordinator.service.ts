@@ -2,43 +2,31 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import {
-  buildKeyframeProbeArgs,
   buildSplitCommand,
   type ChunkPlan,
-  buildStitchCommand,
-  buildStitchProbeArgs,
   decodeChunkJobItem,
   DomainError,
   encodesAudioBesideWorkers,
-  expectedStitch,
-  type FfmpegCommand,
-  ffmpegFailure,
   FfmpegRepository,
-  type FfprobeOutput,
-  FfprobeRepository,
-  mapProbe,
   moveLastBoundary,
   JobRecorder,
   type JobState,
   JobTelemetryRepository,
   OutputFilesRepository,
-  OutputService,
   planSplit,
-  readKeyframeProbe,
   segmentKeyframes,
-  readStitchFacts,
-  runFfmpeg,
   segmentCuts,
   type SplitPlan,
-  type StitchProbeOutput,
   tailBoundaryTarget,
   UnrunnableJob,
   verdictFor,
-  verifyStitch,
 } from '@mpr/core';
-import { type AttemptTelemetry, attemptTelemetry } from './attempt-telemetry';
+import { attemptTelemetry } from './attempt-telemetry';
 import { ChunkAborts } from './chunk-aborts';
-import { ChunkAttempts, type PlannedAttempt } from './chunk-attempt.service';
+import { type AttemptRun, ChunkAttempts } from './chunk-attempt.service';
+import { Aborted, Refused } from './chunk.errors';
+import { ChunkStitcher } from './chunk-stitch.service';
+import { runStep } from './chunk-step.runner';
 import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
@@ -55,18 +43,6 @@ const PIECE_LIST = 'pieces.txt';
 
 /** What each segment encode reads: a piece of the split, the source from its keyframe, or the source by accurate seeking. */
 type SegmentInputs = { kind: 'pieces'; split: SplitPlan } | { kind: 'seek'; keyframes: ReadonlyArray<number | undefined> } | { kind: 'accurate' };
-
-/** One attempt in progress, as every step of its run sees it. */
-interface AttemptRun {
-  readonly job: JobState;
-  readonly context: ChunkContext;
-  readonly attempt: PlannedAttempt;
-  readonly tell: AttemptTelemetry;
-  readonly signal: AbortSignal;
-}
-
-class Aborted extends Error {}
-class Refused extends Error {}
 
 /**
  * Coordinates up to MPR_CHUNK_JOBS chunked jobs at once, so the next job's
@@ -85,12 +61,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     private readonly work: ChunkWorkRepository,
     private readonly workDirs: WorkDirRepository,
     private readonly attempts: ChunkAttempts,
+    private readonly stitcher: ChunkStitcher,
     private readonly contexts: ChunkContextLoader,
     private readonly recorder: JobRecorder,
     private readonly ffmpeg: FfmpegRepository,
-    private readonly ffprobe: FfprobeRepository,
     private readonly files: OutputFilesRepository,
-    private readonly outputs: OutputService,
     private readonly progress: JobTelemetryRepository,
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
@@ -171,38 +146,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const tell = attemptTelemetry(this.work, job.jobId, job.attempt);
     const attempt = await this.attempts.plan(job, context, tell);
     const run: AttemptRun = { job, context, attempt, tell, signal };
-    const total = attempt.range.end - attempt.range.start;
-    const startedAt = Date.now();
-    let lastPercent = 0;
-    const publishProgress = (percent: number) =>
-      void this.progress
-        .publishProgress({
-          jobId: job.jobId,
-          attempt: job.attempt,
-          percent,
-          currentTime: (percent / 100) * total,
-          fps: 0,
-          speed: ((percent / 100) * total) / Math.max(0.001, (Date.now() - startedAt) / 1000),
-          etaSeconds: 0,
-        })
-        .catch(() => undefined);
-    // The job's aggregate progress every tick for the whole attempt, also
-    // while audio, stitch and verification run between updates.
-    const ticker = setInterval(() => publishProgress(lastPercent), this.settings.tickMs);
-    const monitor = new SegmentMonitor(this.work, job.jobId, job.attempt, this.settings);
+    const rangeSeconds = attempt.range.end - attempt.range.start;
+    const monitor = new SegmentMonitor(this.work, this.progress, { jobId: job.jobId, attempt: job.attempt, rangeSeconds }, this.settings);
     try {
-      const chunks = await this.encode(run, monitor, (percent) => {
-        lastPercent = Math.max(lastPercent, percent);
-        publishProgress(lastPercent);
-      });
-      lastPercent = Math.max(lastPercent, 96);
-      const outcome = await this.stitchAndPublish(run, chunks, () => {
-        lastPercent = 100;
-        publishProgress(100);
-      });
-      return outcome;
+      const chunks = await this.encode(run, monitor);
+      // The segments are 95 %; the stitch and its verification the rest.
+      monitor.progressAtLeast(96);
+      return await this.stitcher.stitchAndPublish(run, chunks, () => monitor.progressAtLeast(100));
     } finally {
-      clearInterval(ticker);
       monitor.stop();
     }
   }
@@ -212,7 +163,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
    * segments (queued, the tail held where it may move), and waits until all
    * are done. Returns the plan as it ended (the tail may have moved).
    */
-  private async encode(run: AttemptRun, monitor: SegmentMonitor, onPercent: (percent: number) => void): Promise<ChunkPlan> {
+  private async encode(run: AttemptRun, monitor: SegmentMonitor): Promise<ChunkPlan> {
     const { job, context, attempt, tell, signal } = run;
     const { audio, audioFile, reused, inputsKind, keyframes, range } = attempt;
     const fps = context.source.framerate;
@@ -222,7 +173,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const audioHere = audio !== undefined && !reused.audio && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
     const audioQueued = audio !== undefined && !reused.audio && !audioHere;
     let audioFailure: Error | undefined;
-    const audioRun = audioHere ? this.runCommand(audio, 'the audio encode', signal) : Promise.resolve();
+    const audioRun = audioHere ? runStep(this.ffmpeg, audio, 'the audio encode', signal, this.settings.stallMs) : Promise.resolve();
     audioRun.catch((err: Error) => {
       audioFailure = err;
       monitor.notify();
@@ -278,48 +229,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
         throw assessment.retryable ? new Error(message) : new Refused(message);
       }
       if (assessment.state === 'done') break;
-      onPercent(assessment.percent);
+      monitor.progressAtLeast(assessment.percent);
       await monitor.wait(this.settings.tickMs);
     }
     await audioRun;
     return chunks;
-  }
-
-  /** Stitches the finished segments and the audio, verifies the result and publishes it as the job's output. */
-  private async stitchAndPublish(run: AttemptRun, chunks: ChunkPlan, onPublished: () => void): Promise<string> {
-    const { job, context, attempt, tell, signal } = run;
-    const { plan, preset, source } = context;
-    const { audio, range } = attempt;
-    const listPath = await attempt.dir.writeConcatList(chunks.segments.map((s) => segmentName(s.index)));
-    tell(['stitching']);
-    const stitched = this.files.absolute(plan.tempPath);
-    const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
-    await this.runCommand(buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal);
-    const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput & FfprobeOutput;
-    const facts = readStitchFacts(stitchProbe);
-    const expected = expectedStitch({
-      ...range,
-      fps: preset.framerate ?? source.framerate,
-      audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
-      audioCodec: preset.audioCodec,
-      hasVideo: true,
-    });
-    const verdict = verifyStitch(facts, expected);
-    if (!verdict.ok) {
-      tell(['rejected'], { reasons: verdict.reasons });
-      throw new Refused(`the stitched output was refused: ${verdict.reasons.join('; ')}`);
-    }
-    tell(['verified']);
-    if (signal.aborted) throw new Aborted();
-    const probe = mapProbe(stitchProbe);
-    const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, probe);
-    onPublished();
-    const completed = await this.recorder.complete(job, output);
-    if (completed !== 'completed') {
-      await this.outputs.retract(output);
-      return completed;
-    }
-    return 'completed';
   }
 
   /**
@@ -339,7 +253,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const target = measured && tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
     if (measured && target !== undefined) {
       // A probe that fails only leaves the plan as it was: the move is an optimisation.
-      const near = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, target - 1)])).catch(() => '')).keyframes;
+      const near = await this.attempts.keyframesNear(input, target);
       keyframes = [...keyframes, ...near];
       const moved = moveLastBoundary(chunks, target, fps, near);
       if (moved !== chunks) {
@@ -397,7 +311,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     const { splitTimes } = inputs.split;
 
     const split = buildSplitCommand(context.plan.source.absolute, attempt.dir.path('piece-%03d.mkv'), splitTimes, attempt.dir.path(PIECE_LIST));
-    const splitRun = this.runCommand(split, 'the split', run.signal);
+    const splitRun = runStep(this.ffmpeg, split, 'the split', run.signal, this.settings.stallMs);
     let splitEnded = false;
     const ended = splitRun.then(
       () => (splitEnded = true),
@@ -423,26 +337,6 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const { state } = await this.contexts.job(dir.jobId);
       const live = state.status === 'PENDING' || state.status === 'PROCESSING' || (state.status === 'FAILED' && state.retryable);
       if (!live || state.attempt > dir.attempt + 1) await dir.remove();
-    }
-  }
-
-  /**
-   * Runs one of the coordinator's own ffmpeg commands (split, audio, stitch)
-   * to success, or throws. One whose progress does not move for the stall
-   * timeout is stopped and fails the attempt: the progress ticker would
-   * otherwise keep a hung job looking alive.
-   */
-  private async runCommand(command: FfmpegCommand, what: string, signal: AbortSignal): Promise<void> {
-    const outcome = await runFfmpeg(this.ffmpeg, command, { signal, stallMs: this.settings.stallMs });
-    switch (outcome.kind) {
-      case 'completed':
-        return;
-      case 'aborted':
-        throw new Aborted();
-      case 'stalled':
-        throw new Error(`ffmpeg (${what}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
-      default:
-        throw new Error(ffmpegFailure(outcome));
     }
   }
 }

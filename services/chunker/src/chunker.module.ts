@@ -2,6 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkAttempts } from './chunk-attempt.service';
+import { ChunkStitcher } from './chunk-stitch.service';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkCoordinator } from './chunk-coordinator.service';
 import { ChunkWatcher } from './chunk-watcher.service';
@@ -26,6 +27,7 @@ export class ChunkerModule {
         ChunkWorkRepository,
         WorkDirRepository,
         ChunkAttempts,
+        ChunkStitcher,
         ChunkWatcher,
         ChunkCoordinator,
         SegmentWorkers,

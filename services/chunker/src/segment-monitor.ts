@@ -1,4 +1,4 @@
-import { type ChunkSegment, WakeSignal } from '@mpr/core';
+import { type ChunkSegment, type JobTelemetryRepository, WakeSignal } from '@mpr/core';
 import type { ChunkWorkRepository } from './chunk-work.repository';
 import { assessSegments, type SegmentsAssessment } from './segment-progress';
 import { extendSpan, measureTail, type ProgressSpan, type TailMeasure } from './tail-measure';
@@ -6,10 +6,13 @@ import { extendSpan, measureTail, type ProgressSpan, type TailMeasure } from './
 /**
  * What the coordinator hears of one attempt's segment and audio encodes,
  * on whichever replica they run: the workers' reports (progress, done) and
- * JetStream's give-up on an item whose workers all died. The monitor keeps
- * the job's progress alive for the scheduler's watchdog, so the coordinator
- * watches for stuck encodes itself (assess). It wakes the coordinator's
- * loop as soon as an encode is done or given up on.
+ * JetStream's give-up on an item whose workers all died. It wakes the
+ * coordinator's loop as soon as an encode is done or given up on.
+ *
+ * It also publishes the job's aggregate progress every tick for the whole
+ * attempt, also while audio, stitch and verification run between updates.
+ * That keeps the job alive for the scheduler's watchdog, so the coordinator
+ * watches for stuck encodes itself (assess).
  */
 export class SegmentMonitor {
   /** Seconds each encode has encoded, by index (the audio item's index is the segment count). */
@@ -22,13 +25,17 @@ export class SegmentMonitor {
   private exhausted: { audio: boolean; index: number } | undefined;
   private readonly wake = new WakeSignal();
   private readonly subscriptions: ReadonlyArray<{ stop(): void }>;
+  private readonly ticker: ReturnType<typeof setInterval>;
+  private readonly startedAt = Date.now();
+  private percent = 0;
 
   constructor(
     work: ChunkWorkRepository,
-    jobId: string,
-    attempt: number,
-    private readonly limits: { readonly stallMs: number; readonly maxDeliver: number },
+    private readonly progress: JobTelemetryRepository,
+    private readonly job: { readonly jobId: string; readonly attempt: number; readonly rangeSeconds: number },
+    private readonly limits: { readonly stallMs: number; readonly maxDeliver: number; readonly tickMs: number },
   ) {
+    const { jobId, attempt } = job;
     const reports = work.onReports(jobId, attempt, (r) => {
       const now = Date.now();
       if ((this.encoded.get(r.index) ?? 0) < r.outTimeSeconds || !this.encoded.has(r.index)) this.encoded.set(r.index, r.outTimeSeconds);
@@ -50,6 +57,29 @@ export class SegmentMonitor {
       return true;
     });
     this.subscriptions = [reports, exhaustion];
+    this.ticker = setInterval(() => this.publishProgress(), limits.tickMs);
+  }
+
+  /** The job's progress is at least `percent` now: published at once, and every tick from here on. */
+  progressAtLeast(percent: number): void {
+    this.percent = Math.max(this.percent, percent);
+    this.publishProgress();
+  }
+
+  private publishProgress(): void {
+    const { jobId, attempt, rangeSeconds } = this.job;
+    const currentTime = (this.percent / 100) * rangeSeconds;
+    void this.progress
+      .publishProgress({
+        jobId,
+        attempt,
+        percent: this.percent,
+        currentTime,
+        fps: 0,
+        speed: currentTime / Math.max(0.001, (Date.now() - this.startedAt) / 1000),
+        etaSeconds: 0,
+      })
+      .catch(() => undefined);
   }
 
   /** Wakes the loop now (the coordinator's own audio encode failed). */
@@ -88,6 +118,7 @@ export class SegmentMonitor {
   }
 
   stop(): void {
+    clearInterval(this.ticker);
     for (const subscription of this.subscriptions) subscription.stop();
   }
 }
