@@ -53,7 +53,7 @@ interface FluentInternals {
  * The one class that runs ffmpeg, through fluent-ffmpeg (archived upstream,
  * so nothing else may import it: replacing it touches only this file).
  *
- It takes a built FfmpegCommand and hands its parts to fluent-ffmpeg's
+ * It takes a built FfmpegCommand and hands its parts to fluent-ffmpeg's
  * input()/inputOptions() and output()/outputOptions(). fluent-ffmpeg has no
  * call that writes options before the inputs (its global options go after
  * them), so the global options lead the first input's. Passed as several

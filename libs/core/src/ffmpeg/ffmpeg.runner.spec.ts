@@ -19,6 +19,9 @@ const OPTIONS = { timeout: 20_000 };
 
 describe('runFfmpeg (real ffmpeg)', () => {
   const ffmpeg = new FfmpegRepository();
+  /** A 100 s encode that someone else sends `signal` as soon as it runs. */
+  const signalledOnStart = (signal: NodeJS.Signals, stallMs: number) =>
+    runFfmpeg(ffmpeg, nullEncode(100), { signal: new AbortController().signal, stallMs, onStart: (proc) => process.kill(proc.pid, signal) });
 
   it('runs a command to completion and passes its progress on', OPTIONS, async () => {
     const snapshots: ProgressSnapshot[] = [];
@@ -56,11 +59,7 @@ describe('runFfmpeg (real ffmpeg)', () => {
 
   it('stops an ffmpeg that makes no progress for the stall time', OPTIONS, async () => {
     // A stopped process reports nothing, and cannot handle SIGTERM either: the stop ends in SIGKILL.
-    const outcome = await runFfmpeg(ffmpeg, nullEncode(100), {
-      signal: new AbortController().signal,
-      stallMs: 400,
-      onStart: (proc) => process.kill(proc.pid, 'SIGSTOP'),
-    });
+    const outcome = await signalledOnStart('SIGSTOP', 400);
     assert.equal(outcome.kind, 'stalled');
     assert.ok(outcome.kind === 'stalled' && outcome.silentMs >= 400, 'stopped only once silent for the stall time');
     assert.equal(outcome.exit.signal, 'SIGKILL');
@@ -79,11 +78,7 @@ describe('runFfmpeg (real ffmpeg)', () => {
   });
 
   it('tells a signal we did not send from a stop of our own', OPTIONS, async () => {
-    const outcome = await runFfmpeg(ffmpeg, nullEncode(100), {
-      signal: new AbortController().signal,
-      stallMs: 60_000,
-      onStart: (proc) => process.kill(proc.pid, 'SIGKILL'),
-    });
+    const outcome = await signalledOnStart('SIGKILL', 60_000);
     assert.equal(outcome.kind, 'killed-by-signal');
     assert.equal(outcome.kind === 'killed-by-signal' && outcome.signal, 'SIGKILL');
   });
