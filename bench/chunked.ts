@@ -26,7 +26,16 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BUILTIN_PRESETS, buildSegmentEncodeCommand, FfprobeRepository, loadConfig, type ProbeResult, type RunningService, startService } from '@mpr/core';
+import {
+  BUILTIN_PRESETS,
+  buildSegmentEncodeCommand,
+  ffmpegArgv,
+  FfprobeRepository,
+  loadConfig,
+  type ProbeResult,
+  type RunningService,
+  startService,
+} from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
 import { apiService } from '../services/api/src/api.service-definition';
@@ -165,15 +174,17 @@ async function sideBySideFactor(source: string, probe: ProbeResult, dir: string)
   const preset = BUILTIN_PRESETS.find((p) => p.presetId === PRESET_ID)!.settings;
   const encode = async (core: number): Promise<number> => {
     const output = join(dir, `calibration-${core}.mkv`);
-    const { args } = buildSegmentEncodeCommand({
-      input: source,
-      inputOffset: 0,
-      cut: { start: 0, end: CALIBRATION_SECONDS },
-      preset,
-      source: probe,
-      output,
-      threads: 1,
-    });
+    const args = ffmpegArgv(
+      buildSegmentEncodeCommand({
+        input: source,
+        inputOffset: 0,
+        cut: { start: 0, end: CALIBRATION_SECONDS },
+        preset,
+        source: probe,
+        output,
+        threads: 1,
+      }),
+    );
     const started = performance.now();
     await run('taskset', ['-c', String(core), 'ffmpeg', '-v', 'error', ...args]);
     await rm(output, { force: true });

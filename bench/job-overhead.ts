@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { BUILTIN_PRESETS, buildTranscodeCommand, FfprobeRepository, loadConfig, PROGRESS_ARGS, type RunningService, startService } from '@mpr/core';
+import { BUILTIN_PRESETS, buildTranscodeCommand, ffmpegArgv, FfprobeRepository, loadConfig, PROGRESS_ARGS, type RunningService, startService } from '@mpr/core';
 import { apiService } from '../services/api/src/api.service-definition';
 import { schedulerService } from '../services/scheduler/src/scheduler.service-definition';
 import { transcoderService } from '../services/transcoder/src/transcoder.service-definition';
@@ -25,7 +25,7 @@ const PRESET_ID = 'builtin-h264-720p';
 async function rawFfmpeg(source: string, output: string): Promise<number> {
   const probe = await new FfprobeRepository().probe(source);
   const preset = BUILTIN_PRESETS.find((p) => p.presetId === PRESET_ID)!.settings;
-  const { args } = buildTranscodeCommand({ input: source, output, preset, source: probe });
+  const args = ffmpegArgv(buildTranscodeCommand({ input: source, output, preset, source: probe }));
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
     const child = spawn('ffmpeg', [...PROGRESS_ARGS, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,6 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
+import { ChunkAttempts } from './chunk-attempt.service';
+import { ChunkStitcher } from './chunk-stitch.service';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkCoordinator } from './chunk-coordinator.service';
 import { ChunkWatcher } from './chunk-watcher.service';
@@ -8,6 +10,7 @@ import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
 import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
 import { SegmentWorkers } from './segment-worker.service';
+import { WorkDirRepository } from './work-dir.repository';
 
 @Module({})
 export class ChunkerModule {
@@ -22,6 +25,9 @@ export class ChunkerModule {
         ChunkAborts,
         ChunkContextLoader,
         ChunkWorkRepository,
+        WorkDirRepository,
+        ChunkAttempts,
+        ChunkStitcher,
         ChunkWatcher,
         ChunkCoordinator,
         SegmentWorkers,

@@ -37,11 +37,6 @@ export function chunkerSettings(config: AppConfig): ChunkerSettings {
   };
 }
 
-/** The attempt's work directory, relative to MEDIA_OUT: hidden, one per attempt. */
-export function chunkWorkDir(jobId: string, attempt: number): string {
-  return `.mpr-chunks/${jobId}-a${attempt}`;
-}
-
 export function segmentName(index: number): string {
   return `segment-${String(index).padStart(3, '0')}.mkv`;
 }

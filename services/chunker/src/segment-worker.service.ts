@@ -1,4 +1,3 @@
-import { rename, rm, writeFile } from 'node:fs/promises';
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
@@ -6,10 +5,9 @@ import {
   buildAudioEncodeCommand,
   buildSegmentEncodeCommand,
   decodeChunkSegmentItem,
-  ffmpegErrorSummary,
+  ffmpegFailure,
   FfmpegRepository,
-  MEDIA_OUT_ROOT,
-  MediaRoot,
+  runFfmpeg,
   segmentEncodeThreads,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
@@ -17,7 +15,9 @@ import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, chunkWorkDir, failedName, segmentName } from './chunker.settings';
+import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, failedName, segmentName } from './chunker.settings';
+import { WorkDirRepository } from './work-dir.repository';
+import { attemptTelemetry } from './attempt-telemetry';
 
 /**
  * MPR_CHUNK_WORKERS loops per replica, each pulling one segment at a time
@@ -38,7 +38,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     private readonly ffmpeg: FfmpegRepository,
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
-    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    private readonly workDirs: WorkDirRepository,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
     this.loops = new ChunkQueueLoops(work, 'segment', this.logger, settings);
@@ -68,16 +68,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     }
     const workerId = `${this.settings.replicaId}-w${slot}`;
     const subject = item.audio ? ['audio'] : ['segment', String(item.index)];
-    const telemetry = (event: string, extra: Record<string, unknown> = {}) =>
-      void this.work
-        .telemetry(item.jobId, [...subject, event], {
-          attempt: item.attempt,
-          ...(item.audio ? {} : { index: item.index }),
-          workerId,
-          replicaId: this.settings.replicaId,
-          ...extra,
-        })
-        .catch(() => undefined);
+    const tell = attemptTelemetry(this.work, item.jobId, item.attempt, {
+      ...(item.audio ? {} : { index: item.index }),
+      workerId,
+      replicaId: this.settings.replicaId,
+    });
+    const telemetry = (event: string, extra: Record<string, unknown> = {}) => tell([...subject, event], extra);
     const abort = this.aborts.register(item.jobId);
     try {
       const { state: job } = await this.contexts.job(item.jobId);
@@ -98,10 +94,10 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       }
       // As the coordinator planned it: a preset edited since must not reach this attempt's later segments.
       const context = await this.contexts.load(job, item.presetVersion > 0n ? Number(item.presetVersion) : undefined);
-      const dir = this.outRoot.target(chunkWorkDir(item.jobId, item.attempt));
-      const output = `${dir}/${item.audio ? audioName(context.preset.container ?? '') : segmentName(item.index)}`;
+      const dir = this.workDirs.of(item.jobId, item.attempt);
+      const name = item.audio ? audioName(context.preset.container ?? '') : segmentName(item.index);
       // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.
-      const partial = `${output}.d${msg.info.deliveryCount}.part`;
+      const partial = dir.path(`${name}.d${msg.info.deliveryCount}.part`);
       const command = item.audio
         ? buildAudioEncodeCommand({
             input: context.plan.source.absolute,
@@ -111,7 +107,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
             output: partial,
           })
         : buildSegmentEncodeCommand({
-            input: item.piece ? `${dir}/${item.piece}` : context.plan.source.absolute,
+            input: item.piece ? dir.path(item.piece) : context.plan.source.absolute,
             inputOffset: item.inputOffset,
             // From the source itself, a segment past the first starts on the keyframe it seeks to.
             seek: !item.piece && item.inputOffset > 0,
@@ -130,18 +126,15 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, audio: item.audio });
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
-      const proc = await this.ffmpeg.start(command.args, {
+      const outcome = await runFfmpeg(this.ffmpeg, command, {
+        // No stall watch here: the coordinator watches every encode's reports, on whichever replica it runs.
+        signal: abort.signal,
         onProgress: (snapshot) =>
           this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
-      });
-      const stop = () => void proc.stop();
-      abort.signal.addEventListener('abort', stop, { once: true });
-      if (abort.signal.aborted) stop();
-      const exit = await proc.exited.finally(() => this.metrics.runningSegments.dec());
-      abort.signal.removeEventListener('abort', stop);
-      if (abort.signal.aborted) {
-        await rm(partial, { force: true }).catch(() => undefined);
-        if (abort.signal.reason === 'shutdown') {
+      }).finally(() => this.metrics.runningSegments.dec());
+      if (outcome.kind === 'aborted') {
+        await dir.discard(partial);
+        if (outcome.reason === 'shutdown') {
           // This replica stops, the job does not: another replica's worker takes the segment.
           safely(() => msg.nak());
           return;
@@ -151,8 +144,8 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         await msg.ackAck();
         return;
       }
-      if (exit.code === 0) {
-        await rename(partial, output);
+      if (outcome.kind === 'completed') {
+        await dir.settle(partial, name);
         this.work.report(item.jobId, item.attempt, {
           index: item.index,
           outTimeSeconds: item.audio ? 0 : item.cutEnd - item.cutStart,
@@ -165,12 +158,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         await msg.ackAck();
         return;
       }
-      await rm(partial, { force: true }).catch(() => undefined);
-      const reason = ffmpegErrorSummary(exit.stderr, [[this.outRoot.path, 'out']]) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
+      await dir.discard(partial);
+      const reason = ffmpegFailure(outcome, this.workDirs.shownPaths);
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {
-        await writeFile(`${dir}/${item.audio ? AUDIO_FAILED : failedName(item.index)}`, reason).catch(() => undefined);
+        await dir.write(item.audio ? AUDIO_FAILED : failedName(item.index), reason).catch(() => undefined);
         msg.term(`${item.audio ? 'the audio' : `segment ${item.index}`} failed ${msg.info.deliveryCount} times`);
       } else {
         this.logger.warn(

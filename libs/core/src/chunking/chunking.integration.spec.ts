@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
+import { ffmpegArgv } from '../ffmpeg/ffmpeg-command';
 import { buildTranscodeCommand } from '../ffmpeg/transcode-command';
 import { tempDir } from '../testing/media-fixtures';
 import { chunkTargets, planChunks } from './chunk.planner';
@@ -163,7 +164,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const plan = planChunks({ ...request, keyframes, streamCopy: true });
       assert.equal(plan.segments.length, 3);
       const split = planSplit(plan, keyframes, FPS, source.duration);
-      if (!readsSource) await run('ffmpeg', buildSplitCommand(input, join(work, 'piece-%03d.mkv'), split.splitTimes));
+      if (!readsSource) await run('ffmpeg', ffmpegArgv(buildSplitCommand(input, join(work, 'piece-%03d.mkv'), split.splitTimes)));
 
       const cuts = segmentCuts(plan, FPS);
       const keyframeOf = segmentKeyframes(plan, keyframes, FPS);
@@ -174,7 +175,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       assert.ok(audio);
       const segmentPaths = plan.segments.map((s) => join(work, `segment-${String(s.index).padStart(3, '0')}.mkv`));
       await Promise.all([
-        run('ffmpeg', audio.args),
+        run('ffmpeg', ffmpegArgv(audio)),
         ...plan.segments.map((s, i) => {
           const { piece, offset } = split.pieces[i];
           const pieceInput = join(work, `piece-${String(piece).padStart(3, '0')}.mkv`);
@@ -189,18 +190,18 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
                 output: segmentPaths[i],
               })
             : buildSegmentEncodeCommand({ input: pieceInput, inputOffset: offset, cut: cuts[i], preset, source, output: segmentPaths[i] });
-          return run('ffmpeg', encode.args);
+          return run('ffmpeg', ffmpegArgv(encode));
         }),
       ]);
 
       const listPath = join(work, 'segments.ffconcat');
       await writeFile(listPath, buildConcatList(listPath, segmentPaths));
       const stitched = join(work, 'stitched.mp4');
-      await run('ffmpeg', buildStitchCommand({ listPath, audioPath, preset, output: stitched }));
+      await run('ffmpeg', ffmpegArgv(buildStitchCommand({ listPath, audioPath, preset, output: stitched })));
 
       const single = join(work, 'single.mp4');
       const trimRange = { start: trim.trimStart, end: trim.trimEnd };
-      await run('ffmpeg', buildTranscodeCommand({ input, output: single, preset, source, trim: trimRange }).args);
+      await run('ffmpeg', ffmpegArgv(buildTranscodeCommand({ input, output: single, preset, source, trim: trimRange })));
 
       const [chunked, reference] = await Promise.all([probe(stitched), probe(single)]);
       assert.ok(chunked.videoFrames !== undefined && reference.videoFrames !== undefined);

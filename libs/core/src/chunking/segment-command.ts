@@ -1,14 +1,14 @@
 import { basename, dirname, isAbsolute } from 'node:path';
-import { create, type MessageInitShape } from '@bufbuild/protobuf';
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { MediaProbeSchema } from '@mpr/contracts/asset_pb';
-import { PresetSettingsSchema } from '@mpr/contracts/preset_pb';
-import type { Container, PresetSettingsInit } from '../domain/preset.decider';
+import type { PresetSettingsInit } from '../domain/preset.decider';
+import type { Container } from '../ffmpeg/codec-support.config';
 import { containerFormat, isContainer } from '../ffmpeg/container.config';
+import { confinedInput, type FfmpegCommand, fileOutput, GLOBAL_OPTIONS } from '../ffmpeg/ffmpeg-command';
 import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
-import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcode-command';
+import { buildTranscodeCommand, type TranscodeCommand, transcodeParts } from '../ffmpeg/transcode-command';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
-import { isVideoEncoder, videoEncoderArgs } from '../ffmpeg/video-codec.config';
-import { safeInputArgs } from '../media/media-types';
+import { isVideoEncoder, videoTagArgs } from '../ffmpeg/video-codec.config';
 import { type ChunkPlan, micros } from './chunk.planner';
 
 /**
@@ -109,29 +109,21 @@ export function segmentKeyframes(plan: ChunkPlan, keyframes: readonly number[], 
  * once the piece is closed (`-segment_list`, flat): a piece can be encoded
  * while the split is still writing the next ones.
  */
-export function buildSplitCommand(input: string, outputPattern: string, splitTimes: readonly number[], listPath?: string): string[] {
+export function buildSplitCommand(input: string, outputPattern: string, splitTimes: readonly number[], listPath?: string): FfmpegCommand {
   requireAbsolute(input, outputPattern, ...(listPath ? [listPath] : []));
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    ...safeInputArgs(),
-    '-i',
-    `file:${input}`,
+  const options = [
     '-map',
     '0:V:0',
     '-c',
     'copy',
-    '-f',
-    'segment',
     '-segment_format',
     SEGMENT_MUXER,
     ...(splitTimes.length > 0 ? ['-segment_times', splitTimes.map(ffmpegNumber).join(',')] : []),
     '-reset_timestamps',
     '1',
     ...(listPath ? ['-segment_list', `file:${listPath}`, '-segment_list_type', 'flat'] : []),
-    `file:${outputPattern}`,
   ];
+  return { global: GLOBAL_OPTIONS, inputs: [confinedInput(input)], outputs: [fileOutput(outputPattern, 'segment', options)] };
 }
 
 export interface SegmentEncodeRequest {
@@ -242,11 +234,11 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
  * stitch (buildStitchCommand).
  */
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
-  const container = requireChunkable(request.preset, request.source);
+  requireChunkable(request.preset, request.source);
   const { inputOffset, cut } = request;
   const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(request.source.framerate ?? 0)) : [];
   const start = micros(cut.start - inputOffset);
-  const command = buildTranscodeCommand({
+  const parts = transcodeParts({
     input: request.input,
     output: request.output,
     preset: { ...request.preset, audioCodec: '' },
@@ -254,21 +246,21 @@ export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): Transc
     // At the piece's start, the piece is encoded from its first frame (no -ss).
     trim: { start: start > 0 ? start : undefined, end: micros(cut.end - inputOffset) },
   });
-  const { options } = containerFormat(container);
-  // The builder ends with the container's options, `-f <muxer>` and the output.
-  let encode = withoutVideoTag(command.args.slice(0, -(options.length + 3)));
-  if (request.threads !== undefined) {
-    if (!Number.isInteger(request.threads) || request.threads < 1) throw new Error(`threads must be a whole number ≥ 1, got ${request.threads}`);
-    // Before the input it sets the decoder's threads, after it the encoder's.
-    const threads = ['-threads', String(request.threads)];
-    const inputAt = encode.indexOf('-i');
-    encode = [...encode.slice(0, inputAt), ...threads, ...encode.slice(inputAt), ...threads];
+  if (request.threads !== undefined && (!Number.isInteger(request.threads) || request.threads < 1)) {
+    throw new Error(`threads must be a whole number ≥ 1, got ${request.threads}`);
   }
-  if (seekTo.length > 0) {
-    const inputAt = encode.indexOf('-i');
-    encode = [...encode.slice(0, inputAt), ...seekTo, ...encode.slice(inputAt)];
-  }
-  return { ...command, args: [...encode, '-f', SEGMENT_MUXER, `file:${request.output}`], muxer: SEGMENT_MUXER };
+  // Before the input it sets the decoder's threads, after it the encoder's.
+  const threads = request.threads !== undefined ? ['-threads', String(request.threads)] : [];
+  return {
+    global: GLOBAL_OPTIONS,
+    inputs: [{ options: [...parts.input.options, ...threads, ...seekTo], url: parts.input.url }],
+    // Neither the container's options nor its codec tag: both belong to the stitch's output.
+    outputs: [fileOutput(request.output, SEGMENT_MUXER, [...parts.trim, ...parts.video, ...parts.audio, ...threads])],
+    expectedDuration: parts.expectedDuration,
+    hasVideo: parts.hasVideo,
+    hasAudio: parts.hasAudio,
+    muxer: SEGMENT_MUXER,
+  };
 }
 
 export interface AudioEncodeRequest {
@@ -349,36 +341,21 @@ export interface StitchRequest {
  * may name only Matroska files; the audio input gets the same restrictions
  * as any input.
  */
-export function buildStitchCommand(request: StitchRequest): string[] {
+export function buildStitchCommand(request: StitchRequest): FfmpegCommand {
   requireAbsolute(request.listPath, request.output, ...(request.audioPath ? [request.audioPath] : []));
   const container = requireContainer(request.preset);
   const { muxer, options } = containerFormat(container);
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    '-protocol_whitelist',
-    'file,pipe',
-    '-format_whitelist',
-    `concat,${SEGMENT_MUXER}`,
-    '-f',
-    'concat',
-    '-safe',
-    '1',
-    '-i',
-    `file:${request.listPath}`,
-    ...(request.audioPath ? [...safeInputArgs(), '-i', `file:${request.audioPath}`] : []),
-    '-map',
-    '0:v:0',
-    ...(request.audioPath ? ['-map', '1:a:0'] : []),
-    '-c',
-    'copy',
-    ...videoTagArgs(request.preset, container),
-    ...options,
-    '-f',
-    muxer,
-    `file:${request.output}`,
-  ];
+  const segments = {
+    options: ['-protocol_whitelist', 'file,pipe', '-format_whitelist', `concat,${SEGMENT_MUXER}`, '-f', 'concat', '-safe', '1'],
+    url: `file:${request.listPath}`,
+  };
+  const videoCodec = request.preset.videoCodec ?? '';
+  const videoTag = isVideoEncoder(videoCodec) ? videoTagArgs(videoCodec, container) : [];
+  return {
+    global: GLOBAL_OPTIONS,
+    inputs: [segments, ...(request.audioPath ? [confinedInput(request.audioPath)] : [])],
+    outputs: [fileOutput(request.output, muxer, ['-map', '0:v:0', ...(request.audioPath ? ['-map', '1:a:0'] : []), '-c', 'copy', ...videoTag, ...options])],
+  };
 }
 
 /**
@@ -407,20 +384,6 @@ function requireContainer(preset: PresetSettingsInit): Container {
   const container = preset.container ?? '';
   if (!isContainer(container)) throw new UnsupportedCombination(`container ${JSON.stringify(container)} is not supported`);
   return container;
-}
-
-/** The `-tag:v` the encoder config gives for this container: it belongs to the output, not to a segment. */
-function videoTagArgs(init: PresetSettingsInit, container: Container): string[] {
-  const preset = create(PresetSettingsSchema, init);
-  if (!isVideoEncoder(preset.videoCodec)) return [];
-  const args = videoEncoderArgs(preset, preset.videoCodec, container);
-  const at = args.indexOf('-tag:v');
-  return at < 0 ? [] : args.slice(at, at + 2);
-}
-
-function withoutVideoTag(args: string[]): string[] {
-  const at = args.indexOf('-tag:v');
-  return at < 0 ? args : [...args.slice(0, at), ...args.slice(at + 2)];
 }
 
 function requireAbsolute(...paths: string[]): void {

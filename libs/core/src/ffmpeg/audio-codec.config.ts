@@ -1,5 +1,5 @@
 import type { PresetSettings } from '@mpr/contracts/preset_pb';
-import type { AudioCodec } from '../domain/preset.decider';
+import type { AudioCodec } from './codec-support.config';
 import { UnsupportedCombination } from './transcode.errors';
 
 export type AudioEncoder = Exclude<AudioCodec, '' | 'copy'>;

@@ -1,4 +1,4 @@
-import type { Container } from '../domain/preset.decider';
+import type { Container } from './codec-support.config';
 
 export interface ContainerFormat {
   /** ffmpeg's muxer (`-f`): the output is written under a temporary name, so its extension cannot choose it. */

@@ -5,31 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from '../testing/media-fixtures';
+import { type FfmpegCommand, ffmpegArgv } from './ffmpeg-command';
 import { FfmpegRepository } from './ffmpeg.repository';
 import type { ProgressSnapshot } from './progress.parser';
 
 const run = promisify(execFile);
 
 /** A synthetic input; `-re` reads it in real time, so an encode lasts as long as the clip. */
-function lavfiArgs(output: string, seconds: number, options: { realtime?: boolean; extra?: string[] } = {}): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
-    ...(options.realtime ? ['-re'] : []),
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=64x64:rate=10:duration=${seconds}`,
-    ...(options.extra ?? []),
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-f',
-    'matroska',
-    `file:${output}`,
-  ];
+function lavfiCommand(output: string, seconds: number, options: { realtime?: boolean; extra?: string[] } = {}): FfmpegCommand {
+  return {
+    global: ['-hide_banner', '-nostdin', '-y'],
+    inputs: [{ options: [...(options.realtime ? ['-re'] : []), '-f', 'lavfi'], url: `testsrc2=size=64x64:rate=10:duration=${seconds}` }],
+    outputs: [{ options: [...(options.extra ?? []), '-c:v', 'libx264', '-preset', 'ultrafast'], format: 'matroska', url: `file:${output}` }],
+  };
 }
 
 function isRunning(pid: number): boolean {
@@ -54,7 +42,7 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   it('runs the arguments exactly as given (spaces and all) and reports progress to the end', async () => {
     const output = join(dir.path, 'with space', 'out put.mkv');
     const snapshots: ProgressSnapshot[] = [];
-    const proc = await ffmpeg.start(lavfiArgs(output, 1, { extra: ['-metadata', 'title=two words'] }), { onProgress: (s) => snapshots.push(s) });
+    const proc = await ffmpeg.start(lavfiCommand(output, 1, { extra: ['-metadata', 'title=two words'] }), { onProgress: (s) => snapshots.push(s) });
     const exit = await proc.exited;
     assert.deepEqual([exit.code, exit.signal], [0, null]);
     assert.equal(snapshots.at(-1)?.done, true);
@@ -64,8 +52,12 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   });
 
   it("gives ffmpeg's exit code and stderr, without the echo of its own progress period", async () => {
-    const args = ['-hide_banner', '-nostdin', '-i', `file:${join(dir.path, 'missing.mp4')}`, '-f', 'matroska', `file:${join(dir.path, 'never.mkv')}`];
-    const proc = await ffmpeg.start(args, { onProgress: () => undefined });
+    const command: FfmpegCommand = {
+      global: ['-hide_banner', '-nostdin'],
+      inputs: [{ options: [], url: `file:${join(dir.path, 'missing.mp4')}` }],
+      outputs: [{ options: [], format: 'matroska', url: `file:${join(dir.path, 'never.mkv')}` }],
+    };
+    const proc = await ffmpeg.start(command, { onProgress: () => undefined });
     const exit = await proc.exited;
     assert.equal(exit.code, 1);
     assert.match(exit.stderr, /No such file or directory/);
@@ -73,7 +65,7 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   });
 
   it('stops ffmpeg with SIGTERM, which it catches', async () => {
-    const proc = await ffmpeg.start(lavfiArgs(join(dir.path, 'stopped.mkv'), 30, { realtime: true }), { onProgress: () => undefined });
+    const proc = await ffmpeg.start(lavfiCommand(join(dir.path, 'stopped.mkv'), 30, { realtime: true }), { onProgress: () => undefined });
     const startedAt = Date.now();
     const exit = await proc.stop();
     assert.ok(Date.now() - startedAt < 1_000);
@@ -84,7 +76,7 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   it('kills an ffmpeg that ignores SIGTERM after the grace period', async () => {
     let reporting!: () => void;
     const firstReport = new Promise<void>((resolve) => (reporting = resolve));
-    const proc = await ffmpeg.start(lavfiArgs(join(dir.path, 'stuck.mkv'), 30, { realtime: true }), { onProgress: () => reporting() });
+    const proc = await ffmpeg.start(lavfiCommand(join(dir.path, 'stuck.mkv'), 30, { realtime: true }), { onProgress: () => reporting() });
     // Once ffmpeg reports, its SIGTERM handler is in place; stopped, it cannot run it: as good as ignoring SIGTERM.
     await firstReport;
     process.kill(proc.pid, 'SIGSTOP');
@@ -96,44 +88,47 @@ describe('FfmpegRepository (real ffmpeg)', () => {
   });
 
   it('refuses to run arguments that fluent-ffmpeg would change (it adds -y before a non-file: output)', async () => {
-    const args = ['-hide_banner', '-nostdin', '-f', 'lavfi', '-i', 'testsrc2=duration=1', '-f', 'null', '-'];
-    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined }), /fluent-ffmpeg changed the arguments/);
+    const command: FfmpegCommand = {
+      global: ['-hide_banner', '-nostdin'],
+      inputs: [{ options: ['-f', 'lavfi'], url: 'testsrc2=duration=1' }],
+      outputs: [{ options: [], format: 'null', url: '-' }],
+    };
+    await assert.rejects(ffmpeg.start(command, { onProgress: () => undefined }), /fluent-ffmpeg changed the arguments/);
   });
 
-  it('refuses a command without exactly one input', async () => {
-    await assert.rejects(ffmpeg.start(['-f', 'lavfi', 'out.mkv'], { onProgress: () => undefined }), /exactly one -i, then output options/);
+  it('refuses a command without an input or without an output', async () => {
+    const input = { options: ['-f', 'lavfi'], url: 'testsrc2=duration=1' };
+    const output = { options: [], format: 'matroska', url: `file:${join(dir.path, 'never.mkv')}` };
+    await assert.rejects(ffmpeg.start({ global: [], inputs: [], outputs: [output] }, { onProgress: () => undefined }), /at least one input and one output/);
+    await assert.rejects(ffmpeg.start({ global: [], inputs: [input], outputs: [] }, { onProgress: () => undefined }), /at least one input and one output/);
   });
 
-  it('runs a command with the declared number of inputs, each with its own options, and refuses any other count', async () => {
-    const output = join(dir.path, 'two-inputs.mkv');
-    const args = [
-      '-hide_banner',
-      '-nostdin',
-      '-y',
-      '-f',
-      'lavfi',
-      '-i',
-      'testsrc2=size=64x48:rate=10:duration=0.5',
-      '-f',
-      'lavfi',
-      '-i',
-      'sine=duration=0.5',
-      '-map',
-      '0:v:0',
-      '-map',
-      '1:a:0',
-      '-c:v',
-      'ffv1',
-      '-c:a',
-      'flac',
-      '-f',
-      'matroska',
-      `file:${output}`,
-    ];
-    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined }), /exactly one -i/);
-    await assert.rejects(ffmpeg.start(args, { onProgress: () => undefined, inputs: 3 }), /exactly 3 -i/);
-    const proc = await ffmpeg.start(args, { onProgress: () => undefined, inputs: 2 });
+  it('runs a command of two inputs and two outputs, each with its own options, exactly in their order', async () => {
+    const video = join(dir.path, 'two-inputs.mkv');
+    const audio = join(dir.path, 'audio-only.mka');
+    const command: FfmpegCommand = {
+      global: ['-hide_banner', '-nostdin', '-y'],
+      inputs: [
+        { options: ['-f', 'lavfi'], url: 'testsrc2=size=64x48:rate=10:duration=0.5' },
+        { options: ['-f', 'lavfi'], url: 'sine=duration=0.5' },
+      ],
+      outputs: [
+        { options: ['-map', '0:v:0', '-map', '1:a:0', '-c:v', 'ffv1', '-c:a', 'flac'], format: 'matroska', url: `file:${video}` },
+        { options: ['-map', '1:a:0', '-c:a', 'flac'], format: 'matroska', url: `file:${audio}` },
+      ],
+    };
+    // start() runs only the argv ffmpegArgv gives (it checks the spawned one), with PROGRESS_ARGS first.
+    assert.deepEqual(ffmpegArgv(command), [
+      ...['-hide_banner', '-nostdin', '-y'],
+      ...['-f', 'lavfi', '-i', 'testsrc2=size=64x48:rate=10:duration=0.5'],
+      ...['-f', 'lavfi', '-i', 'sine=duration=0.5'],
+      ...['-map', '0:v:0', '-map', '1:a:0', '-c:v', 'ffv1', '-c:a', 'flac', '-f', 'matroska', `file:${video}`],
+      ...['-map', '1:a:0', '-c:a', 'flac', '-f', 'matroska', `file:${audio}`],
+    ]);
+    const proc = await ffmpeg.start(command, { onProgress: () => undefined });
     const exit = await proc.exited;
     assert.equal(exit.code, 0, exit.stderr);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_name', '-of', 'csv=p=0', audio]);
+    assert.equal(stdout.trim(), 'flac');
   });
 });

@@ -2,10 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 import { isDeepStrictEqual } from 'node:util';
 import ffmpeg from 'fluent-ffmpeg';
+import { type FfmpegCommand, ffmpegArgv } from './ffmpeg-command';
 import { ProgressParser, type ProgressSnapshot } from './progress.parser';
 
 /**
- * Put before a command's own arguments: a `key=value` progress block on
+ * Global options put before a command's own: a `key=value` progress block on
  * stdout every 0.4 s (ProgressParser reads it), no statistics on stderr, so
  * stderr holds only what ffmpeg says about problems.
  */
@@ -41,11 +42,6 @@ export interface FfmpegProcess {
 export interface FfmpegRunOptions {
   /** Each progress block ffmpeg reports. */
   onProgress(snapshot: ProgressSnapshot): void;
-  /**
-   * How many `-i` the command has (default 1): the chunker's stitch reads a
-   * concat list and the audio. The argv must hold exactly that many.
-   */
-  inputs?: number;
 }
 
 /** fluent-ffmpeg keeps the child process here while it runs; its typings do not declare it. */
@@ -57,15 +53,16 @@ interface FluentInternals {
  * The one class that runs ffmpeg, through fluent-ffmpeg (archived upstream,
  * so nothing else may import it: replacing it touches only this file).
  *
- * It takes a finished argv (from buildTranscodeCommand) and hands it to
- * fluent-ffmpeg unchanged: everything before `-i` as input options,
- * everything after it but the last element as output options, the last
- * element as the output. Passed as several arguments, fluent-ffmpeg does
- * not split options at spaces; it adds a `-y` of its own only before an
- * output it takes for a plain path, and the builder's outputs are `file:`
- * URLs. `start` checks the argv actually spawned and refuses to run anything
- * else, so a change in fluent-ffmpeg cannot slip an argument in. No shell is
- * ever involved.
+ * It takes a built FfmpegCommand and hands its parts to fluent-ffmpeg's
+ * input()/inputOptions() and output()/outputOptions(). fluent-ffmpeg has no
+ * call that writes options before the inputs (its global options go after
+ * them), so the global options lead the first input's. Passed as several
+ * arguments, fluent-ffmpeg does not split options at spaces; it adds a `-y`
+ * of its own only before an output it takes for a plain path, and the
+ * builders' outputs are `file:` URLs. `start` checks that the argv actually
+ * spawned is ffmpegArgv of the command and refuses to run anything else, so
+ * a change in fluent-ffmpeg cannot slip an argument in. No shell is ever
+ * involved.
  *
  * Never listen to fluent-ffmpeg's own `progress` event: it would start an
  * ffprobe on the input without our input restrictions.
@@ -88,25 +85,20 @@ export class FfmpegRepository {
     await new Promise<void>((resolve, reject) => ffmpeg.getAvailableEncoders((err) => (err ? reject(err) : resolve())));
   }
 
-  /** Spawns ffmpeg with PROGRESS_ARGS and `args`; resolves once it runs. */
-  start(args: readonly string[], options: FfmpegRunOptions): Promise<FfmpegProcess> {
-    const argv = [...PROGRESS_ARGS, ...args];
-    const inputs = options.inputs ?? 1;
-    const inputAts = argv.flatMap((arg, i) => (arg === '-i' ? [i] : []));
-    const lastInputAt = inputAts[inputAts.length - 1] ?? -1;
-    // At least one output option: fluent-ffmpeg reads an empty option list as the option "undefined".
-    if (!Number.isInteger(inputs) || inputs < 1 || inputAts.length !== inputs || lastInputAt + 2 >= argv.length - 1) {
-      return Promise.reject(new Error(`an ffmpeg command needs exactly ${inputs === 1 ? 'one' : inputs} -i, then output options and the output`));
-    }
-    const command = ffmpeg({ stdoutLines: STDERR_LINES });
-    let optionsFrom = 0;
-    for (const inputAt of inputAts) {
-      command.input(argv[inputAt + 1]);
-      const inputOptions = argv.slice(optionsFrom, inputAt);
-      if (inputOptions.length > 0) command.inputOptions(...inputOptions);
-      optionsFrom = inputAt + 2;
-    }
-    command.output(argv[argv.length - 1]).outputOptions(...argv.slice(lastInputAt + 2, -1));
+  /** Spawns ffmpeg for `command`, PROGRESS_ARGS first; resolves once it runs. */
+  start(command: FfmpegCommand, options: FfmpegRunOptions): Promise<FfmpegProcess> {
+    const { inputs, outputs } = command;
+    if (inputs.length === 0 || outputs.length === 0) return Promise.reject(new Error('an ffmpeg command needs at least one input and one output'));
+    const global = [...PROGRESS_ARGS, ...command.global];
+    const argv = [...PROGRESS_ARGS, ...ffmpegArgv(command)];
+    const fluent = ffmpeg({ stdoutLines: STDERR_LINES });
+    inputs.forEach((input, i) => {
+      fluent.input(input.url);
+      const inputOptions = i === 0 ? [...global, ...input.options] : input.options;
+      if (inputOptions.length > 0) fluent.inputOptions(...inputOptions);
+    });
+    // Never an empty option list: fluent-ffmpeg reads one as the option "undefined"; `-f` is always there.
+    for (const output of outputs) fluent.output(output.url).outputOptions(...output.options, '-f', output.format);
 
     return new Promise<FfmpegProcess>((resolveStart, rejectStart) => {
       let child: ChildProcess | undefined;
@@ -114,14 +106,14 @@ export class FfmpegRepository {
       const exited = new Promise<FfmpegExit>((resolve) => (settleExit = resolve));
       // Both fire after the process exited (Node has set its exit code by then) and its pipes closed.
       const onExit = (stderr: string | null) => settleExit(exitOf(child, stderr ?? ''));
-      command.on('end', (_stdout, stderr) => onExit(stderr));
-      command.on('error', (err: Error, _stdout, stderr) => {
+      fluent.on('end', (_stdout, stderr) => onExit(stderr));
+      fluent.on('error', (err: Error, _stdout, stderr) => {
         if (child) onExit(stderr);
         else rejectStart(err);
       });
 
-      command.on('start', () => {
-        const proc = (command as unknown as FluentInternals).ffmpegProc;
+      fluent.on('start', () => {
+        const proc = (fluent as unknown as FluentInternals).ffmpegProc;
         child = proc;
         if (!proc?.pid || !proc.stdout) {
           rejectStart(new Error('fluent-ffmpeg started no process'));
@@ -140,7 +132,7 @@ export class FfmpegRepository {
         resolveStart({ pid: proc.pid, exited, stop: (graceMs = FFMPEG_KILL_GRACE_MS) => stopProcess(proc, exited, graceMs) });
       });
 
-      command.run();
+      fluent.run();
     });
   }
 }

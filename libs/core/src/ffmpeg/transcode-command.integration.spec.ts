@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { tempDir } from '../testing/media-fixtures';
+import { ffmpegArgv } from './ffmpeg-command';
 import { ProgressParser } from './progress.parser';
 import type { TrimRange } from '../media/source-range';
 import { buildTranscodeCommand } from './transcode-command';
@@ -78,7 +79,7 @@ describe('transcode commands (real ffmpeg)', () => {
     assert.ok(preset, presetId);
     const output = join(dir.path, `.${presetId}-${trim?.start ?? 0}.${preset.settings.container}.part`);
     const command = buildTranscodeCommand({ input, output, preset: preset.settings, source: SOURCE, trim });
-    await run('ffmpeg', command.args);
+    await run('ffmpeg', ffmpegArgv(command));
     return { command, probe: await ffprobe(output) };
   }
 
@@ -134,7 +135,7 @@ describe('transcode commands (real ffmpeg)', () => {
   it('reports progress to the end through -progress pipe:1, put before the command', async () => {
     const preset = BUILTIN_PRESETS[0].settings;
     const command = buildTranscodeCommand({ input, output: join(dir.path, '.progress.mp4.part'), preset, source: SOURCE });
-    const { stdout } = await run('ffmpeg', ['-progress', 'pipe:1', '-nostats', ...command.args]);
+    const { stdout } = await run('ffmpeg', ['-progress', 'pipe:1', '-nostats', ...ffmpegArgv(command)]);
     const last = new ProgressParser().push(stdout).at(-1);
     assert.ok(last?.done, 'the last block ends the progress');
     assert.equal(last.frame, SOURCE.duration * SOURCE.framerate);

@@ -3,14 +3,14 @@ import { describe, it } from 'node:test';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ValidationError } from '../errors/domain.errors';
 import type { PresetSettingsInit } from '../domain/preset.decider';
-import { safeInputArgs } from '../media/media-types';
+import { ffmpegArgv } from './ffmpeg-command';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
 import { UnsupportedCombination } from './transcode.errors';
 
 const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
-const IN = [...safeInputArgs(), '-i', `file:${INPUT}`];
+const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg', '-i', `file:${INPUT}`];
 const OUT = `file:${OUTPUT}`;
 const FASTSTART = ['-movflags', '+faststart'];
 const fit = (box: string) => `scale=${box}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
@@ -28,7 +28,7 @@ const builtin = (presetId: string): PresetSettingsInit => {
 };
 const build = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) =>
   buildTranscodeCommand({ input: INPUT, output: OUTPUT, source: FULL_HD, ...request });
-const argsOf = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) => build(request).args;
+const argsOf = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) => ffmpegArgv(build(request));
 
 describe('buildTranscodeCommand', () => {
   describe('built-in presets on a 1080p source with sound', () => {
@@ -59,11 +59,11 @@ describe('buildTranscodeCommand', () => {
           'fast',
           '-x265-params',
           'log-level=error',
-          '-tag:v',
-          'hvc1',
           '-pix_fmt',
           'yuv420p',
           ...HEIGHT_1080,
+          '-tag:v',
+          'hvc1',
         ],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
         ...FASTSTART,
@@ -98,11 +98,11 @@ describe('buildTranscodeCommand', () => {
     for (const { presetId, settings } of BUILTIN_PRESETS) {
       it(presetId, () => {
         const command = build({ preset: settings });
-        assert.deepStrictEqual(command.args, [...HEAD, ...IN, ...(expected[presetId] ?? []), OUT]);
+        assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, ...(expected[presetId] ?? []), OUT]);
         assert.equal(command.expectedDuration, 10);
         assert.equal(command.hasVideo, settings.videoCodec !== undefined && settings.videoCodec !== '');
         assert.equal(command.hasAudio, true);
-        assert.equal(command.muxer, command.args.at(-2));
+        assert.equal(command.muxer, command.outputs[0].format);
       });
     }
   });
@@ -110,13 +110,13 @@ describe('buildTranscodeCommand', () => {
   describe('sources', () => {
     it('an audio-only source under a video preset makes an audio-only file', () => {
       const command = build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY });
-      assert.deepStrictEqual(command.args, [...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT]);
+      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT]);
       assert.deepStrictEqual([command.hasVideo, command.hasAudio], [false, true]);
     });
 
     it('a source without sound makes a silent video', () => {
       const command = build({ preset: builtin('builtin-h264-720p'), source: SILENT_VIDEO });
-      assert.deepStrictEqual(command.args, [
+      assert.deepStrictEqual(ffmpegArgv(command), [
         ...HEAD,
         ...IN,
         ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
@@ -305,19 +305,19 @@ describe('buildTranscodeCommand', () => {
 
     it('seeks the input for a start only and lasts to the end of the source', () => {
       const command = build({ preset, trim: { start: 2.5 } });
-      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '2.5', ...IN, ...tail]);
+      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, '-ss', '2.5', ...IN, ...tail]);
       assert.equal(command.expectedDuration, 7.5);
     });
 
     it('limits the output for an end only', () => {
       const command = build({ preset, trim: { end: 4 } });
-      assert.deepStrictEqual(command.args, [...HEAD, ...IN, '-t', '4', ...tail]);
+      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, '-t', '4', ...tail]);
       assert.equal(command.expectedDuration, 4);
     });
 
     it('seeks and limits for both, with microsecond precision and no float noise', () => {
       const command = build({ preset, trim: { start: 0.2, end: 1.3 } });
-      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '0.2', ...IN, '-t', '1.1', ...tail]);
+      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, '-ss', '0.2', ...IN, '-t', '1.1', ...tail]);
       assert.equal(command.expectedDuration, 1.1);
     });
 
@@ -328,7 +328,7 @@ describe('buildTranscodeCommand', () => {
 
     it('expects no more than the source holds when the end is past it', () => {
       const command = build({ preset, trim: { start: 8, end: 12 } });
-      assert.deepStrictEqual(command.args, [...HEAD, '-ss', '8', ...IN, '-t', '4', ...tail]);
+      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, '-ss', '8', ...IN, '-t', '4', ...tail]);
       assert.equal(command.expectedDuration, 2);
     });
 

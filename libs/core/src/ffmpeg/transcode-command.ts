@@ -3,33 +3,52 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
 import { ValidationError } from '../errors/domain.errors';
-import type { Container, PresetSettingsInit } from '../domain/preset.decider';
-import { safeInputArgs } from '../media/media-types';
 import { keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
-import { containerFormat, isContainer } from './container.config';
+import type { Container } from './codec-support.config';
+import { type ContainerFormat, containerFormat, isContainer } from './container.config';
+import { confinedInput, type FfmpegCommand, type FfmpegInput, fileOutput, GLOBAL_OPTIONS } from './ffmpeg-command';
 import { ffmpegNumber } from './ffmpeg-number';
-import { isVideoEncoder, scaleFilter, videoEncoderArgs } from './video-codec.config';
+import { isVideoEncoder, scaleFilter, videoEncoderArgs, videoTagArgs } from './video-codec.config';
 
 export interface TranscodeRequest {
   /** Absolute path of the source. */
   readonly input: string;
   /** Absolute path to write, usually a temporary name (`.clip.mp4.part`) renamed when complete. */
   readonly output: string;
-  readonly preset: PresetSettingsInit;
+  readonly preset: MessageInitShape<typeof PresetSettingsSchema>;
   /** The source's probe: which streams it has, its size and duration. */
   readonly source: MessageInitShape<typeof MediaProbeSchema>;
   readonly trim?: TrimRange;
 }
 
-export interface TranscodeCommand {
-  /** ffmpeg's argv after the binary name. */
-  readonly args: string[];
+export interface TranscodeFacts {
   /** Seconds the output should last: the trimmed range, or the whole source. Progress is measured against it. */
   readonly expectedDuration: number;
   readonly hasVideo: boolean;
   readonly hasAudio: boolean;
+}
+
+export interface TranscodeCommand extends FfmpegCommand, TranscodeFacts {
   readonly muxer: string;
+}
+
+/**
+ * The pieces of a single-pass command, each with its own place in the
+ * command: the chunker's segment, audio and stitch commands are made of them.
+ */
+export interface TranscodeParts extends TranscodeFacts {
+  /** The source, confined, with the trim's start as an input seek. */
+  readonly input: FfmpegInput;
+  /** Output options that end the output at the trim's end. */
+  readonly trim: readonly string[];
+  /** The video stream's map, encoder, filter and rate, or `-vn`; without the container's codec tag. */
+  readonly video: readonly string[];
+  /** The `-tag:v` the container needs for the video encoder, if any. */
+  readonly videoTag: readonly string[];
+  /** The audio stream's map and encoder, or `-an`. */
+  readonly audio: readonly string[];
+  readonly container: ContainerFormat;
 }
 
 /**
@@ -37,6 +56,21 @@ export interface TranscodeCommand {
  * request gives the same arguments, so tests compare them exactly.
  */
 export function buildTranscodeCommand(request: TranscodeRequest): TranscodeCommand {
+  const parts = transcodeParts(request);
+  const { container } = parts;
+  return {
+    global: GLOBAL_OPTIONS,
+    inputs: [parts.input],
+    outputs: [fileOutput(request.output, container.muxer, [...parts.trim, ...parts.video, ...parts.videoTag, ...parts.audio, ...container.options])],
+    expectedDuration: parts.expectedDuration,
+    hasVideo: parts.hasVideo,
+    hasAudio: parts.hasAudio,
+    muxer: container.muxer,
+  };
+}
+
+/** The parts of buildTranscodeCommand's command, for the commands composed from them. Pure. */
+export function transcodeParts(request: TranscodeRequest): TranscodeParts {
   for (const path of [request.input, request.output]) {
     if (!isAbsolute(path)) throw new Error(`ffmpeg paths must be absolute: ${JSON.stringify(path)}`);
   }
@@ -49,30 +83,23 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
   const start = trim.start ?? 0;
   const { hasVideo, hasAudio } = keptStreams(preset, source);
 
-  const { muxer, options: muxerOptions } = containerFormat(container);
-  const args = [
-    '-hide_banner',
-    '-nostdin',
-    '-y',
+  return {
     // Before -i, -ss seeks the input: fast, and frame-accurate when
     // re-encoding (ffmpeg >= 2.1 decodes from the keyframe before and drops
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
-    ...(start > 0 ? ['-ss', ffmpegNumber(start)] : []),
-    ...safeInputArgs(),
-    '-i',
-    `file:${request.input}`,
+    input: confinedInput(request.input, start > 0 ? ['-ss', ffmpegNumber(start)] : []),
     // After -i, -t limits the output; the input seek made its clock start at 0.
-    ...(trim.end !== undefined ? ['-t', ffmpegNumber(trim.end - start)] : []),
+    trim: trim.end !== undefined ? ['-t', ffmpegNumber(trim.end - start)] : [],
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
-    ...(hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source, container)] : ['-vn']),
-    ...(hasAudio ? ['-map', '0:a:0', ...audioArgs(preset, source)] : ['-an']),
-    ...muxerOptions,
-    '-f',
-    muxer,
-    `file:${request.output}`,
-  ];
-  return { args, expectedDuration: micros(range.end - range.start), hasVideo, hasAudio, muxer };
+    video: hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source)] : ['-vn'],
+    videoTag: hasVideo && isVideoEncoder(preset.videoCodec) ? videoTagArgs(preset.videoCodec, container) : [],
+    audio: hasAudio ? ['-map', '0:a:0', ...audioArgs(preset, source)] : ['-an'],
+    container: containerFormat(container),
+    expectedDuration: micros(range.end - range.start),
+    hasVideo,
+    hasAudio,
+  };
 }
 
 function requireContainer(name: string): Container {
@@ -84,14 +111,14 @@ function requireContainer(name: string): Container {
  * `0:V:0` (capital V) is the first video stream that is not cover art, the
  * same stream the probe reports as the source's video.
  */
-function videoArgs(preset: PresetSettings, source: MediaProbe, container: Container): string[] {
+function videoArgs(preset: PresetSettings, source: MediaProbe): string[] {
   if (preset.videoCodec === 'copy') return ['-c:v', 'copy'];
   if (!isVideoEncoder(preset.videoCodec)) {
     throw new ValidationError(`video codec ${JSON.stringify(preset.videoCodec)} is not supported`, 'videoCodec');
   }
   const filter = scaleFilter(preset, source);
   return [
-    ...videoEncoderArgs(preset, preset.videoCodec, container),
+    ...videoEncoderArgs(preset, preset.videoCodec),
     ...(filter ? ['-vf', filter] : []),
     ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : []),
   ];

@@ -1,50 +1,51 @@
 import type { MediaProbe } from '@mpr/contracts/asset_pb';
 import type { PresetSettings } from '@mpr/contracts/preset_pb';
-import type { Container, VideoEncoder } from '../domain/preset.decider';
+import type { Container, VideoEncoder } from './codec-support.config';
 
 /** What sets one video encoder apart; everything else is common to all of them. */
 interface VideoEncoderConfig {
   /** The option that takes the preset's videoPreset (its values per encoder: VIDEO_PRESETS). */
   readonly speedOption: '-preset' | '-cpu-used';
-  /** Options this encoder always gets in this container. */
-  extraOptions(container: Container): string[];
+  /** Options this encoder always gets. */
+  readonly extraOptions: readonly string[];
+  /** The codec tag this encoder's stream needs in this container, if any. */
+  tag?(container: Container): string | undefined;
 }
-
-const NONE = (): string[] => [];
 
 /** One entry per encoder the preset validation accepts (the Record type makes a missing one a compile error). */
 const VIDEO_ENCODER_CONFIGS: Record<VideoEncoder, VideoEncoderConfig> = {
-  libx264: { speedOption: '-preset', extraOptions: NONE },
+  libx264: { speedOption: '-preset', extraOptions: [] },
   libx265: {
     speedOption: '-preset',
-    extraOptions: (container) => [
-      // x265 writes its banner and statistics straight to stderr, past ffmpeg's -v,
-      // burying the reason of a failure; only its errors stay.
-      '-x265-params',
-      'log-level=error',
-      // ffmpeg tags HEVC in MP4/MOV as hev1, which Apple's players refuse; they play hvc1.
-      ...(container === 'mp4' || container === 'mov' ? ['-tag:v', 'hvc1'] : []),
-    ],
+    // x265 writes its banner and statistics straight to stderr, past ffmpeg's -v,
+    // burying the reason of a failure; only its errors stay.
+    extraOptions: ['-x265-params', 'log-level=error'],
+    // ffmpeg tags HEVC in MP4/MOV as hev1, which Apple's players refuse; they play hvc1.
+    tag: (container) => (container === 'mp4' || container === 'mov' ? 'hvc1' : undefined),
   },
   // 'good' is libvpx's mode for files ('realtime' is for live streams). libvpx
   // leaves row-mt off, and without it a VP9 encode barely uses two cores.
   // (With -crf and no -b:v, ffmpeg 5.1 already picks constant quality; the
   // built-in preset's -b:v 0 says so explicitly.)
-  'libvpx-vp9': { speedOption: '-cpu-used', extraOptions: () => ['-deadline', 'good', '-row-mt', '1'] },
+  'libvpx-vp9': { speedOption: '-cpu-used', extraOptions: ['-deadline', 'good', '-row-mt', '1'] },
   // libaom 3 enables row-mt by itself.
-  'libaom-av1': { speedOption: '-cpu-used', extraOptions: NONE },
+  'libaom-av1': { speedOption: '-cpu-used', extraOptions: [] },
   // SVT-AV1 also logs straight to stderr, but only the SVT_LOG environment
   // variable quiets it (SVT_LOG=1: errors only); the error summary skips its lines.
   // In ffmpeg 5.1 `-crf 0` means "unset" for libsvtav1, not lossless.
-  libsvtav1: { speedOption: '-preset', extraOptions: NONE },
+  libsvtav1: { speedOption: '-preset', extraOptions: [] },
 };
 
 export function isVideoEncoder(codec: string): codec is VideoEncoder {
   return Object.hasOwn(VIDEO_ENCODER_CONFIGS, codec);
 }
 
-/** `-c:v` and everything the encoder needs: rate control, speed, pixel format. */
-export function videoEncoderArgs(settings: PresetSettings, encoder: VideoEncoder, container: Container): string[] {
+/**
+ * `-c:v` and everything the encoder needs: rate control, speed, pixel
+ * format. The container's codec tag is apart (videoTagArgs): a chunked job's
+ * Matroska segments refuse it, its stitch sets it.
+ */
+export function videoEncoderArgs(settings: PresetSettings, encoder: VideoEncoder): string[] {
   const config = VIDEO_ENCODER_CONFIGS[encoder];
   return [
     '-c:v',
@@ -52,11 +53,17 @@ export function videoEncoderArgs(settings: PresetSettings, encoder: VideoEncoder
     ...(settings.videoCrf !== undefined ? ['-crf', String(settings.videoCrf)] : []),
     ...(settings.videoBitrate !== '' ? ['-b:v', settings.videoBitrate] : []),
     ...(settings.videoPreset !== '' ? [config.speedOption, settings.videoPreset] : []),
-    ...config.extraOptions(container),
+    ...config.extraOptions,
     // 4:2:0 is what every player decodes; a 4:4:4 or 10-bit source would otherwise stay so.
     '-pix_fmt',
     'yuv420p',
   ];
+}
+
+/** The `-tag:v` the encoder's stream needs in `container`, or nothing. */
+export function videoTagArgs(encoder: VideoEncoder, container: Container): string[] {
+  const tag = VIDEO_ENCODER_CONFIGS[encoder].tag?.(container);
+  return tag ? ['-tag:v', tag] : [];
 }
 
 /**

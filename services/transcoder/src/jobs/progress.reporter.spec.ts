@@ -61,14 +61,4 @@ describe('ProgressReporter', () => {
     await reporter.flush();
     assert.deepEqual(published.at(-1), { jobId: 'j-1', attempt: 1, percent: 100, fps: 10, speed: 2, currentTime: 10, etaSeconds: 0 });
   });
-
-  it('measures silence from the last snapshot that moved forward', () => {
-    const { sinks } = recorder();
-    const reporter = new ProgressReporter('j-1', 1, 10, sinks, 0);
-    reporter.report(at(1), 1_000);
-    reporter.report(at(1), 5_000);
-    assert.equal(reporter.silentForMs(61_000), 60_000);
-    reporter.report(at(2), 61_000);
-    assert.equal(reporter.silentForMs(61_500), 500);
-  });
 });

@@ -28,22 +28,15 @@ export class ProgressReporter {
   private milestones: Promise<void> = Promise.resolve();
   private lastMilestone = 0;
   private last: ProgressSnapshot | undefined;
-  /** When ffmpeg last moved forward (ms since the epoch). */
-  private lastAdvanceAt: number;
 
   constructor(
     private readonly jobId: string,
     private readonly attempt: number,
     private readonly expectedDuration: number,
     private readonly sinks: ProgressSinks,
-    now = Date.now(),
-  ) {
-    this.lastAdvanceAt = now;
-  }
+  ) {}
 
-  report(snapshot: ProgressSnapshot, now = Date.now()): void {
-    const previous = this.last;
-    if (!previous || snapshot.outTimeSeconds > previous.outTimeSeconds || snapshot.frame > previous.frame) this.lastAdvanceAt = now;
+  report(snapshot: ProgressSnapshot): void {
     this.last = snapshot;
     const percent = progressPercent(snapshot.outTimeSeconds, this.expectedDuration);
     this.send({
@@ -68,11 +61,6 @@ export class ProgressReporter {
   /** ffmpeg wrote some output (a frame, or audio time): false while it has produced nothing at all. */
   get producedOutput(): boolean {
     return (this.last?.frame ?? 0) > 0 || (this.last?.outTimeSeconds ?? 0) > 0;
-  }
-
-  /** How long ffmpeg has written nothing new. */
-  silentForMs(now = Date.now()): number {
-    return now - this.lastAdvanceAt;
   }
 
   /** ffmpeg's last reported speed (output seconds per second), 0 if unknown. */

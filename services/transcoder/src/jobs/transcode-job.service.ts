@@ -3,7 +3,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import {
   decodeWorkItem,
   ffmpegErrorSummary,
-  type FfmpegExit,
+  type FfmpegOutcome,
   FfmpegRepository,
   FfprobeRepository,
   JobRecorder,
@@ -14,6 +14,7 @@ import {
   OutputService,
   ProbeError,
   type ProbeResult,
+  runFfmpeg,
   type ShownPath,
   tempPathFor,
   type TranscodePlan,
@@ -172,29 +173,30 @@ export class TranscodeJobService {
       milestone: (percent) => this.recorder.milestone(job, percent),
       onError: (what, err) => this.logger.warn(`job ${job.jobId}: ${what} not published: ${err.message}`),
     });
-    const { exit, stalled } = await this.encode(attempt, reporter);
+    const outcome = await this.encode(attempt, reporter);
     running.settle();
     // Milestones still on their way go into the log before the outcome does.
     await reporter.flush();
 
-    if (running.abortReason) {
-      await this.files.remove(plan.tempPath);
-      return abortOutcome(running.abortReason);
-    }
-    if (stalled) {
-      await this.files.remove(plan.tempPath);
-      const seconds = Math.round(this.settings.stallTimeoutMs / 1000);
-      // Not a frame in all that time: the source gives this encode nothing to write, and another attempt would hang
-      // the same way. A stall after some output is the machine's or the worker's, and is retried.
-      if (!reporter.producedOutput)
-        return this.recorder.fail(job, `ffmpeg produced no output in ${seconds} s: the source gives this preset and range nothing to encode`, false);
-      return this.recorder.fail(job, `ffmpeg made no progress for ${seconds} s`, true);
-    }
-    if (exit.code !== 0) {
-      await this.files.remove(plan.tempPath);
-      // Stopped by a signal we did not send (the OOM killer, an operator, a Ctrl-C): the input may well be fine.
-      if (exit.signal) return this.recorder.fail(job, `ffmpeg was stopped by ${exit.signal}`, true);
-      return this.recorder.fail(job, ffmpegErrorSummary(exit.stderr, this.mediaPaths(plan)) || `ffmpeg exited with code ${exit.code}`, false);
+    if (outcome.kind !== 'completed') await this.files.remove(plan.tempPath);
+    switch (outcome.kind) {
+      case 'aborted':
+        return abortOutcome(outcome.reason as AbortReason);
+      case 'stalled': {
+        const seconds = Math.round(this.settings.stallTimeoutMs / 1000);
+        // Not a frame in all that time: the source gives this encode nothing to write, and another attempt would hang
+        // the same way. A stall after some output is the machine's or the worker's, and is retried.
+        if (!reporter.producedOutput)
+          return this.recorder.fail(job, `ffmpeg produced no output in ${seconds} s: the source gives this preset and range nothing to encode`, false);
+        return this.recorder.fail(job, `ffmpeg made no progress for ${seconds} s`, true);
+      }
+      case 'killed-by-signal':
+        // Stopped by a signal we did not send (the OOM killer, an operator, a Ctrl-C): the input may well be fine.
+        return this.recorder.fail(job, `ffmpeg was stopped by ${outcome.signal}`, true);
+      case 'failed':
+        return this.recorder.fail(job, ffmpegErrorSummary(outcome.exit.stderr, this.mediaPaths(plan)) || `ffmpeg exited with code ${outcome.exit.code}`, false);
+      case 'completed':
+        break;
     }
 
     const probe = await this.verify(plan);
@@ -219,34 +221,21 @@ export class TranscodeJobService {
    * Runs ffmpeg until it exits: on its own, killed by an abort (cancel,
    * shutdown) or by the stall watchdog.
    */
-  private async encode({ job, plan, running, queuedAt }: Attempt, reporter: ProgressReporter): Promise<{ exit: FfmpegExit; stalled: boolean }> {
-    const ffmpeg = await this.ffmpeg.start(plan.command.args, { onProgress: (snapshot) => reporter.report(snapshot) });
-    let sinceQueued = '';
-    if (queuedAt !== undefined) {
-      const latencyMs = Math.max(0, Date.now() - queuedAt);
-      this.metrics.startLatency.observe(latencyMs / 1000);
-      sinceQueued = `, ${latencyMs} ms after its item was queued`;
-    }
-    this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ffmpeg pid ${ffmpeg.pid} started${sinceQueued}`);
-    let stalled = false;
-    const stop = () => void ffmpeg.stop();
-    const watchdog = setInterval(
-      () => {
-        if (reporter.silentForMs() < this.settings.stallTimeoutMs) return;
-        stalled = true;
-        stop();
+  private encode({ job, plan, running, queuedAt }: Attempt, reporter: ProgressReporter): Promise<FfmpegOutcome> {
+    return runFfmpeg(this.ffmpeg, plan.command, {
+      signal: running.signal,
+      stallMs: this.settings.stallTimeoutMs,
+      onProgress: (snapshot) => reporter.report(snapshot),
+      onStart: ({ pid }) => {
+        let sinceQueued = '';
+        if (queuedAt !== undefined) {
+          const latencyMs = Math.max(0, Date.now() - queuedAt);
+          this.metrics.startLatency.observe(latencyMs / 1000);
+          sinceQueued = `, ${latencyMs} ms after its item was queued`;
+        }
+        this.logger.log(`job ${job.jobId} attempt ${job.attempt}: ffmpeg pid ${pid} started${sinceQueued}`);
       },
-      Math.min(5_000, this.settings.stallTimeoutMs / 4),
-    );
-    running.signal.addEventListener('abort', stop, { once: true });
-    // Aborted while ffmpeg was starting: the listener came too late.
-    if (running.signal.aborted) stop();
-    try {
-      return { exit: await ffmpeg.exited, stalled };
-    } finally {
-      clearInterval(watchdog);
-      running.signal.removeEventListener('abort', stop);
-    }
+    });
   }
 
   /** The probe of a finished encode, or why it may not be published. */

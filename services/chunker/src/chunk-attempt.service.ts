@@ -1,0 +1,196 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import {
+  buildAudioEncodeCommand,
+  buildKeyframeProbeArgs,
+  type ChunkPlan,
+  chunkTargets,
+  FfprobeRepository,
+  isIndexedSource,
+  type JobState,
+  type KeyframeProbe,
+  planChunks,
+  readKeyframeProbe,
+  type SegmentCut,
+  segmentsReadSource,
+  type TranscodeCommand,
+} from '@mpr/core';
+import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
+import type { AttemptTelemetry } from './attempt-telemetry';
+import type { ChunkContext } from './chunk-context';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
+import { type WorkDir, WorkDirRepository } from './work-dir.repository';
+
+/** How the log says an attempt's segments read the source. */
+const HOW = {
+  seek: 'each seeking to its keyframe in the source',
+  pieces: 'from pieces of a keyframe split',
+  accurate: 'by accurate seeks (the source has too few keyframes)',
+} as const;
+
+/** What each segment encode reads: pieces of a split, the source from its keyframe, or the source by accurate seeking. */
+export type InputsKind = keyof typeof HOW;
+
+/** An attempt as planned: what the coordinator runs, and what it took over from a lost attempt. */
+export interface PlannedAttempt {
+  readonly dir: WorkDir;
+  readonly chunks: ChunkPlan;
+  /** The job's whole range, in seconds of the source. */
+  readonly range: SegmentCut;
+  readonly keyframes: readonly number[];
+  readonly inputsKind: InputsKind;
+  /** The workers the default plan was sized for, when it was. */
+  readonly capacity?: { readonly workers: number; readonly replicas: number };
+  /** The plan is a lost attempt's moved tail, kept (adoptRebalancedTail). */
+  readonly adopted: boolean;
+  /** The range's audio encode; undefined when the job has no audio. */
+  readonly audio: TranscodeCommand | undefined;
+  readonly audioFile: string;
+  readonly manifest: AttemptManifest;
+  /** Finished files taken over from the lost attempt before this one. */
+  readonly reused: { readonly segments: ReadonlySet<number>; readonly audio: boolean };
+}
+
+/** One attempt in progress, as every step of its run sees it. */
+export interface AttemptRun {
+  readonly job: JobState;
+  readonly context: ChunkContext;
+  readonly attempt: PlannedAttempt;
+  readonly tell: AttemptTelemetry;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The attempt: plans it (keyframes, chunk plan, audio command), writes its
+ * manifest, and takes over a lost attempt's finished files when they were
+ * made the same way.
+ */
+@Injectable()
+export class ChunkAttempts {
+  private readonly logger = new Logger('ChunkCoordinator');
+
+  constructor(
+    private readonly work: ChunkWorkRepository,
+    private readonly ffprobe: FfprobeRepository,
+    private readonly workDirs: WorkDirRepository,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {}
+
+  async plan(job: JobState, context: ChunkContext, tell: AttemptTelemetry): Promise<PlannedAttempt> {
+    const { preset, source } = context;
+    const dir = this.workDirs.of(job.jobId, job.attempt);
+    await dir.create();
+    const input = context.plan.source.absolute;
+    const fps = source.framerate;
+    // A lost attempt's manifest, read once: its chunk length and its finished files (takeOver).
+    const earlierDir = job.attempt > 1 ? this.workDirs.of(job.jobId, job.attempt - 1) : undefined;
+    const previous = earlierDir ? await earlierDir.readManifest() : null;
+    // Without a chunkDuration the job's segments are sized for the workers there are (defaultChunkDuration);
+    // a retry keeps its lost attempt's length, so that attempt's finished segments still fit.
+    const earlier = job.chunkDuration === undefined ? earlierChunkDuration(previous) : undefined;
+    const capacity = job.chunkDuration === undefined && earlier === undefined ? await this.work.capacity(this.settings.workers) : undefined;
+    const request = {
+      duration: source.duration,
+      trimStart: job.trimStart,
+      trimEnd: job.trimEnd,
+      chunkDuration: job.chunkDuration ?? earlier,
+      workers: capacity?.workers,
+      fps,
+    };
+    const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
+    const streamCopy = keyframes.length >= 2;
+    // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
+    const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
+    const inputsKind: InputsKind = readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate';
+    // A retry whose lost attempt moved its tail keeps that plan, so the files it finished fit.
+    const fresh = planChunks({ ...request, keyframes, streamCopy });
+    const adopted = adoptRebalancedTail(previous, fresh);
+    const chunks = adopted ?? fresh;
+    const range = { start: chunks.segments[0].start, end: chunks.segments[chunks.segments.length - 1].end };
+    tell(['planned'], {
+      segments: chunks.segments,
+      chunkDuration: chunks.chunkDuration,
+      workers: capacity?.workers,
+      streamCopy,
+      split: inputsKind === 'pieces',
+    });
+    const sizedFor = capacity ? ` (for ${capacity.workers} worker(s) on ${capacity.replicas} replica(s))` : '';
+    this.logger.log(
+      `job ${job.jobId} attempt ${job.attempt}: ${chunks.segments.length} segment(s) of ~${chunks.chunkDuration} s${sizedFor}, encoded ${HOW[inputsKind]}`,
+    );
+    // Built before anything runs: it also refuses a preset that cannot be chunked.
+    const audioFile = audioName(preset.container ?? '');
+    const audio = buildAudioEncodeCommand({ input, range, preset, source, output: dir.path(audioFile) });
+    const manifest: AttemptManifest = {
+      presetVersion: context.presetVersion,
+      inputs: inputsKind,
+      segments: chunks.segments,
+      audio: audio !== undefined,
+      chunkDuration: chunks.chunkDuration,
+      rebalanced: adopted ? true : undefined,
+    };
+    await dir.writeManifest(manifest);
+    const reused = earlierDir ? await this.takeOver(earlierDir, dir, previous, manifest, audioFile, tell) : { segments: new Set<number>(), audio: false };
+    return { dir, chunks, range, keyframes, inputsKind, capacity, adopted: adopted !== undefined, audio, audioFile, manifest, reused };
+  }
+
+  /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
+  async keyframesNear(input: string, time: number): Promise<readonly number[]> {
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)])).catch(() => '')).keyframes;
+  }
+
+  /**
+   * The source's keyframes. An MP4/MOV's index finds those near the planned
+   * boundaries without reading the whole file; when that finds too few, or
+   * the source is another container, every packet is read.
+   */
+  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
+    const around = isIndexedSource(container) ? chunkTargets(request) : [];
+    if (around.length > 0) {
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
+      if (segmentsReadSource({ container, ...windowed })) return windowed;
+    }
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+  }
+
+  /**
+   * A retry after a lost attempt (its coordinator died) takes over that
+   * attempt's finished segment and audio files when they were made the same
+   * way (equal manifests: plan, preset version, inputs), so a coordinator
+   * lost at 90 % does not cost the encode of the other 90 %. A file is there
+   * only once its encode succeeded (workers rename on success). The earlier
+   * attempt's directory is removed either way.
+   */
+  private async takeOver(
+    earlier: WorkDir,
+    dir: WorkDir,
+    previous: unknown,
+    manifest: AttemptManifest,
+    audioFile: string,
+    tell: AttemptTelemetry,
+  ): Promise<{ segments: Set<number>; audio: boolean }> {
+    const reused = { segments: new Set<number>(), audio: false };
+    try {
+      if (!reusable(previous, manifest)) return reused;
+      const names = await earlier.names();
+      for (const segment of manifest.segments) {
+        if (!names.has(segmentName(segment.index))) continue;
+        await dir.takeFrom(earlier, segmentName(segment.index));
+        reused.segments.add(segment.index);
+      }
+      if (manifest.audio && names.has(audioFile)) {
+        await dir.takeFrom(earlier, audioFile);
+        reused.audio = true;
+      }
+      if (reused.segments.size > 0 || reused.audio) {
+        this.logger.log(
+          `job ${dir.jobId} attempt ${dir.attempt}: took over ${reused.segments.size} finished segment(s)${reused.audio ? ' and the audio' : ''} of attempt ${earlier.attempt}`,
+        );
+        tell(['reused'], { from: earlier.attempt, segments: [...reused.segments], audio: reused.audio });
+      }
+      return reused;
+    } finally {
+      await earlier.remove();
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  buildStitchCommand,
+  buildStitchProbeArgs,
+  type ChunkPlan,
+  expectedStitch,
+  FfmpegRepository,
+  type FfprobeOutput,
+  FfprobeRepository,
+  JobRecorder,
+  mapProbe,
+  OutputFilesRepository,
+  OutputService,
+  readStitchFacts,
+  type StitchProbeOutput,
+  verifyStitch,
+} from '@mpr/core';
+import type { AttemptRun } from './chunk-attempt.service';
+import { Aborted, Refused } from './chunk.errors';
+import { runStep } from './chunk-step.runner';
+import { CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
+
+/**
+ * The end of an attempt: joins its finished segments and audio, verifies
+ * the result against what the range must hold, and publishes it as the
+ * job's output (rename into place, output asset, CompleteJob) like the
+ * transcoder does.
+ */
+@Injectable()
+export class ChunkStitcher {
+  constructor(
+    private readonly ffmpeg: FfmpegRepository,
+    private readonly ffprobe: FfprobeRepository,
+    private readonly files: OutputFilesRepository,
+    private readonly outputs: OutputService,
+    private readonly recorder: JobRecorder,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {}
+
+  /** The job's outcome: 'completed', or what the recorder says when the job ended otherwise meanwhile. `onPublished` runs once the output is in place. */
+  async stitchAndPublish(at: AttemptRun, chunks: ChunkPlan, onPublished: () => void): Promise<string> {
+    const { job, context, attempt, tell, signal } = at;
+    const { plan, preset, source } = context;
+    const { audio, range } = attempt;
+    const listPath = await attempt.dir.writeConcatList(chunks.segments.map((s) => segmentName(s.index)));
+    tell(['stitching']);
+    const stitched = this.files.absolute(plan.tempPath);
+    const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
+    await runStep(this.ffmpeg, buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal, this.settings.stallMs);
+    const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput & FfprobeOutput;
+    const facts = readStitchFacts(stitchProbe);
+    const expected = expectedStitch({
+      ...range,
+      video: plan.contents.video,
+      audio: plan.contents.audio,
+      fps: preset.framerate ?? source.framerate,
+      audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
+      audioCodec: preset.audioCodec,
+      hasVideo: true,
+    });
+    const verdict = verifyStitch(facts, expected);
+    if (!verdict.ok) {
+      tell(['rejected'], { reasons: verdict.reasons });
+      throw new Refused(`the stitched output was refused: ${verdict.reasons.join('; ')}`);
+    }
+    tell(['verified']);
+    if (signal.aborted) throw new Aborted();
+    const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, mapProbe(stitchProbe));
+    onPublished();
+    const completed = await this.recorder.complete(job, output);
+    if (completed !== 'completed') {
+      await this.outputs.retract(output);
+      return completed;
+    }
+    return 'completed';
+  }
+}
