@@ -250,6 +250,9 @@ async function startTestInfra(lifecycle, tools, env) {
   await Promise.all([needNats && startTestNats(), needPg && startTestPostgres()]);
 }
 
+/** A whole spec file; the slowest (the chunker e2e) takes ~3 min alone, longer beside three other engineers' runs. */
+const FILE_TIMEOUT_MS = 20 * 60_000;
+
 /** Sorted *.spec.js files under dist/ (relative to the repo), keeping those whose path contains any filter. */
 function findSpecFiles(filters) {
   const files = [];
@@ -288,7 +291,18 @@ async function test(lifecycle, args) {
 
   const files = findSpecFiles(filters);
   log(`${files.length} test file(s); NATS ${env.MPR_TEST_NATS_URL}, PostgreSQL ${redact(env.MPR_TEST_DATABASE_URL)}`);
-  const runnerArgs = ['--test', '--test-concurrency=2', '--enable-source-maps', '--test-reporter=spec', ...nodeFlags, ...files];
+  // Node 20's --test-timeout bounds each file as a whole; the preload gives every test and hook its own bound.
+  const runnerArgs = [
+    '--test',
+    '--test-concurrency=2',
+    `--test-timeout=${FILE_TIMEOUT_MS}`,
+    '--require',
+    distEntry('libs', 'core', 'src', 'testing', 'test-timeouts.js'),
+    '--enable-source-maps',
+    '--test-reporter=spec',
+    ...nodeFlags,
+    ...files,
+  ];
   return spawnOwned(lifecycle, 'test runner', process.execPath, runnerArgs, { env });
 }
 
