@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { makePlaylistTrap, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { makeKeyframedSource, probeStreams } from './transcoder-harness';
@@ -42,6 +43,7 @@ const PRESET = 'builtin-h264-720p';
 describe('the platform end to end: GraphQL to a finished file', () => {
   let platform: PlatformProcess;
   const sources = new Map<string, string>();
+  const secretPath = () => join(platform.media.path, 'secret.ts');
 
   before(async () => {
     platform = await PlatformProcess.start();
@@ -52,14 +54,18 @@ describe('the platform end to end: GraphQL to a finished file', () => {
       // Long enough at 720p that a cancel lands while ffmpeg is still encoding.
       makeKeyframedSource(join(platform.mediaIn, 'slow.mp4'), { seconds: 30, fps: 25, size: '640x360' }),
       makeKeyframedSource(join(platform.mediaIn, 'broken.mp4'), { seconds: 2, fps: 10, size: '160x120' }),
+      makeKeyframedSource(join(platform.mediaIn, 'trap.mp4'), { seconds: 2, fps: 10, size: '160x120' }),
+      makeVideo(join(platform.mediaIn, 'trap.avi'), { seconds: 2 }),
+      // The "other file" a playlist could pull in: a real video outside MEDIA_IN, 9 s long so its frames would show.
+      makeKeyframedSource(secretPath(), { seconds: 9, fps: 10, size: '160x120', output: ['-f', 'mpegts'] }),
     ]);
     const { scanMediaFolder } = await platform.query<{ scanMediaFolder: { found: number; registered: number } }>(
       'mutation { scanMediaFolder { found registered } }',
     );
-    assert.deepEqual(scanMediaFolder, { found: 4, registered: 4 });
+    assert.deepEqual(scanMediaFolder, { found: 6, registered: 6 });
     const { assets } = await platform.query<{ assets: Asset[] }>(`query { assets(status: "ready") { ${ASSET_FIELDS} } }`);
     for (const asset of assets) sources.set(asset.filePath, asset.id);
-    assert.deepEqual([...sources.keys()].sort(), ['broken.mp4', 'clip.mp4', 'long.mp4', 'slow.mp4']);
+    assert.deepEqual([...sources.keys()].sort(), ['broken.mp4', 'clip.mp4', 'long.mp4', 'slow.mp4', 'trap.avi', 'trap.mp4']);
   });
 
   after(() => platform?.stop());
@@ -169,4 +175,19 @@ describe('the platform end to end: GraphQL to a finished file', () => {
     assert.equal(failed.outputAssetId, null);
     assert.deepEqual(await outputsNamed('broken-out'), []);
   });
+
+  for (const name of ['trap.mp4', 'trap.avi']) {
+    it(`${name} turned into an HLS playlist of a local file after the scan: ffmpeg refuses it, the job fails, nothing is published`, async () => {
+      // Probed as a video at the scan; now a playlist whose one "segment" is a file outside MEDIA_IN.
+      await makePlaylistTrap(join(platform.mediaIn, name), secretPath());
+      const stem = name.replace('.', '-');
+      const created = await createJob(name, `outputFilename: "${stem}-out.mp4"`);
+      const failed = await waitForStatus(created.id, 'failed');
+      // ffmpeg's own refusal: its HLS demuxer was picked by content, then refused by the input's format whitelist.
+      assert.match(failed.errorMessage ?? '', /^\[hls @ \w+\] Format not on whitelist /m);
+      assert.match(failed.errorMessage ?? '', new RegExp(`^${name.replace('.', '\\.')}: Invalid argument$`, 'm'));
+      assert.equal(failed.outputAssetId, null);
+      assert.deepEqual(await outputsNamed(`${stem}-out`), []);
+    });
+  }
 });

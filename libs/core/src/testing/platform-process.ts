@@ -36,10 +36,10 @@ export class PlatformProcess {
   static async start(extraEnv: Record<string, string> = {}): Promise<PlatformProcess> {
     const [streams, db, media] = await Promise.all([createTestStreams(), createTestDatabase(), createTestMediaRoots('mpr-platform-')]);
     const ports = Object.fromEntries(PLATFORM_SERVICES.map((s) => [`MPR_${s.toUpperCase()}_PORT`, '0']));
-    const env = testServiceEnv({ streams, databaseUrl: db.url, media }, { ...ports, MPR_API_TOKEN: PLATFORM_API_TOKEN, MPR_LOG_LEVEL: 'log', ...extraEnv });
+    // Log level 'log' at least: the URLs are announced at that level.
+    const env = testServiceEnv({ streams, databaseUrl: db.url, media }, { ...ports, MPR_API_TOKEN: PLATFORM_API_TOKEN, ...extraEnv, MPR_LOG_LEVEL: 'log' });
     const platform = new PlatformProcess(new ServiceProcess('all', env), streams, db, media);
     try {
-      await platform.process.ready;
       await waitFor(
         'all five services to announce their URLs',
         () => {
