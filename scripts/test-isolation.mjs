@@ -60,21 +60,31 @@ async function main() {
     const files = findSpecFiles(ROOT, filters);
     log(`${files.length} spec file(s)`);
 
+    // Each file runs in its own process under `node --test` anyway: one runner per file, in reverse order, is the
+    // same run, and names the file of each test (the events' own locations point at the timeout preload).
     const leaves = [];
+    const listed = async (file) => {
+      const { code, tests } = await runTests(env, [file]);
+      const own = tests.filter((t) => !t.suite).map((t) => ({ ...t, file }));
+      return { code, own };
+    };
     if (reverse) {
       const startedAt = Date.now();
-      const reversed = [...files].reverse();
-      const { code, tests } = await runTests(env, reversed);
-      const failed = tests.filter((t) => !t.ok && !t.suite);
-      for (const t of failed) failures.push(`reverse order: ${path.relative(ROOT, t.file ?? '?')}: ${t.name}`);
-      if (code !== 0 && failed.length === 0) failures.push(`reverse order: runner exited ${code}`);
-      log(`files in reverse order: ${tests.filter((t) => !t.suite).length} tests, ${failed.length} failed (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
-      leaves.push(...tests.filter((t) => !t.suite));
+      let count = 0;
+      for (const file of [...files].reverse()) {
+        const { code, own } = await listed(file);
+        const failed = own.filter((t) => !t.ok);
+        for (const t of failed) failures.push(`reverse order: ${file}: ${t.name}`);
+        if (code !== 0 && failed.length === 0) failures.push(`reverse order: ${file}: runner exited ${code}`);
+        count += own.length;
+        leaves.push(...own);
+      }
+      log(`files in reverse order: ${count} tests, ${failures.length} failed (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
     }
     if (alone) {
-      if (!reverse) for (const file of files) leaves.push(...(await runTests(env, [file])).tests.filter((t) => !t.suite));
+      if (!reverse) for (const file of files) leaves.push(...(await listed(file)).own);
       for (const test of leaves) {
-        const file = path.relative(ROOT, test.file);
+        const { file } = test;
         const startedAt = Date.now();
         const { code, tests, stderr } = await runTests(env, [file], [`--test-name-pattern=^${escapeRegExp(test.name)}$`]);
         const ran = tests.filter((t) => !t.suite && t.name === test.name);

@@ -1,8 +1,9 @@
-// A node:test reporter for test-isolation.mjs: one JSON line per finished test or suite.
+// A node:test reporter for test-isolation.mjs: one JSON line per finished test or suite (no file: under the
+// timeout preload the events locate every test in the preload).
 export default async function* testNamesReporter(source) {
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
-    const { name, nesting, file, details } = event.data;
-    yield `${JSON.stringify({ name, nesting, file, suite: details?.type === 'suite', ok: event.type === 'test:pass' && !event.data.skip })}\n`;
+    const { name, nesting, details } = event.data;
+    yield `${JSON.stringify({ name, nesting, suite: details?.type === 'suite', ok: event.type === 'test:pass' && !event.data.skip })}\n`;
   }
 }
