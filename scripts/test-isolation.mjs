@@ -91,7 +91,8 @@ async function main() {
         const ok = code === 0 && ran.length > 0 && ran.every((t) => t.ok);
         const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
         log(`${ok ? 'ok  ' : 'FAIL'} alone ${file}: ${test.name} (${seconds} s)`);
-        if (!ok) failures.push(`alone: ${file}: ${test.name}${ran.length ? '' : ' (did not run)'}\n${stderr.slice(-1_500)}`);
+        const errors = tests.filter((t) => !t.ok && t.error).map((t) => `  ${t.name}: ${t.error}`);
+        if (!ok) failures.push(`alone: ${file}: ${test.name}${ran.length ? '' : ' (did not run)'}\n${[...errors, stderr.slice(-1_500)].join('\n')}`);
       }
     }
   } catch (err) {

@@ -4,6 +4,7 @@ export default async function* testNamesReporter(source) {
   for await (const event of source) {
     if (event.type !== 'test:pass' && event.type !== 'test:fail') continue;
     const { name, nesting, details } = event.data;
-    yield `${JSON.stringify({ name, nesting, suite: details?.type === 'suite', ok: event.type === 'test:pass' && !event.data.skip })}\n`;
+    const error = details?.error?.cause?.message ?? details?.error?.message;
+    yield `${JSON.stringify({ name, nesting, suite: details?.type === 'suite', ok: event.type === 'test:pass' && !event.data.skip, error })}\n`;
   }
 }

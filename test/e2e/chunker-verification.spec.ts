@@ -9,6 +9,7 @@ import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { enqueueChunkJob, handleCommand, jobDecider, loadConfig, type RunningService, startService } from '@mpr/core';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { chunkWorkDir, segmentName } from '../../services/chunker/src/chunker.settings';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { eventsOf, makeKeyframedSource, processesMatching, TranscoderWorld, until } from './transcoder-harness';
 
 const run = promisify(execFile);
@@ -60,9 +61,13 @@ describe('chunker: a stitched output that fails its verification', () => {
     });
     await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
 
-    // Segment 0 done; the encodes still running are paused (SIGSTOP) while it is cut to its first half, so the
-    // stitch cannot start before the swap, whatever the machine's load.
-    await until('segment 0 to be done', () => telemetry.some((e) => e.subject.endsWith('.segment.0.done')), 60_000, 5);
+    // The first segment done (the others cannot all be done yet, so no stitch has begun); the encodes still running
+    // are paused (SIGSTOP) while it is cut to its first half, so the stitch cannot start before the swap, whatever
+    // the machine's load.
+    const firstDone = await waitFor('a segment to be done', () => telemetry.find((e) => /\.segment\.\d+\.done$/.test(e.subject)), {
+      timeoutMs: 60_000,
+      intervalMs: 5,
+    });
     const running = await processesMatching((argv) => argv[0]?.endsWith('ffmpeg') && argv.some((a) => a.includes(jobId)));
     for (const { pid } of running) process.kill(pid, 'SIGSTOP');
     try {
@@ -71,7 +76,7 @@ describe('chunker: a stitched output that fails its verification', () => {
         false,
         'the stitch had not started',
       );
-      const segment = join(world.mediaOut, chunkWorkDir(jobId, 1), segmentName(0));
+      const segment = join(world.mediaOut, chunkWorkDir(jobId, 1), segmentName(Number(firstDone!.body.index)));
       const cut = `${segment}.cut.mkv`;
       await run('ffmpeg', ['-v', 'error', '-y', '-i', segment, '-map', '0', '-c', 'copy', '-frames:v', String(2 * FPS), '-f', 'matroska', cut]);
       await rename(cut, segment);
@@ -82,7 +87,7 @@ describe('chunker: a stitched output that fails its verification', () => {
     const failed = await world.waitForStatus(jobId, 'FAILED', 60_000);
     sub.unsubscribe();
     assert.equal(failed.retryable, false, 'a refused stitch is not retried');
-    // 12 s at 25 fps, segment 0 (4 s) cut to 2 s: 50 frames short.
+    // 12 s at 25 fps in three 4 s segments, one cut to 2 s: 50 frames short.
     assert.equal(failed.errorMessage, 'the stitched output was refused: 250 video frames, expected 300 (±1)');
     assert.ok(
       telemetry.some((e) => e.subject.endsWith('.rejected')),
