@@ -10,18 +10,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  clearStalePostmaster,
-  ensureDatabase,
-  ensureSystemPackages,
-  findFreePort,
-  makeTempDir,
-  pickPort,
-  preparePgDataDir,
-  startNats,
-  startPostgres,
-} from './infra.mjs';
+import { clearStalePostmaster, ensureDatabase, ensureSystemPackages, pickPort, preparePgDataDir, startNats, startPostgres } from './infra.mjs';
 import { createLifecycle, exitOnSignals, killGroup, livePidFromFile, log, stopChild, stopLeftover, which } from './lib/proc.mjs';
+import { findSpecFiles, startTestInfra, testRunnerArgs } from './lib/test-run.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const MPR_DIR = path.join(ROOT, '.mpr');
@@ -215,61 +206,6 @@ async function rebuildReadModels(lifecycle) {
 
 // -------------------------------------------------------------------- test
 
-async function startTestInfra(lifecycle, tools, env) {
-  const needNats = !isSet(env, 'MPR_TEST_NATS_URL');
-  const needPg = !isSet(env, 'MPR_TEST_DATABASE_URL');
-  if (!needNats && !needPg) return;
-  const dir = await makeTempDir('mpr-test-');
-  lifecycle.defer('test temp dir', () => fs.rmSync(dir, { recursive: true, force: true }));
-
-  const startTestNats = async () => {
-    const nats = await startNats({
-      bin: tools.natsServer,
-      port: await findFreePort(),
-      storeDir: path.join(dir, 'nats'),
-      logFile: path.join(dir, 'nats.log'),
-      defer: lifecycle.defer,
-      stopSignal: 'SIGKILL', // its state dies with the temp dir anyway
-    });
-    env.MPR_TEST_NATS_URL = nats.url;
-  };
-  const startTestPostgres = async () => {
-    const pg = await startPostgres({
-      pgBin: tools.pgBin,
-      dataDir: path.join(dir, 'pg'),
-      port: await findFreePort(),
-      logFile: path.join(dir, 'pg.log'),
-      defer: lifecycle.defer,
-      stopMode: 'immediate',
-      // Durability is pointless for a cluster deleted after the run.
-      initFlags: ['--no-sync'],
-      settings: ['fsync=off', 'synchronous_commit=off', 'full_page_writes=off'],
-    });
-    env.MPR_TEST_DATABASE_URL = pg.url('postgres');
-  };
-  await Promise.all([needNats && startTestNats(), needPg && startTestPostgres()]);
-}
-
-/** Sorted *.spec.js files under dist/ (relative to the repo), keeping those whose path contains any filter. */
-function findSpecFiles(filters) {
-  const files = [];
-  const walk = (dir) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== 'node_modules') walk(full);
-      else if (entry.isFile() && entry.name.endsWith('.spec.js')) files.push(path.relative(ROOT, full));
-    }
-  };
-  const dist = path.join(ROOT, 'dist');
-  if (fs.existsSync(dist)) walk(dist);
-  files.sort();
-  const selected = filters.length ? files.filter((file) => filters.some((filter) => file.includes(filter))) : files;
-  if (!selected.length) {
-    throw new Error(filters.length ? `no dist/**/*.spec.js path contains ${filters.join(' or ')}` : 'no *.spec.js files under dist/');
-  }
-  return selected;
-}
-
 /** Extra args: words filter test files by path; --flags go to `node --test` (e.g. --test-name-pattern=x). */
 async function test(lifecycle, args) {
   const startedAt = Date.now();
@@ -286,9 +222,9 @@ async function test(lifecycle, args) {
   if (filters.length === 0) await npm(lifecycle, 'run', 'lint');
   await Promise.all([build(lifecycle), startTestInfra(lifecycle, tools, env)]);
 
-  const files = findSpecFiles(filters);
+  const files = findSpecFiles(ROOT, filters);
   log(`${files.length} test file(s); NATS ${env.MPR_TEST_NATS_URL}, PostgreSQL ${redact(env.MPR_TEST_DATABASE_URL)}`);
-  const runnerArgs = ['--test', '--test-concurrency=2', '--enable-source-maps', '--test-reporter=spec', ...nodeFlags, ...files];
+  const runnerArgs = testRunnerArgs(ROOT, nodeFlags, files);
   return spawnOwned(lifecycle, 'test runner', process.execPath, runnerArgs, { env });
 }
 

@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider } from '@mpr/core';
 import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeVideo, VIDEO_FIXTURE_TYPES } from '@mpr/core/testing/media-fixtures';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { type ApiHarness, startApi } from './api-harness';
 
 describe('API: the GraphQL contract of the original system', () => {
@@ -124,11 +125,10 @@ describe('API: the GraphQL contract of the original system', () => {
     assert.equal(processingRetry.errors![0].extensions!.state, 'PROCESSING');
     await handleCommand(h.streams.store, ref, jobDecider, { type: 'CompleteJob', jobId: id, attempt: 1, outputPath: 'x.mp4', outputAssetId: '' });
 
-    let cancel = await h.graphql(`mutation { cancelJob(id: "${id}") { id status } }`);
-    for (let i = 0; i < 50 && !cancel.errors?.[0].message.includes('COMPLETED'); i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      cancel = await h.graphql(`mutation { cancelJob(id: "${id}") { id status } }`);
-    }
+    const cancel = await waitFor('cancelJob to be refused for the completed job', () => h.graphql(`mutation { cancelJob(id: "${id}") { id status } }`), {
+      done: (result) => Boolean(result.errors?.[0].message.includes('COMPLETED')),
+      describe: (result) => JSON.stringify(result.errors ?? result.data),
+    });
     assert.equal(cancel.errors![0].extensions!.code, 'ILLEGAL_TRANSITION');
     assert.match(cancel.errors![0].message, /cancel job .* in state COMPLETED/i);
     assert.equal(cancel.data, null);

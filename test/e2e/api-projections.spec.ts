@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { Client } from 'pg';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider, startService } from '@mpr/core';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { makeAudio, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { apiService } from '../../services/api/src/api.service-definition';
 import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, signCallback } from '../../services/api/src/http/callback-signature';
@@ -101,11 +102,13 @@ describe('API: read models are projections of the log', () => {
     });
     h.api = await startService(apiService, h.config);
     h.url = h.api.url;
-    let job;
-    for (let i = 0; i < 100 && !job; i++) {
-      job = (await h.graphql(`query { job(id: "${jobId}") { id status priority executor } }`)).data?.job;
-      if (!job) await new Promise((r) => setTimeout(r, 20));
-    }
+    const job = await waitFor(
+      'the restarted API to project the job',
+      async () => (await h.graphql(`query { job(id: "${jobId}") { id status priority executor } }`)).data?.job,
+      {
+        describe: () => 'no job yet',
+      },
+    );
     assert.deepEqual(job, { id: jobId, status: 'pending', priority: 'high', executor: 'local' });
     const rows = await snapshot(h.db.url);
     assert.equal((rows.jobs as unknown[]).length, 4);

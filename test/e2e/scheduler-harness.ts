@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fromJsonString } from '@bufbuild/protobuf';
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
@@ -18,6 +17,7 @@ import {
   startService,
   type StoredEvent,
 } from '@mpr/core';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { createTestStreams, TEST_DATABASE_URL, TEST_NATS_URL, type TestStreams } from '@mpr/core/testing/test-infra';
 import { SchedulerModule } from '../../services/scheduler/src/scheduler.module';
 import type { SchedulerOptions } from '../../services/scheduler/src/scheduler.options';
@@ -129,12 +129,11 @@ export class SchedulerHarness {
   }
 
   async jobUntil(jobId: string, done: (state: JobState) => boolean, timeoutMs = 10_000): Promise<JobView> {
-    return this.until(
-      () => this.job(jobId),
-      (job) => done(job.state),
+    return waitFor(`job ${jobId} to reach the state asked for`, () => this.job(jobId), {
+      done: (job) => done(job.state),
       timeoutMs,
-      (job) => `job ${jobId}: ${job.state.status} attempt ${job.state.attempt}`,
-    );
+      describe: (job) => `${job.state.status} attempt ${job.state.attempt}`,
+    });
   }
 
   /** Every item in MPR_WORK, read without consuming (the stream keeps them until a transcoder acks). */
@@ -154,12 +153,11 @@ export class SchedulerHarness {
   }
 
   async workUntil(jobId: string, count: number, timeoutMs = 10_000): Promise<QueuedWork[]> {
-    return this.until(
-      () => this.workItemsFor(jobId),
-      (items) => items.length >= count,
+    return waitFor(`${count} work items for ${jobId}`, () => this.workItemsFor(jobId), {
+      done: (items) => items.length >= count,
       timeoutMs,
-      (items) => `${items.length} work items for ${jobId}`,
-    );
+      describe: (items) => `${items.length}`,
+    });
   }
 
   /**
@@ -174,16 +172,6 @@ export class SchedulerHarness {
 
   async metrics(): Promise<string> {
     return (await fetch(`${this.url}/metrics`)).text();
-  }
-
-  private async until<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number, describe: (value: T) => string): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (done(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms; last seen ${describe(value)}`);
-      await sleep(25);
-    }
   }
 }
 

@@ -14,6 +14,7 @@ import {
   presetDecider,
   type RunningService,
 } from '@mpr/core';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { metricValue, SchedulerHarness } from './scheduler-harness';
 
 const NOT_AVAILABLE = (executor: string) => `executor "${executor}" is not available yet in this build`;
@@ -251,13 +252,10 @@ describe('scheduler: metrics', () => {
     await h.jobUntil('job-m2', (s) => s.status === 'FAILED');
 
     const expected = { pending: 2, processing: 0, completed: 0, failed: 1, cancelled: 0 };
-    for (let i = 0; ; i++) {
-      text = await h.metrics();
-      const states = Object.fromEntries(Object.keys(expected).map((state) => [state, metricValue(text, 'mpr_jobs', { state })]));
-      if (JSON.stringify(states) === JSON.stringify(expected)) break;
-      if (i > 100) assert.deepEqual(states, expected);
-      await sleep(20);
-    }
+    const jobStates = () => JSON.stringify(Object.fromEntries(Object.keys(expected).map((state) => [state, metricValue(text, 'mpr_jobs', { state })])));
+    await waitFor('mpr_jobs to count the jobs by state', async () => ((text = await h.metrics()), jobStates()), {
+      done: (states) => states === JSON.stringify(expected),
+    });
     assert.equal(metricValue(text, 'mpr_scheduler_dispatched_total', { executor: 'local' }), 3);
     assert.equal(metricValue(text, 'mpr_scheduler_retries_total'), 1);
     assert.equal(metricValue(text, 'mpr_work_lag', { class: 'normal' }), 1);

@@ -33,6 +33,7 @@ import {
 } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
 
@@ -194,30 +195,19 @@ export class TranscoderWorld {
     );
   }
 
-  /** Resolves with the job's state once `done` holds for it; watches its events instead of polling. */
+  /** Resolves with the job's state once `done` holds for it; each of its events wakes the wait, a re-read every 500 ms covers one missed between read and wait. */
   async waitForJob(jobId: string, done: (job: JobState) => boolean, timeoutMs = 30_000): Promise<JobState> {
-    let changed: () => void = () => undefined;
-    const subscription = this.streams.nc.subscribe(this.streams.names.aggregateSubject({ type: 'job', id: jobId }), { callback: () => changed() });
-    const deadline = Date.now() + timeoutMs;
-    try {
-      let job = await this.job(jobId);
-      while (!done(job)) {
-        const remaining = deadline - Date.now();
-        if (remaining <= 0) throw new Error(`job ${jobId} is ${job.status} (attempt ${job.attempt}) after ${timeoutMs} ms: ${job.errorMessage}`);
-        // A new event, or a re-read now and then in case one was missed between the read and the wait.
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(remaining, 500));
-          changed = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        job = await this.job(jobId);
-      }
-      return job;
-    } finally {
-      subscription.unsubscribe();
-    }
+    const subject = this.streams.names.aggregateSubject({ type: 'job', id: jobId });
+    return waitFor(`job ${jobId}`, () => this.job(jobId), {
+      done,
+      timeoutMs,
+      intervalMs: 500,
+      describe: (job) => `${job.status} (attempt ${job.attempt}): ${job.errorMessage}`,
+      wakeOn: (wake) => {
+        const subscription = this.streams.nc.subscribe(subject, { callback: () => wake() });
+        return () => subscription.unsubscribe();
+      },
+    });
   }
 
   waitForStatus(jobId: string, status: JobState['status'], timeoutMs?: number): Promise<JobState> {
@@ -246,8 +236,13 @@ export class TranscoderWorld {
 
   /** num_pending and num_ack_pending of a class's consumer. */
   async queueState(cls: PriorityClass = 'normal'): Promise<{ pending: number; unacknowledged: number }> {
+    return this.consumerState(transcodeConsumerName(cls));
+  }
+
+  /** num_pending and num_ack_pending of any consumer on MPR_WORK (e.g. chunkConsumerName('segment')). */
+  async consumerState(consumer: string): Promise<{ pending: number; unacknowledged: number }> {
     const jsm = await jetstreamManager(this.streams.nc);
-    const info = await jsm.consumers.info(this.streams.names.work, transcodeConsumerName(cls));
+    const info = await jsm.consumers.info(this.streams.names.work, consumer);
     return { pending: info.num_pending, unacknowledged: info.num_ack_pending };
   }
 
@@ -314,18 +309,23 @@ export async function outputFacts(path: string) {
   return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
 }
 
-/** Pids of running ffmpeg processes whose command line mentions `text` (e.g. a job id). */
-export async function ffmpegProcesses(text: string): Promise<number[]> {
-  const pids: number[] = [];
+/** Pids of running ffmpeg (or `binary`, e.g. ffprobe) processes whose command line mentions `text` (e.g. a job id). */
+export async function ffmpegProcesses(text: string, binary = 'ffmpeg'): Promise<number[]> {
+  return (await processesMatching((argv) => argv[0]?.endsWith(binary) && argv.some((a) => a.includes(text)))).map((p) => p.pid);
+}
+
+/** Running processes whose argv passes `match`, with their argv. */
+export async function processesMatching(match: (argv: string[]) => boolean): Promise<Array<{ pid: number; argv: string[] }>> {
+  const found: Array<{ pid: number; argv: string[] }> = [];
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const argv = await readFile(`/proc/${entry}/cmdline`, 'utf8').then(
       (s) => s.split('\0'),
       () => [],
     );
-    if (argv[0]?.endsWith('ffmpeg') && argv.some((a) => a.includes(text))) pids.push(Number(entry));
+    if (match(argv)) found.push({ pid: Number(entry), argv });
   }
-  return pids;
+  return found;
 }
 
 /** Kills a process by its id if it is still there. */
@@ -357,12 +357,9 @@ export async function probeStreams(path: string): Promise<StreamProbe> {
   return { duration: Number(json.format.duration), streams: json.streams };
 }
 
+/** The specs' short form of waitFor (the one wait helper) for a yes/no condition. */
 export async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 25): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
+  await waitFor(what, condition, { timeoutMs, intervalMs: stepMs });
 }
 
 export function eventsOf(events: StoredEvent[], type: string): StoredEvent[] {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { handleCommand, jobDecider } from '@mpr/core';
 import { makeVideo } from '@mpr/core/testing/media-fixtures';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { eventsOf, ffmpegProcesses, killPid, type TranscoderProcess, TranscoderWorld, until } from './transcoder-harness';
 
 /** "<hostname>-<pid>-<slot>" → pid. */
@@ -34,9 +35,32 @@ describe('transcoder replicas (separate processes sharing one queue)', () => {
   after(() => world.cleanup());
 
   it('runs 10 jobs queued at once on both replicas, each started once and completed once', async () => {
-    const jobIds = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => world.createAndEnqueue(short, { presetId: 'builtin-h264-720p', outputFilename: `shared/${i}.mp4` })),
-    );
+    // Both replicas taking work is forced, not hoped for: the replica that takes a long first job has its ffmpeg
+    // paused (SIGSTOP) until the other has started one of the ten; with one slot each, it cannot be the first's.
+    const first = await world.createAndEnqueue(long, { presetId: 'builtin-vp9-720p', outputFilename: 'shared/first.webm' });
+    const paused = await waitFor('the first job to be encoding', () => ffmpegProcesses(first), {
+      done: (pids) => pids.length > 0,
+      timeoutMs: 30_000,
+      intervalMs: 5,
+    });
+    for (const pid of paused) process.kill(pid, 'SIGSTOP');
+    const workerOf = async (jobId: string) => {
+      const started = eventsOf(await world.jobEvents(jobId), 'JobStarted')[0];
+      return started && pidOfWorker((started.event.value as { workerId: string }).workerId);
+    };
+    let jobIds: string[];
+    try {
+      const firstWorker = await waitFor('the first job to be started by a replica', () => workerOf(first));
+      jobIds = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => world.createAndEnqueue(short, { presetId: 'builtin-h264-720p', outputFilename: `shared/${i}.mp4` })),
+      );
+      await waitFor('the other replica to start one of the ten', async () =>
+        (await Promise.all(jobIds.map(workerOf))).some((pid) => pid && pid !== firstWorker),
+      );
+    } finally {
+      for (const pid of paused) process.kill(pid, 'SIGCONT');
+    }
+    jobIds.push(first);
     const workers = new Set<number>();
     for (const jobId of jobIds) {
       await world.waitForStatus(jobId, 'COMPLETED', 60_000);
@@ -47,7 +71,7 @@ describe('transcoder replicas (separate processes sharing one queue)', () => {
       workers.add(pidOfWorker((started[0].event.value as { workerId: string }).workerId));
     }
     assert.deepEqual([...workers].sort(), replicas.map((r) => r.pid).sort(), 'both replicas took jobs');
-    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('shared/')).length, 10);
+    assert.deepEqual((await world.outputFiles()).filter((f) => f.startsWith('shared/')).length, 11);
   });
 
   it('kill -9 mid-encode: the other replica fails the attempt as retryable; the retry completes exactly once', async () => {

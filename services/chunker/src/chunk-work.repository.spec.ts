@@ -5,6 +5,7 @@ import type { ChunkSegmentWorkItem } from '@mpr/contracts/work_pb';
 import { createTestStreams, type TestStreams } from '@mpr/core/testing/test-infra';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import type { ChunkerSettings } from './chunker.settings';
+import { waitFor } from '@mpr/core/testing/wait-for';
 
 const SETTINGS: ChunkerSettings = {
   workers: 1,
@@ -81,8 +82,7 @@ describe('ChunkWorkRepository (real NATS)', () => {
     }
     // The server gives up on the item when a worker asks for more after its last ack wait.
     assert.equal(await repository.next('segment'), null, 'nothing left to deliver');
-    const deadline = Date.now() + 5_000;
-    while (exhausted.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await waitFor('the exhausted segment to be announced', () => exhausted.length, { timeoutMs: 5_000, intervalMs: 50 });
     watch.stop();
     other.stop();
     assert.equal(exhausted.length, 1);
@@ -90,11 +90,9 @@ describe('ChunkWorkRepository (real NATS)', () => {
     assert.deepEqual({ ...exhausted[0], $typeName: undefined }, { ...item, $typeName: undefined });
     // The listener runs before the deletion: give it its round trip.
     const jsm = await jetstreamManager(streams.nc);
-    let left = -1;
-    for (let i = 0; i < 20 && left !== 0; i++) {
-      left = (await jsm.streams.info(streams.names.work)).state.messages;
-      if (left !== 0) await new Promise((r) => setTimeout(r, 50));
-    }
-    assert.equal(left, 0, 'no item left in the work stream');
+    await waitFor('no item left in the work stream', async () => (await jsm.streams.info(streams.names.work)).state.messages, {
+      done: (left) => left === 0,
+      intervalMs: 50,
+    });
   });
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { ReopeningLoop } from './reopening.loop';
 
 /** A source that yields its values, then ends or fails, or waits until stopped. */
@@ -44,7 +45,7 @@ describe('ReopeningLoop', () => {
       5,
     );
     await loop.start();
-    await sleep(50);
+    await waitFor('the third source to be read', () => seen.length, { done: (n) => n >= 3 });
     assert.deepEqual(seen, [1, 2, 3]);
     assert.deepEqual(errors, ['the fake failed: consumer deleted']);
     await loop.stop();
@@ -65,10 +66,10 @@ describe('ReopeningLoop', () => {
       5,
     );
     await loop.start();
-    await sleep(50);
-    assert.ok(attempts > 3, `${attempts} attempts`);
+    await waitFor('more than three attempts to open', () => attempts, { done: (n) => n > 3 });
     await loop.stop();
     const after = attempts;
+    // Not a condition but its absence: six retry intervals in which a loop still running would have tried again.
     await sleep(30);
     assert.equal(attempts, after);
   });

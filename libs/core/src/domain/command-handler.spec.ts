@@ -83,13 +83,27 @@ describe('handleCommand against real JetStream', () => {
   it(`${CLIENTS} concurrent commands through the handler's own retry all succeed`, async () => {
     const ref: AggregateRef = { type: 'asset', id: `asset-${uniqueSuffix()}` };
     await handleCommand(t.store, ref, assetDecider, { type: 'RegisterAsset', assetId: ref.id, filePath: 'a.mp4', filename: 'a.mp4', fileSize: 1n, root: 'in' });
+    // The collision is forced, not hoped for: every client's first read waits until all have read, so all but one
+    // append against a stale version. The store is the real one; only the first reads are held back.
+    let firstReads = 0;
+    let allRead: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => (allRead = resolve));
+    const store = Object.create(t.store) as typeof t.store;
+    store.load = async (aggregate) => {
+      const loaded = await t.store.load(aggregate);
+      if (firstReads < CLIENTS) {
+        if (++firstReads === CLIENTS) allRead();
+        await barrier;
+      }
+      return loaded;
+    };
     const results = await Promise.all(
-      Array.from({ length: CLIENTS }, (_, i) => handleCommand(t.store, ref, assetDecider, { type: 'UpdateAsset', assetId: ref.id, comments: `client ${i}` })),
+      Array.from({ length: CLIENTS }, (_, i) => handleCommand(store, ref, assetDecider, { type: 'UpdateAsset', assetId: ref.id, comments: `client ${i}` })),
     );
     const loaded = await t.store.load(ref);
     assert.equal(loaded.events.length, CLIENTS + 1);
     assert.equal(new Set(results.map((r) => r.version)).size, CLIENTS);
-    assert.ok(results.reduce((sum, r) => sum + r.conflicts, 0) > 0, 'conflicts happened and were retried');
+    assert.equal(results.filter((r) => r.conflicts > 0).length, CLIENTS - 1, 'every client but the first writer met a conflict and retried');
     const serial = fold(
       assetDecider,
       loaded.events.map((e) => e.event as Parameters<typeof assetDecider.evolve>[1]),

@@ -15,6 +15,8 @@ export class ServiceProcess {
   /** Resolves with the service's base URL once it is up; rejects if it exits first. */
   readonly ready: Promise<string>;
   readonly logs: Array<{ level: string; message: string }> = [];
+  /** Base URL of each service this process announced (`<name> health <url>/healthz`). */
+  readonly urls = new Map<string, string>();
   private output = '';
 
   constructor(
@@ -37,8 +39,11 @@ export class ServiceProcess {
         } catch {
           this.logs.push({ level: 'raw', message: line });
         }
-        const url = /health (http:\/\/\S+)\/healthz/.exec(line)?.[1];
-        if (url) announce(url);
+        const health = /(\w+)\s+health (http:\/\/\S+)\/healthz/.exec(line);
+        if (health) {
+          this.urls.set(health[1], health[2]);
+          announce(health[2]);
+        }
       }
       // A chatty service must not grow the log without bound.
       if (this.logs.length > 20_000) this.logs.splice(0, 10_000);

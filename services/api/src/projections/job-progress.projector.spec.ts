@@ -4,6 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider, type JobCommand, publishJobProgress } from '@mpr/core';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { type ApiHarness, startApi } from '../../../../test/e2e/api-harness';
 import { LatestPerKeyThrottle } from './job-progress.projector';
 
@@ -120,15 +121,13 @@ describe('API: live job progress from MPR_TELEMETRY', () => {
   }
 
   async function jobUntil(jobId: string, done: (job: JobView) => boolean, timeoutMs = 5_000): Promise<JobView> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
+    const read = async () => {
       const { data, errors } = await h.graphql<{ jobs: JobView[] }>('query { jobs { id status progress speed eta } }');
       assert.equal(errors, undefined, JSON.stringify(errors));
-      const job = data!.jobs.find((j) => j.id === jobId);
-      if (job && done(job)) return job;
-      if (Date.now() > deadline) assert.fail(`job ${jobId} never matched; last seen ${JSON.stringify(job)}`);
-      await sleep(25);
-    }
+      return data!.jobs.find((j) => j.id === jobId);
+    };
+    const job = await waitFor(`job ${jobId} to match`, read, { done: (j) => j !== undefined && done(j), timeoutMs, describe: (j) => JSON.stringify(j) });
+    return job!;
   }
 
   /**
