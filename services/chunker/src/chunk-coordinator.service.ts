@@ -26,8 +26,10 @@ import {
   JobRecorder,
   type JobState,
   JobTelemetryRepository,
+  MEDIA_IN_ROOT,
   MEDIA_OUT_ROOT,
   MediaRoot,
+  mediaRootPaths,
   OutputFilesRepository,
   OutputService,
   planChunks,
@@ -94,6 +96,7 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     private readonly progress: JobTelemetryRepository,
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
+    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
@@ -619,7 +622,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const exit = await proc.exited;
       if (signal.aborted) throw new Aborted();
       if (stalled) throw new Error(`ffmpeg (${describeCommand(args)}) reported nothing for ${Math.round(this.settings.stallMs / 1000)} s: it is stuck`);
-      if (exit.code !== 0) throw new Error(ffmpegErrorSummary(exit.stderr, [[this.outRoot.path, 'out']]) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
+      if (exit.code !== 0)
+        throw new Error(ffmpegErrorSummary(exit.stderr, mediaRootPaths(this.inRoot, this.outRoot)) || `ffmpeg exited with ${exit.code ?? exit.signal}`);
     } finally {
       clearInterval(watch);
       signal.removeEventListener('abort', stop);

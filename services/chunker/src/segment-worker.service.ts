@@ -8,8 +8,10 @@ import {
   decodeChunkSegmentItem,
   ffmpegErrorSummary,
   FfmpegRepository,
+  MEDIA_IN_ROOT,
   MEDIA_OUT_ROOT,
   MediaRoot,
+  mediaRootPaths,
   segmentEncodeThreads,
 } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
@@ -38,6 +40,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     private readonly ffmpeg: FfmpegRepository,
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
+    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
@@ -166,7 +169,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       await rm(partial, { force: true }).catch(() => undefined);
-      const reason = ffmpegErrorSummary(exit.stderr, [[this.outRoot.path, 'out']]) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
+      const reason = ffmpegErrorSummary(exit.stderr, mediaRootPaths(this.inRoot, this.outRoot)) || `ffmpeg exited with ${exit.code ?? exit.signal}`;
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {
