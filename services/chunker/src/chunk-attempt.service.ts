@@ -136,7 +136,9 @@ export class ChunkAttempts {
 
   /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
   async keyframesNear(input: string, time: number): Promise<readonly number[]> {
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)])).catch(() => '')).keyframes;
+    return readKeyframeProbe(
+      await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''),
+    ).keyframes;
   }
 
   /**
@@ -147,10 +149,10 @@ export class ChunkAttempts {
   private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
-      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around)));
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around), undefined, this.workDirs.shownPaths));
       if (segmentsReadSource({ container, ...windowed })) return windowed;
     }
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input)));
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input), undefined, this.workDirs.shownPaths));
   }
 
   /**

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { buildConcatList, MEDIA_OUT_ROOT, MediaRoot, type ShownPath } from '@mpr/core';
+import { buildConcatList, MEDIA_IN_ROOT, MEDIA_OUT_ROOT, MediaRoot, mediaRootPaths, type ShownPath } from '@mpr/core';
 import { type AttemptManifest, MANIFEST } from './attempt-manifest';
 
 /** Where all work directories live, relative to MEDIA_OUT: hidden, one per attempt. */
@@ -94,11 +94,14 @@ export class WorkDir {
 /** Every file operation on the chunker's work directories. */
 @Injectable()
 export class WorkDirRepository {
-  constructor(@Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot) {}
+  constructor(
+    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
+    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+  ) {}
 
-  /** How an ffmpeg error names files under MEDIA_OUT: `out/…`, never the host path (ffmpegErrorSummary). */
+  /** How the chunker's ffmpeg errors name the source and the work files: `in/…`, `out/…`, never a host path (ffmpegErrorSummary). */
   get shownPaths(): readonly ShownPath[] {
-    return [[this.outRoot.path, 'out']];
+    return mediaRootPaths(this.inRoot, this.outRoot);
   }
 
   of(jobId: string, attempt: number): WorkDir {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ffmpegErrorSummary, type ShownPath, withoutHostPaths } from './stderr.summary';
+import { MediaRoot } from '../media/media-root';
+import { ffmpegErrorSummary, mediaRootPaths, type ShownPath, withoutHostPaths } from './stderr.summary';
 
 // Real stderr of ffmpeg 5.1 (Debian 12), run as the transcoder runs it
 // (PROGRESS_ARGS, -hide_banner, the input whitelists) on media under a temp root.
@@ -157,6 +158,19 @@ describe('ffmpegErrorSummary', () => {
 
   it('is empty for an empty stderr', () => {
     assert.equal(ffmpegErrorSummary(' \n\r\n'), '');
+  });
+});
+
+describe('mediaRootPaths', () => {
+  it("names a file of either root by its media path, as the chunker shows a segment's or a split's failure", () => {
+    const roots = mediaRootPaths(new MediaRoot('in', `${ROOT}/in`), new MediaRoot('out', `${ROOT}/out/`));
+    assert.deepEqual(roots, ROOTS);
+    assert.equal(
+      ffmpegErrorSummary(TRUNCATED_MP4, roots),
+      '[mov,mp4,m4a,3gp,3g2,mj2] moov atom not found\nin/cam/truncated.mp4: Invalid data found when processing input',
+    );
+    const line = `file:${ROOT}/out/.mpr-chunks/job-1-a1/segment-002.mkv.d1.part: Is a directory`;
+    assert.equal(withoutHostPaths(line, roots), 'out/.mpr-chunks/job-1-a1/segment-002.mkv.d1.part: Is a directory');
   });
 });
 

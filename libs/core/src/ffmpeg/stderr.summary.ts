@@ -1,3 +1,5 @@
+import type { MediaRoot } from '../media/media-root';
+
 const MAX_SUMMARY_LENGTH = 500;
 /** The first line that states an error is kept beside the last ones: it is often the cause, the others its effects. */
 const MAX_ERROR_LINES = 4;
@@ -7,6 +9,14 @@ const MAX_ERROR_LINES = 4;
  * so its files read `in/clip.mov`) or one file (→ `in/clip.mov`).
  */
 export type ShownPath = readonly [hostPath: string, shown: string];
+
+/**
+ * The roots as messages show them (`/srv/media/in/a.mov` → `in/a.mov`), for a
+ * command that reads or writes files of these roots without naming each one.
+ */
+export function mediaRootPaths(...roots: readonly MediaRoot[]): ShownPath[] {
+  return roots.map((root) => [root.path, root.name]);
+}
 
 /**
  * Lines that say nothing about a failure: progress statistics (`frame= … speed=…`,

@@ -44,6 +44,8 @@ export class ScanResultType {
     description: 'Missing assets whose file was back: the same id, ready or error again as before, or probed again when its size or modification time changed.',
   })
   returned!: number;
+  @Field(() => Int, { description: 'Assets left pending by a probe that never finished (the API stopped mid-scan): probed again now.' })
+  reprobed!: number;
 }
 
 @ObjectType()

@@ -3,7 +3,19 @@ import { basename } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, type Repository } from 'typeorm';
-import { assetDecider, assetIdFor, DomainError, FfprobeRepository, isSupportedMedia, mapLimit, MEDIA_IN_ROOT, MediaRoot, ProbeError } from '@mpr/core';
+import {
+  assetDecider,
+  assetIdFor,
+  DomainError,
+  EventStore,
+  FfprobeRepository,
+  isSupportedMedia,
+  loadState,
+  mapLimit,
+  MEDIA_IN_ROOT,
+  MediaRoot,
+  ProbeError,
+} from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { walkFiles } from './media-walker';
@@ -21,9 +33,11 @@ export interface ScanResult {
   missing: number;
   /** Missing assets whose file this scan found again (probed again if it changed). */
   returned: number;
+  /** Assets left pending by a probe that never finished (the API stopped mid-scan): probed now. */
+  reprobed: number;
 }
 
-type Outcome = 'registered' | 'returned' | 'skipped';
+type Outcome = 'registered' | 'returned' | 'reprobed' | 'skipped';
 
 const PROBE_CONCURRENCY = 4;
 const PROBE_TIMEOUT_MS = 20_000;
@@ -31,12 +45,15 @@ const PROBE_TIMEOUT_MS = 20_000;
 @Injectable()
 export class ScanService {
   private readonly logger = new Logger(ScanService.name);
+  /** Assets a scan in this process is registering or probing: a scan that overlaps it leaves them alone. */
+  private readonly probing = new Set<string>();
 
   constructor(
     @Inject(MEDIA_IN_ROOT) private readonly root: MediaRoot,
     @InjectRepository(AssetRow) private readonly assets: Repository<AssetRow>,
     private readonly ffprobe: FfprobeRepository,
     private readonly bus: CommandBus,
+    private readonly store: EventStore,
   ) {}
 
   async scan(): Promise<ScanResult> {
@@ -52,6 +69,7 @@ export class ScanService {
       unsupported: files.length - media.length,
       missing,
       returned: count('returned'),
+      reprobed: count('reprobed'),
     };
   }
 
@@ -59,7 +77,17 @@ export class ScanService {
     const filePath = this.root.relativeOf(absolutePath);
     const assetId = assetIdFor('in', filePath);
     const known = await this.assets.findOne({ where: { id: assetId }, select: { id: true, status: true } });
-    if (known && known.status !== 'missing') return 'skipped';
+    if (known && known.status !== 'missing' && known.status !== 'pending') return 'skipped';
+    if (this.probing.has(assetId)) return 'skipped';
+    this.probing.add(assetId);
+    try {
+      return await this.visit(assetId, filePath, known?.status);
+    } finally {
+      this.probing.delete(assetId);
+    }
+  }
+
+  private async visit(assetId: string, filePath: string, known: AssetRow['status'] | undefined): Promise<Outcome> {
     let realPath: string;
     try {
       realPath = await this.root.resolve(filePath);
@@ -67,10 +95,12 @@ export class ScanService {
       this.logger.warn(`skipping ${filePath}: ${(err as Error).message}`);
       return 'skipped';
     }
+    if (known === 'pending') return this.probeAgain(assetId, filePath, realPath);
     const { size, mtime } = await stat(realPath);
-    if (known) return this.recordReturned(assetId, filePath, realPath, BigInt(size), mtime);
+    if (known === 'missing') return this.recordReturned(assetId, filePath, realPath, BigInt(size), mtime);
+    let pendingAt: number;
     try {
-      await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
+      ({ version: pendingAt } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
         type: 'RegisterAsset',
         assetId,
         filePath,
@@ -78,19 +108,32 @@ export class ScanService {
         fileSize: BigInt(size),
         fileModifiedAt: mtime,
         root: 'in',
-      });
+      }));
     } catch (err) {
       // Another scan registered it between our check and our append.
       if (err instanceof DomainError) return 'skipped';
       throw err;
     }
-    await this.probe(assetId, filePath, realPath);
+    await this.probe(assetId, filePath, realPath, pendingAt);
     return 'registered';
+  }
+
+  /**
+   * Pending in the read model, and no scan of this process probing it: its
+   * probe died with an earlier process. The log decides, since the read model
+   * may not show a probe recorded a moment ago.
+   */
+  private async probeAgain(assetId: string, filePath: string, realPath: string): Promise<Outcome> {
+    const { state, version } = await loadState(this.store, { type: 'asset', id: assetId }, assetDecider);
+    if (state.status !== 'PENDING') return 'skipped';
+    this.logger.log(`asset ${assetId}: ${filePath} was left pending, probed again`);
+    await this.probe(assetId, filePath, realPath, version);
+    return 'reprobed';
   }
 
   /** The same id again; a probe only when the decider found the file changed (PENDING). */
   private async recordReturned(assetId: string, filePath: string, realPath: string, fileSize: bigint, fileModifiedAt: Date): Promise<Outcome> {
-    const { state, events } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
+    const { state, events, version } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
       type: 'RecordAssetReturned',
       assetId,
       fileSize,
@@ -98,22 +141,25 @@ export class ScanService {
     });
     // No event: another scan recorded the return first.
     if (events.length === 0) return 'skipped';
-    if (state.status === 'PENDING') await this.probe(assetId, filePath, realPath);
+    if (state.status === 'PENDING') await this.probe(assetId, filePath, realPath, version);
     return 'returned';
   }
 
-  private async probe(assetId: string, filePath: string, realPath: string): Promise<void> {
+  /**
+   * Records what ffprobe says of an asset that became PENDING at `pendingAt`.
+   * The command id is that of the probe of that version, so two probes of it
+   * (two processes scanning at once) append one outcome.
+   */
+  private async probe(assetId: string, filePath: string, realPath: string, pendingAt: number): Promise<void> {
+    const aggregate = { type: 'asset', id: assetId } as const;
+    const options = { commandId: `probe-${assetId}-${pendingAt}` };
     try {
       // A failure names the file as users know it (in/holidays/clip.mov), never by its host path.
       const probe = await this.ffprobe.probe(realPath, PROBE_TIMEOUT_MS, [[realPath, `in/${filePath}`]]);
-      await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, { type: 'RecordProbe', assetId, probe });
+      await this.bus.execute(aggregate, assetDecider, { type: 'RecordProbe', assetId, probe }, options);
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
-      await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
-        type: 'RecordProbeFailure',
-        assetId,
-        errorMessage: err.message,
-      });
+      await this.bus.execute(aggregate, assetDecider, { type: 'RecordProbeFailure', assetId, errorMessage: err.message }, options);
     }
   }
 
