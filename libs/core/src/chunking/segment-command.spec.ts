@@ -115,9 +115,11 @@ describe('segmentsReadSource', () => {
 });
 
 describe('buildSplitCommand', () => {
-  it('copies the first video stream into Matroska pieces at the given times, input confined', () => {
+  it('copies the first video stream into Matroska pieces at the given times, input confined, missing timestamps made', () => {
     assert.deepEqual(buildSplitCommand('/in/a b.mp4', '/tmp/job/piece-%03d.mkv', [1.98, 3.98]), [
       ...HEAD,
+      '-fflags',
+      '+genpts',
       ...safeInputArgs(),
       '-i',
       'file:/in/a b.mp4',

@@ -115,6 +115,10 @@ export function buildSplitCommand(input: string, outputPattern: string, splitTim
     '-hide_banner',
     '-nostdin',
     '-y',
+    // A stream copy keeps the demuxer's timestamps, and AVI has none on some packets (MPEG-4 Part 2 B-frames):
+    // the demuxer makes them, as for a remux (transcode-command's copyInputArgs).
+    '-fflags',
+    '+genpts',
     ...safeInputArgs(),
     '-i',
     `file:${input}`,

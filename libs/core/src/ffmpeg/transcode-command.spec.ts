@@ -11,6 +11,8 @@ const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 const IN = [...safeInputArgs(), '-i', `file:${INPUT}`];
+/** A stream copy has the demuxer make missing timestamps (AVI's B-frames have none). */
+const GENPTS = ['-fflags', '+genpts'];
 const OUT = `file:${OUTPUT}`;
 const FASTSTART = ['-movflags', '+faststart'];
 const fit = (box: string) => `scale=${box}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
@@ -98,7 +100,7 @@ describe('buildTranscodeCommand', () => {
     for (const { presetId, settings } of BUILTIN_PRESETS) {
       it(presetId, () => {
         const command = build({ preset: settings });
-        assert.deepStrictEqual(command.args, [...HEAD, ...IN, ...(expected[presetId] ?? []), OUT]);
+        assert.deepStrictEqual(command.args, [...HEAD, ...(settings.videoCodec === 'copy' ? GENPTS : []), ...IN, ...(expected[presetId] ?? []), OUT]);
         assert.equal(command.expectedDuration, 10);
         assert.equal(command.hasVideo, settings.videoCodec !== undefined && settings.videoCodec !== '');
         assert.equal(command.hasAudio, true);
@@ -132,6 +134,7 @@ describe('buildTranscodeCommand', () => {
     it('remuxes a silent video without an audio map', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), source: SILENT_VIDEO }), [
         ...HEAD,
+        ...GENPTS,
         ...IN,
         '-map',
         '0:V:0',
@@ -148,6 +151,7 @@ describe('buildTranscodeCommand', () => {
       const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
       assert.deepStrictEqual(argsOf({ preset, source: { ...FULL_HD, width: 161, height: 121 } }), [
         ...HEAD,
+        ...GENPTS,
         ...IN,
         ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'],
         ...['-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT],
@@ -337,6 +341,7 @@ describe('buildTranscodeCommand', () => {
         ...HEAD,
         '-ss',
         '1',
+        ...GENPTS,
         ...IN,
         '-t',
         '2',

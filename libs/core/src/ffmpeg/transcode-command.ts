@@ -65,6 +65,7 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
     ...(range.start > 0 ? ['-ss', ffmpegNumber(range.start)] : []),
+    ...copyInputArgs(preset, hasVideo, hasAudio),
     ...safeInputArgs(),
     '-i',
     `file:${request.input}`,
@@ -79,6 +80,19 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
     `file:${request.output}`,
   ];
   return { args, expectedDuration: range.expectedDuration, hasVideo, hasAudio, muxer };
+}
+
+/**
+ * A stream copy passes the demuxer's timestamps through, and AVI gives none
+ * to some packets (MPEG-4 Part 2 with B-frames: the demuxer knows only the
+ * decode order); the muxer then stops with `Timestamps are unset in a packet
+ * for stream 0` ([M5] matrix, remux of such an AVI). `+genpts` has the
+ * demuxer compute the missing ones; an encode gets its timestamps from the
+ * decoder and needs no such help.
+ */
+function copyInputArgs(preset: PresetSettings, hasVideo: boolean, hasAudio: boolean): string[] {
+  const copies = (hasVideo && preset.videoCodec === 'copy') || (hasAudio && preset.audioCodec === 'copy');
+  return copies ? ['-fflags', '+genpts'] : [];
 }
 
 function requireContainer(name: string): Container {
