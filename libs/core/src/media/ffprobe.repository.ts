@@ -46,9 +46,21 @@ export class FfprobeRepository {
     // A late clock makes the declared duration ambiguous (lateStart): the last packets say how long the media is.
     const start = lateStart(output);
     const declared = probe.duration ?? 0;
-    if (start === undefined || !(declared > 0)) return probe;
+    if (!(declared > 0)) return { ...probe, duration: await this.measuredLength(absolutePath, start ?? 0, timeoutMs) };
+    if (start === undefined) return probe;
     const tail = await this.output(buildPacketTailArgs(absolutePath, start + declared - TAIL_SECONDS), timeoutMs).catch(() => '');
     return { ...probe, duration: contentLength(declared, start, tail) };
+  }
+
+  /**
+   * A file that declares no duration (a Matroska written to a pipe: no seek
+   * back to write it, nor cues) lasts until its last packet ends: all its
+   * packets are read, without decoding. 0 when none has a time.
+   */
+  private async measuredLength(absolutePath: string, start: number, timeoutMs: number): Promise<number> {
+    const packets = await this.output(buildPacketTailArgs(absolutePath, 0), timeoutMs).catch(() => '');
+    const length = contentLength(Number.POSITIVE_INFINITY, start, packets);
+    return Number.isFinite(length) ? length : 0;
   }
 
   /**
