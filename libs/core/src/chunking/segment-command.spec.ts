@@ -186,6 +186,8 @@ describe('buildSegmentEncodeCommand', () => {
       'yuv420p',
       '-vf',
       "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
+      '-fps_mode',
+      'vfr',
       '-an',
       '-f',
       'matroska',

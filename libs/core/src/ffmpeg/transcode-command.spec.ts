@@ -11,6 +11,8 @@ const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 const IN = [...safeInputArgs(), '-i', `file:${INPUT}`];
+/** An encode without a preset frame rate keeps the source's frames. */
+const SOURCE_FRAMES = ['-fps_mode', 'vfr'];
 /** A stream copy has the demuxer make missing timestamps (AVI's B-frames have none). */
 const GENPTS = ['-fflags', '+genpts'];
 const OUT = `file:${OUTPUT}`;
@@ -36,14 +38,14 @@ describe('buildTranscodeCommand', () => {
   describe('built-in presets on a 1080p source with sound', () => {
     const expected: Record<string, string[]> = {
       'builtin-h264-720p': [
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
         ...FASTSTART,
         '-f',
         'mp4',
       ],
       'builtin-h264-1080p': [
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
         ...FASTSTART,
         '-f',
@@ -66,6 +68,7 @@ describe('buildTranscodeCommand', () => {
           '-pix_fmt',
           'yuv420p',
           ...HEIGHT_1080,
+          ...SOURCE_FRAMES,
         ],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
         ...FASTSTART,
@@ -74,13 +77,13 @@ describe('buildTranscodeCommand', () => {
       ],
       'builtin-vp9-720p': [
         ...['-map', '0:V:0', '-c:v', 'libvpx-vp9', '-crf', '32', '-b:v', '0', '-cpu-used', '4'],
-        ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k'],
         '-f',
         'webm',
       ],
       'builtin-av1-720p': [
-        ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
         ...FASTSTART,
         '-f',
@@ -121,7 +124,7 @@ describe('buildTranscodeCommand', () => {
       assert.deepStrictEqual(command.args, [
         ...HEAD,
         ...IN,
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         '-an',
         ...FASTSTART,
         '-f',
@@ -153,7 +156,7 @@ describe('buildTranscodeCommand', () => {
         ...HEAD,
         ...GENPTS,
         ...IN,
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT],
       ]);
     });
@@ -191,7 +194,7 @@ describe('buildTranscodeCommand', () => {
       const args = argsOf({ preset: { container: 'webm', videoCodec: 'libaom-av1', videoCrf: 30, videoPreset: '6', width: 640 } });
       assert.deepStrictEqual(args.slice(IN.length + HEAD.length), [
         ...['-map', '0:V:0', '-c:v', 'libaom-av1', '-crf', '30', '-cpu-used', '6', '-pix_fmt', 'yuv420p'],
-        ...['-vf', fit("w='min(640,iw)':h=ih"), '-an', '-f', 'webm', OUT],
+        ...['-vf', fit("w='min(640,iw)':h=ih"), ...SOURCE_FRAMES, '-an', '-f', 'webm', OUT],
       ]);
     });
   });

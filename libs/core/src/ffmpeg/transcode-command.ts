@@ -113,7 +113,11 @@ function videoArgs(preset: PresetSettings, source: MediaProbe, container: Contai
   return [
     ...videoEncoderArgs(preset, preset.videoCodec, container),
     ...(filter ? ['-vf', filter] : []),
-    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : []),
+    // Without a preset rate, the source's frames as they are. ffmpeg's default for MP4 is a constant rate:
+    // it repeated the first frame of a video starting after its audio (a piped Matroska: 91 frames for 90)
+    // and filled a variable-rate source's gaps (75 frames for 47), where a chunked job, encoding through
+    // Matroska, kept the source's frames ([M5] matrix).
+    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : ['-fps_mode', 'vfr']),
   ];
 }
 
