@@ -13,6 +13,7 @@ import {
   chunkTargets,
   decodeChunkJobItem,
   DomainError,
+  encodedSampleRate,
   encodesAudioBesideWorkers,
   expectedStitch,
   ffmpegErrorSummary,
@@ -363,7 +364,8 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       const expected = expectedStitch({
         ...range,
         fps: preset.framerate ?? fps,
-        audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
+        // In the encoder's rate: libopus resamples a 44.1 kHz source to 48 kHz ([M5] matrix: 97536 samples "expected 89303").
+        audioSampleRate: audio ? encodedSampleRate(preset.audioCodec ?? '', preset.audioSampleRate, Number(source.audioSampleRate ?? 0)) : undefined,
         audioCodec: preset.audioCodec,
         hasVideo: true,
       });

@@ -4,6 +4,7 @@ import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ValidationError } from '../domain/domain.errors';
 import type { PresetSettingsInit } from '../domain/preset.decider';
 import { safeInputArgs } from '../media/media-types';
+import { encodedSampleRate } from './audio-codec.config';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
 import { UnsupportedCombination } from './transcode.errors';
 
@@ -220,6 +221,15 @@ describe('buildTranscodeCommand', () => {
         'mp3',
         OUT,
       ]);
+    });
+
+    it('names the rate each encoder writes, which the output is measured in', () => {
+      assert.equal(encodedSampleRate('libopus', undefined, 44100), 48000);
+      assert.equal(encodedSampleRate('libopus', undefined, 24000), 24000);
+      assert.equal(encodedSampleRate('libmp3lame', undefined, 11025), 11025);
+      assert.equal(encodedSampleRate('aac', undefined, 22050), 22050);
+      assert.equal(encodedSampleRate('aac', 44100, 22050), 44100);
+      assert.equal(encodedSampleRate('copy', undefined, 22050), 22050);
     });
 
     it('resamples a 44.1 kHz source to 48 kHz for Opus', () => {
