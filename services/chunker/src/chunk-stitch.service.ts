@@ -3,6 +3,7 @@ import {
   buildStitchCommand,
   buildStitchProbeArgs,
   type ChunkPlan,
+  encodedSampleRate,
   expectedStitch,
   FfmpegRepository,
   type FfprobeOutput,
@@ -54,7 +55,8 @@ export class ChunkStitcher {
       video: plan.contents.video,
       audio: plan.contents.audio,
       fps: preset.framerate ?? source.framerate,
-      audioSampleRate: audio ? (preset.audioSampleRate ?? source.audioSampleRate) : undefined,
+      // In the encoder's rate: libopus resamples a 44.1 kHz source to 48 kHz ([M5] matrix: 97536 samples "expected 89303").
+      audioSampleRate: audio ? encodedSampleRate(preset.audioCodec ?? '', preset.audioSampleRate, Number(source.audioSampleRate ?? 0)) : undefined,
       audioCodec: preset.audioCodec,
       hasVideo: true,
     });

@@ -136,6 +136,15 @@ describe('planChunks', () => {
     assert.deepEqual(spans(planChunks({ duration: 30, chunkDuration: 5, keyframes: [0], fps: 25, streamCopy: true })), [[0, 30]]);
   });
 
+  it('never puts a boundary on the first keyframe: a video starting after the audio leaves no empty first segment', () => {
+    // Real MPEG-TS copied into MP4 (mux.js's sintel): audio from 0, the video's first keyframe at 0.119 s.
+    const plan = planChunks({ duration: 10.119, chunkDuration: 1, keyframes: [0.119, 3.035667], fps: 24, streamCopy: true });
+    assert.deepEqual(spans(plan), [
+      [0, 3.041667],
+      [3.041667, 10.119],
+    ]);
+  });
+
   it('needs keyframes to plan a stream-copy split', () => {
     assert.throws(() => planChunks({ duration: 30, fps: 25, streamCopy: true }), /keyframes are required/);
   });

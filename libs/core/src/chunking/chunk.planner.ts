@@ -100,7 +100,13 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
   }
 
   const frame = 1 / fps;
-  const snapTargets = keyframes ? [...keyframes].map((k) => onFrame(k, fps)).sort((a, b) => a - b) : undefined;
+  // Not the earliest keyframe of a probe that read the file from its start: the video begins there, and a
+  // boundary on it leaves the segment before it without a frame (a video starting 0.119 s after the audio,
+  // chunks of 1 s: segment 0 was [0, 0.125), an empty Matroska the stitch refused — `0x00 at pos 204 … EBML
+  // number` — and an SVT-AV1 encode that hung until the watchdog). An MP4's windowed probe reads from the
+  // first target on, so its earliest keyframe lies a chunk past the start and stays a candidate.
+  const sorted = keyframes ? [...keyframes].sort((a, b) => a - b) : undefined;
+  const snapTargets = sorted?.filter((k, i) => !(i === 0 && k < start + chunkDuration / 2)).map((k) => onFrame(k, fps));
   const boundaries = [start];
   let cursor = start;
   // Split off another chunk only while the rest is at least 1.5 chunks, so the last is >= half a chunk.

@@ -224,3 +224,36 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
     });
   }
 });
+
+describe('chunked WebM audio = single-pass audio (real ffmpeg)', () => {
+  let dir: { path: string; remove(): Promise<void> };
+  before(async () => {
+    dir = await tempDir('mpr-chunking-webm-');
+  });
+  after(() => dir.remove());
+
+  it('a trimmed VP9/Opus job: the stitched audio declares what the single pass does (Opus pre-skip kept through an Ogg intermediate)', async () => {
+    const vp9 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-vp9-720p')?.settings;
+    assert.ok(vp9);
+    const input = await makeSource(join(dir.path, 'source.mp4'));
+    const range = { start: 1.2, end: 3.6 };
+    const audioPath = join(dir.path, `audio.${audioIntermediateExtension('webm')}`);
+    const segmentPath = join(dir.path, 'segment-000.mkv');
+    const audio = buildAudioEncodeCommand({ input, range, preset: vp9, source: SOURCE, output: audioPath });
+    assert.ok(audio);
+    const segment = buildSegmentEncodeCommand({ input, inputOffset: 0, cut: range, preset: vp9, source: SOURCE, output: segmentPath });
+    await Promise.all([run('ffmpeg', ffmpegArgv(audio)), run('ffmpeg', ffmpegArgv(segment))]);
+    const listPath = join(dir.path, 'segments.ffconcat');
+    await writeFile(listPath, buildConcatList(listPath, [segmentPath]));
+    const stitched = join(dir.path, 'stitched.webm');
+    await run('ffmpeg', ffmpegArgv(buildStitchCommand({ listPath, audioPath, preset: vp9, output: stitched })));
+    const single = join(dir.path, 'single.webm');
+    await run('ffmpeg', ffmpegArgv(buildTranscodeCommand({ input, output: single, preset: vp9, source: SOURCE, trim: range })));
+
+    const [chunked, reference] = await Promise.all([probe(stitched), probe(single)]);
+    assert.ok(chunked.audioSamples !== undefined && reference.audioSamples !== undefined);
+    // Through a Matroska intermediate the stitched WebM declared 312 samples (the pre-skip) and more besides.
+    assert.ok(Math.abs(chunked.audioSamples - reference.audioSamples) <= 48, `audio samples ${chunked.audioSamples} vs ${reference.audioSamples}`);
+    assert.equal(chunked.videoFrames, reference.videoFrames);
+  });
+});

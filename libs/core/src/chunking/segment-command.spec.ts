@@ -121,9 +121,11 @@ describe('segmentsReadSource', () => {
 });
 
 describe('buildSplitCommand', () => {
-  it('copies the first video stream into Matroska pieces at the given times, input confined', () => {
+  it('copies the first video stream into Matroska pieces at the given times, input confined, missing timestamps made', () => {
     assert.deepEqual(ffmpegArgv(buildSplitCommand('/in/a b.mp4', '/tmp/job/piece-%03d.mkv', [1.98, 3.98])), [
       ...HEAD,
+      '-fflags',
+      '+genpts',
       ...CONFINED,
       '-i',
       'file:/in/a b.mp4',
@@ -192,6 +194,8 @@ describe('buildSegmentEncodeCommand', () => {
       'yuv420p',
       '-vf',
       "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
+      '-fps_mode',
+      'vfr',
       '-an',
       '-f',
       'matroska',

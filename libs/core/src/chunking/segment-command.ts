@@ -123,7 +123,9 @@ export function buildSplitCommand(input: string, outputPattern: string, splitTim
     '1',
     ...(listPath ? ['-segment_list', `file:${listPath}`, '-segment_list_type', 'flat'] : []),
   ];
-  return { global: GLOBAL_OPTIONS, inputs: [confinedInput(input)], outputs: [fileOutput(outputPattern, 'segment', options)] };
+  // A stream copy keeps the demuxer's timestamps, and AVI has none on some packets (MPEG-4 Part 2 B-frames):
+  // the demuxer makes them, as for a remux (transcode-command's copyInputArgs).
+  return { global: GLOBAL_OPTIONS, inputs: [confinedInput(input, ['-fflags', '+genpts'])], outputs: [fileOutput(outputPattern, 'segment', options)] };
 }
 
 export interface SegmentEncodeRequest {
@@ -295,11 +297,19 @@ export function buildAudioEncodeCommand(request: AudioEncodeRequest): TranscodeC
  * ISO-BMFF keeps the encoder's delay in its edit list, so the AAC priming
  * samples stay marked as such when stream-copied into an MP4/MOV output
  * (checked on ffmpeg 5.1: the stitched audio has exactly the single-pass
- * sample count; through Matroska it gains ~1000 samples). Matroska stores
- * Opus's and Vorbis's delay itself, so it serves every other container.
+ * sample count; through Matroska it gains ~1000 samples).
+ *
+ * WebM's audio is Opus or Vorbis, and goes through Ogg: ffmpeg 5.1's
+ * Matroska demuxer does not hand a stream copy the encoder's delay (Opus
+ * pre-skip, 312 samples), so a WebM stitched from a Matroska intermediate
+ * has no CodecDelay and declares 6.5 ms more audio than the single pass
+ * (1.461 s against 1.448 s for 1.44 s trimmed; the [M5] matrix saw 313008
+ * samples for 312000). The Ogg demuxer hands it on, and the stitched WebM
+ * declares what the single pass does. Matroska serves every other container.
  */
 function audioIntermediateContainer(container: Container): Container {
-  return container === 'mp4' || container === 'mov' || container === 'm4a' ? 'mp4' : 'mkv';
+  if (container === 'mp4' || container === 'mov' || container === 'm4a') return 'mp4';
+  return container === 'webm' ? 'ogg' : 'mkv';
 }
 
 export function audioIntermediateExtension(container: string): string {

@@ -40,6 +40,17 @@ export function audioEncoderArgs(settings: PresetSettings, encoder: AudioEncoder
 }
 
 /**
+ * The sample rate the encoder writes: the preset's, else the source's, or
+ * the encoder's preferred rate when it refuses the source's (libopus makes
+ * 48 kHz of a 44.1 kHz MP3). What the output's sample count is measured in.
+ */
+export function encodedSampleRate(encoder: string, presetRate: number | undefined, sourceRate: number): number {
+  if (presetRate !== undefined) return presetRate;
+  const supported = isAudioEncoder(encoder) ? AUDIO_ENCODER_CONFIGS[encoder].sampleRates : undefined;
+  return supported && !supported.includes(sourceRate) ? supported[0] : sourceRate;
+}
+
+/**
  * A preset rate the encoder refuses would only fail inside ffmpeg ("Specified
  * sample rate 44100 is not supported"): refuse it here with a clear message.
  * Without a preset rate, a source rate the encoder refuses is resampled to the
@@ -54,6 +65,6 @@ function sampleRateArgs(presetRate: number | undefined, encoder: AudioEncoder, s
     }
     return ['-ar', String(presetRate)];
   }
-  if (supported && !supported.includes(sourceRate)) return ['-ar', String(supported[0])];
-  return [];
+  const encoded = encodedSampleRate(encoder, undefined, sourceRate);
+  return encoded !== sourceRate ? ['-ar', String(encoded)] : [];
 }

@@ -4,6 +4,7 @@ import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ValidationError } from '../errors/domain.errors';
 import type { PresetSettingsInit } from '../domain/preset.decider';
 import { ffmpegArgv } from './ffmpeg-command';
+import { encodedSampleRate } from './audio-codec.config';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
 import { UnsupportedCombination } from './transcode.errors';
 
@@ -11,6 +12,10 @@ const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg', '-i', `file:${INPUT}`];
+/** An encode without a preset frame rate keeps the source's frames. */
+const SOURCE_FRAMES = ['-fps_mode', 'vfr'];
+/** A stream copy has the demuxer make missing timestamps (AVI's B-frames have none). */
+const GENPTS = ['-fflags', '+genpts'];
 const OUT = `file:${OUTPUT}`;
 const FASTSTART = ['-movflags', '+faststart'];
 const fit = (box: string) => `scale=${box}:force_original_aspect_ratio=decrease:force_divisible_by=2`;
@@ -34,14 +39,14 @@ describe('buildTranscodeCommand', () => {
   describe('built-in presets on a 1080p source with sound', () => {
     const expected: Record<string, string[]> = {
       'builtin-h264-720p': [
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
         ...FASTSTART,
         '-f',
         'mp4',
       ],
       'builtin-h264-1080p': [
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_1080, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '192k'],
         ...FASTSTART,
         '-f',
@@ -62,6 +67,7 @@ describe('buildTranscodeCommand', () => {
           '-pix_fmt',
           'yuv420p',
           ...HEIGHT_1080,
+          ...SOURCE_FRAMES,
           '-tag:v',
           'hvc1',
         ],
@@ -72,13 +78,13 @@ describe('buildTranscodeCommand', () => {
       ],
       'builtin-vp9-720p': [
         ...['-map', '0:V:0', '-c:v', 'libvpx-vp9', '-crf', '32', '-b:v', '0', '-cpu-used', '4'],
-        ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-deadline', 'good', '-row-mt', '1', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'libopus', '-b:a', '128k'],
         '-f',
         'webm',
       ],
       'builtin-av1-720p': [
-        ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libsvtav1', '-crf', '35', '-preset', '8', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k'],
         ...FASTSTART,
         '-f',
@@ -98,7 +104,7 @@ describe('buildTranscodeCommand', () => {
     for (const { presetId, settings } of BUILTIN_PRESETS) {
       it(presetId, () => {
         const command = build({ preset: settings });
-        assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, ...(expected[presetId] ?? []), OUT]);
+        assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...(settings.videoCodec === 'copy' ? GENPTS : []), ...IN, ...(expected[presetId] ?? []), OUT]);
         assert.equal(command.expectedDuration, 10);
         assert.equal(command.hasVideo, settings.videoCodec !== undefined && settings.videoCodec !== '');
         assert.equal(command.hasAudio, true);
@@ -119,7 +125,7 @@ describe('buildTranscodeCommand', () => {
       assert.deepStrictEqual(ffmpegArgv(command), [
         ...HEAD,
         ...IN,
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p', ...HEIGHT_720, ...SOURCE_FRAMES],
         '-an',
         ...FASTSTART,
         '-f',
@@ -132,6 +138,7 @@ describe('buildTranscodeCommand', () => {
     it('remuxes a silent video without an audio map', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), source: SILENT_VIDEO }), [
         ...HEAD,
+        ...GENPTS,
         ...IN,
         '-map',
         '0:V:0',
@@ -148,8 +155,9 @@ describe('buildTranscodeCommand', () => {
       const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
       assert.deepStrictEqual(argsOf({ preset, source: { ...FULL_HD, width: 161, height: 121 } }), [
         ...HEAD,
+        ...GENPTS,
         ...IN,
-        ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2'],
+        ...['-map', '0:V:0', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-vf', 'scale=trunc(iw/2)*2:trunc(ih/2)*2', ...SOURCE_FRAMES],
         ...['-map', '0:a:0', '-c:a', 'copy', '-f', 'matroska', OUT],
       ]);
     });
@@ -187,7 +195,7 @@ describe('buildTranscodeCommand', () => {
       const args = argsOf({ preset: { container: 'webm', videoCodec: 'libaom-av1', videoCrf: 30, videoPreset: '6', width: 640 } });
       assert.deepStrictEqual(args.slice(IN.length + HEAD.length), [
         ...['-map', '0:V:0', '-c:v', 'libaom-av1', '-crf', '30', '-cpu-used', '6', '-pix_fmt', 'yuv420p'],
-        ...['-vf', fit("w='min(640,iw)':h=ih"), '-an', '-f', 'webm', OUT],
+        ...['-vf', fit("w='min(640,iw)':h=ih"), ...SOURCE_FRAMES, '-an', '-f', 'webm', OUT],
       ]);
     });
   });
@@ -213,6 +221,15 @@ describe('buildTranscodeCommand', () => {
         'mp3',
         OUT,
       ]);
+    });
+
+    it('names the rate each encoder writes, which the output is measured in', () => {
+      assert.equal(encodedSampleRate('libopus', undefined, 44100), 48000);
+      assert.equal(encodedSampleRate('libopus', undefined, 24000), 24000);
+      assert.equal(encodedSampleRate('libmp3lame', undefined, 11025), 11025);
+      assert.equal(encodedSampleRate('aac', undefined, 22050), 22050);
+      assert.equal(encodedSampleRate('aac', 44100, 22050), 44100);
+      assert.equal(encodedSampleRate('copy', undefined, 22050), 22050);
     });
 
     it('resamples a 44.1 kHz source to 48 kHz for Opus', () => {
@@ -337,6 +354,7 @@ describe('buildTranscodeCommand', () => {
         ...HEAD,
         '-ss',
         '1',
+        ...GENPTS,
         ...IN,
         '-t',
         '2',

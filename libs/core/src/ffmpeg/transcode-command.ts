@@ -88,7 +88,7 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
     // re-encoding (ffmpeg >= 2.1 decodes from the keyframe before and drops
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
-    input: confinedInput(request.input, start > 0 ? ['-ss', ffmpegNumber(start)] : []),
+    input: confinedInput(request.input, [...(start > 0 ? ['-ss', ffmpegNumber(start)] : []), ...copyInputArgs(preset, hasVideo, hasAudio)]),
     // After -i, -t limits the output; the input seek made its clock start at 0.
     trim: trim.end !== undefined ? ['-t', ffmpegNumber(trim.end - start)] : [],
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
@@ -100,6 +100,19 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
     hasVideo,
     hasAudio,
   };
+}
+
+/**
+ * A stream copy passes the demuxer's timestamps through, and AVI gives none
+ * to some packets (MPEG-4 Part 2 with B-frames: the demuxer knows only the
+ * decode order); the muxer then stops with `Timestamps are unset in a packet
+ * for stream 0` ([M5] matrix, remux of such an AVI). `+genpts` has the
+ * demuxer compute the missing ones; an encode gets its timestamps from the
+ * decoder and needs no such help.
+ */
+function copyInputArgs(preset: PresetSettings, hasVideo: boolean, hasAudio: boolean): string[] {
+  const copies = (hasVideo && preset.videoCodec === 'copy') || (hasAudio && preset.audioCodec === 'copy');
+  return copies ? ['-fflags', '+genpts'] : [];
 }
 
 function requireContainer(name: string): Container {
@@ -120,7 +133,11 @@ function videoArgs(preset: PresetSettings, source: MediaProbe): string[] {
   return [
     ...videoEncoderArgs(preset, preset.videoCodec),
     ...(filter ? ['-vf', filter] : []),
-    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : []),
+    // Without a preset rate, the source's frames as they are. ffmpeg's default for MP4 is a constant rate:
+    // it repeated the first frame of a video starting after its audio (a piped Matroska: 91 frames for 90)
+    // and filled a variable-rate source's gaps (75 frames for 47), where a chunked job, encoding through
+    // Matroska, kept the source's frames ([M5] matrix).
+    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : ['-fps_mode', 'vfr']),
   ];
 }
 

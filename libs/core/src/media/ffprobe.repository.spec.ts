@@ -55,6 +55,20 @@ describe('FfprobeRepository (real ffprobe)', () => {
     assert.ok(Math.abs((probe.duration ?? 0) - 3) < 0.05, `duration ${probe.duration}`);
   });
 
+
+  it('measures a Matroska written to a pipe (no duration, no cues) by its packets', async () => {
+    const path = join(dir.path, 'piped.mkv');
+    const { stdout: piped } = await run(
+      'ffmpeg',
+      ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3.6', '-c:v', 'mpeg4', '-f', 'matroska', 'pipe:1'],
+      { encoding: 'buffer', maxBuffer: 64 << 20 },
+    );
+    await writeFile(path, piped);
+    const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', path]);
+    assert.equal(stdout.trim(), 'N/A', 'ffprobe finds no duration in it');
+    const probe = await ffprobe.probe(path);
+    assert.ok(Math.abs((probe.duration ?? 0) - 3.6) < 0.05, `duration ${probe.duration}`);
+  });
   it("refuses a corrupt file with ffprobe's reason", async () => {
     const path = join(dir.path, 'corrupt.mp4');
     await writeFile(path, Buffer.alloc(4096, 7));

@@ -45,12 +45,30 @@ export class FfprobeRepository {
     // The tail's packets say where each kept stream ends (one may outlast the other), and, when the clock
     // starts late and the declared duration is ambiguous (lateStart), how long the media is.
     const declared = probe.duration ?? 0;
-    if (!(declared > 0)) return probe;
+    const start = lateStart(output);
+    if (!(declared > 0)) return { ...probe, ...(await this.measuredLength(output, absolutePath, start ?? 0, timeoutMs, paths)) };
     const origin = Number(output.format?.start_time);
     const from = (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
     const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, from), timeoutMs, paths).catch(() => ''));
-    const start = lateStart(output);
     return { ...probe, ...streamSpans(output, ends), duration: start === undefined ? declared : contentLength(declared, start, ends) };
+  }
+
+  /**
+   * A file that declares no duration (a Matroska written to a pipe: no seek
+   * back to write it, nor cues) lasts until its last packet ends: all its
+   * packets are read, without decoding; they also say where each stream ends.
+   * A duration of 0 when no packet has a time.
+   */
+  private async measuredLength(
+    output: FfprobeOutput,
+    absolutePath: string,
+    start: number,
+    timeoutMs: number,
+    paths: readonly ShownPath[],
+  ): Promise<Pick<ProbeResult, 'duration' | 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'>> {
+    const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, 0), timeoutMs, paths).catch(() => ''));
+    const length = contentLength(Number.POSITIVE_INFINITY, start, ends);
+    return { ...streamSpans(output, ends), duration: Number.isFinite(length) ? length : 0 };
   }
 
   /**

@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { describePackagedFile, type PackagedFile, packagedFile } from '@mpr/core/testing/package-media.fetcher';
+
+const run = promisify(execFile);
+
+/** One source of the real-media matrix: a file under MEDIA_IN, where it came from, and what it stands for. */
+export interface MatrixSource {
+  /** File name under MEDIA_IN; its extension is one the scan accepts. */
+  readonly name: string;
+  /** The package a real file came from, or how ffmpeg made it. */
+  readonly origin: string;
+  /** What the source brings to the matrix (audio longer than video, open GOPs, …). */
+  readonly covers: string;
+  make(path: string): Promise<void>;
+}
+
+const PYGAME_DATA = 'usr/share/doc/python-pygame-doc/examples/data';
+const HOUSE_MP3: PackagedFile = { registry: 'debian', pkg: 'python-pygame-doc', path: `${PYGAME_DATA}/house_lo.mp3` };
+const HOUSE_OGG: PackagedFile = { registry: 'debian', pkg: 'python-pygame-doc', path: `${PYGAME_DATA}/house_lo.ogg` };
+const BLUE_MPG: PackagedFile = { registry: 'debian', pkg: 'python-pygame-doc', path: `${PYGAME_DATA}/blue.mpg` };
+const MUXJS = 'package/test/segments';
+const SINTEL_TS: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/sintel-captions.ts` };
+const FMP4_INIT: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/malformed-sei-init.mp4` };
+const FMP4_SEGMENT: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/malformed-sei.m4s` };
+
+const ffmpeg = (args: string[]) => run('ffmpeg', ['-v', 'error', '-y', ...args]);
+const testsrc = (size: string, fps: number, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`];
+const tone = (rate: number, seconds: number) => ['-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${rate}:duration=${seconds}`];
+
+/** 160×120 at 25 fps for `videoSeconds` and a tone at `rate` Hz for `audioSeconds`, encoded with `codecs` (output options). */
+function synthesize(videoSeconds: number, audio: { rate: number; seconds: number }, codecs: string[]): string[] {
+  return [...testsrc('160x120', 25, videoSeconds), ...tone(audio.rate, audio.seconds), ...codecs];
+}
+
+/** Copies a packaged file's streams unchanged (`-c copy`) into a container the scan accepts. */
+async function copyStreams(path: string, inputs: string[], extra: string[] = []): Promise<void> {
+  await ffmpeg([...inputs, '-c', 'copy', ...extra, path]);
+}
+
+export const MATRIX_SOURCES: readonly MatrixSource[] = [
+  {
+    name: 'sintel.mp4',
+    origin: `${describePackagedFile(SINTEL_TS)}, streams copied from MPEG-TS into MP4`,
+    covers: 'real H.264 + AAC 22.05 kHz; the video starting 0.119 s after the audio (edit list), the audio ending 0.27 s before it',
+    async make(path) {
+      await copyStreams(path, ['-i', await packagedFile(SINTEL_TS)], ['-map', '0:v:0', '-map', '0:a:0']);
+    },
+  },
+  {
+    name: 'fragmented-late.mp4',
+    origin: `${describePackagedFile(FMP4_INIT)} + ${describePackagedFile(FMP4_SEGMENT)}, concatenated`,
+    covers: 'real fragmented MP4 (H.264 + AAC 44.1 kHz) whose clock starts at 66 s',
+    async make(path) {
+      const parts = await Promise.all([packagedFile(FMP4_INIT), packagedFile(FMP4_SEGMENT)].map(async (p) => readFile(await p)));
+      await writeFile(path, Buffer.concat(parts));
+    },
+  },
+  {
+    name: 'house.ogg',
+    origin: describePackagedFile(HOUSE_OGG),
+    covers: 'real Ogg Vorbis, 11.025 kHz mono, audio only',
+    async make(path) {
+      await copyStreams(path, ['-i', await packagedFile(HOUSE_OGG)]);
+    },
+  },
+  {
+    name: 'blue-house.avi',
+    origin: `${describePackagedFile(BLUE_MPG)} (video) + the first 1.2 s of ${describePackagedFile(HOUSE_MP3)}, streams copied into AVI`,
+    covers: 'a tiny file: real MPEG-1 video (24 frames, 0.8 s) with real MP3 in AVI, the audio longer than the video',
+    async make(path) {
+      await copyStreams(path, ['-i', await packagedFile(BLUE_MPG), '-t', '1.2', '-i', await packagedFile(HOUSE_MP3)], ['-map', '0:v:0', '-map', '1:a:0']);
+    },
+  },
+  {
+    name: 'open-gop.mp4',
+    origin: 'ffmpeg: libx264 with B-frames and open GOPs, AAC',
+    covers: 'open GOPs, B-frames, AAC priming in an edit list, audio (2.4 s) longer than video (2 s)',
+    async make(path) {
+      const codecs = ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-x264-params', 'keyint=25:open-gop=1', '-pix_fmt', 'yuv420p', '-c:a', 'aac'];
+      await ffmpeg([...synthesize(2, { rate: 48000, seconds: 2.4 }, codecs), path]);
+    },
+  },
+  {
+    name: 'mp3.flv',
+    origin: 'ffmpeg: FLV1 (Sorenson) video with MP3 audio',
+    covers: 'MP3 in FLV',
+    async make(path) {
+      await ffmpeg([...synthesize(2, { rate: 44100, seconds: 2 }, ['-c:v', 'flv', '-g', '25', '-c:a', 'libmp3lame']), path]);
+    },
+  },
+  {
+    name: 'packed-bframes.avi',
+    origin: 'ffmpeg: MPEG-4 Part 2 with B-frames in AVI, MP3 audio',
+    covers: 'MPEG-4 Part 2 B-frames in AVI (packets without timestamps), MP3 in AVI, audio (1.13 s) shorter than video (1.6 s)',
+    async make(path) {
+      await ffmpeg([...synthesize(1.6, { rate: 44100, seconds: 1.13 }, ['-c:v', 'mpeg4', '-bf', '2', '-g', '12', '-c:a', 'libmp3lame']), path]);
+    },
+  },
+  {
+    name: 'vfr-opus.webm',
+    origin: 'ffmpeg: VP9 + Opus in WebM, 4 of every 10 frames dropped',
+    covers: 'variable frame rate, Opus (pre-skip)',
+    async make(path) {
+      const codecs = [
+        '-vf',
+        "select='lt(mod(n\\,10)\\,6)'",
+        '-fps_mode',
+        'vfr',
+        '-c:v',
+        'libvpx-vp9',
+        '-deadline',
+        'realtime',
+        '-cpu-used',
+        '8',
+        '-g',
+        '25',
+        '-c:a',
+        'libopus',
+      ];
+      await ffmpeg([...synthesize(2, { rate: 48000, seconds: 2 }, codecs), path]);
+    },
+  },
+  {
+    name: 'no-cues.mkv',
+    origin: 'ffmpeg: MPEG-4 Part 2 + AAC written to a pipe as Matroska',
+    covers: 'Matroska without cues, seek head or duration (3.6 s)',
+    async make(path) {
+      const { stdout } = await run(
+        'ffmpeg',
+        ['-v', 'error', ...synthesize(3.6, { rate: 48000, seconds: 3.6 }, ['-c:v', 'mpeg4', '-g', '25', '-c:a', 'aac', '-f', 'matroska', 'pipe:1'])],
+        { encoding: 'buffer', maxBuffer: 64 << 20 },
+      );
+      await writeFile(path, stdout);
+    },
+  },
+];
