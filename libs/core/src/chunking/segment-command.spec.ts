@@ -28,6 +28,8 @@ const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,
 const H264_720P = [
   ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
   ...['-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],
+  // Without a preset frame rate an encode keeps the source's frames.
+  ...['-fps_mode', 'vfr'],
 ];
 
 describe('segmentCuts', () => {
@@ -148,6 +150,8 @@ describe('buildSplitCommand', () => {
   it('lists each finished piece when asked to', () => {
     assert.deepEqual(ffmpegArgv(buildSplitCommand('/in/a.mp4', '/tmp/job/piece-%03d.mkv', [1.98], '/tmp/job/pieces.txt')), [
       ...HEAD,
+      '-fflags',
+      '+genpts',
       ...CONFINED,
       '-i',
       'file:/in/a.mp4',
@@ -218,7 +222,7 @@ describe('buildSegmentEncodeCommand', () => {
       ...HEAD,
       ...['-ss', '9.98', ...CONFINED, '-i', 'file:/in/src.mp4'],
       ...['-t', '10', '-map', '0:V:0', '-c:v', 'libx265', '-crf', '28', '-preset', 'fast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p'],
-      ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],
+      ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2", '-fps_mode', 'vfr'],
       ...['-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
   });
