@@ -67,90 +67,94 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
     return (await response.json()) as GraphqlAnswer<T>;
   }
 
-  before(async () => {
-    [world, db] = await Promise.all([TranscoderWorld.create(), createTestDatabase()]);
-    await Promise.all(MATRIX_SOURCES.map((s) => s.make(join(world.mediaIn, s.name))));
-    for (const s of MATRIX_SOURCES) console.log(`real-media source ${s.name}: ${s.origin} — ${s.covers}`);
+  before(
+    async () => {
+      [world, db] = await Promise.all([TranscoderWorld.create(), createTestDatabase()]);
+      await Promise.all(MATRIX_SOURCES.map((s) => s.make(join(world.mediaIn, s.name))));
+      for (const s of MATRIX_SOURCES) console.log(`real-media source ${s.name}: ${s.origin} — ${s.covers}`);
 
-    const env = world.env({
-      DATABASE_URL: db.url,
-      MPR_API_PORT: '0',
-      MPR_SCHEDULER_PORT: '0',
-      MPR_CHUNKER_PORT: '0',
-      MPR_API_TOKEN: TOKEN,
-      MPR_TRANSCODE_CONCURRENCY: '3',
-      MPR_CHUNK_WORKERS: '2',
-      MPR_CHUNK_CORES: '2',
-      MPR_CHUNK_JOBS: '2',
-      // One attempt: a job the platform cannot do fails once, with its reason, instead of three times.
-      MPR_MAX_ATTEMPTS: '1',
-      MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: '60',
-      MPR_LOG_LEVEL: 'error',
-    });
-    for (const definition of [apiService, schedulerService]) services.push(await startService(definition, loadConfig(env)));
-    apiUrl = services[0].url;
+      const env = world.env({
+        DATABASE_URL: db.url,
+        MPR_API_PORT: '0',
+        MPR_SCHEDULER_PORT: '0',
+        MPR_CHUNKER_PORT: '0',
+        MPR_API_TOKEN: TOKEN,
+        MPR_TRANSCODE_CONCURRENCY: '3',
+        MPR_CHUNK_WORKERS: '2',
+        MPR_CHUNK_CORES: '2',
+        MPR_CHUNK_JOBS: '2',
+        // One attempt: a job the platform cannot do fails once, with its reason, instead of three times.
+        MPR_MAX_ATTEMPTS: '1',
+        MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: '60',
+        MPR_LOG_LEVEL: 'error',
+      });
+      for (const definition of [apiService, schedulerService]) services.push(await startService(definition, loadConfig(env)));
+      apiUrl = services[0].url;
 
-    const scan = await graphql<{ scanMediaFolder: { registered: number } }>('mutation { scanMediaFolder { registered } }');
-    assert.equal(scan.data?.scanMediaFolder.registered, MATRIX_SOURCES.length, JSON.stringify(scan.errors));
-    const assets = await graphql<{ assets: Array<{ id: string; filename: string; status: string; duration: number | null; errorMessage: string | null }> }>(
-      '{ assets { id filename status duration errorMessage } }',
-    );
-    const byName = new Map((assets.data?.assets ?? []).map((a) => [a.filename, a]));
+      const scan = await graphql<{ scanMediaFolder: { registered: number } }>('mutation { scanMediaFolder { registered } }');
+      assert.equal(scan.data?.scanMediaFolder.registered, MATRIX_SOURCES.length, JSON.stringify(scan.errors));
+      const assets = await graphql<{ assets: Array<{ id: string; filename: string; status: string; duration: number | null; errorMessage: string | null }> }>(
+        '{ assets { id filename status duration errorMessage } }',
+      );
+      const byName = new Map((assets.data?.assets ?? []).map((a) => [a.filename, a]));
 
-    const requests: Array<{ c: Case; input: Record<string, unknown> }> = [];
-    for (const source of MATRIX_SOURCES) {
-      const asset = byName.get(source.name);
-      if (asset?.status !== 'ready') throw new Error(`${source.name} is not ready: ${asset?.status} ${asset?.errorMessage}`);
-      const duration = Number(asset.duration);
-      durations.set(source.name, duration);
-      for (const { presetId } of BUILTIN_PRESETS) {
-        for (const mode of MODES) {
-          for (const range of RANGES) {
-            const c: Case = { source: source.name, presetId, mode, range };
-            cases.set(caseKey(c), c);
-            const trim = range === 'trimmed' ? { trimStart: round(duration * 0.2), trimEnd: round(duration * 0.8) } : {};
-            const input: Record<string, unknown> = {
-              sourceAssetId: asset.id,
-              presetId,
-              outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${BUILTIN_PRESETS.find((p) => p.presetId === presetId)?.settings.container}`,
-              chunked: mode === 'chunked',
-              // Seams every second (on keyframes): small sources get several segments each.
-              ...(mode === 'chunked' ? { chunkDuration: 1 } : {}),
-              ...trim,
-            };
-            requests.push({ c, input });
+      const requests: Array<{ c: Case; input: Record<string, unknown> }> = [];
+      for (const source of MATRIX_SOURCES) {
+        const asset = byName.get(source.name);
+        if (asset?.status !== 'ready') throw new Error(`${source.name} is not ready: ${asset?.status} ${asset?.errorMessage}`);
+        const duration = Number(asset.duration);
+        durations.set(source.name, duration);
+        for (const { presetId } of BUILTIN_PRESETS) {
+          for (const mode of MODES) {
+            for (const range of RANGES) {
+              const c: Case = { source: source.name, presetId, mode, range };
+              cases.set(caseKey(c), c);
+              const trim = range === 'trimmed' ? { trimStart: round(duration * 0.2), trimEnd: round(duration * 0.8) } : {};
+              const input: Record<string, unknown> = {
+                sourceAssetId: asset.id,
+                presetId,
+                outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${BUILTIN_PRESETS.find((p) => p.presetId === presetId)?.settings.container}`,
+                chunked: mode === 'chunked',
+                // Seams every second (on keyframes): small sources get several segments each.
+                ...(mode === 'chunked' ? { chunkDuration: 1 } : {}),
+                ...trim,
+              };
+              requests.push({ c, input });
+            }
           }
         }
       }
-    }
-    // All jobs are created before any encode starts: the API answers createJob once its read models hold the
-    // job, and with encodes taking both cores they lagged past its 10 s wait (`internal error`).
-    await inBatches(requests, 4, async ({ c, input }) => {
-      const created: GraphqlAnswer<{ createJob: { id: string } }> = await graphql<{ createJob: { id: string } }>(
-        `mutation { createJob(input: { ${Object.entries(input)
-          .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
-          .join(', ')} }) { id } }`,
-      );
-      const jobId = created.data?.createJob.id;
-      if (jobId) {
-        c.jobId = jobId;
-        settled.set(
-          caseKey(c),
-          world
-            .waitForJob(jobId, (job) => job.status === 'COMPLETED' || job.status === 'FAILED' || job.status === 'CANCELLED', 1_400_000)
-            .then((job) => void (c.job = job)),
+      // All jobs are created before any encode starts: the API answers createJob once its read models hold the
+      // job, and with encodes taking both cores they lagged past its 10 s wait (`internal error`).
+      await inBatches(requests, 4, async ({ c, input }) => {
+        const created: GraphqlAnswer<{ createJob: { id: string } }> = await graphql<{ createJob: { id: string } }>(
+          `mutation { createJob(input: { ${Object.entries(input)
+            .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+            .join(', ')} }) { id } }`,
         );
-      } else {
-        const error: { message: string; extensions?: { code?: string } } | undefined = created.errors?.[0];
-        assert.ok(error);
-        assert.equal(error.extensions?.code, 'BAD_USER_INPUT', `${caseKey(c)}: createJob failed otherwise than a refusal: ${JSON.stringify(created.errors)}`);
-        c.refused = error.message;
-      }
-    });
-    services.push(await startService(chunkerService, loadConfig(env)));
-    await world.startTranscoder({ ...env, MPR_TRANSCODER_PORT: '0' });
-    await Promise.all(settled.values());
-  });
+        const jobId = created.data?.createJob.id;
+        if (jobId) {
+          c.jobId = jobId;
+          settled.set(
+            caseKey(c),
+            world
+              .waitForJob(jobId, (job) => job.status === 'COMPLETED' || job.status === 'FAILED' || job.status === 'CANCELLED', 1_400_000)
+              .then((job) => void (c.job = job)),
+          );
+        } else {
+          const error: { message: string; extensions?: { code?: string } } | undefined = created.errors?.[0];
+          assert.ok(error);
+          assert.equal(error.extensions?.code, 'BAD_USER_INPUT', `${caseKey(c)}: createJob failed otherwise than a refusal: ${JSON.stringify(created.errors)}`);
+          c.refused = error.message;
+        }
+      });
+      services.push(await startService(chunkerService, loadConfig(env)));
+      await world.startTranscoder({ ...env, MPR_TRANSCODER_PORT: '0' });
+      await Promise.all(settled.values());
+      // The hook runs every job of the matrix (6–16 min on two cores): a bound for a hang, not for a slow machine.
+    },
+    { timeout: 1_400_000 },
+  );
 
   after(async () => {
     console.log(matrixTable([...cases.values()]));
