@@ -310,6 +310,19 @@ export async function until(what: string, condition: () => Promise<boolean> | bo
   await waitFor(what, condition, { timeoutMs, intervalMs: stepMs });
 }
 
+/** Waits until nothing is at `path` (a work directory removed, a file deleted). */
+export async function untilGone(what: string, path: string, timeoutMs = 10_000): Promise<void> {
+  await until(
+    what,
+    () =>
+      stat(path).then(
+        () => false,
+        () => true,
+      ),
+    timeoutMs,
+  );
+}
+
 export function eventsOf(events: StoredEvent[], type: string): StoredEvent[] {
   return events.filter((e) => e.type === type);
 }
