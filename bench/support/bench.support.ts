@@ -1,8 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
 import { createTestDatabase, createTestMediaRoots, createTestStreams, type TestDatabase, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
-
-const run = promisify(execFile);
 
 /** `--name value` from the command line, or the fallback. */
 export function option(name: string, fallback: number): number {
@@ -55,34 +52,7 @@ export async function benchWorld(): Promise<BenchWorld> {
 
 /** A 1080p30 test source with sound and a keyframe every second (the chunker splits on keyframes). */
 export async function makeSource(path: string, seconds: number): Promise<void> {
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-crf',
-    '18',
-    '-g',
-    '30',
-    '-sc_threshold',
-    '0',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    path,
-  ]);
+  await makeKeyframedSource(path, { seconds, fps: 30, size: '1920x1080', output: ['-crf', '18'] });
 }
 
 export async function graphql(url: string, query: string): Promise<any> {

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { chunkConsumerName, enqueueChunkJob, handleCommand, jobDecider, loadConfig, type RunningService, startService } from '@mpr/core';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
-import { eventsOf, ffmpegProcesses, makeKeyframedSource, outputFacts, processesMatching, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, makeKeyframedSource, outputFacts, processesMatching, TranscoderWorld, until, untilGone } from './transcoder-harness';
 
 const run = promisify(execFile);
 const FPS = 25;
@@ -256,15 +256,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     await until('every ffmpeg of the job to be gone', async () => (await ffmpegProcesses(jobId)).length === 0, 5_000);
     assert.ok(Date.now() - cancelledAt <= 5_000);
     const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
-    await until(
-      'the work directory to be removed',
-      () =>
-        stat(workDir).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone('the work directory to be removed', workDir, 3_000);
     telemetry.stop();
     assert.equal((await world.job(jobId)).status, 'CANCELLED');
     // Segments still queued are dropped by the workers, not encoded: once the queue is empty, none ran.
@@ -273,15 +265,7 @@ describe('chunker (in process, 2 segment workers)', () => {
       return pending + unacknowledged === 0;
     });
     assert.deepEqual(await ffmpegProcesses(jobId), []);
-    await until(
-      'the work directory to stay removed',
-      () =>
-        stat(workDir).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone('the work directory to stay removed', workDir, 3_000);
   });
 
   it('a failed segment is retried alone, and the job still completes', async () => {
@@ -339,15 +323,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     assert.equal(failed.retryable, true);
     assert.match(failed.errorMessage, /^segment 1 reported nothing for 2 s: its encode is stuck$/);
     await until('the hung ffmpeg to be stopped', async () => (await ffmpegProcesses(jobId)).length === 0, 3_000);
-    await until(
-      'the work directory to be removed',
-      () =>
-        stat(workDir).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone('the work directory to be removed', workDir, 3_000);
 
     // The coordinator's own ffmpeg too: a split whose first piece cannot be opened.
     const splitJob = await createChunked(shortMkv, { outputFilename: 'stuck-split.mp4', chunkDuration: 2 });
@@ -373,15 +349,7 @@ describe('chunker (in process, 2 segment workers)', () => {
     }
     await chunker.app.close();
     chunker = await startService(chunkerService, loadConfig(world.env({ MPR_CHUNKER_PORT: '0', MPR_CHUNK_WORKERS: '2', MPR_LOG_LEVEL: 'warn' })));
-    await until(
-      "the ended job's work directory to be removed",
-      () =>
-        stat(endedDir).then(
-          () => false,
-          () => true,
-        ),
-      5_000,
-    );
+    await untilGone("the ended job's work directory to be removed", endedDir, 5_000);
     assert.ok((await stat(join(waitingDir, 'segment-000.mkv'))).isFile(), "a pending job's directory stays");
   });
 });

@@ -33,6 +33,7 @@ import {
 } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
+export { makeKeyframedSource, probeStreams, type StreamProbe } from '@mpr/core/testing/media-fixtures';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
@@ -270,39 +271,6 @@ export class TranscoderProcess extends ServiceProcess {
   }
 }
 
-/** A source with a keyframe every second (the chunker splits on them) and a 48 kHz tone; `output` adds output options. */
-export async function makeKeyframedSource(path: string, options: { seconds: number; fps: number; size: string; output?: string[] }): Promise<string> {
-  const { seconds, fps, size, output = [] } = options;
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-g',
-    String(fps),
-    '-sc_threshold',
-    '0',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    ...output,
-    path,
-  ]);
-  return path;
-}
-
 /** Frames, duration and audio samples of a media file, as the chunker's verification reads them. */
 export async function outputFacts(path: string) {
   const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
@@ -337,29 +305,22 @@ export function killPid(pid: number): void {
   }
 }
 
-export interface StreamProbe {
-  duration: number;
-  streams: Array<{ codec_type: string; codec_name: string; duration?: string; nb_frames?: string; width?: number; height?: number }>;
-}
-
-/** ffprobe's own view of a file: per-stream codecs and durations. */
-export async function probeStreams(path: string): Promise<StreamProbe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'format=duration:stream=codec_type,codec_name,duration,nb_frames,width,height',
-    '-of',
-    'json',
-    path,
-  ]);
-  const json = JSON.parse(stdout) as { format: { duration: string }; streams: StreamProbe['streams'] };
-  return { duration: Number(json.format.duration), streams: json.streams };
-}
-
 /** The specs' short form of waitFor (the one wait helper) for a yes/no condition. */
 export async function until(what: string, condition: () => Promise<boolean> | boolean, timeoutMs = 10_000, stepMs = 25): Promise<void> {
   await waitFor(what, condition, { timeoutMs, intervalMs: stepMs });
+}
+
+/** Waits until nothing is at `path` (a work directory removed, a file deleted). */
+export async function untilGone(what: string, path: string, timeoutMs = 10_000): Promise<void> {
+  await until(
+    what,
+    () =>
+      stat(path).then(
+        () => false,
+        () => true,
+      ),
+    timeoutMs,
+  );
 }
 
 export function eventsOf(events: StoredEvent[], type: string): StoredEvent[] {

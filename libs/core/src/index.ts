@@ -42,6 +42,7 @@ export * from './chunking/segment-command';
 export * from './chunking/stitch.verifier';
 export * from './work/work-consumer';
 export * from './execution/aggregate-state';
+export * from './execution/attempt-end.watcher';
 export * from './execution/job-events.repository';
 export * from './execution/job-recorder.service';
 export * from './execution/job-telemetry.repository';

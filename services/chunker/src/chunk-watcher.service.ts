@@ -1,32 +1,20 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { JobEventsRepository } from '@mpr/core';
+import { Injectable, Logger } from '@nestjs/common';
+import { type AttemptEnd, AttemptEndWatcher, JobEventsRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 
 /** Every replica hears every job event: a cancel (or a failure recorded elsewhere) stops all of that job's work here at once. */
 @Injectable()
-export class ChunkWatcher implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('ChunkWatcher');
-  private subscription: { stop(): void } | undefined;
-
+export class ChunkWatcher extends AttemptEndWatcher {
   constructor(
-    private readonly events: JobEventsRepository,
+    events: JobEventsRepository,
     private readonly aborts: ChunkAborts,
-  ) {}
-
-  onModuleInit(): void {
-    this.subscription = this.events.onJobEvents(
-      ['JobCancelled', 'JobFailed'],
-      (event) => {
-        if (event.case !== 'jobCancelled' && event.case !== 'jobFailed') return;
-        if (this.aborts.abortJob(event.value.jobId, event.case === 'jobCancelled' ? 'cancelled' : 'superseded')) {
-          this.logger.log(`job ${event.value.jobId}: ${event.case}, stopping its chunk work here`);
-        }
-      },
-      (err) => this.logger.warn(`job event not understood: ${err.message}`),
-    );
+  ) {
+    super(events, new Logger('ChunkWatcher'));
   }
 
-  onModuleDestroy(): void {
-    this.subscription?.stop();
+  protected attemptEnded({ jobId, reason }: AttemptEnd): void {
+    if (this.aborts.abortJob(jobId, reason)) {
+      this.logger.log(`job ${jobId}: ${reason === 'cancelled' ? 'cancelled' : 'failed elsewhere'}, stopping its chunk work here`);
+    }
   }
 }

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ffmpegArgv } from '../ffmpeg/ffmpeg-command';
 import { buildTranscodeCommand } from '../ffmpeg/transcode-command';
-import { tempDir } from '../testing/media-fixtures';
+import { makeKeyframedSource, tempDir } from '../testing/media-fixtures';
 import { chunkTargets, planChunks } from './chunk.planner';
 import { FfprobeRepository } from '../media/ffprobe.repository';
 import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
@@ -43,37 +43,15 @@ async function probe(path: string) {
  * decoder reorders: a keyframe's packet comes before frames shown ahead of
  * it), and a 48 kHz tone; MP4 or Matroska after the path's extension.
  */
-async function makeSource(path: string, extra: string[] = []): Promise<string> {
-  await run('ffmpeg', [
-    '-v',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=320x240:rate=${FPS}:duration=${SECONDS}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=${SAMPLE_RATE}:duration=${SECONDS}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'veryfast',
-    '-bf',
-    '2',
-    '-g',
-    String(FPS),
-    '-sc_threshold',
-    '0',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    ...extra,
-    path,
-  ]);
-  return path;
+function makeSource(path: string, extra: string[] = []): Promise<string> {
+  return makeKeyframedSource(path, {
+    seconds: SECONDS,
+    fps: FPS,
+    size: '320x240',
+    preset: 'veryfast',
+    sampleRate: SAMPLE_RATE,
+    output: ['-bf', '2', ...extra],
+  });
 }
 
 /** Per-frame PSNR of `a` from its frame `skipA` on against `b` from `skipB` on, pairing frames by their order. */

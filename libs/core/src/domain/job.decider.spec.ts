@@ -18,18 +18,22 @@ import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.e
 import { type JobCommand, jobDecider, type JobEvent, type JobStatusName } from './job.decider';
 
 const JOB = 'job-1';
+/** The job the tests create: CreateJob's fields, which JobCreated carries unchanged. */
+const JOB_FIELDS = {
+  sourceAssetId: 'asset-1',
+  presetId: 'builtin-h264-720p',
+  outputFilename: 'clip_h264_720p.mp4',
+  executor: Executor.UNSPECIFIED,
+  chunked: false,
+  priority: Priority.NORMAL,
+};
 
 // Events, as the decider must produce them.
 const created = (init: Partial<Parameters<typeof createCommand>[0]> = {}): JobEvent => ({
   case: 'jobCreated',
   value: create(JobCreatedSchema, {
     jobId: JOB,
-    sourceAssetId: 'asset-1',
-    presetId: 'builtin-h264-720p',
-    outputFilename: 'clip_h264_720p.mp4',
-    executor: Executor.UNSPECIFIED,
-    chunked: false,
-    priority: Priority.NORMAL,
+    ...JOB_FIELDS,
     ...init,
   }),
 });
@@ -67,12 +71,7 @@ function createCommand(init: Partial<Omit<Extract<JobCommand, { type: 'CreateJob
   return {
     type: 'CreateJob',
     jobId: JOB,
-    sourceAssetId: 'asset-1',
-    presetId: 'builtin-h264-720p',
-    outputFilename: 'clip_h264_720p.mp4',
-    executor: Executor.UNSPECIFIED,
-    chunked: false,
-    priority: Priority.NORMAL,
+    ...JOB_FIELDS,
     ...init,
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
-import { tempDir } from '../testing/media-fixtures';
+import { probeStreams, tempDir } from '../testing/media-fixtures';
 import { ffmpegArgv } from './ffmpeg-command';
 import { ProgressParser } from './progress.parser';
 import type { TrimRange } from '../media/source-range';
@@ -16,25 +16,6 @@ const run = promisify(execFile);
 const FRAME = 0.1;
 /** Odd on purpose: yuv420p encoders need even sizes, so every encode must round them. */
 const SOURCE = { duration: 2, videoCodec: 'h264', audioCodec: 'aac', width: 161, height: 121, framerate: 10, audioSampleRate: 44100 };
-
-interface Probe {
-  duration: number;
-  streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; sample_rate?: string }>;
-}
-
-async function ffprobe(path: string): Promise<Probe> {
-  const { stdout } = await run('ffprobe', [
-    '-v',
-    'error',
-    '-show_entries',
-    'format=duration:stream=codec_type,codec_name,width,height,sample_rate',
-    '-of',
-    'json',
-    path,
-  ]);
-  const json = JSON.parse(stdout) as { format: { duration: string }; streams: Probe['streams'] };
-  return { duration: Number(json.format.duration), streams: json.streams };
-}
 
 /**
  * testsrc2 rounds its size to even for yuv420p (161x121 comes out 160x120),
@@ -80,7 +61,7 @@ describe('transcode commands (real ffmpeg)', () => {
     const output = join(dir.path, `.${presetId}-${trim?.start ?? 0}.${preset.settings.container}.part`);
     const command = buildTranscodeCommand({ input, output, preset: preset.settings, source: SOURCE, trim });
     await run('ffmpeg', ffmpegArgv(command));
-    return { command, probe: await ffprobe(output) };
+    return { command, probe: await probeStreams(output) };
   }
 
   const video: Array<[presetId: string, videoCodec: string, audioCodec: string]> = [

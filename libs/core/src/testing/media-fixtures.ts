@@ -84,6 +84,63 @@ export async function makeUnevenStreams(path: string, options: UnevenStreamsOpti
   return path;
 }
 
+export interface KeyframedSourceOptions {
+  seconds: number;
+  fps: number;
+  /** `WIDTHxHEIGHT`, as testsrc2 takes it. */
+  size: string;
+  /** libx264's preset; ultrafast unless the test needs B-frames from a slower one. */
+  preset?: string;
+  /** Of the 440 Hz tone. */
+  sampleRate?: number;
+  /** Output options after the recipe's, e.g. `-crf 18`, `-bf 2`, `-f mpegts`. */
+  output?: string[];
+}
+
+/**
+ * H.264 and AAC with a keyframe every second and none in between (the
+ * chunker splits on keyframes), under a tone as long as the video.
+ */
+export async function makeKeyframedSource(path: string, options: KeyframedSourceOptions): Promise<string> {
+  const { seconds, fps, size, preset = 'ultrafast', sampleRate = 48000, output = [] } = options;
+  await mkdir(dirname(path), { recursive: true });
+  const video = `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`;
+  const audio = `sine=frequency=440:sample_rate=${sampleRate}:duration=${seconds}`;
+  const keyframes = ['-g', String(fps), '-sc_threshold', '0'];
+  await run('ffmpeg', [
+    '-v',
+    'error',
+    '-y',
+    ...['-f', 'lavfi', '-i', video],
+    ...['-f', 'lavfi', '-i', audio],
+    '-c:v',
+    'libx264',
+    '-preset',
+    preset,
+    ...keyframes,
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    ...output,
+    path,
+  ]);
+  return path;
+}
+
+export interface StreamProbe {
+  duration: number;
+  streams: Array<{ codec_type: string; codec_name: string; duration?: string; nb_frames?: string; width?: number; height?: number; sample_rate?: string }>;
+}
+
+/** ffprobe's own view of a file: its duration, and per stream the codec, duration, frames, size and sample rate. */
+export async function probeStreams(path: string): Promise<StreamProbe> {
+  const entries = 'format=duration:stream=codec_type,codec_name,duration,nb_frames,width,height,sample_rate';
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', entries, '-of', 'json', path]);
+  const json = JSON.parse(stdout) as { format: { duration: string }; streams: StreamProbe['streams'] };
+  return { duration: Number(json.format.duration), streams: json.streams };
+}
+
 export const VIDEO_FIXTURE_TYPES = Object.keys(RECIPES);
 export const AUDIO_FIXTURE_TYPES = Object.keys(AUDIO_RECIPES);
 

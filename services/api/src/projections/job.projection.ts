@@ -5,6 +5,9 @@ import { JobRow } from '../read-models/job.entity';
 type JobCase = 'jobCreated' | 'jobStarted' | 'jobProgressed' | 'jobCompleted' | 'jobFailed' | 'jobCancelled' | 'jobRetried' | 'jobPriorityChanged';
 export type JobStoredEvent = StoredEvent<Extract<StoredEvent['event'], { case: JobCase }>>;
 
+/** A pending attempt's run columns, as a new job and a retried one have them: nothing has run yet. */
+const NOT_STARTED = { progress: 0, speed: null, eta: null, errorMessage: null, workerId: null, startedAt: null, completedAt: null } satisfies Partial<JobRow>;
+
 export async function projectJob(em: EntityManager, stored: JobStoredEvent): Promise<void> {
   const repo = em.getRepository(JobRow);
   const id = stored.aggregate.id;
@@ -24,18 +27,12 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
         outputFilename: e.outputFilename,
         outputPath: null,
         outputAssetId: null,
-        progress: 0,
-        speed: null,
-        eta: null,
-        errorMessage: null,
         attempt: 1,
         executor: executorName(e.executor) ?? '',
         chunked: e.chunked,
         chunkDuration: e.chunkDuration ?? null,
-        workerId: null,
         createdAt: stored.occurredAt,
-        startedAt: null,
-        completedAt: null,
+        ...NOT_STARTED,
         ...touch,
       });
       return;
@@ -79,21 +76,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
       await repo.update({ id }, { status: 'cancelled', completedAt: stored.occurredAt, eta: null, ...touch });
       return;
     case 'jobRetried':
-      await repo.update(
-        { id },
-        {
-          status: 'pending',
-          attempt: event.value.attempt,
-          progress: 0,
-          speed: null,
-          eta: null,
-          errorMessage: null,
-          workerId: null,
-          startedAt: null,
-          completedAt: null,
-          ...touch,
-        },
-      );
+      await repo.update({ id }, { status: 'pending', attempt: event.value.attempt, ...NOT_STARTED, ...touch });
       return;
     case 'jobPriorityChanged':
       await repo.update({ id }, { priority: priorityClass(event.value.priority), ...touch });
