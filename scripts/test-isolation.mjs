@@ -74,7 +74,7 @@ async function main() {
       for (const file of [...files].reverse()) {
         const { code, own } = await listed(file);
         const failed = own.filter((t) => !t.ok);
-        for (const t of failed) failures.push(`reverse order: ${file}: ${t.name}`);
+        for (const t of failed) failures.push(`reverse order: ${file}: ${t.name}${t.error ? `\n  ${t.error}` : ''}`);
         if (code !== 0 && failed.length === 0) failures.push(`reverse order: ${file}: runner exited ${code}`);
         count += own.length;
         leaves.push(...own);

@@ -8,7 +8,7 @@ import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS, enqueueChunkJob, handleCommand, jobDecider, presetDecider } from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, signalPid, TranscoderWorld, until } from './transcoder-harness';
 
 const FPS = 25;
 const SECONDS = 10;
@@ -119,6 +119,29 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
 
   it('both replicas encode segments of one job; each segment is done once; the output is verified', async () => {
     const { jobId, telemetry, stop } = await createChunked('shared.mp4');
+    // Both replicas taking segments is forced, not hoped for: the replica that starts a segment first has its ffmpeg
+    // paused (SIGSTOP), and any it starts next, until the other has started one; with one worker each, the queued
+    // segments can only go to the other. The segment worker's heartbeat keeps the paused deliveries acknowledged.
+    await until('a segment to start', () => segmentEvents(telemetry, 'started').length > 0, 20_000, 5);
+    const firstTaker = pidOf(segmentEvents(telemetry, 'started')[0].body.replicaId);
+    const paused = new Set<number>();
+    try {
+      await until(
+        'the other replica to start a segment while the first one is paused',
+        async () => {
+          for (const pid of await ffmpegProcesses(jobId)) {
+            if (paused.has(pid) || (await parentOf(pid)) !== firstTaker) continue;
+            // An encode that ended since the listing is not paused, and needs no resuming.
+            if (signalPid(pid, 'SIGSTOP')) paused.add(pid);
+          }
+          return segmentEvents(telemetry, 'started').some((e) => pidOf(e.body.replicaId) !== firstTaker);
+        },
+        20_000,
+        5,
+      );
+    } finally {
+      for (const pid of paused) signalPid(pid, 'SIGCONT');
+    }
     await world.waitForStatus(jobId, 'COMPLETED', 30_000);
     await until('the verified event', () => telemetry.some((e) => e.subject.endsWith('.verified')), 2_000);
     stop();

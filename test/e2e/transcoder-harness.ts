@@ -298,10 +298,17 @@ export async function processesMatching(match: (argv: string[]) => boolean): Pro
 
 /** Kills a process by its id if it is still there. */
 export function killPid(pid: number): void {
+  signalPid(pid, 'SIGKILL');
+}
+
+/** Sends `signal` to a process by its id if it is still there; says whether it was. */
+export function signalPid(pid: number, signal: NodeJS.Signals): boolean {
   try {
-    process.kill(pid, 'SIGKILL');
+    process.kill(pid, signal);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    return false;
   }
 }
 

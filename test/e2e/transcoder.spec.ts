@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { BUILTIN_PRESETS, handleCommand, jobDecider, type JobState, type PriorityClass, type RunningService, transcodeSubject } from '@mpr/core';
 import { makeVideo } from '@mpr/core/testing/media-fixtures';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { eventsOf, ffmpegProcesses, probeStreams, TranscoderWorld, until } from './transcoder-harness';
 
 /** ffprobe's codec names of each built-in preset's output: [video, audio]. */
@@ -41,6 +42,25 @@ function metric(text: string, name: string, label = ''): number {
   return Number(line.split(' ').at(-1));
 }
 
+/** Like `metric`, but 0 while the series is not exported yet (a counter appears with its first count). */
+function metricOrZero(text: string, name: string, label = ''): number {
+  return text.split('\n').some((l) => l.startsWith(`${name}{`) && l.includes(label)) ? metric(text, name, label) : 0;
+}
+
+/** Work items `service` has handled with `outcome` so far: each test counts its own, from before to after. */
+async function outcomeCount(service: RunningService, outcome: string): Promise<number> {
+  return metricOrZero(await scrape(service), 'mpr_transcode_jobs_total', `outcome="${outcome}"`);
+}
+
+/**
+ * How many more items `service` has counted with `outcome` than `before`, once it has counted at least `expected`:
+ * the count comes just after the item's ack, so a drained queue does not mean it is there yet.
+ */
+async function countedSince(service: RunningService, outcome: string, before: number, expected: number): Promise<number> {
+  const now = await waitFor(`${expected} more ${outcome} items counted`, () => outcomeCount(service, outcome), { done: (n) => n - before >= expected });
+  return now - before;
+}
+
 async function queueDrained(world: TranscoderWorld): Promise<void> {
   await until('the work item to be acknowledged', async () => {
     const state = await world.queueState('normal');
@@ -58,7 +78,6 @@ describe('transcoder (in process, 2 slots)', () => {
   let long: string;
   let corrupt: { assetId: string; path: string };
   let transcoder: RunningService;
-  const completed: string[] = [];
 
   before(async () => {
     world = await TranscoderWorld.create();
@@ -100,7 +119,6 @@ describe('transcoder (in process, 2 slots)', () => {
         PRESET_CODECS[presetId].filter(Boolean),
         presetId,
       );
-      completed.push(jobId);
     }
     assert.deepEqual(await world.outputFiles(), jobs.map((j) => j.outputFilename).sort(), 'only the outputs, no temporary files');
   });
@@ -158,6 +176,7 @@ describe('transcoder (in process, 2 slots)', () => {
       'a temporary file is being written',
     );
 
+    const cancelledBefore = await outcomeCount(transcoder, 'cancelled');
     const cancelledAt = Date.now();
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'CancelJob', jobId, reason: 'test' });
     // The target is 1 s (measured by bench/cancel-latency); 5 s here keeps a loaded machine from failing a working cancel.
@@ -172,6 +191,7 @@ describe('transcoder (in process, 2 slots)', () => {
     assert.equal(events.at(-1)?.type, 'JobCancelled');
     assert.equal((await world.job(jobId)).status, 'CANCELLED');
     assert.ok(stoppedAfter <= 5_000, `ffmpeg stopped ${stoppedAfter} ms after the cancel`);
+    assert.equal(await countedSince(transcoder, 'cancelled', cancelledBefore, 1), 1, 'the cancel counted on /metrics');
   });
 
   it("fails a corrupt input at once, for good, with ffmpeg's reason", async () => {
@@ -192,7 +212,6 @@ describe('transcoder (in process, 2 slots)', () => {
       (await world.outputFiles()).filter((f) => f.startsWith('broken/')),
       [],
     );
-    completed.push(jobId);
   });
 
   it('fails a job whose source file disappeared, for good, naming the file', async () => {
@@ -206,10 +225,36 @@ describe('transcoder (in process, 2 slots)', () => {
   });
 
   it('acknowledges and drops an item whose job already ended, or whose attempt is not the current one', async () => {
-    const [done, failed] = [completed[0], completed.at(-1)!];
-    // The failed job is retried by hand: PENDING on attempt 2, while an item for attempt 1 comes back.
+    // Its own ended jobs, by commands alone (no encode): one completed, one failed and retried by hand, so it is
+    // PENDING on attempt 2 while an item for attempt 1 comes back.
+    const [done, failed] = await Promise.all(
+      ['dropped/done.mp4', 'dropped/failed.mp4'].map((outputFilename) => world.createJob(tiny, { presetId: 'builtin-h264-720p', outputFilename })),
+    );
+    for (const jobId of [done, failed]) {
+      await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, {
+        type: 'StartJob',
+        jobId,
+        workerId: 'elsewhere-1-0',
+        executor: Executor.LOCAL,
+      });
+    }
+    await handleCommand(world.store, { type: 'job', id: done }, jobDecider, {
+      type: 'CompleteJob',
+      jobId: done,
+      attempt: 1,
+      outputPath: 'dropped/done.mp4',
+      outputAssetId: '',
+    });
+    await handleCommand(world.store, { type: 'job', id: failed }, jobDecider, {
+      type: 'FailJob',
+      jobId: failed,
+      attempt: 1,
+      errorMessage: 'test',
+      retryable: false,
+    });
     await handleCommand(world.store, { type: 'job', id: failed }, jobDecider, { type: 'RetryJob', jobId: failed, automatic: false });
     const before = await Promise.all([done, failed].map((id) => world.jobEvents(id)));
+    const droppedBefore = await outcomeCount(transcoder, 'dropped');
     await publishRawItem(world, done, 1);
     await publishRawItem(world, failed, 1);
     await queueDrained(world);
@@ -219,7 +264,7 @@ describe('transcoder (in process, 2 slots)', () => {
       before.map((e) => e.length),
       'no new events',
     );
-    assert.equal(metric(await scrape(transcoder), 'mpr_transcode_jobs_total', 'outcome="dropped"'), 2);
+    assert.equal(await countedSince(transcoder, 'dropped', droppedBefore, 2), 2);
     const retried: JobState = await world.job(failed);
     assert.deepEqual([retried.status, retried.attempt], ['PENDING', 2]);
   });
@@ -228,13 +273,14 @@ describe('transcoder (in process, 2 slots)', () => {
     const jobId = await world.createJob(tiny, { presetId: 'builtin-h264-720p', outputFilename: 'duplicate/tiny.mp4' });
     await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, { type: 'StartJob', jobId, workerId: 'elsewhere-1-0', executor: Executor.LOCAL });
     const before = await world.jobEvents(jobId);
+    const droppedBefore = await outcomeCount(transcoder, 'dropped');
     // Not a redelivery: a second item for the same attempt, as if queued again after the dedupe window.
     await world.enqueue(jobId);
     await queueDrained(world);
     assert.equal((await world.jobEvents(jobId)).length, before.length, 'no new events');
     const job = await world.job(jobId);
     assert.deepEqual([job.status, job.workerId], ['PROCESSING', 'elsewhere-1-0']);
-    assert.equal(metric(await scrape(transcoder), 'mpr_transcode_jobs_total', 'outcome="dropped"'), 3);
+    assert.equal(await countedSince(transcoder, 'dropped', droppedBefore, 1), 1);
   });
 
   it("writes a second job's output next to another job's file of the same name, never over it", async () => {
@@ -251,14 +297,28 @@ describe('transcoder (in process, 2 slots)', () => {
   });
 
   it('exposes outcomes, durations, queue wait, speed, backlog and running encodes on /metrics', async () => {
+    // Counted from the job this test runs, so it holds alone and after any other test; the cancelled and dropped
+    // outcomes are counted by the tests that cause them.
+    const series: Array<[string, string]> = [
+      ['mpr_transcode_jobs_total', 'outcome="completed"'],
+      ['mpr_job_duration_seconds_count', 'outcome="completed"'],
+      ['mpr_job_queue_wait_seconds_count', ''],
+      ['mpr_ffmpeg_speed_count', ''],
+      ['mpr_ffmpeg_start_latency_seconds_count', ''],
+    ];
+    const read = (text: string) => series.map(([name, label]) => metricOrZero(text, name, label));
+    const before = read(await scrape(transcoder));
+    const jobId = await world.createAndEnqueue(clip, { presetId: 'builtin-h264-720p', outputFilename: 'metrics/clip.mp4' });
+    await world.waitForStatus(jobId, 'COMPLETED');
+    await queueDrained(world);
+    await countedSince(transcoder, 'completed', before[0], 1);
+
     const text = await scrape(transcoder);
-    assert.ok(metric(text, 'mpr_transcode_jobs_total', 'outcome="completed"') >= 13, 'completed jobs counted');
-    assert.equal(metric(text, 'mpr_transcode_jobs_total', 'outcome="cancelled"'), 1);
-    assert.equal(metric(text, 'mpr_transcode_jobs_total', 'outcome="dropped"'), 3);
-    assert.ok(metric(text, 'mpr_job_duration_seconds_count', 'outcome="completed"') >= 13);
-    assert.ok(metric(text, 'mpr_job_queue_wait_seconds_count') >= 13);
-    assert.ok(metric(text, 'mpr_ffmpeg_speed_count') >= 13);
-    assert.ok(metric(text, 'mpr_ffmpeg_start_latency_seconds_count') >= 13);
+    assert.deepEqual(
+      read(text).map((value, i) => value - before[i]),
+      series.map(() => 1),
+      `one more of each of ${series.map(([name, label]) => `${name}{${label}}`).join(', ')}`,
+    );
     for (const cls of ['high', 'normal', 'low']) assert.equal(metric(text, 'mpr_work_pending', `class="${cls}"`), 0);
     assert.equal(metric(text, 'mpr_transcode_running'), 0);
   });

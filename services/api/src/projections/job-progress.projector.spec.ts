@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider, type JobCommand, publishJobProgress } from '@mpr/core';
@@ -9,8 +9,30 @@ import { type ApiHarness, startApi } from '../../../../test/e2e/api-harness';
 import { LatestPerKeyThrottle } from './job-progress.projector';
 
 describe('LatestPerKeyThrottle', () => {
+  // The throttle reads the clock and sets timers; mocked, time passes only when a test says so, and every
+  // assertion holds however fast or loaded the machine is.
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 0 }));
+  afterEach(() => mock.timers.reset());
+
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  /**
+   * Moves the mocked clock on by `ms`, one millisecond at a time, letting each write's promise chain run in
+   * between; a timer that chain sets for no delay fires within the same millisecond, as a real one would.
+   */
+  async function advance(ms: number): Promise<void> {
+    for (let i = 0; i < ms; i++) {
+      mock.timers.tick(1);
+      await settle();
+      mock.timers.tick(0);
+      await settle();
+    }
+  }
+
+  /** A throttle at 50 ms whose writes take `writeMs` of mocked time and are recorded with the time they began. */
   function recorder(writeMs = 0) {
     const writes: Array<[string, number]> = [];
+    const startedAt: number[] = [];
     const running = new Set<string>();
     let overlapped = false;
     const throttle = new LatestPerKeyThrottle<number>(
@@ -19,40 +41,49 @@ describe('LatestPerKeyThrottle', () => {
         overlapped ||= running.has(key);
         running.add(key);
         writes.push([key, value]);
-        await sleep(writeMs);
+        startedAt.push(Date.now());
+        if (writeMs > 0) await new Promise<void>((resolve) => setTimeout(resolve, writeMs));
         running.delete(key);
       },
       (_key, err) => assert.fail(err as Error),
     );
-    return { throttle, writes, overlapped: () => overlapped };
+    return { throttle, writes, startedAt, overlapped: () => overlapped };
   }
 
   it('writes the first value at once and the latest one at the end of the interval', async () => {
-    const { throttle, writes } = recorder();
+    const { throttle, writes, startedAt } = recorder();
     for (let i = 1; i <= 100; i++) throttle.offer('j1', i);
     assert.deepEqual(writes, [['j1', 1]]);
-    await sleep(120);
+    await advance(49);
+    assert.deepEqual(writes, [['j1', 1]], 'nothing more before the interval has passed');
+    await advance(1);
     assert.deepEqual(writes, [
       ['j1', 1],
       ['j1', 100],
     ]);
+    assert.deepEqual(startedAt, [0, 50]);
     await throttle.close();
   });
 
-  it('keeps to one write per interval under a steady stream', async () => {
-    const { throttle, writes } = recorder();
-    const started = Date.now();
-    for (let i = 1; Date.now() - started < 300; i++) {
+  it('keeps to one write per interval under a steady stream, and ends on the latest value', async () => {
+    const { throttle, writes, startedAt } = recorder();
+    // A value every 2 ms for 300 ms (the last at 298 ms).
+    for (let i = 1; i <= 150; i++) {
       throttle.offer('j1', i);
-      await sleep(2);
+      await advance(2);
     }
-    await sleep(60);
-    assert.ok(writes.length >= 5 && writes.length <= 8, `${writes.length} writes in 300 ms at 50 ms apart`);
+    await advance(100);
+    assert.deepEqual(startedAt, [0, 50, 100, 150, 200, 250, 300]);
+    // Each write takes the latest value offered before it: the one at 48 ms is value 25, and so on.
+    assert.deepEqual(
+      writes.map(([, value]) => value),
+      [1, 25, 50, 75, 100, 125, 150],
+    );
     await throttle.close();
   });
 
   it('never runs two writes of one key at once, and keys do not wait for each other', async () => {
-    const { throttle, writes, overlapped } = recorder(80);
+    const { throttle, writes, startedAt, overlapped } = recorder(80);
     throttle.offer('j1', 1);
     throttle.offer('j2', 1);
     throttle.offer('j1', 2);
@@ -60,16 +91,20 @@ describe('LatestPerKeyThrottle', () => {
       ['j1', 1],
       ['j2', 1],
     ]);
-    await sleep(40);
+    await advance(40);
     throttle.offer('j1', 3);
-    await sleep(200);
-    assert.deepEqual(
-      writes.filter(([key]) => key === 'j1'),
-      [
-        ['j1', 1],
-        ['j1', 3],
-      ],
-    );
+    await advance(39);
+    assert.deepEqual(writes.length, 2, 'no second write of j1 while its first (80 ms) runs');
+    await advance(1);
+    // The first write ended at 80 ms, past the interval: the latest value goes at once.
+    assert.deepEqual(writes, [
+      ['j1', 1],
+      ['j2', 1],
+      ['j1', 3],
+    ]);
+    assert.deepEqual(startedAt, [0, 0, 80]);
+    await advance(200);
+    assert.equal(writes.length, 3);
     await throttle.close();
     assert.equal(overlapped(), false);
   });
@@ -80,7 +115,7 @@ describe('LatestPerKeyThrottle', () => {
     throttle.offer('j1', 2);
     await throttle.close();
     throttle.offer('j1', 3);
-    await sleep(80);
+    await advance(100);
     assert.deepEqual(writes, [['j1', 1]]);
   });
 });
