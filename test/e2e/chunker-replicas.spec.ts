@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS, enqueueChunkJob, handleCommand, jobDecider, presetDecider } from '@mpr/core';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, signalPid, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, signalPid, TranscoderWorld, until, untilGone } from './transcoder-harness';
 
 const FPS = 25;
 const SECONDS = 10;
@@ -101,15 +101,7 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
     assert.ok(Math.abs(output.duration - SECONDS) <= 1 / FPS + 0.03, `duration ${output.duration}`);
     assert.equal(eventsOf(await world.jobEvents(jobId), 'JobCompleted').length, 1);
     const workDir = join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`);
-    await until(
-      'the work directory to be removed',
-      () =>
-        stat(workDir).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone('the work directory to be removed', workDir, 3_000);
     assert.deepEqual(
       (await world.outputFiles()).filter((f) => f.includes(jobId)),
       [],
@@ -261,15 +253,7 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
     assert.equal(eventsOf(events, 'JobCompleted').length, 1);
     const output = await outputFacts(join(world.mediaOut, job.outputPath));
     assert.equal(output.videoFrames, SECONDS * FPS);
-    await until(
-      "attempt 2's work directory to be removed",
-      () =>
-        stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a2`)).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone("attempt 2's work directory to be removed", join(world.mediaOut, '.mpr-chunks', `${jobId}-a2`), 3_000);
     assert.deepEqual(
       (await world.outputFiles()).filter((f) => f.includes(jobId)),
       [],
@@ -303,15 +287,7 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
       done2.map((e) => Number(e.body.index)).sort((a, b) => a - b),
       queued2.sort((a, b) => a - b),
     );
-    await until(
-      "attempt 1's work directory to be removed",
-      () =>
-        stat(join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`)).then(
-          () => false,
-          () => true,
-        ),
-      3_000,
-    );
+    await untilGone("attempt 1's work directory to be removed", join(world.mediaOut, '.mpr-chunks', `${jobId}-a1`), 3_000);
   });
 
   it('a preset edited during a chunked attempt does not reach its segments: a replica joining later encodes with the preset the job was planned with', async () => {
