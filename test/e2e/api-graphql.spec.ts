@@ -81,6 +81,15 @@ describe('API: the GraphQL contract of the original system', () => {
     assert.doesNotMatch(JSON.stringify(data), /root:x:0:0/);
   });
 
+  it('takes variables, required ones too (a mutation as GraphiQL sends it)', async () => {
+    const preset = await h.graphql('query ($id: ID!) { preset(id: $id) { id name } }', { variables: { id: 'builtin-h264-720p' } });
+    assert.equal(preset.errors, undefined, JSON.stringify(preset.errors));
+    assert.deepEqual(preset.data!.preset, { id: 'builtin-h264-720p', name: 'H.264 720p' });
+    const missing = await h.graphql('query ($id: ID!) { preset(id: $id) { id } }');
+    assert.equal(missing.errors![0].extensions!.code, 'GRAPHQL_VALIDATION_FAILED');
+    assert.match(missing.errors![0].message, /Variable "\$id" of required type "ID!" was not provided/);
+  });
+
   it('refuses an unknown status with BAD_USER_INPUT', async () => {
     const { errors } = await h.graphql('query { assets(status: "lost") { id } }');
     assert.equal(errors![0].extensions!.code, 'BAD_USER_INPUT');

@@ -52,7 +52,10 @@ export class ApiModule {
           graphiql: false,
           path: '/graphql',
           // Introspection (GraphiQL's schema query is 15 deep) is left to the cost limit.
-          validationRules: [depthLimit(MAX_QUERY_DEPTH, { ignore: [/^__/] }), queryCostRule(MAX_QUERY_COST)],
+          // A function, so the cost rule sees each request's variables (queryCostRule); Mercurius then validates
+          // every request instead of caching a query's validation (cache: false), a cost our request rates allow.
+          cache: false,
+          validationRules: ({ variables }) => [depthLimit(MAX_QUERY_DEPTH, { ignore: [/^__/] }), queryCostRule(MAX_QUERY_COST, variables ?? {})],
           errorFormatter: formatGraphqlErrors as MercuriusFederationDriverConfig['errorFormatter'],
         }),
       ],
