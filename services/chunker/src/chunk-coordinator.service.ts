@@ -218,8 +218,14 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
       // Released when the audio is done (its report wakes this loop), or unmoved as soon as a worker is free without it.
       const segmentFinished = chunks.segments.some((s) => names.has(segmentName(s.index)));
       if (tailHeld && (names.has(audioFile) || segmentFinished)) {
-        tailHeld = false;
-        chunks = await this.releaseTail(run, chunks, segmentFinished ? undefined : monitor.measureTail(count, queuedAt));
+        const measured = segmentFinished ? undefined : monitor.measureTail(count, queuedAt);
+        // The move is sized by the video encodes' speed: audio done before any of them has reported over a span
+        // waits for one (its worker is idle either way, and the wait is lag the move then makes up), instead of
+        // releasing the tail unmoved. A finished segment releases it at once.
+        if (measured === undefined || measured.speed > 0) {
+          tailHeld = false;
+          chunks = await this.releaseTail(run, chunks, measured);
+        }
       }
       const assessment = monitor.assess(chunks.segments, names, audioQueued ? audioFile : undefined);
       if (assessment.state === 'failed') {

@@ -1,9 +1,6 @@
 import { ValidationError } from '../errors/domain.errors';
 import { micros, sourceRange, type Span } from '../media/source-range';
 
-// The chunker's modules have always found it here.
-export { micros } from '../media/source-range';
-
 export interface ChunkPlanRequest {
   /** The source's duration in seconds (from its probe). */
   readonly duration: number;

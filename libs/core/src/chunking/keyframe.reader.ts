@@ -1,6 +1,6 @@
 import { safeInputArgs } from '../media/media-types';
 import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
-import { micros } from './chunk.planner';
+import { micros } from '../media/source-range';
 
 /**
  * ffprobe's argv listing the video packets' timestamps and flags, then the

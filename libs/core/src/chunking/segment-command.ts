@@ -9,7 +9,8 @@ import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { buildTranscodeCommand, type TranscodeCommand, transcodeParts } from '../ffmpeg/transcode-command';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
 import { isVideoEncoder, videoTagArgs } from '../ffmpeg/video-codec.config';
-import { type ChunkPlan, micros } from './chunk.planner';
+import { micros } from '../media/source-range';
+import { type ChunkPlan } from './chunk.planner';
 
 /**
  * Encoded video segments are Matroska: it carries every video codec a preset
