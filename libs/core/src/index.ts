@@ -1,3 +1,4 @@
+export * from './auth/bearer-token';
 export * from './config/config.schema';
 export * from './core.module';
 export * from './core.tokens';

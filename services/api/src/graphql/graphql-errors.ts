@@ -1,7 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { type ExecutionResult, GraphQLError } from 'graphql';
-import { DomainError, IllegalTransition } from '@mpr/core';
-import { Unauthenticated } from './auth.guard';
+import { DomainError, IllegalTransition, Unauthenticated } from '@mpr/core';
 
 const logger = new Logger('GraphQL');
 
