@@ -1,4 +1,6 @@
 export * from './auth/bearer-token';
+export * from './auth/bearer-token.guard';
+export * from './auth/media-url.signer';
 export * from './config/config.schema';
 export * from './core.module';
 export * from './core.tokens';

@@ -6,9 +6,9 @@ import depthLimit from 'graphql-depth-limit';
 import { type AppConfig, CoreModule, FfprobeRepository, MediaRoot } from '@mpr/core';
 import { AssetService } from './assets/asset.service';
 import { AssetResolver } from './graphql/asset.resolver';
-import { MutationAuthGuard } from './graphql/auth.guard';
 import { queryCostRule } from './graphql/query-cost.rule';
 import { formatGraphqlErrors } from './graphql/graphql-errors';
+import { graphqlTokenHook } from './graphql/graphql-door.hook';
 import { JobResolver } from './graphql/job.resolver';
 import { PresetResolver } from './graphql/preset.resolver';
 import { SystemResolver } from './graphql/system.resolver';
@@ -17,6 +17,7 @@ import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
 import { MediaController } from './http/media.controller';
 import { JobService } from './jobs/job.service';
+import { MediaUrlService } from './media/media-url.service';
 import { PresetService } from './presets/preset.service';
 import { CommandBus } from './projections/command.bus';
 import { JobProgressProjector } from './projections/job-progress.projector';
@@ -57,6 +58,8 @@ export class ApiModule {
           cache: false,
           validationRules: ({ variables }) => [depthLimit(MAX_QUERY_DEPTH, { ignore: [/^__/] }), queryCostRule(MAX_QUERY_COST, variables ?? {})],
           errorFormatter: formatGraphqlErrors as MercuriusFederationDriverConfig['errorFormatter'],
+          // With MPR_API_TOKEN set, no operation runs without it (queries too).
+          hooks: { preParsing: graphqlTokenHook(config.MPR_API_TOKEN) },
         }),
       ],
       controllers: [MediaController, CallbackController, GraphiqlController],
@@ -72,7 +75,7 @@ export class ApiModule {
         JobService,
         PresetService,
         ScanService,
-        MutationAuthGuard,
+        MediaUrlService,
         AssetResolver,
         JobResolver,
         PresetResolver,

@@ -57,8 +57,13 @@ export const configSchema = z.object({
   MPR_WORK_ACK_WAIT_SECONDS: z.coerce.number().min(1).max(3600).default(30),
   /** A PROCESSING job without progress for this long is failed (and retried) by the scheduler. */
   MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().min(2).max(86400).default(120),
-  /** When set, every GraphQL mutation needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every door that returns data needs `Authorization: Bearer <token>` (GraphQL, /metrics, the gateway's
+   * RPCs); media files take it or a signed URL, whose key is derived from it. Unset, every door is open.
+   */
   MPR_API_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** How long a signed media URL (MediaAsset.fileUrl, TranscodeJob.outputUrl) opens its file, at least. */
+  MPR_MEDIA_URL_TTL_SECONDS: z.coerce.number().int().min(10).max(604_800).default(3600),
   /**
    * Key from which each job's callback token is derived (HMAC). Unset: a
    * random key per process, so cloud callbacks only verify within one run.

