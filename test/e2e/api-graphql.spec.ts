@@ -172,12 +172,14 @@ describe('API: the GraphQL contract of the original system', () => {
     assert.equal(badName.errors![0].extensions!.code, 'BAD_USER_INPUT');
   });
 
-  it('mutations need the bearer token; queries do not', async () => {
-    const anonymous = await h.graphql('mutation { scanMediaFolder { found } }', { token: null });
-    assert.equal(anonymous.errors![0].extensions!.code, 'UNAUTHENTICATED');
-    const wrong = await h.graphql('mutation { scanMediaFolder { found } }', { token: 'x'.repeat(27) });
-    assert.equal(wrong.errors![0].extensions!.code, 'UNAUTHENTICATED');
-    const query = await h.graphql('query { presets { id } }', { token: null });
+  it('mutations and queries alike need the bearer token', async () => {
+    for (const document of ['mutation { scanMediaFolder { found } }', 'query { presets { id } }']) {
+      const anonymous = await h.graphql(document, { token: null });
+      assert.equal(anonymous.errors![0].extensions!.code, 'UNAUTHENTICATED', document);
+      const wrong = await h.graphql(document, { token: 'x'.repeat(27) });
+      assert.equal(wrong.errors![0].extensions!.code, 'UNAUTHENTICATED', document);
+    }
+    const query = await h.graphql('query { presets { id } }');
     assert.equal(query.errors, undefined);
   });
 

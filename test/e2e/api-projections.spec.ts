@@ -12,7 +12,7 @@ import { makeAudio, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { apiService } from '../../services/api/src/api.service-definition';
 import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, signCallback } from '../../services/api/src/http/callback-signature';
 import { rebuildReadModels } from '../../services/api/src/read-models/read-model.rebuild';
-import { type ApiHarness, startApi } from './api-harness';
+import { API_TOKEN, type ApiHarness, startApi } from './api-harness';
 
 const TABLES = ['assets', 'presets', 'jobs', 'projection_checkpoints'];
 
@@ -117,20 +117,35 @@ describe('API: read models are projections of the log', () => {
     assert.equal(Number(checkpoint.sequence), (info.json() as { state: { last_seq: number } }).state.last_seq);
   });
 
-  it('composes as a federation subgraph behind @mercuriusjs/gateway', async () => {
+  it('composes as a federation subgraph behind @mercuriusjs/gateway, which passes the bearer token on', async () => {
     const gateway = Fastify();
-    await gateway.register(mercuriusGateway, { gateway: { services: [{ name: 'mpr', url: `${h.url}/graphql` }] } });
+    const authorization = `Bearer ${API_TOKEN}`;
+    await gateway.register(mercuriusGateway, {
+      gateway: {
+        services: [
+          {
+            name: 'mpr',
+            url: `${h.url}/graphql`,
+            // The gateway's own credential for reading the subgraph's schema at start, then each client's own.
+            initHeaders: { authorization },
+            rewriteHeaders: (headers) => (headers.authorization ? { authorization: headers.authorization } : {}),
+          },
+        ],
+      },
+    });
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     try {
-      const response = await gateway.inject({
-        method: 'POST',
-        url: '/graphql',
-        payload: { query: 'query { presets { id name } assets(status: "ready") { id filename duration } }' },
-      });
+      const query = 'query { presets { id name } assets(status: "ready") { id filename duration } }';
+      const response = await gateway.inject({ method: 'POST', url: '/graphql', headers: { authorization }, payload: { query } });
       const body = response.json() as { data: { presets: unknown[]; assets: Array<{ filename: string }> }; errors?: unknown };
       assert.equal(body.errors, undefined, JSON.stringify(body.errors));
       assert.ok(body.data.presets.length >= 10);
       assert.deepEqual(body.data.assets.map((a) => a.filename).sort(), ['a.mp4', 'b.mkv', 'c.flac']);
+      // A client of the gateway without the token gets no data from the subgraph.
+      const anonymous = (await gateway.inject({ method: 'POST', url: '/graphql', payload: { query } })).json() as { data?: unknown; errors?: unknown[] };
+      assert.ok(anonymous.errors?.length, JSON.stringify(anonymous));
+      assert.match(JSON.stringify(anonymous.errors), /Authorization: Bearer <token>/);
+      assert.equal(anonymous.data ?? null, null, JSON.stringify(anonymous.data));
     } finally {
       await gateway.close();
     }
