@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makePlaylistTrap, makeVideo } from '@mpr/core/testing/media-fixtures';
-import { PlatformProcess } from '@mpr/core/testing/platform-process';
+import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { makeKeyframedSource, probeStreams } from './transcoder-harness';
 
@@ -28,10 +28,11 @@ interface Asset {
   height: number | null;
   duration: number | null;
   sourceJobId: string | null;
+  fileUrl: { href: string };
 }
 
 const JOB_FIELDS = 'id status progress attempt errorMessage outputPath outputAssetId chunked';
-const ASSET_FIELDS = 'id filePath root status videoCodec audioCodec height duration sourceJobId';
+const ASSET_FIELDS = 'id filePath root status videoCodec audioCodec height duration sourceJobId fileUrl { href }';
 const PRESET = 'builtin-h264-720p';
 
 /**
@@ -96,8 +97,10 @@ describe('the platform end to end: GraphQL to a finished file', () => {
     assert.equal(asset.filePath, finished.outputPath);
     assert.equal(asset.sourceJobId, finished.id);
     assert.deepEqual({ videoCodec: asset.videoCodec, audioCodec: asset.audioCodec, height: asset.height }, { videoCodec: 'h264', audioCodec: 'aac', height });
-    const served = await fetch(`${platform.url('api')}/media/out/${finished.outputPath}`);
+    // As a <video> tag would: the signed URL the API hands out, no header; the bare path is refused.
+    const served = await fetch(`${platform.url('api')}${asset.fileUrl.href}`);
     assert.equal(served.status, 200);
+    assert.equal((await fetch(`${platform.url('api')}/media/out/${finished.outputPath}`)).status, 401);
     const bytes = Buffer.from(await served.arrayBuffer());
     assert.deepEqual(bytes, await readFile(join(platform.mediaOut, finished.outputPath)), 'the file served is the file in MEDIA_OUT');
     const probe = await probeStreams(join(platform.mediaOut, finished.outputPath));
@@ -123,7 +126,7 @@ describe('the platform end to end: GraphQL to a finished file', () => {
     const { probe } = await checkOutput(finished, 180);
     assert.ok(Math.abs(probe.duration - 12) < 0.3, `ffprobe: ${probe.duration} s`);
     // The chunker did the work (not a single pass): its own metrics count the job and its segments.
-    const metrics = await (await fetch(`${platform.url('chunker')}/metrics`)).text();
+    const metrics = await (await fetch(`${platform.url('chunker')}/metrics`, { headers: { authorization: `Bearer ${PLATFORM_API_TOKEN}` } })).text();
     assert.match(metrics, /^mpr_chunk_jobs_total\{outcome="completed",service="chunker"\} 1$/m);
     const done = Number(/^mpr_chunk_segments_total\{outcome="done",service="chunker"\} (\d+)$/m.exec(metrics)?.[1]);
     assert.ok(

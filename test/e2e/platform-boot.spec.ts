@@ -9,6 +9,7 @@ import { createTestDatabase, TEST_NATS_URL, type TestDatabase, uniqueSuffix } fr
 
 const dist = join(__dirname, '..', '..');
 const SERVICES = ['api', 'gateway', 'scheduler', 'transcoder', 'chunker'];
+const TOKEN = 'boot-test-token-0123456789';
 
 function run(entry: string, env: NodeJS.ProcessEnv): ChildProcess {
   return spawn(process.execPath, [join(dist, entry)], {
@@ -37,7 +38,7 @@ describe('booting the platform', () => {
     before(async () => {
       db = await createTestDatabase();
       const ports = Object.fromEntries(SERVICES.map((s) => [`MPR_${s.toUpperCase()}_PORT`, '0']));
-      child = run('services/all/main.js', { ...ports, NATS_URL: TEST_NATS_URL, DATABASE_URL: db.url, MPR_STREAM_PREFIX: prefix });
+      child = run('services/all/main.js', { ...ports, NATS_URL: TEST_NATS_URL, DATABASE_URL: db.url, MPR_STREAM_PREFIX: prefix, MPR_API_TOKEN: TOKEN });
       let output = '';
       await new Promise<void>((resolve, reject) => {
         child.stdout?.on('data', (chunk: Buffer) => {
@@ -61,7 +62,7 @@ describe('booting the platform', () => {
       await db.drop();
     });
 
-    it('answers /healthz on every service with NATS and PostgreSQL checked', async () => {
+    it('answers /healthz on every service with NATS and PostgreSQL checked, without the token', async () => {
       assert.deepEqual([...urls.keys()].sort(), [...SERVICES].sort());
       for (const [service, url] of urls) {
         const response = await fetch(`${url}/healthz`);
@@ -73,9 +74,15 @@ describe('booting the platform', () => {
       }
     });
 
-    it('answers /metrics in Prometheus format on every service', async () => {
+    it('answers /metrics in Prometheus format on every service, only with the token', async () => {
       for (const [service, url] of urls) {
-        const response = await fetch(`${url}/metrics`);
+        for (const headers of [{}, { authorization: `Bearer ${'x'.repeat(TOKEN.length)}` }] as Array<Record<string, string>>) {
+          const refused = await fetch(`${url}/metrics`, { headers });
+          assert.equal(refused.status, 401, `${service} ${JSON.stringify(headers)}`);
+          assert.equal(refused.headers.get('www-authenticate'), 'Bearer');
+          assert.doesNotMatch(await refused.text(), /mpr_/);
+        }
+        const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
         assert.equal(response.status, 200, service);
         assert.match(response.headers.get('content-type') ?? '', /text\/plain/);
         assert.match(await response.text(), new RegExp(`mpr_process_cpu_seconds_total\\{service="${service}"\\}`));
