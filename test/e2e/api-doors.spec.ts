@@ -58,7 +58,11 @@ function doors(world: World): Record<string, (credential: Credential) => Promise
   const query = encodeURIComponent('{ presets { id } }');
   return {
     'POST /graphql query': (c) =>
-      fetch(`${h.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', ...authorization(c) }, body: '{"query":"{ presets { id } }"}' }),
+      fetch(`${h.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...authorization(c) },
+        body: '{"query":"{ presets { id } }"}',
+      }),
     'GET /graphql query': (c) => fetch(`${h.url}/graphql?query=${query}`, { headers: authorization(c) }),
     'POST /graphql mutation': (c) =>
       fetch(`${h.url}/graphql`, {
