@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import {
@@ -27,18 +25,13 @@ import {
   type AssetEvent,
   transcodeConsumerName,
   type PriorityClass,
-  buildStitchProbeArgs,
-  readStitchFacts,
-  type StitchProbeOutput,
 } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-export { makeKeyframedSource, probeStreams, type StreamProbe } from '@mpr/core/testing/media-fixtures';
+export { makeKeyframedSource, outputFacts, probeStreams, type StreamProbe } from '@mpr/core/testing/media-fixtures';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
-
-const run = promisify(execFile);
 
 export interface JobOptions {
   presetId: string;
@@ -269,12 +262,6 @@ export class TranscoderProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {
     super('transcoder', env);
   }
-}
-
-/** Frames, duration and audio samples of a media file, as the chunker's verification reads them. */
-export async function outputFacts(path: string) {
-  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
-  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
 }
 
 /** Pids of running ffmpeg (or `binary`, e.g. ffprobe) processes whose command line mentions `text` (e.g. a job id). */

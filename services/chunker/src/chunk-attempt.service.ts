@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   buildAudioEncodeCommand,
-  buildKeyframeProbeArgs,
+  buildKeyframeProbe,
   type ChunkPlan,
   chunkTargets,
   FfprobeRepository,
@@ -136,9 +136,8 @@ export class ChunkAttempts {
 
   /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
   async keyframesNear(input: string, time: number): Promise<readonly number[]> {
-    return readKeyframeProbe(
-      await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''),
-    ).keyframes;
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''))
+      .keyframes;
   }
 
   /**
@@ -149,10 +148,10 @@ export class ChunkAttempts {
   private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
-      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around), undefined, this.workDirs.shownPaths));
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, around), undefined, this.workDirs.shownPaths));
       if (segmentsReadSource({ container, ...windowed })) return windowed;
     }
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input), undefined, this.workDirs.shownPaths));
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input), undefined, this.workDirs.shownPaths));
   }
 
   /**
