@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   buildAudioEncodeCommand,
   buildKeyframeProbe,
@@ -16,7 +16,7 @@ import {
 } from '@mpr/core';
 import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
 import type { AttemptTelemetry } from './attempt-telemetry';
-import type { ChunkContext } from './chunk-context';
+import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
 import { type WorkDir, WorkDirRepository } from './work-dir.repository';
@@ -66,15 +66,25 @@ export interface AttemptRun {
  * made the same way.
  */
 @Injectable()
-export class ChunkAttempts {
+export class ChunkAttempts implements OnApplicationBootstrap {
   private readonly logger = new Logger('ChunkCoordinator');
 
   constructor(
     private readonly work: ChunkWorkRepository,
     private readonly ffprobe: FfprobeRepository,
     private readonly workDirs: WorkDirRepository,
+    private readonly contexts: ChunkContextLoader,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {}
+
+  onApplicationBootstrap(): void {
+    void this.sweepWorkDirs().catch((err: Error) => this.logger.warn(`sweeping old work directories: ${err.message}`));
+  }
+
+  /** The work directory of `job`'s current attempt. */
+  workDir(job: JobState): WorkDir {
+    return this.workDirs.of(job.jobId, job.attempt);
+  }
 
   async plan(job: JobState, context: ChunkContext, tell: AttemptTelemetry): Promise<PlannedAttempt> {
     const { preset, source } = context;
@@ -192,6 +202,19 @@ export class ChunkAttempts {
       return reused;
     } finally {
       await earlier.remove();
+    }
+  }
+
+  /**
+   * At start-up: removes the work directories no attempt will use again —
+   * of jobs that ended, or that are past the attempt after them (a lost
+   * attempt's directory waits for the retry that may take its files over).
+   */
+  private async sweepWorkDirs(): Promise<void> {
+    for (const dir of await this.workDirs.all()) {
+      const { state } = await this.contexts.job(dir.jobId);
+      const live = state.status === 'PENDING' || state.status === 'PROCESSING' || (state.status === 'FAILED' && state.retryable);
+      if (!live || state.attempt > dir.attempt + 1) await dir.remove();
     }
   }
 }
