@@ -164,6 +164,19 @@ export class TranscoderWorld {
     await enqueueTranscode(this.js, this.streams.names, { jobId, attempt, priority, queuedAt: new Date() });
   }
 
+  /** Creates a job, queues it, and resolves with its id once its encode has reported more than `percentAbove` %: ffmpeg runs. */
+  async startEncode(sourceAssetId: string, options: JobOptions, percentAbove = 0): Promise<string> {
+    const jobId = await this.createJob(sourceAssetId, options);
+    const progress = this.watchProgress(jobId);
+    try {
+      await this.enqueue(jobId);
+      await until(`job ${jobId}'s encode to be past ${percentAbove} %`, () => progress.samples.some((s) => s.percent > percentAbove), 30_000);
+    } finally {
+      progress.stop();
+    }
+    return jobId;
+  }
+
   async createAndEnqueue(sourceAssetId: string, options: JobOptions): Promise<string> {
     const jobId = await this.createJob(sourceAssetId, options);
     await this.enqueue(jobId, 1, options.priority ?? Priority.NORMAL);
