@@ -255,11 +255,7 @@ export class TranscoderWorld {
 
   /** Files under MEDIA_OUT, relative, sorted, hidden ones included. */
   async outputFiles(): Promise<string[]> {
-    const entries = await readdir(this.mediaOut, { recursive: true, withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => relative(this.mediaOut, join(e.parentPath ?? e.path, e.name)))
-      .sort();
+    return (await filesUnder(this.mediaOut)).map((file) => relative(this.mediaOut, file)).sort();
   }
 
   async cleanup(): Promise<void> {
@@ -268,6 +264,20 @@ export class TranscoderWorld {
     await this.streams.cleanup();
     await this.media.remove();
   }
+}
+
+/**
+ * Every file below `dir`. A folder removed while it is read (a chunked job's
+ * work directory, as its attempt ends) holds nothing any more: skipped, where
+ * a recursive readdir would fail with ENOENT.
+ */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+    throw err;
+  });
+  const nested = await Promise.all(entries.map(async (e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [])));
+  return nested.flat();
 }
 
 /** A transcoder child process with its JSON log lines. */
