@@ -63,7 +63,8 @@ export interface AttemptRun {
 /**
  * The attempt: plans it (keyframes, chunk plan, audio command), writes its
  * manifest, and takes over a lost attempt's finished files when they were
- * made the same way.
+ * made the same way. At start-up it removes the work directories that no
+ * attempt will use again.
  */
 @Injectable()
 export class ChunkAttempts implements OnApplicationBootstrap {
@@ -88,7 +89,7 @@ export class ChunkAttempts implements OnApplicationBootstrap {
 
   async plan(job: JobState, context: ChunkContext, tell: AttemptTelemetry): Promise<PlannedAttempt> {
     const { preset, source } = context;
-    const dir = this.workDirs.of(job.jobId, job.attempt);
+    const dir = this.workDir(job);
     await dir.create();
     const input = context.plan.source.absolute;
     const fps = source.framerate;
