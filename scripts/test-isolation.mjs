@@ -20,7 +20,9 @@ const REPORTER = path.join(ROOT, 'scripts', 'lib', 'test-names-reporter.mjs');
 
 /** Runs `node --test` on `files` one at a time; resolves with its exit code and the tests it reported. */
 function runTests(env, files, nodeFlags = []) {
-  const args = testRunnerArgs(ROOT, ['--test-concurrency=1', `--test-reporter=${REPORTER}`, ...nodeFlags], files).filter((a) => a !== '--test-reporter=spec');
+  const args = testRunnerArgs(ROOT, ['--test-concurrency=1', `--test-reporter=${REPORTER}`, ...nodeFlags], files).filter(
+    (a) => a === `--test-reporter=${REPORTER}` || !a.startsWith('--test-reporter='),
+  );
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -74,7 +74,7 @@ export function testRunnerArgs(root, nodeFlags, files) {
     '--require',
     path.join(root, 'dist', 'libs', 'core', 'src', 'testing', 'test-timeouts.js'),
     '--enable-source-maps',
-    '--test-reporter=spec',
+    `--test-reporter=${path.join(root, 'scripts', 'lib', 'located-spec-reporter.mjs')}`,
     ...nodeFlags,
     ...files,
   ];

@@ -173,6 +173,16 @@ export class SchedulerHarness {
   async metrics(): Promise<string> {
     return (await fetch(`${this.url}/metrics`)).text();
   }
+
+  /** Failures the retry policy has left FAILED for `reason` (mpr_scheduler_retries_refused_total). */
+  async retriesRefused(reason: 'not-retryable' | 'exhausted'): Promise<number> {
+    return metricValue(await this.metrics(), 'mpr_scheduler_retries_refused_total', { reason }) ?? 0;
+  }
+
+  /** Waits until the policy has refused `count` retries for `reason`: the proof that it decided on the failure, not a pause. */
+  retriesRefusedUntil(reason: 'not-retryable' | 'exhausted', count: number): Promise<number> {
+    return waitFor(`${count} retries refused as ${reason}`, () => this.retriesRefused(reason), { done: (n) => n >= count, describe: (n) => `${n}` });
+  }
 }
 
 /** Reads a metric's value from Prometheus text, e.g. metricValue(text, 'mpr_jobs', { state: 'failed' }). */

@@ -24,7 +24,10 @@ describe('scheduler watchdog: jobs without heartbeats', () => {
   const heartbeat = (jobId: string, attempt: number, percent: number) =>
     publishJobProgress(h.js, h.streams.names, { jobId, attempt, percent, speed: 1, etaSeconds: 10 });
 
+  const stalled = async () => metricValue(await h.metrics(), 'mpr_scheduler_stalled_total') ?? 0;
+
   it('fails a silent PROCESSING job as retryable, which gets it retried', async () => {
+    const stalledBefore = await stalled();
     await h.createJob('job-silent');
     await h.workUntil('job-silent', 1);
     await h.startJob('job-silent', 'worker-a');
@@ -44,7 +47,7 @@ describe('scheduler watchdog: jobs without heartbeats', () => {
       items.map((w) => w.item.attempt),
       [1, 2],
     );
-    assert.equal(metricValue(await h.metrics(), 'mpr_scheduler_stalled_total'), 1);
+    assert.equal(await stalled(), stalledBefore + 1);
   });
 
   it('leaves a job with fresh heartbeats alone, even long past the timeout', async () => {
@@ -53,11 +56,21 @@ describe('scheduler watchdog: jobs without heartbeats', () => {
     await h.startJob('job-busy', 'worker-b');
     for (let percent = 1; percent <= 10; percent++) {
       await heartbeat('job-busy', 1, percent * 5);
+      // The time between heartbeats is what is under test: 10 of them 450 ms apart outlast the 2 s timeout.
       await sleep(450);
       assert.equal((await h.job('job-busy')).state.status, 'PROCESSING', `after ${percent * 450} ms of heartbeats`);
     }
     await h.command('job-busy', { type: 'CompleteJob', jobId: 'job-busy', attempt: 1, outputPath: 'job-busy.mp4', outputAssetId: '' });
-    await sleep(TIMEOUT_SECONDS * 1_000 + 1_000);
+    // A job started after job-busy completed, then silent: once the watchdog has failed it, a check has run
+    // past job-busy's own deadline (it last heard of job-busy earlier), and left it alone.
+    await h.createJob('job-busy-witness');
+    await h.workUntil('job-busy-witness', 1);
+    await h.startJob('job-busy-witness', 'worker-w');
+    const witness = await h.jobUntil('job-busy-witness', (s) => s.status !== 'PROCESSING' || s.attempt > 1, 8_000);
+    assert.ok(
+      witness.events.some((e) => e.event.case === 'jobFailed'),
+      'the watchdog failed the witness',
+    );
     assert.equal((await h.job('job-busy')).state.status, 'COMPLETED');
   });
 
@@ -67,6 +80,7 @@ describe('scheduler watchdog: jobs without heartbeats', () => {
     await h.startJob('job-quit', 'worker-c');
     for (let i = 0; i < 5; i++) {
       await heartbeat('job-quit', 1, i);
+      // Heartbeats spread over 2 s, as long as the timeout, are what is under test: silence counts from the last.
       await sleep(400);
     }
     const lastBeat = Date.now() - 400;

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
@@ -130,14 +129,16 @@ describe('scheduler: dispatching jobs', () => {
     await h.createJob('job-corrupt');
     await h.workUntil('job-corrupt', 1);
     await h.startJob('job-corrupt');
+    const refused = await h.retriesRefused('not-retryable');
     await h.command('job-corrupt', { type: 'FailJob', jobId: 'job-corrupt', attempt: 1, errorMessage: 'invalid data found', retryable: false });
-    await h.drained();
-    await sleep(400);
+    // The policy's decision, taken once for the failure: nothing is left to retry it later.
+    await h.retriesRefusedUntil('not-retryable', refused + 1);
     const { state } = await h.job('job-corrupt');
     assert.deepEqual([state.status, state.attempt], ['FAILED', 1]);
   });
 
   it('stops retrying after MPR_MAX_ATTEMPTS (3) attempts', async () => {
+    const refused = await h.retriesRefused('exhausted');
     await h.createJob('job-doomed');
     for (let attempt = 1; attempt <= 3; attempt++) {
       await h.jobUntil('job-doomed', (s) => s.status === 'PENDING' && s.attempt === attempt);
@@ -145,8 +146,7 @@ describe('scheduler: dispatching jobs', () => {
       await h.startJob('job-doomed');
       await h.command('job-doomed', { type: 'FailJob', jobId: 'job-doomed', attempt, errorMessage: 'worker lost', retryable: true });
     }
-    await h.drained();
-    await sleep(1_200); // longer than any backoff
+    await h.retriesRefusedUntil('exhausted', refused + 1);
     const { state } = await h.job('job-doomed');
     assert.deepEqual([state.status, state.attempt], ['FAILED', 3]);
     assert.equal((await h.workItemsFor('job-doomed')).length, 3);

@@ -1,8 +1,6 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { promisify } from 'node:util';
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import {
@@ -27,18 +25,13 @@ import {
   type AssetEvent,
   transcodeConsumerName,
   type PriorityClass,
-  buildStitchProbeArgs,
-  readStitchFacts,
-  type StitchProbeOutput,
 } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-export { makeKeyframedSource, probeStreams, type StreamProbe } from '@mpr/core/testing/media-fixtures';
+export { makeKeyframedSource, outputFacts, probeStreams, type StreamProbe } from '@mpr/core/testing/media-fixtures';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { transcoderService } from '../../services/transcoder/src/transcoder.service-definition';
-
-const run = promisify(execFile);
 
 export interface JobOptions {
   presetId: string;
@@ -171,6 +164,19 @@ export class TranscoderWorld {
     await enqueueTranscode(this.js, this.streams.names, { jobId, attempt, priority, queuedAt: new Date() });
   }
 
+  /** Creates a job, queues it, and resolves with its id once its encode has reported more than `percentAbove` %: ffmpeg runs. */
+  async startEncode(sourceAssetId: string, options: JobOptions, percentAbove = 0): Promise<string> {
+    const jobId = await this.createJob(sourceAssetId, options);
+    const progress = this.watchProgress(jobId);
+    try {
+      await this.enqueue(jobId);
+      await until(`job ${jobId}'s encode to be past ${percentAbove} %`, () => progress.samples.some((s) => s.percent > percentAbove), 30_000);
+    } finally {
+      progress.stop();
+    }
+    return jobId;
+  }
+
   async createAndEnqueue(sourceAssetId: string, options: JobOptions): Promise<string> {
     const jobId = await this.createJob(sourceAssetId, options);
     await this.enqueue(jobId, 1, options.priority ?? Priority.NORMAL);
@@ -249,11 +255,7 @@ export class TranscoderWorld {
 
   /** Files under MEDIA_OUT, relative, sorted, hidden ones included. */
   async outputFiles(): Promise<string[]> {
-    const entries = await readdir(this.mediaOut, { recursive: true, withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => relative(this.mediaOut, join(e.parentPath ?? e.path, e.name)))
-      .sort();
+    return (await filesUnder(this.mediaOut)).map((file) => relative(this.mediaOut, file)).sort();
   }
 
   async cleanup(): Promise<void> {
@@ -264,17 +266,25 @@ export class TranscoderWorld {
   }
 }
 
+/**
+ * Every file below `dir`. A folder removed while it is read (a chunked job's
+ * work directory, as its attempt ends) holds nothing any more: skipped, where
+ * a recursive readdir would fail with ENOENT.
+ */
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return [];
+    throw err;
+  });
+  const nested = await Promise.all(entries.map(async (e) => (e.isDirectory() ? filesUnder(join(dir, e.name)) : e.isFile() ? [join(dir, e.name)] : [])));
+  return nested.flat();
+}
+
 /** A transcoder child process with its JSON log lines. */
 export class TranscoderProcess extends ServiceProcess {
   constructor(env: Record<string, string>) {
     super('transcoder', env);
   }
-}
-
-/** Frames, duration and audio samples of a media file, as the chunker's verification reads them. */
-export async function outputFacts(path: string) {
-  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
-  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
 }
 
 /** Pids of running ffmpeg (or `binary`, e.g. ffprobe) processes whose command line mentions `text` (e.g. a job id). */

@@ -75,11 +75,7 @@ describe('transcoder replicas (separate processes sharing one queue)', () => {
   });
 
   it('kill -9 mid-encode: the other replica fails the attempt as retryable; the retry completes exactly once', async () => {
-    const jobId = await world.createJob(long, { presetId: 'builtin-vp9-720p', outputFilename: 'killed/long.webm' });
-    const progress = world.watchProgress(jobId);
-    await world.enqueue(jobId);
-    await until('the encode to be under way', () => progress.samples.some((s) => s.percent > 0), 30_000);
-    progress.stop();
+    const jobId = await world.startEncode(long, { presetId: 'builtin-vp9-720p', outputFilename: 'killed/long.webm' });
 
     const started = await world.job(jobId);
     const victim = replicas.find((r) => r.pid === pidOfWorker(started.workerId));

@@ -165,11 +165,7 @@ describe('transcoder (in process, 2 slots)', () => {
   });
 
   it('cancels mid-encode: ffmpeg gone promptly (target 1 s), no file left, nothing appended after the cancel', async () => {
-    const jobId = await world.createJob(long, { presetId: 'builtin-vp9-720p', outputFilename: 'cancel/long.webm' });
-    const progress = world.watchProgress(jobId);
-    await world.enqueue(jobId);
-    await until('the encode to be under way', () => progress.samples.some((s) => s.percent >= 5), 30_000);
-    progress.stop();
+    const jobId = await world.startEncode(long, { presetId: 'builtin-vp9-720p', outputFilename: 'cancel/long.webm' }, 5);
     assert.ok((await ffmpegProcesses(jobId)).length > 0, 'ffmpeg runs');
     assert.ok(
       (await world.outputFiles()).some((f) => f.startsWith('cancel/.long.webm.')),
@@ -387,11 +383,7 @@ describe('transcoder (in process, 1 slot)', () => {
   });
 
   it('on shutdown stops its encode, removes the temporary file and hands the item to the next replica', async () => {
-    const jobId = await world.createJob(busy, { presetId: 'builtin-vp9-720p', outputFilename: 'shutdown/busy.webm' });
-    const progress = world.watchProgress(jobId);
-    await world.enqueue(jobId);
-    await until('the encode to be under way', () => progress.samples.some((s) => s.percent > 0), 30_000);
-    progress.stop();
+    const jobId = await world.startEncode(busy, { presetId: 'builtin-vp9-720p', outputFilename: 'shutdown/busy.webm' });
 
     await world.stopTranscoder(transcoder);
     assert.deepEqual(await ffmpegProcesses(jobId), []);

@@ -37,6 +37,7 @@ export * from './work/work-queue';
 export * from './work/chunk-queue';
 export * from './metrics/metrics.registry';
 export * from './ffmpeg/ffmpeg-command';
+export * from './ffmpeg/ffprobe-command';
 export * from './ffmpeg/ffmpeg.repository';
 export * from './ffmpeg/ffmpeg.runner';
 export * from './chunking/chunk.planner';

@@ -1,7 +1,7 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import {
   buildAudioEncodeCommand,
-  buildKeyframeProbeArgs,
+  buildKeyframeProbe,
   type ChunkPlan,
   chunkTargets,
   FfprobeRepository,
@@ -16,7 +16,7 @@ import {
 } from '@mpr/core';
 import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
 import type { AttemptTelemetry } from './attempt-telemetry';
-import type { ChunkContext } from './chunk-context';
+import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
 import { type WorkDir, WorkDirRepository } from './work-dir.repository';
@@ -63,22 +63,33 @@ export interface AttemptRun {
 /**
  * The attempt: plans it (keyframes, chunk plan, audio command), writes its
  * manifest, and takes over a lost attempt's finished files when they were
- * made the same way.
+ * made the same way. At start-up it removes the work directories that no
+ * attempt will use again.
  */
 @Injectable()
-export class ChunkAttempts {
+export class ChunkAttempts implements OnApplicationBootstrap {
   private readonly logger = new Logger('ChunkCoordinator');
 
   constructor(
     private readonly work: ChunkWorkRepository,
     private readonly ffprobe: FfprobeRepository,
     private readonly workDirs: WorkDirRepository,
+    private readonly contexts: ChunkContextLoader,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {}
 
+  onApplicationBootstrap(): void {
+    void this.sweepWorkDirs().catch((err: Error) => this.logger.warn(`sweeping old work directories: ${err.message}`));
+  }
+
+  /** The work directory of `job`'s current attempt. */
+  workDir(job: JobState): WorkDir {
+    return this.workDirs.of(job.jobId, job.attempt);
+  }
+
   async plan(job: JobState, context: ChunkContext, tell: AttemptTelemetry): Promise<PlannedAttempt> {
     const { preset, source } = context;
-    const dir = this.workDirs.of(job.jobId, job.attempt);
+    const dir = this.workDir(job);
     await dir.create();
     const input = context.plan.source.absolute;
     const fps = source.framerate;
@@ -136,9 +147,8 @@ export class ChunkAttempts {
 
   /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
   async keyframesNear(input: string, time: number): Promise<readonly number[]> {
-    return readKeyframeProbe(
-      await this.ffprobe.output(buildKeyframeProbeArgs(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''),
-    ).keyframes;
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''))
+      .keyframes;
   }
 
   /**
@@ -149,10 +159,10 @@ export class ChunkAttempts {
   private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
-      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input, around), undefined, this.workDirs.shownPaths));
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, around), undefined, this.workDirs.shownPaths));
       if (segmentsReadSource({ container, ...windowed })) return windowed;
     }
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbeArgs(input), undefined, this.workDirs.shownPaths));
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input), undefined, this.workDirs.shownPaths));
   }
 
   /**
@@ -193,6 +203,19 @@ export class ChunkAttempts {
       return reused;
     } finally {
       await earlier.remove();
+    }
+  }
+
+  /**
+   * At start-up: removes the work directories no attempt will use again —
+   * of jobs that ended, or that are past the attempt after them (a lost
+   * attempt's directory waits for the retry that may take its files over).
+   */
+  private async sweepWorkDirs(): Promise<void> {
+    for (const dir of await this.workDirs.all()) {
+      const { state } = await this.contexts.job(dir.jobId);
+      const live = state.status === 'PENDING' || state.status === 'PROCESSING' || (state.status === 'FAILED' && state.retryable);
+      if (!live || state.attempt > dir.attempt + 1) await dir.remove();
     }
   }
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   buildStitchCommand,
-  buildStitchProbeArgs,
+  buildStitchProbe,
   type ChunkPlan,
   encodedSampleRate,
   expectedStitch,
@@ -48,7 +48,7 @@ export class ChunkStitcher {
     const stitched = this.files.absolute(plan.tempPath);
     const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
     await runStep(this.ffmpeg, buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal, this.settings.stallMs);
-    const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbeArgs(stitched))) as StitchProbeOutput & FfprobeOutput;
+    const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbe(stitched))) as StitchProbeOutput & FfprobeOutput;
     const facts = readStitchFacts(stitchProbe);
     const expected = expectedStitch({
       ...range,

@@ -5,10 +5,13 @@ import { ChunkAttempts } from './chunk-attempt.service';
 import { ChunkStitcher } from './chunk-stitch.service';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkCoordinator } from './chunk-coordinator.service';
+import { ChunkEncodes } from './chunk-encode.service';
+import { ChunkPipeline } from './chunk-pipeline.service';
 import { ChunkWatcher } from './chunk-watcher.service';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
 import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
+import { SegmentMonitors } from './segment-monitor';
 import { SegmentWorkers } from './segment-worker.service';
 import { WorkDirRepository } from './work-dir.repository';
 
@@ -28,6 +31,9 @@ export class ChunkerModule {
         WorkDirRepository,
         ChunkAttempts,
         ChunkStitcher,
+        SegmentMonitors,
+        ChunkEncodes,
+        ChunkPipeline,
         ChunkWatcher,
         ChunkCoordinator,
         SegmentWorkers,

@@ -1,5 +1,7 @@
-import { type ChunkSegment, type JobTelemetryRepository, WakeSignal } from '@mpr/core';
-import type { ChunkWorkRepository } from './chunk-work.repository';
+import { Inject, Injectable } from '@nestjs/common';
+import { type ChunkSegment, JobTelemetryRepository, WakeSignal } from '@mpr/core';
+import { ChunkWorkRepository } from './chunk-work.repository';
+import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
 import { assessSegments, type SegmentsAssessment } from './segment-progress';
 import { extendSpan, measureTail, type ProgressSpan, type TailMeasure } from './tail-measure';
 
@@ -120,5 +122,20 @@ export class SegmentMonitor {
   stop(): void {
     clearInterval(this.ticker);
     for (const subscription of this.subscriptions) subscription.stop();
+  }
+}
+
+/** Makes the SegmentMonitor of each attempt the coordinator runs, with the repositories and limits they all share. */
+@Injectable()
+export class SegmentMonitors {
+  constructor(
+    private readonly work: ChunkWorkRepository,
+    private readonly progress: JobTelemetryRepository,
+    @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
+  ) {}
+
+  /** Watches the encodes of `job`'s current attempt over a range of `rangeSeconds`, until stop(). */
+  watch(job: { readonly jobId: string; readonly attempt: number }, rangeSeconds: number): SegmentMonitor {
+    return new SegmentMonitor(this.work, this.progress, { jobId: job.jobId, attempt: job.attempt, rangeSeconds }, this.settings);
   }
 }

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { ReopeningLoop } from './reopening.loop';
 
@@ -53,6 +52,10 @@ describe('ReopeningLoop', () => {
   });
 
   it('keeps trying to open, and stops trying when stopped', async () => {
+    // The wait between attempts is mocked: time passes only by tick(), so "no attempt after stop" is checked
+    // over as many intervals as we like, without a pause.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
     let attempts = 0;
     const loop = new ReopeningLoop(
       'the fake',
@@ -65,13 +68,25 @@ describe('ReopeningLoop', () => {
       { error: () => undefined },
       5,
     );
-    await loop.start();
-    await waitFor('more than three attempts to open', () => attempts, { done: (n) => n > 3 });
-    await loop.stop();
-    const after = attempts;
-    // Not a condition but its absence: six retry intervals in which a loop still running would have tried again.
-    await sleep(30);
-    assert.equal(attempts, after);
+    try {
+      await loop.start();
+      await settle();
+      for (let interval = 1; interval <= 3; interval++) {
+        mock.timers.tick(5);
+        await settle();
+        assert.equal(attempts, 1 + interval, `an attempt per interval (${interval})`);
+      }
+      const stopping = loop.stop();
+      mock.timers.tick(5); // ends the wait it is in; stopped, it opens nothing more
+      await stopping;
+      const after = attempts;
+      mock.timers.tick(30);
+      await settle();
+      assert.equal(after, 4, 'stopped during its wait, it opened nothing more');
+      assert.equal(attempts, after, 'six more intervals after stop: no attempt');
+    } finally {
+      mock.timers.reset();
+    }
   });
 
   it('fails the start when the first source cannot be opened', async () => {

@@ -43,8 +43,10 @@ export class RetryService {
     const decision = decideRetry(failure, now, this.options);
     switch (decision.kind) {
       case 'not-retryable':
+        this.metrics.retriesRefused.inc({ reason: decision.kind });
         return DONE;
       case 'exhausted':
+        this.metrics.retriesRefused.inc({ reason: decision.kind });
         this.logger.warn(`job ${jobId} failed on attempt ${attempt} of ${this.options.maxAttempts}: it stays FAILED`);
         return DONE;
       case 'wait':

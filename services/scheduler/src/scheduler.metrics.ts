@@ -10,11 +10,17 @@ export class SchedulerMetrics {
   private readonly logger = new Logger(SchedulerMetrics.name);
   readonly dispatched: Counter<'executor'>;
   readonly retries: Counter;
+  readonly retriesRefused: Counter<'reason'>;
   readonly stalled: Counter;
 
   constructor(registry: MetricsRegistry, tracker: JobTracker, work: WorkRepository) {
     this.dispatched = registry.counter('mpr_scheduler_dispatched_total', 'Job attempts handed to an executor.', ['executor']);
     this.retries = registry.counter('mpr_scheduler_retries_total', 'Automatic retries of retryable failures.');
+    this.retriesRefused = registry.counter(
+      'mpr_scheduler_retries_refused_total',
+      'Failed attempts the retry policy leaves FAILED, by reason (not-retryable, exhausted).',
+      ['reason'],
+    );
     this.stalled = registry.counter('mpr_scheduler_stalled_total', 'Processing jobs the watchdog failed for want of heartbeats.');
     registry.gauge('mpr_jobs', 'Jobs per state, as this replica has folded the job events.', ['state'], function () {
       for (const [status, count] of Object.entries(tracker.countByStatus())) this.set({ state: status.toLowerCase() }, count);

@@ -124,7 +124,7 @@ export function planChunks(request: ChunkPlanRequest): ChunkPlan {
  * The ideal boundaries of a plan, before any keyframe is known: every
  * chunkDuration from the range's start, on the source's frames, as long as
  * half a chunk or more remains after. Where a probe of an indexed source
- * looks for keyframes (buildKeyframeProbeArgs' `around`), so that it need not
+ * looks for keyframes (buildKeyframeProbe's `around`), so that it need not
  * read the whole file. Pure.
  */
 export function chunkTargets(request: Omit<ChunkPlanRequest, 'keyframes' | 'streamCopy'>): number[] {

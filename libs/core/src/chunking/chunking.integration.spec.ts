@@ -7,10 +7,10 @@ import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ffmpegArgv } from '../ffmpeg/ffmpeg-command';
 import { buildTranscodeCommand } from '../ffmpeg/transcode-command';
-import { makeKeyframedSource, tempDir } from '../testing/media-fixtures';
+import { makeKeyframedSource, outputFacts, tempDir } from '../testing/media-fixtures';
 import { chunkTargets, planChunks } from './chunk.planner';
 import { FfprobeRepository } from '../media/ffprobe.repository';
-import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
+import { buildKeyframeProbe, readKeyframeProbe } from './keyframe.reader';
 import {
   audioIntermediateExtension,
   buildAudioEncodeCommand,
@@ -23,7 +23,7 @@ import {
   segmentKeyframes,
   segmentsReadSource,
 } from './segment-command';
-import { buildStitchProbeArgs, expectedStitch, readStitchFacts, type StitchProbeOutput, verifyStitch } from './stitch.verifier';
+import { expectedStitch, verifyStitch } from './stitch.verifier';
 
 const run = promisify(execFile);
 
@@ -32,11 +32,6 @@ const SECONDS = 6;
 const SAMPLE_RATE = 48000;
 const SOURCE = { duration: SECONDS, videoCodec: 'h264', audioCodec: 'aac', width: 320, height: 240, framerate: FPS, audioSampleRate: SAMPLE_RATE };
 const preset = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')?.settings;
-
-async function probe(path: string) {
-  const { stdout } = await run('ffprobe', buildStitchProbeArgs(path));
-  return readStitchFacts(JSON.parse(stdout) as StitchProbeOutput);
-}
 
 /**
  * 6 s of 320x240 at 25 fps with a keyframe every second and B-frames (the
@@ -118,7 +113,8 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const input = sources[kind];
       const work = join(dir.path, `job-${kind}-${trim.trimStart ?? 0}`);
       await mkdir(work);
-      const { stdout: packets } = await run('ffprobe', buildKeyframeProbeArgs(input));
+      const ffprobe = new FfprobeRepository();
+      const packets = await ffprobe.output(buildKeyframeProbe(input));
       const all = readKeyframeProbe(packets);
       const { formatStart } = all;
       // In Matroska the video starts after the AAC encoder's priming (1024 samples, 21 ms), where ffmpeg put it.
@@ -126,7 +122,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const readsSource = segmentsReadSource({ container, ...all });
       // The asset probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, measured to its content).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
-      const source = { ...SOURCE, duration: Number((await new FfprobeRepository().probe(input)).duration) };
+      const source = { ...SOURCE, duration: Number((await ffprobe.probe(input)).duration) };
       if (kind === 'late')
         assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 1 / FPS, `late clock: declared ${probed} s, planned ${source.duration} s`);
       assert.equal(readsSource, kind === 'mp4');
@@ -134,7 +130,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       // An MP4 is probed only around the ideal boundaries, as the coordinator does: its index finds them.
       const request = { duration: source.duration, ...trim, chunkDuration: 1.6, fps: FPS };
       const around = readsSource ? chunkTargets(request) : [];
-      const keyframes = readsSource ? readKeyframeProbe((await run('ffprobe', buildKeyframeProbeArgs(input, around))).stdout).keyframes : all.keyframes;
+      const keyframes = readsSource ? readKeyframeProbe(await ffprobe.output(buildKeyframeProbe(input, around))).keyframes : all.keyframes;
       if (readsSource) {
         assert.ok(keyframes.length >= 2 && keyframes.every((k) => all.keyframes.includes(k)), `windowed keyframes ${keyframes} are keyframes`);
         assert.equal(keyframes.includes(0), false, 'only the windows were read');
@@ -181,7 +177,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const trimRange = { start: trim.trimStart, end: trim.trimEnd };
       await run('ffmpeg', ffmpegArgv(buildTranscodeCommand({ input, output: single, preset, source, trim: trimRange })));
 
-      const [chunked, reference] = await Promise.all([probe(stitched), probe(single)]);
+      const [chunked, reference] = await Promise.all([outputFacts(stitched), outputFacts(single)]);
       assert.ok(chunked.videoFrames !== undefined && reference.videoFrames !== undefined);
       assert.ok(Math.abs(chunked.videoFrames - reference.videoFrames) <= 1, `frames ${chunked.videoFrames} vs ${reference.videoFrames}`);
       assert.ok(Math.abs(chunked.duration - reference.duration) <= 1 / FPS, `duration ${chunked.duration} vs ${reference.duration}`);
@@ -228,7 +224,7 @@ describe('chunked WebM audio = single-pass audio (real ffmpeg)', () => {
     const single = join(dir.path, 'single.webm');
     await run('ffmpeg', ffmpegArgv(buildTranscodeCommand({ input, output: single, preset: vp9, source: SOURCE, trim: range })));
 
-    const [chunked, reference] = await Promise.all([probe(stitched), probe(single)]);
+    const [chunked, reference] = await Promise.all([outputFacts(stitched), outputFacts(single)]);
     assert.ok(chunked.audioSamples !== undefined && reference.audioSamples !== undefined);
     // Through a Matroska intermediate the stitched WebM declared 312 samples (the pre-skip) and more besides.
     assert.ok(Math.abs(chunked.audioSamples - reference.audioSamples) <= 48, `audio samples ${chunked.audioSamples} vs ${reference.audioSamples}`);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildKeyframeProbeArgs, readKeyframeProbe } from './keyframe.reader';
+import { readKeyframeProbe } from './keyframe.reader';
 
 describe('readKeyframeProbe', () => {
   it("reads the keyframes' times, sorted and once each, and the input's start time", () => {
@@ -25,14 +25,5 @@ describe('readKeyframeProbe', () => {
   it('leaves the start time undefined when ffprobe does not know it', () => {
     assert.deepEqual(readKeyframeProbe('packet,1.400000,K_\nformat,N/A\n'), { keyframes: [1.4], formatStart: undefined });
     assert.deepEqual(readKeyframeProbe('packet,1.400000,K_\n'), { keyframes: [1.4], formatStart: undefined });
-  });
-});
-
-describe('buildKeyframeProbeArgs', () => {
-  it('reads every packet, or only a 2 s window after each time asked about', () => {
-    assert.equal(buildKeyframeProbeArgs('/in/a.mp4').includes('-read_intervals'), false);
-    const args = buildKeyframeProbeArgs('/in/a.mp4', [8, 16.033333]);
-    assert.equal(args[args.indexOf('-read_intervals') + 1], '8%+2,16.033333%+2');
-    assert.equal(args.at(-1), 'file:/in/a.mp4');
   });
 });

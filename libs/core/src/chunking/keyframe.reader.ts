@@ -1,9 +1,9 @@
-import { safeInputArgs } from '../media/media-types';
+import { type FfprobeCommand, ffprobeOf } from '../ffmpeg/ffprobe-command';
 import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { micros } from '../media/source-range';
 
 /**
- * ffprobe's argv listing the video packets' timestamps and flags, then the
+ * ffprobe's command listing the video packets' timestamps and flags, then the
  * input's start time: it reads packets without decoding them (about as fast
  * as a stream copy), but reads them all — the whole file. With `around` (an
  * indexed source: MP4/MOV), only a window after each of those times: the
@@ -12,21 +12,16 @@ import { micros } from '../media/source-range';
  * as for a 50 GB film. The output can be several MB for a long film: give
  * execFile a maxBuffer to match.
  */
-export function buildKeyframeProbeArgs(input: string, around?: readonly number[]): string[] {
-  return [
-    '-v',
-    'error',
-    ...safeInputArgs(),
-    '-select_streams',
-    'V:0',
-    ...(around && around.length > 0 ? ['-read_intervals', around.map((t) => `${ffmpegNumber(Math.max(0, t))}%+${AROUND_WINDOW}`).join(',')] : []),
-    '-show_entries',
-    'packet=pts_time,flags:format=start_time',
-    '-print_format',
-    'csv=p=1',
-    '-i',
-    `file:${input}`,
-  ];
+export function buildKeyframeProbe(input: string, around?: readonly number[]): FfprobeCommand {
+  return ffprobeOf(input, {
+    read: [
+      '-select_streams',
+      'V:0',
+      ...(around && around.length > 0 ? ['-read_intervals', around.map((t) => `${ffmpegNumber(Math.max(0, t))}%+${AROUND_WINDOW}`).join(',')] : []),
+    ],
+    show: ['-show_entries', 'packet=pts_time,flags:format=start_time'],
+    format: 'csv=p=1',
+  });
 }
 
 /** Seconds read after each time of a windowed probe: the keyframe at or before it and those just after, for a GOP up to about this long. */
@@ -44,7 +39,7 @@ export interface KeyframeProbe {
 }
 
 /**
- * Reads buildKeyframeProbeArgs' output (`packet,0.000000,K_` lines, then
+ * Reads buildKeyframeProbe's output (`packet,0.000000,K_` lines, then
  * `format,0.000000`). The packets' times are less the input's start time:
  * an MPEG-TS whose clock starts at 1.4 s has its first keyframe at ~0, as
  * ffmpeg counts when it cuts, seeks or splits it.

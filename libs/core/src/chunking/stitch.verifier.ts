@@ -1,4 +1,4 @@
-import { safeInputArgs } from '../media/media-types';
+import { type FfprobeCommand, ffprobeOf } from '../ffmpeg/ffprobe-command';
 import { framesIn, micros, type Span } from '../media/source-range';
 
 /** What ffprobe says about a stitched output (readStitchFacts). */
@@ -102,23 +102,16 @@ export function verifyStitch(facts: StitchFacts, expected: StitchExpectation): S
 }
 
 /**
- * ffprobe's argv for readStitchFacts. `-count_packets` reads the whole file
+ * ffprobe's command for readStitchFacts. `-count_packets` reads the whole file
  * (no decoding: a fraction of a second for minutes of video).
  */
-export function buildStitchProbeArgs(path: string): string[] {
-  return [
-    '-v',
-    'error',
-    ...safeInputArgs(),
-    '-count_packets',
+export function buildStitchProbe(path: string): FfprobeCommand {
+  return ffprobeOf(path, {
+    read: ['-count_packets'],
     // Whole streams and format: the same answer also makes the output asset's probe (mapProbe), one ffprobe less.
-    '-show_format',
-    '-show_streams',
-    '-print_format',
-    'json',
-    '-i',
-    `file:${path}`,
-  ];
+    show: ['-show_format', '-show_streams'],
+    format: 'json',
+  });
 }
 
 interface ProbeStream {
@@ -136,7 +129,7 @@ export interface StitchProbeOutput {
   format?: { duration?: string };
 }
 
-/** Maps buildStitchProbeArgs' JSON to StitchFacts. */
+/** Maps buildStitchProbe's JSON to StitchFacts. */
 export function readStitchFacts(probe: StitchProbeOutput): StitchFacts {
   const streams = probe.streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');

@@ -58,6 +58,13 @@ export const configSchema = z.object({
   /** A PROCESSING job without progress for this long is failed (and retried) by the scheduler. */
   MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS: z.coerce.number().min(2).max(86400).default(120),
   /**
+   * How long a mutation waits for the read models to show its event
+   * (read-your-writes) before it answers READ_MODELS_BEHIND: the command is
+   * recorded, its result not yet readable.
+   */
+  MPR_API_READ_WAIT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
+  /** When set, every GraphQL mutation needs `Authorization: Bearer <token>`. */
+   /**
    * When set, every door that returns data needs `Authorization: Bearer <token>` (GraphQL, /metrics, the gateway's
    * RPCs); media files take it or a signed URL, whose key is derived from it. Unset, every door is open.
    */

@@ -15,8 +15,8 @@ import {
 import { AssetStatus } from '@mpr/contracts/common_pb';
 import { type AssetCommand, assetDecider, type AssetEvent, type AssetStatusName, MAX_COMMENTS_LENGTH } from './asset.decider';
 import { fold } from './decider';
-import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
+import { given, lifecycleSuite, type LifecycleRow } from './decider.testing';
+import { IllegalTransition, ValidationError } from '../errors/domain.errors';
 
 const ASSET = 'asset-1';
 const MODIFIED = new Date('2026-11-30T10:00:00.123Z');
@@ -108,7 +108,7 @@ const PRESENT = ['PENDING', 'READY', 'ERROR'] as const;
 const REGISTERED = [...PRESENT, 'MISSING'] as const;
 const inEach = (states: readonly AssetStatusName[], events: AssetEvent[]) => Object.fromEntries(states.map((s) => [s, events]));
 /** Per command, what it appends in the states that allow it ([]: allowed, changes nothing); refused in all others. */
-const LIFECYCLE: { command: AssetCommand; verb: string; legalIn: Partial<Record<AssetStatusName, AssetEvent[]>> }[] = [
+const LIFECYCLE: LifecycleRow<AssetCommand, AssetEvent, AssetStatusName>[] = [
   { command: register(), verb: 'register', legalIn: { NONE: [registered()], DELETED: [registered()] } },
   { command: recordProbe({ ...PROBE, duration: 99 }), verb: 'record a probe of', legalIn: inEach(PRESENT, [probed({ ...PROBE, duration: 99 })]) },
   { command: recordProbeFailure('truncated'), verb: 'record a probe failure of', legalIn: inEach(PRESENT, [probeFailed('truncated')]) },
@@ -119,28 +119,7 @@ const LIFECYCLE: { command: AssetCommand; verb: string; legalIn: Partial<Record<
 ];
 
 describe('asset decider', () => {
-  describe('lifecycle: every command in every state', () => {
-    for (const [status, history] of Object.entries(HISTORIES) as [AssetStatusName, AssetEvent[]][]) {
-      describe(`in state ${status}`, () => {
-        for (const { command, verb, legalIn } of LIFECYCLE) {
-          const events = legalIn[status];
-          if (events) {
-            it(`${command.type} → ${events.map((e) => e.case).join(', ') || 'nothing'}`, () => given(assetDecider, history).when(command).then(events));
-          } else if (status === 'NONE') {
-            it(`${command.type} → NotFound`, () =>
-              given(assetDecider, history)
-                .when(command)
-                .thenThrows(NotFound, /^asset asset-1 not found$/));
-          } else {
-            it(`${command.type} → IllegalTransition`, () =>
-              given(assetDecider, history)
-                .when(command)
-                .thenThrows(IllegalTransition, new RegExp(`^cannot ${verb} asset ${ASSET} in state ${status}\\b`)));
-          }
-        }
-      });
-    }
-  });
+  lifecycleSuite(assetDecider, { type: 'asset', id: ASSET }, HISTORIES, LIFECYCLE);
 
   describe('in state NONE', () => {
     it('registers an output with the job that produced it', () =>

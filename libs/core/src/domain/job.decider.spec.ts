@@ -13,8 +13,8 @@ import {
   JobStartedSchema,
 } from '@mpr/contracts/job_pb';
 import { fold } from './decider';
-import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
+import { given, lifecycleSuite, type LifecycleRow } from './decider.testing';
+import { IllegalTransition, ValidationError } from '../errors/domain.errors';
 import { type JobCommand, jobDecider, type JobEvent, type JobStatusName } from './job.decider';
 
 const JOB = 'job-1';
@@ -106,44 +106,23 @@ const HISTORIES: Record<JobStatusName, JobEvent[]> = {
 };
 
 /** Every command, with its event where it is legal (in the first attempt) and the verb its error names. */
-const LIFECYCLE: { command: JobCommand; verb: string; legalIn: Partial<Record<JobStatusName, JobEvent>> }[] = [
-  { command: createCommand(), verb: 'create', legalIn: { NONE: created() } },
-  { command: start(), verb: 'start', legalIn: { PENDING: started() } },
-  { command: milestone(10), verb: 'report progress of', legalIn: { PROCESSING: progressed(10) } },
-  { command: complete(), verb: 'complete', legalIn: { PROCESSING: completed() } },
-  { command: fail(), verb: 'fail', legalIn: { PENDING: failed(), PROCESSING: failed() } },
+const LIFECYCLE: LifecycleRow<JobCommand, JobEvent, JobStatusName>[] = [
+  { command: createCommand(), verb: 'create', legalIn: { NONE: [created()] } },
+  { command: start(), verb: 'start', legalIn: { PENDING: [started()] } },
+  { command: milestone(10), verb: 'report progress of', legalIn: { PROCESSING: [progressed(10)] } },
+  { command: complete(), verb: 'complete', legalIn: { PROCESSING: [completed()] } },
+  { command: fail(), verb: 'fail', legalIn: { PENDING: [failed()], PROCESSING: [failed()] } },
   {
     command: cancel('by user'),
     verb: 'cancel',
-    legalIn: { PENDING: cancelled(1, 'by user'), PROCESSING: cancelled(1, 'by user') },
+    legalIn: { PENDING: [cancelled(1, 'by user')], PROCESSING: [cancelled(1, 'by user')] },
   },
-  { command: retry(), verb: 'retry', legalIn: { FAILED: retried(2), CANCELLED: retried(2) } },
-  { command: changePriority(Priority.HIGH), verb: 'change the priority of', legalIn: { PENDING: priorityChanged(Priority.HIGH) } },
+  { command: retry(), verb: 'retry', legalIn: { FAILED: [retried(2)], CANCELLED: [retried(2)] } },
+  { command: changePriority(Priority.HIGH), verb: 'change the priority of', legalIn: { PENDING: [priorityChanged(Priority.HIGH)] } },
 ];
 
 describe('job decider', () => {
-  describe('lifecycle: every command in every state', () => {
-    for (const [status, history] of Object.entries(HISTORIES) as [JobStatusName, JobEvent[]][]) {
-      describe(`in state ${status}`, () => {
-        for (const { command, verb, legalIn } of LIFECYCLE) {
-          const event = legalIn[status];
-          if (event) {
-            it(`${command.type} → ${event.case}`, () => given(jobDecider, history).when(command).then([event]));
-          } else if (status === 'NONE') {
-            it(`${command.type} → NotFound`, () =>
-              given(jobDecider, history)
-                .when(command)
-                .thenThrows(NotFound, new RegExp(`^job ${JOB} not found$`)));
-          } else {
-            it(`${command.type} → IllegalTransition`, () =>
-              given(jobDecider, history)
-                .when(command)
-                .thenThrows(IllegalTransition, new RegExp(`^cannot ${verb} job ${JOB} in state ${status}\\b`)));
-          }
-        }
-      });
-    }
-  });
+  lifecycleSuite(jobDecider, { type: 'job', id: JOB }, HISTORIES, LIFECYCLE);
 
   describe('in state NONE', () => {
     it('creates a job with its trim, chunking and executor', () =>

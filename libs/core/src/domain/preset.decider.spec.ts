@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import { fold } from './decider';
-import { given } from './decider.testing';
-import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
+import { given, lifecycleSuite, type LifecycleRow } from './decider.testing';
+import { IllegalTransition, ValidationError } from '../errors/domain.errors';
 import { type PresetCommand, presetDecider, type PresetEvent, type PresetSettingsInit, type PresetStatusName, validatePresetSettings } from './preset.decider';
 
 const PRESET = 'preset-1';
@@ -51,37 +51,15 @@ const HISTORIES: Record<StateName, PresetEvent[]> = {
   DELETED: [presetCreated(), presetDeleted()],
 };
 
-const LIFECYCLE: { command: PresetCommand; verb: string; legalIn: Partial<Record<StateName, PresetEvent>> }[] = [
+const LIFECYCLE: LifecycleRow<PresetCommand, PresetEvent, StateName>[] = [
   // Different settings: the same ones again would be a no-op (tested below).
-  { command: createPreset(OTHER_SETTINGS), verb: 'create', legalIn: { NONE: presetCreated(OTHER_SETTINGS) } },
-  { command: updatePreset(), verb: 'update', legalIn: { ACTIVE: presetUpdated() } },
-  { command: deletePreset(), verb: 'delete', legalIn: { ACTIVE: presetDeleted() } },
+  { command: createPreset(OTHER_SETTINGS), verb: 'create', legalIn: { NONE: [presetCreated(OTHER_SETTINGS)] } },
+  { command: updatePreset(), verb: 'update', legalIn: { ACTIVE: [presetUpdated()] } },
+  { command: deletePreset(), verb: 'delete', legalIn: { ACTIVE: [presetDeleted()] } },
 ];
 
 describe('preset decider', () => {
-  describe('lifecycle: every command in every state', () => {
-    for (const [name, history] of Object.entries(HISTORIES) as [StateName, PresetEvent[]][]) {
-      const status = name.split(' ')[0];
-      describe(`in state ${name}`, () => {
-        for (const { command, verb, legalIn } of LIFECYCLE) {
-          const event = legalIn[name];
-          if (event) {
-            it(`${command.type} → ${event.case}`, () => given(presetDecider, history).when(command).then([event]));
-          } else if (status === 'NONE') {
-            it(`${command.type} → NotFound`, () =>
-              given(presetDecider, history)
-                .when(command)
-                .thenThrows(NotFound, /^preset preset-1 not found$/));
-          } else {
-            it(`${command.type} → IllegalTransition`, () =>
-              given(presetDecider, history)
-                .when(command)
-                .thenThrows(IllegalTransition, new RegExp(`^cannot ${verb} preset ${PRESET} in state ${status}\\b`)));
-          }
-        }
-      });
-    }
-  });
+  lifecycleSuite(presetDecider, { type: 'preset', id: PRESET }, HISTORIES, LIFECYCLE);
 
   describe('in state NONE', () => {
     it('creates a builtin preset', () =>

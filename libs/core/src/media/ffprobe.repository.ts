@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
-import { safeInputArgs } from './media-types';
-import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, type ProbeResult, streamSpans } from './probe.mapper';
+import { type FfprobeCommand, ffprobeArgv } from '../ffmpeg/ffprobe-command';
+import { buildMediaProbe, buildPacketTailProbe, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, type ProbeResult, streamSpans } from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -26,11 +26,7 @@ export class FfprobeRepository {
   async probe(absolutePath: string, timeoutMs = 15_000, paths: readonly ShownPath[] = []): Promise<ProbeResult> {
     let stdout: string;
     try {
-      ({ stdout } = await run(
-        this.binary,
-        ['-v', 'error', ...safeInputArgs(), '-print_format', 'json', '-show_format', '-show_streams', '-i', `file:${absolutePath}`],
-        { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 },
-      ));
+      ({ stdout } = await run(this.binary, ffprobeArgv(buildMediaProbe(absolutePath)), { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 8 * 1024 * 1024 }));
     } catch (err) {
       throw this.failure(err, timeoutMs, paths);
     }
@@ -49,7 +45,7 @@ export class FfprobeRepository {
     if (!(declared > 0)) return { ...probe, ...(await this.measuredLength(output, absolutePath, start ?? 0, timeoutMs, paths)) };
     const origin = Number(output.format?.start_time);
     const from = (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
-    const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, from), timeoutMs, paths).catch(() => ''));
+    const ends = packetEnds(await this.output(buildPacketTailProbe(absolutePath, from), timeoutMs, paths).catch(() => ''));
     return { ...probe, ...streamSpans(output, ends), duration: start === undefined ? declared : contentLength(declared, start, ends) };
   }
 
@@ -66,18 +62,18 @@ export class FfprobeRepository {
     timeoutMs: number,
     paths: readonly ShownPath[],
   ): Promise<Pick<ProbeResult, 'duration' | 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'>> {
-    const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, 0), timeoutMs, paths).catch(() => ''));
+    const ends = packetEnds(await this.output(buildPacketTailProbe(absolutePath, 0), timeoutMs, paths).catch(() => ''));
     const length = contentLength(Number.POSITIVE_INFINITY, start, ends);
     return { ...streamSpans(output, ends), duration: Number.isFinite(length) ? length : 0 };
   }
 
   /**
-   * ffprobe's stdout for a finished argv (buildKeyframeProbeArgs,
-   * buildStitchProbeArgs): the chunker reads keyframes and stitched outputs.
+   * ffprobe's stdout for a command (buildKeyframeProbe, buildStitchProbe):
+   * the chunker reads keyframes and stitched outputs.
    */
-  async output(args: readonly string[], timeoutMs = 60_000, paths: readonly ShownPath[] = []): Promise<string> {
+  async output(command: FfprobeCommand, timeoutMs = 60_000, paths: readonly ShownPath[] = []): Promise<string> {
     try {
-      const { stdout } = await run(this.binary, [...args], { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
+      const { stdout } = await run(this.binary, ffprobeArgv(command), { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 64 * 1024 * 1024 });
       return stdout;
     } catch (err) {
       throw this.failure(err, timeoutMs, paths);

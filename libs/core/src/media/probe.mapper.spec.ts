@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, parseRate, streamSpans } from './probe.mapper';
+import { contentLength, lateStart, mapProbe, packetEnds, parseRate, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -56,13 +56,6 @@ describe('late clocks', () => {
     assert.equal(lateStart({ format: { start_time: '0.000000' } }), undefined);
     assert.equal(lateStart({ format: { start_time: 'N/A' } }), undefined);
     assert.equal(lateStart({}), undefined);
-  });
-
-  it('reads the tail of the file from a time, seeking there', () => {
-    const args = buildPacketTailArgs('/in/late.mkv', 3.7789999);
-    assert.equal(args[args.indexOf('-read_intervals') + 1], '3.778%');
-    assert.equal(args.at(-1), 'file:/in/late.mkv');
-    assert.ok(args.includes('-protocol_whitelist'), 'the same input restrictions as every probe');
   });
 
   it("is where the last packet ends, from the start, when the container declares more; never more than declared", () => {

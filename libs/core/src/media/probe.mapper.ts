@@ -1,4 +1,4 @@
-import { safeInputArgs } from './media-types';
+import { type FfprobeCommand, ffprobeOf } from '../ffmpeg/ffprobe-command';
 import { micros } from './source-range';
 import type { MediaProbe } from '@mpr/contracts/asset_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -87,27 +87,24 @@ function clockOrigin(output: FfprobeOutput): number {
 }
 
 /**
- * argv of a probe listing every stream's packets (index, time, duration)
- * from `from` seconds (on the input's clock) to the end: the demuxer seeks
- * there by its index, so the tail of a large file costs what a small one does.
+ * A probe listing every stream's packets (index, time, duration) from `from`
+ * seconds (on the input's clock) to the end: the demuxer seeks there by its
+ * index, so the tail of a large file costs what a small one does.
  */
-export function buildPacketTailArgs(input: string, from: number): string[] {
-  return [
-    '-v',
-    'error',
-    ...safeInputArgs(),
-    '-read_intervals',
-    `${Math.max(0, Math.floor(from * 1000) / 1000)}%`,
-    '-show_entries',
-    'packet=stream_index,pts_time,duration_time',
-    '-print_format',
-    'csv=p=0',
-    '-i',
-    `file:${input}`,
-  ];
+export function buildPacketTailProbe(input: string, from: number): FfprobeCommand {
+  return ffprobeOf(input, {
+    read: ['-read_intervals', `${Math.max(0, Math.floor(from * 1000) / 1000)}%`],
+    show: ['-show_entries', 'packet=stream_index,pts_time,duration_time'],
+    format: 'csv=p=0',
+  });
 }
 
-/** Where each stream's last packet in buildPacketTailArgs' output (`index,pts,duration` lines) ends, by stream index, on the input's clock. Pure. */
+/** The asset probe: every stream and the container, as JSON for mapProbe. */
+export function buildMediaProbe(input: string): FfprobeCommand {
+  return ffprobeOf(input, { read: [], show: ['-show_format', '-show_streams'], format: 'json' });
+}
+
+/** Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream index, on the input's clock. Pure. */
 export function packetEnds(csv: string): Map<number, number> {
   const ends = new Map<number, number>();
   for (const line of csv.split('\n')) {

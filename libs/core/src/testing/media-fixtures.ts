@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
+import { buildStitchProbe, readStitchFacts, type StitchFacts, type StitchProbeOutput } from '../chunking/stitch.verifier';
+import { FfprobeRepository } from '../media/ffprobe.repository';
 
 const run = promisify(execFile);
 
@@ -139,6 +141,11 @@ export async function probeStreams(path: string): Promise<StreamProbe> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', entries, '-of', 'json', path]);
   const json = JSON.parse(stdout) as { format: { duration: string }; streams: StreamProbe['streams'] };
   return { duration: Number(json.format.duration), streams: json.streams };
+}
+
+/** Frames, duration and audio samples of a media file, as the chunker's verification reads them. */
+export async function outputFacts(path: string): Promise<StitchFacts> {
+  return readStitchFacts(JSON.parse(await new FfprobeRepository().output(buildStitchProbe(path))) as StitchProbeOutput);
 }
 
 export const VIDEO_FIXTURE_TYPES = Object.keys(RECIPES);

@@ -8,9 +8,11 @@ import { tempDir } from './media-fixtures';
 
 const run = promisify(execFile);
 const PRELOAD = join(__dirname, 'test-timeouts.js');
+/** `npm test`'s reporter (from dist/libs/core/src/testing back to the repository's scripts/). */
+const LOCATED_SPEC = join(__dirname, '..', '..', '..', '..', '..', 'scripts', 'lib', 'located-spec-reporter.mjs');
 
 /** Runs `source` as a test file under the preload, with a short default timeout; resolves with the runner's output. */
-async function runWithPreload(source: string): Promise<string> {
+async function runWithPreload(source: string, reporter = 'tap'): Promise<string> {
   const dir = await tempDir('mpr-timeouts-');
   try {
     const file = join(dir.path, 'hang.test.js');
@@ -19,7 +21,9 @@ async function runWithPreload(source: string): Promise<string> {
     const { NODE_TEST_CONTEXT: _, ...outer } = process.env;
     const env = { ...outer, MPR_TEST_TIMEOUT_MS: '300', MPR_HOOK_TIMEOUT_MS: '300' };
     // A failing file exits non-zero: the output is what is asserted.
-    const result = await run(process.execPath, ['--test', '--require', PRELOAD, '--test-reporter=tap', file], { env }).catch((err: { stdout: string }) => err);
+    const result = await run(process.execPath, ['--test', '--require', PRELOAD, `--test-reporter=${reporter}`, file], { env }).catch(
+      (err: { stdout: string }) => err,
+    );
     return result.stdout;
   } finally {
     await dir.remove();
@@ -43,6 +47,21 @@ describe('the per-test timeout preload', () => {
       const { it } = require('node:test');
       it('slow but bounded', { timeout: 5000 }, () => new Promise((r) => setTimeout(r, 600)));`);
     assert.match(output, /^ok 1 - slow but bounded/m);
+  });
+
+  it("npm test's reporter locates a failure at its line in the spec, not in the preload", async () => {
+    const output = await runWithPreload(
+      `const assert = require('node:assert');
+      const { describe, it } = require('node:test');
+      describe('s', () => {
+        it('fails', () => assert.equal(1, 2));
+        it('hangs', () => new Promise((r) => setTimeout(r, 3_000)));
+      });`,
+      LOCATED_SPEC,
+    );
+    assert.match(output, /test at \S*hang\.test\.js:4:\d+\n✖ fails/);
+    assert.match(output, /✖ hangs/);
+    assert.doesNotMatch(output, /test-timeouts/);
   });
 
   it('fails a hook that hangs', async () => {

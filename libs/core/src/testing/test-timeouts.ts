@@ -9,8 +9,9 @@
  * every `it`; a test that needs longer says so with its own `{ timeout }`.
  * The compiled specs call `node_test_1.it(...)` at run time, so they see the
  * patched functions. The cost: Node records a test's location as its
- * caller's, so a failure's "test at …" line names this file; the test's
- * name still says which test it is.
+ * caller's, this file; `npm test`'s reporter
+ * (scripts/lib/located-spec-reporter.mjs) locates a failure at its error's
+ * first frame in the spec instead.
  */
 import type { TestOptions } from 'node:test';
 

@@ -1,9 +1,8 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { Priority } from '@mpr/contracts/common_pb';
 import { type ChunkJobWorkItem, ChunkJobWorkItemSchema, type ChunkSegmentWorkItem, ChunkSegmentWorkItemSchema } from '@mpr/contracts/work_pb';
 import type { StreamNames } from '../events/streams';
+import { attemptItem, type QueuedAttempt } from './attempt-item';
 import { ensureWorkConsumer } from './work-consumer';
 
 /** The chunker's two queues on MPR_WORK: whole jobs for a coordinator, segments for the workers. */
@@ -28,18 +27,9 @@ export async function ensureChunkConsumers(jsm: JetStreamManager, names: StreamN
 }
 
 /** Queues a chunked job's attempt for a coordinator; publishing the same attempt again is a no-op. */
-export async function enqueueChunkJob(
-  js: JetStreamClient,
-  names: StreamNames,
-  item: { jobId: string; attempt: number; priority: Priority; queuedAt: Date },
-): Promise<void> {
-  const message = create(ChunkJobWorkItemSchema, {
-    jobId: item.jobId,
-    attempt: item.attempt,
-    priority: item.priority,
-    queuedAt: timestampFromDate(item.queuedAt),
-  });
-  await js.publish(chunkSubject(names, 'job'), toJsonString(ChunkJobWorkItemSchema, message), { msgID: `${item.jobId}-${item.attempt}` });
+export async function enqueueChunkJob(js: JetStreamClient, names: StreamNames, item: QueuedAttempt): Promise<void> {
+  const { fields, msgID } = attemptItem(item);
+  await js.publish(chunkSubject(names, 'job'), toJsonString(ChunkJobWorkItemSchema, create(ChunkJobWorkItemSchema, fields)), { msgID });
 }
 
 /** Queues one segment of an attempt; message id `<jobId>-<attempt>-<index>`. */

@@ -1,10 +1,9 @@
 import { create, fromJsonString, toJsonString } from '@bufbuild/protobuf';
-import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
-import { type Priority } from '@mpr/contracts/common_pb';
 import { type TranscodeWorkItem, TranscodeWorkItemSchema } from '@mpr/contracts/work_pb';
 import { PRIORITY_CLASSES, type PriorityClass, priorityClass } from '../domain/job.names';
 import type { StreamNames } from '../events/streams';
+import { attemptItem, type QueuedAttempt } from './attempt-item';
 import { ensureWorkConsumer } from './work-consumer';
 
 export function transcodeSubject(names: StreamNames, cls: PriorityClass): string {
@@ -26,19 +25,10 @@ export async function ensureTranscodeConsumers(jsm: JetStreamManager, names: Str
 }
 
 /** Queues one attempt of a job; publishing the same attempt again is a no-op. */
-export async function enqueueTranscode(
-  js: JetStreamClient,
-  names: StreamNames,
-  item: { jobId: string; attempt: number; priority: Priority; queuedAt: Date },
-): Promise<void> {
-  const message = create(TranscodeWorkItemSchema, {
-    jobId: item.jobId,
-    attempt: item.attempt,
-    priority: item.priority,
-    queuedAt: timestampFromDate(item.queuedAt),
-  });
-  await js.publish(transcodeSubject(names, priorityClass(item.priority)), toJsonString(TranscodeWorkItemSchema, message), {
-    msgID: `${item.jobId}-${item.attempt}`,
+export async function enqueueTranscode(js: JetStreamClient, names: StreamNames, item: QueuedAttempt): Promise<void> {
+  const { fields, msgID } = attemptItem(item);
+  await js.publish(transcodeSubject(names, priorityClass(item.priority)), toJsonString(TranscodeWorkItemSchema, create(TranscodeWorkItemSchema, fields)), {
+    msgID,
   });
 }
 

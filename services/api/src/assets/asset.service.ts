@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { In, type Repository } from 'typeorm';
-import { assetDecider, IllegalTransition, NotFound } from '@mpr/core';
+import { assetDecider, IllegalTransition } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { JobRow } from '../read-models/job.entity';
+import { rowOrNotFound } from '../read-models/row-or-not-found';
 import { ASSET_STATUSES, parseStatusFilter } from '../read-models/status-filter';
 
 @Injectable()
@@ -28,10 +29,8 @@ export class AssetService {
     return this.assets.findOneBy({ id });
   }
 
-  async get(id: string): Promise<AssetRow> {
-    const row = await this.assets.findOneBy({ id });
-    if (!row) throw new NotFound('asset', id);
-    return row;
+  get(id: string): Promise<AssetRow> {
+    return rowOrNotFound(this.assets, 'asset', id);
   }
 
   async update(id: string, comments: string): Promise<AssetRow> {

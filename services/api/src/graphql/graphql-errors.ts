@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type ExecutionResult, GraphQLError } from 'graphql';
 import { DomainError, IllegalTransition, Unauthenticated } from '@mpr/core';
+import { ReadModelsBehind } from '../projections/read-models-behind.error';
 
 const logger = new Logger('GraphQL');
 
@@ -39,6 +40,11 @@ function format(error: GraphQLError, clientFault: boolean): GraphQLError {
     const extensions: Record<string, unknown> = { code: original.code };
     if (original instanceof IllegalTransition) extensions.state = original.state;
     if ('field' in original && original.field) extensions.field = original.field;
+    return new GraphQLError(original.message, { ...location, extensions });
+  }
+  if (original instanceof ReadModelsBehind) {
+    // Done but not yet readable: the client reads again (by id), it does not send the command again.
+    const extensions = { code: original.code, retryable: true, [`${original.aggregate.type}Id`]: original.aggregate.id };
     return new GraphQLError(original.message, { ...location, extensions });
   }
   if (refusedRequest(error) !== undefined) {

@@ -22,6 +22,7 @@ import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { JobRow } from '../read-models/job.entity';
 import { PresetRow } from '../read-models/preset.entity';
+import { rowOrNotFound } from '../read-models/row-or-not-found';
 import { JOB_STATUSES, parseStatusFilter } from '../read-models/status-filter';
 
 export interface CreateJobInput {
@@ -75,10 +76,8 @@ export class JobService {
     return this.jobs.find({ where: { sourceAssetId }, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
-  async get(id: string): Promise<JobRow> {
-    const row = await this.jobs.findOneBy({ id });
-    if (!row) throw new NotFound('job', id);
-    return row;
+  get(id: string): Promise<JobRow> {
+    return rowOrNotFound(this.jobs, 'job', id);
   }
 
   /** The job's history, read from the log rather than the read model. */

@@ -4,9 +4,10 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { PresetSettingsSchema } from '@mpr/contracts/preset_pb';
-import { BUILTIN_PRESETS, EventStore, handleCommand, NotFound, presetDecider } from '@mpr/core';
+import { BUILTIN_PRESETS, EventStore, handleCommand, presetDecider } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { PresetRow } from '../read-models/preset.entity';
+import { rowOrNotFound } from '../read-models/row-or-not-found';
 
 export type PresetSettingsInput = MessageInitShape<typeof PresetSettingsSchema>;
 
@@ -47,10 +48,8 @@ export class PresetService implements OnApplicationBootstrap {
     return this.presets.findOneBy({ id });
   }
 
-  async get(id: string): Promise<PresetRow> {
-    const row = await this.presets.findOneBy({ id });
-    if (!row) throw new NotFound('preset', id);
-    return row;
+  get(id: string): Promise<PresetRow> {
+    return rowOrNotFound(this.presets, 'preset', id);
   }
 
   async create(settings: PresetSettingsInput): Promise<PresetRow> {

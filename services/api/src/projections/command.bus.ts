@@ -1,18 +1,36 @@
-import { Injectable } from '@nestjs/common';
-import { type AggregateRef, type Decider, type DomainEvent, EventStore, handleCommand, type HandleOptions, type HandleResult } from '@mpr/core';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  type AggregateRef,
+  APP_CONFIG,
+  type AppConfig,
+  type Decider,
+  type DomainEvent,
+  EventStore,
+  handleCommand,
+  type HandleOptions,
+  type HandleResult,
+} from '@mpr/core';
 import { ReadModelProjector } from './read-model.projector';
+import { ReadModelsBehind } from './read-models-behind.error';
 
 /**
  * Runs a command against its aggregate and answers once the read models show
  * its effect, so a mutation's response (read from PostgreSQL) reflects the
- * event it just appended.
+ * event it just appended. Read models further behind than
+ * MPR_API_READ_WAIT_SECONDS give ReadModelsBehind: the command stands, its
+ * answer is to be read again.
  */
 @Injectable()
 export class CommandBus {
+  private readonly waitMs: number;
+
   constructor(
     private readonly store: EventStore,
     private readonly projector: ReadModelProjector,
-  ) {}
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.waitMs = config.MPR_API_READ_WAIT_SECONDS * 1_000;
+  }
 
   async execute<C, E extends DomainEvent, S>(
     aggregate: AggregateRef,
@@ -21,7 +39,9 @@ export class CommandBus {
     options?: HandleOptions,
   ): Promise<HandleResult<S, E>> {
     const result = await handleCommand(this.store, aggregate, decider, command, options);
-    await this.projector.waitFor(result.version);
+    if (!(await this.projector.waitFor(result.version, this.waitMs))) {
+      throw new ReadModelsBehind(aggregate, result.version, this.projector.applied, this.waitMs);
+    }
     return result;
   }
 }

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
 import { jetstream } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider, type JobCommand, publishJobProgress } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { type ApiHarness, startApi } from '../../../../test/e2e/api-harness';
-import { LatestPerKeyThrottle } from './job-progress.projector';
+import { JobProgressProjector, LatestPerKeyThrottle } from './job-progress.projector';
 
 describe('LatestPerKeyThrottle', () => {
   // The throttle reads the clock and sets timers; mocked, time passes only when a test says so, and every
@@ -109,6 +108,25 @@ describe('LatestPerKeyThrottle', () => {
     assert.equal(overlapped(), false);
   });
 
+  it('is idle once the trailing write of every key is done, and not before', async () => {
+    const { throttle, writes } = recorder(10);
+    let idle = false;
+    throttle.offer('j1', 1);
+    throttle.offer('j1', 2);
+    throttle.offer('j2', 1);
+    const idled = throttle.idle().then(() => (idle = true));
+    await advance(49);
+    assert.equal(idle, false, 'j1 has a value waiting for the end of its interval');
+    await advance(1);
+    assert.deepEqual(writes.at(-1), ['j1', 2]);
+    assert.equal(idle, false, 'the trailing write is under way, and its interval after it');
+    await advance(50);
+    await idled;
+    assert.equal(idle, true);
+    await throttle.idle();
+    await throttle.close();
+  });
+
   it('drops what is pending on close', async () => {
     const { throttle, writes } = recorder();
     throttle.offer('j1', 1);
@@ -166,14 +184,15 @@ describe('API: live job progress from MPR_TELEMETRY', () => {
   }
 
   /**
-   * Publishes a progress of another (processing) job and waits until it shows,
-   * then for the throttle's trailing write: what was published before has
-   * been written, or dropped, by now.
+   * Publishes a progress of another (processing) job and waits until it shows:
+   * the projector follows the stream in order, so it has been handed what was
+   * published before; then until it has written all it was handed (its
+   * throttle idle). What was published before has been written, or refused, by now.
    */
   async function settled(otherJobId: string, percent: number): Promise<void> {
     await progress(otherJobId, 1, percent);
     await jobUntil(otherJobId, (j) => j.progress === percent);
-    await sleep(400);
+    await h.api.app.get(JobProgressProjector).written();
   }
 
   it('shows progress, speed and ETA of a processing job', async () => {

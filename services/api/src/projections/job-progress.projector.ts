@@ -27,6 +27,7 @@ interface KeyState<T> {
 export class LatestPerKeyThrottle<T> {
   private readonly keys = new Map<string, KeyState<T>>();
   private closed = false;
+  private idleWaiters: Array<() => void> = [];
 
   constructor(
     private readonly intervalMs: number,
@@ -56,6 +57,21 @@ export class LatestPerKeyThrottle<T> {
     });
     this.keys.clear();
     await Promise.all(inFlight);
+    this.wakeIdle();
+  }
+
+  /**
+   * Resolves once no key has a write in flight or a value waiting for the end
+   * of its interval: every value offered so far has been written or replaced.
+   */
+  idle(): Promise<void> {
+    if (this.keys.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private wakeIdle(): void {
+    if (this.keys.size > 0) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private flush(key: string, entry: KeyState<T>, value: T): void {
@@ -69,8 +85,9 @@ export class LatestPerKeyThrottle<T> {
         entry.timer = setTimeout(
           () => {
             entry.timer = undefined;
-            if (entry.latest === undefined) this.keys.delete(key);
-            else this.flush(key, entry, entry.latest);
+            if (entry.latest !== undefined) return this.flush(key, entry, entry.latest);
+            this.keys.delete(key);
+            this.wakeIdle();
           },
           Math.max(0, startedAt + this.intervalMs - Date.now()),
         );
@@ -119,6 +136,11 @@ export class JobProgressProjector implements OnApplicationBootstrap, OnModuleDes
     await this.messages?.close();
     await this.loop;
     await this.throttle.close();
+  }
+
+  /** Resolves once every progress message handed to the projector so far is written to the row (or replaced by a later one). */
+  written(): Promise<void> {
+    return this.throttle.idle();
   }
 
   /**

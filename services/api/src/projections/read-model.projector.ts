@@ -42,20 +42,25 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
     await this.loop;
   }
 
-  /** Resolves once the read models include the event at `sequence`. */
-  waitFor(sequence: number, timeoutMs = 10_000): Promise<void> {
-    if (this.position >= sequence) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+  /** The last event the read models include. */
+  get applied(): number {
+    return this.position;
+  }
+
+  /** Resolves true once the read models include the event at `sequence`, false if they do not within `timeoutMs`. */
+  waitFor(sequence: number, timeoutMs: number): Promise<boolean> {
+    if (this.position >= sequence) return Promise.resolve(true);
+    return new Promise((resolve) => {
       const waiter: Waiter = {
         sequence,
         resolve: () => {
           clearTimeout(timer);
-          resolve();
+          resolve(true);
         },
       };
       const timer = setTimeout(() => {
         this.waiters.delete(waiter);
-        reject(new Error(`read models did not reach event ${sequence} within ${timeoutMs} ms (at ${this.position})`));
+        resolve(false);
       }, timeoutMs);
       this.waiters.add(waiter);
     });
