@@ -2,7 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
 import { safeInputArgs } from './media-types';
-import { buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, type ProbeResult, streamSpans } from './probe.mapper';
+import { audioTimedBySamples, micros } from './source-range';
+import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, packetsLength, type ProbeResult, streamSpans } from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -50,7 +51,25 @@ export class FfprobeRepository {
     const origin = Number(output.format?.start_time);
     const from = (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
     const ends = packetEnds(await this.output(buildPacketTailArgs(absolutePath, from), timeoutMs, paths).catch(() => ''));
-    return { ...probe, ...streamSpans(output, ends), duration: start === undefined ? declared : contentLength(declared, start, ends) };
+    const spans = await this.sampleTimedAudio(probe, streamSpans(output, ends), absolutePath, timeoutMs, paths);
+    return { ...probe, ...spans, duration: start === undefined ? declared : contentLength(declared, start, ends) };
+  }
+
+  /**
+   * Where audio timed by its samples (audioTimedBySamples: AVI) ends: its
+   * start plus its packets' durations, all read, since its timestamps may
+   * run ahead of its samples. The spans as they were when that read fails.
+   */
+  private async sampleTimedAudio(
+    probe: ProbeResult,
+    spans: ReturnType<typeof streamSpans>,
+    absolutePath: string,
+    timeoutMs: number,
+    paths: readonly ShownPath[],
+  ): Promise<ReturnType<typeof streamSpans>> {
+    if (!probe.audioCodec || !audioTimedBySamples(probe.container)) return spans;
+    const length = packetsLength(await this.output(buildAudioPacketArgs(absolutePath), timeoutMs, paths).catch(() => ''));
+    return length === undefined ? spans : { ...spans, audioEnd: micros((spans.audioStart ?? 0) + length) };
   }
 
   /**
