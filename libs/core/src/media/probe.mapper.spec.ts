@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, parseRate, streamSpans } from './probe.mapper';
+import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, packetsLength, parseRate, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -47,6 +47,35 @@ describe('mapProbe', () => {
     assert.equal(parseRate('0/0'), 0);
     assert.equal(parseRate(undefined), 0);
     assert.equal(parseRate('24'), 24);
+  });
+});
+
+describe('AVI', () => {
+  const avi = (avg: string, r: string, format_name = 'avi') =>
+    mapProbe({ format: { format_name, duration: '0.8' }, streams: [{ codec_type: 'video', codec_name: 'mpeg1video', avg_frame_rate: avg, r_frame_rate: r }] }).framerate;
+
+  it('takes the rate the frames step at when the average counts the container ticks (MPEG-1 at 30 fps ticking at 60)', () => {
+    assert.equal(avi('60/1', '30/1'), 30);
+    assert.equal(avi('25/1', '25/1'), 25);
+    assert.equal(avi('0/0', '30/1'), 30);
+  });
+
+  it('keeps the average elsewhere, where it counts what a variable rate shows', () => {
+    assert.equal(avi('60/1', '30/1', 'matroska,webm'), 60);
+    assert.equal(avi('15/1', '25/1', 'matroska,webm'), 15);
+  });
+
+  it("lists the first audio stream's packet durations from the whole file", () => {
+    const args = buildAudioPacketArgs('/media/in/a.avi');
+    assert.deepStrictEqual(args.slice(args.indexOf('-select_streams'), args.indexOf('-select_streams') + 4), ['-select_streams', 'a:0', '-show_entries', 'packet=duration_time']);
+    assert.equal(args.includes('-read_intervals'), false);
+    assert.equal(args.at(-1), 'file:/media/in/a.avi');
+  });
+
+  it('sums the packet durations, to the microsecond, skipping N/A; none is undefined', () => {
+    assert.equal(packetsLength('0.052245\n0.052245,\nN/A\n0.052245\n\n'), 0.156735);
+    assert.equal(packetsLength(''), undefined);
+    assert.equal(packetsLength('N/A\n'), undefined);
   });
 });
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../errors/domain.errors';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
-import { checkTrim, framesIn, keptStreams, rangeContents, sourceRange } from './source-range';
+import { audioTimedBySamples, checkTrim, cutsEnd, framesIn, keptStreams, rangeContents, sourceRange } from './source-range';
 
 const H264 = { name: 'H.264 720p', videoCodec: 'libx264', audioCodec: 'aac' };
 const MP3 = { name: 'MP3 192k', videoCodec: '', audioCodec: 'libmp3lame' };
@@ -63,6 +63,25 @@ describe('sourceRange', () => {
     const err = refusal(() => sourceRange({ start: 4 }, 4));
     assert.ok(err instanceof ValidationError && err.field === 'trimStart');
     assert.equal(err.message, 'trimStart 4s is not before the end of the source (4s)');
+  });
+});
+
+describe('cutsEnd', () => {
+  it('given a range ending before the source does, then the encode stops at its end', () => {
+    assert.equal(cutsEnd(sourceRange({ end: 1.2 }, 1.6), 1.6), true);
+  });
+
+  it('given a range to the end of the source, at it or past it, then the encode reads to the end, as the whole source', () => {
+    for (const trim of [{}, { end: 1.6 }, { start: 0.4, end: 9 }]) assert.equal(cutsEnd(sourceRange(trim, 1.6), 1.6), false, JSON.stringify(trim));
+    // The range is rounded to microseconds; the source's duration need not be.
+    assert.equal(cutsEnd(sourceRange({}, 1.2538775), 1.2538775), false);
+  });
+});
+
+describe('audioTimedBySamples', () => {
+  it('given AVI, whose audio has no timestamps of its own, then its samples time it', () => {
+    assert.equal(audioTimedBySamples('avi'), true);
+    for (const container of ['mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm', 'flv', '', undefined]) assert.equal(audioTimedBySamples(container), false, container);
   });
 });
 
