@@ -86,10 +86,6 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     origin: `${describePackagedFile(BLUE_MPG)} (video) + the first 1.2 s of ${describePackagedFile(HOUSE_MP3)}, streams copied into AVI`,
     covers:
       'a tiny file: real MPEG-1 video (24 frames at 30 fps, 0.8 s; the AVI ticks at 60) with real 11.025 kHz MP3 (1.2 s, stamped over 2.35 s) in AVI, the audio longer than the video',
-    open: {
-      presets: ['builtin-remux'],
-      why: "a stream copy keeps the AVI demuxer's MP3 timestamps (1.2 s of sound stamped over 2.35 s): the remux lasts 2.3 s",
-    },
     async make(path) {
       await copyStreams(path, ['-i', await packagedFile(BLUE_MPG), '-t', '1.2', '-i', await packagedFile(HOUSE_MP3)], ['-map', '0:v:0', '-map', '1:a:0']);
     },

@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
 import { safeInputArgs } from './media-types';
-import { audioTimedBySamples, micros } from './source-range';
-import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, packetsLength, type ProbeResult, streamSpans } from './probe.mapper';
+import { audioTimedBySamples } from './source-range';
+import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, packetsLength, type ProbeResult, sampleTimedEnd, type StreamSpans, streamSpans } from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -58,18 +58,19 @@ export class FfprobeRepository {
   /**
    * Where audio timed by its samples (audioTimedBySamples: AVI) ends: its
    * start plus its packets' durations, all read, since its timestamps may
-   * run ahead of its samples. The spans as they were when that read fails.
+   * run ahead of its samples (sampleTimedEnd). The spans as they were when
+   * that read fails.
    */
   private async sampleTimedAudio(
     probe: ProbeResult,
-    spans: ReturnType<typeof streamSpans>,
+    spans: StreamSpans,
     absolutePath: string,
     timeoutMs: number,
     paths: readonly ShownPath[],
-  ): Promise<ReturnType<typeof streamSpans>> {
+  ): Promise<StreamSpans & Pick<ProbeResult, 'audioStampedEnd'>> {
     if (!probe.audioCodec || !audioTimedBySamples(probe.container)) return spans;
     const length = packetsLength(await this.output(buildAudioPacketArgs(absolutePath), timeoutMs, paths).catch(() => ''));
-    return length === undefined ? spans : { ...spans, audioEnd: micros((spans.audioStart ?? 0) + length) };
+    return length === undefined ? spans : { ...spans, ...sampleTimedEnd(spans, length) };
   }
 
   /**

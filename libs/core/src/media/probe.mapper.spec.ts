@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, packetsLength, parseRate, streamSpans } from './probe.mapper';
+import { buildAudioPacketArgs, buildPacketTailArgs, contentLength, lateStart, mapProbe, packetEnds, packetsLength, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -76,6 +76,19 @@ describe('AVI', () => {
     assert.equal(packetsLength('0.052245\n0.052245,\nN/A\n0.052245\n\n'), 0.156735);
     assert.equal(packetsLength(''), undefined);
     assert.equal(packetsLength('N/A\n'), undefined);
+  });
+});
+
+describe('sampleTimedEnd', () => {
+  it("ends the audio where its samples end, and keeps the timestamps' end when they run past it (1.2 s of MP3 stamped over 2.35 s)", () => {
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 2.351021 }, 1.201635), { audioEnd: 1.201635, audioStampedEnd: 2.351021 });
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0.5, audioEnd: 9 }, 1), { audioEnd: 1.5, audioStampedEnd: 9 });
+  });
+
+  it('says nothing more when the two agree within a frame or two, or the timestamps show no end', () => {
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 1.1755 }, 1.17549), { audioEnd: 1.17549 });
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 1.25 }, 1.2), { audioEnd: 1.2 });
+    assert.deepStrictEqual(sampleTimedEnd({}, 2), { audioEnd: 2 });
   });
 });
 

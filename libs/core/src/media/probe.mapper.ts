@@ -155,7 +155,9 @@ export function contentLength(declared: number, start: number, ends: ReadonlyMap
  * the file), else its start plus its declared duration; unknown (unset)
  * when neither is there (Matroska declares none per stream). Pure.
  */
-export function streamSpans(output: FfprobeOutput, ends: ReadonlyMap<number, number>): Pick<ProbeResult, 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'> {
+export type StreamSpans = Pick<ProbeResult, 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'>;
+
+export function streamSpans(output: FfprobeOutput, ends: ReadonlyMap<number, number>): StreamSpans {
   const { video, audio } = keptStreams(output);
   const origin = clockOrigin(output);
   const span = (stream: FfprobeStream | undefined) => {
@@ -201,4 +203,20 @@ export function packetsLength(csv: string): number | undefined {
     counted++;
   }
   return counted > 0 ? micros(total) : undefined;
+}
+
+/** How far the audio's timestamps may run past its samples before they are said to disagree: an MP3 frame or two. */
+const STAMPED_SLACK_SECONDS = 0.1;
+
+/**
+ * Where audio timed by its samples ends — its start plus `length` seconds of
+ * packets (packetsLength) — and, when the demuxer's timestamps put its end
+ * further (the spans' audioEnd, from the tail's packets), that end as
+ * audioStampedEnd: 11.025 kHz MP3 in AVI, 1.2 s of sound stamped over
+ * 2.35 s. Pure.
+ */
+export function sampleTimedEnd(spans: StreamSpans, length: number): Pick<ProbeResult, 'audioEnd' | 'audioStampedEnd'> {
+  const end = micros((spans.audioStart ?? 0) + length);
+  const stamped = spans.audioEnd;
+  return stamped !== undefined && stamped > end + STAMPED_SLACK_SECONDS ? { audioEnd: end, audioStampedEnd: stamped } : { audioEnd: end };
 }

@@ -140,6 +140,29 @@ describe('rangeContents (what an output of the range holds)', () => {
   });
 });
 
+describe('rangeContents on audio stamped past its samples (AVI)', () => {
+  const AVI = { duration: 1.253878, container: 'avi', videoCodec: 'mpeg1video', audioCodec: 'mp3', videoStart: 0, videoEnd: 0.8, audioStart: 0, audioEnd: 1.201635, audioStampedEnd: 2.351021 };
+  const REMUX = { name: 'Remux (MKV)', videoCodec: 'copy', audioCodec: 'copy' };
+
+  it('given a stream copy of that audio, whole or trimmed, then it is refused naming both lengths and the way out', () => {
+    for (const trim of [{}, { start: 0.25, end: 1 }]) {
+      assert.throws(
+        () => rangeContents(AVI, trim, REMUX),
+        (e) =>
+          e instanceof UnsupportedCombination &&
+          e.message ===
+            'preset "Remux (MKV)" copies the audio, but the source\'s mp3 audio is stamped over 2.351021 s for 1.201635 s of sound (an AVI whose demuxer counts each chunk as more than one frame): a stream copy would keep those timestamps and play gaps; use a preset that encodes the audio',
+      );
+    }
+  });
+
+  it('given an encode of it, or a copy of the video alone, then the output lasts as its samples', () => {
+    assert.equal(rangeContents(AVI, {}, { name: 'AAC', audioCodec: 'aac' }).duration, 1.201635);
+    assert.deepStrictEqual(rangeContents(AVI, {}, { name: 'video copy', videoCodec: 'copy', audioCodec: '' }).video, { start: 0, end: 0.8 });
+    assert.equal(rangeContents({ ...AVI, audioStampedEnd: undefined }, {}, REMUX).duration, 1.201635);
+  });
+});
+
 describe('framesIn', () => {
   it('counts the frames whose time k/fps lies in [start, end)', () => {
     assert.equal(framesIn({ start: 0, end: 6 }, 25), 150);

@@ -128,11 +128,21 @@ export interface RangeContents {
  * were recorded) counts each stream as the whole source, as the container
  * says. Throws a ValidationError or UnsupportedCombination naming why the
  * job cannot work: a trim outside the source, a preset that makes nothing
- * from it, a range where none of the kept streams has anything.
+ * from it, a range where none of the kept streams has anything, a stream
+ * copy of audio whose timestamps run past its samples (audioStampedEnd).
  */
 export function rangeContents(source: SourceProbe, trim: TrimRange, preset: PresetStreams): RangeContents {
   const range = sourceRange(trim, source.duration ?? 0);
   const kept = keptStreams(preset, source);
+  if (kept.hasAudio && preset.audioCodec === 'copy' && source.audioStampedEnd !== undefined) {
+    // ffmpeg 5.1 cannot re-time copied packets exactly (the setts filter works in the muxer's milliseconds,
+    // drifting a little each packet; -itsscale is linear and not applied where -t cuts): refused, with the way out.
+    throw new UnsupportedCombination(
+      `preset "${preset.name ?? ''}" copies the audio, but the source's ${source.audioCodec} audio is stamped over ${source.audioStampedEnd} s ` +
+        `for ${source.audioEnd ?? '?'} s of sound (an AVI whose demuxer counts each chunk as more than one frame): a stream copy would keep those ` +
+        `timestamps and play gaps; use a preset that encodes the audio`,
+    );
+  }
   const video = kept.hasVideo ? within(range, source.videoStart, source.videoEnd) : undefined;
   const audio = kept.hasAudio ? within(range, source.audioStart, source.audioEnd) : undefined;
   if (!video && !audio) {
