@@ -84,11 +84,8 @@ const ALL_SOURCES: readonly MatrixSource[] = [
   {
     name: 'blue-house.avi',
     origin: `${describePackagedFile(BLUE_MPG)} (video) + the first 1.2 s of ${describePackagedFile(HOUSE_MP3)}, streams copied into AVI`,
-    covers: 'a tiny file: real MPEG-1 video (24 frames, 0.8 s) with real MP3 in AVI, the audio longer than the video',
-    open: {
-      presets: 'all',
-      why: 'MPEG-1 copied into AVI probes at 60 fps with 48 packets for 24 frames: outputs last 2.3 s for 1.25 s expected, chunked 24 frames for 48',
-    },
+    covers:
+      'a tiny file: real MPEG-1 video (24 frames at 30 fps, 0.8 s; the AVI ticks at 60) with real 11.025 kHz MP3 (1.2 s, stamped over 2.35 s) in AVI, the audio longer than the video',
     async make(path) {
       await copyStreams(path, ['-i', await packagedFile(BLUE_MPG), '-t', '1.2', '-i', await packagedFile(HOUSE_MP3)], ['-map', '0:v:0', '-map', '1:a:0']);
     },
@@ -114,7 +111,6 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     name: 'packed-bframes.avi',
     origin: 'ffmpeg: MPEG-4 Part 2 with B-frames in AVI, MP3 audio',
     covers: 'MPEG-4 Part 2 B-frames in AVI (packets without timestamps), MP3 in AVI, audio (1.13 s) shorter than video (1.6 s)',
-    open: { presets: VIDEO_PRESETS, why: 'chunked whole encodes have 39 frames, the single pass 40 (1.56 s against 1.64 s): a frame lost at a seam' },
     async make(path) {
       await ffmpeg([...synthesize(1.6, { rate: 44100, seconds: 1.13 }, ['-c:v', 'mpeg4', '-bf', '2', '-g', '12', '-c:a', 'libmp3lame']), path]);
     },

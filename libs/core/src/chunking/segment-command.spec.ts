@@ -209,6 +209,27 @@ describe('buildSegmentEncodeCommand', () => {
     assert.equal(command.expectedDuration, 1.98);
   });
 
+  it("reads the last segment of a range that reaches the source's end to the end, as the single pass does", () => {
+    // MPEG-4 Part 2 B-frames in AVI decode one frame late (0.04…1.60 s for 40 frames of a 1.6 s source): a cut
+    // at the source's end dropped the last one, 39 frames for the single pass's 40 ([M5] matrix).
+    const segment = (end: number, offset: number) =>
+      ffmpegArgv(
+        buildSegmentEncodeCommand({
+          input: '/tmp/job/piece-001.mkv',
+          inputOffset: offset,
+          cut: { start: offset, end },
+          preset: H264,
+          source: SOURCE,
+          output: '/tmp/job/segment-001.mkv',
+        }),
+      );
+    const duration = Number(SOURCE.duration);
+    assert.equal(segment(duration, 2).includes('-t'), false);
+    assert.equal(segment(duration, 0).includes('-t'), false);
+    const before = segment(duration - 1, 2);
+    assert.equal(before[before.indexOf('-t') + 1], String(duration - 3));
+  });
+
   it('seeks accurately in the source when there are no pieces, and leaves the hvc1 tag to the stitch', () => {
     const command = buildSegmentEncodeCommand({
       input: '/in/src.mp4',

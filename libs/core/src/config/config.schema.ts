@@ -63,8 +63,7 @@ export const configSchema = z.object({
    * recorded, its result not yet readable.
    */
   MPR_API_READ_WAIT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
-  /** When set, every GraphQL mutation needs `Authorization: Bearer <token>`. */
-   /**
+  /**
    * When set, every door that returns data needs `Authorization: Bearer <token>` (GraphQL, /metrics, the gateway's
    * RPCs); media files take it or a signed URL, whose key is derived from it. Unset, every door is open.
    */

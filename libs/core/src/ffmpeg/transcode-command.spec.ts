@@ -343,10 +343,13 @@ describe('buildTranscodeCommand', () => {
       assert.deepStrictEqual([args[4], args[IN.length + 6]], ['0', '0.333333']);
     });
 
-    it('expects no more than the source holds when the end is past it', () => {
-      const command = build({ preset, trim: { start: 8, end: 12 } });
-      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, '-ss', '8', ...IN, '-t', '4', ...tail]);
-      assert.equal(command.expectedDuration, 2);
+    it('reads to the end of the source, expecting no more than it holds, when the end is at or past it', () => {
+      for (const end of [10, 12]) {
+        const command = build({ preset, trim: { start: 8, end } });
+        // Like the whole source: no -t, so frames the decoder stamps past the declared end are kept.
+        assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, '-ss', '8', ...IN, ...tail]);
+        assert.equal(command.expectedDuration, 2);
+      }
     });
 
     it('trims a stream copy the same way', () => {
@@ -370,6 +373,78 @@ describe('buildTranscodeCommand', () => {
         'matroska',
         OUT,
       ]);
+    });
+
+    describe('audio timed by its samples (AVI)', () => {
+      const AVI_INPUT = [
+        '-protocol_whitelist',
+        'file,pipe',
+        '-format_whitelist',
+        'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg',
+        '-i',
+        'file:/media/in/clip.avi',
+      ];
+      const AVI = { ...FULL_HD, container: 'avi', audioCodec: 'mp3', audioSampleRate: 44100 };
+      const avi = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) =>
+        ffmpegArgv(build({ input: '/media/in/clip.avi', source: AVI, ...request }));
+      const video = argsOf({ preset }).slice(HEAD.length + IN.length, argsOf({ preset }).indexOf('0:a:0') - 1);
+
+      it('re-times the audio from its samples', () => {
+        assert.deepStrictEqual(avi({ preset }), [
+          ...HEAD,
+          ...AVI_INPUT,
+          ...video,
+          '-map',
+          '0:a:0',
+          '-af',
+          'asetpts=N/SR/TB',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '128k',
+          ...FASTSTART,
+          '-f',
+          'mp4',
+          OUT,
+        ]);
+      });
+
+      it('counts the samples from where the audio starts', () => {
+        const args = avi({ preset, source: { ...AVI, audioStart: 0.25 } });
+        assert.equal(args[args.indexOf('-af') + 1], 'asetpts=N/SR/TB+0.25/TB');
+      });
+
+      it('trims the audio on that clock from an unseeked second input, the video still seeking', () => {
+        assert.deepStrictEqual(avi({ preset, trim: { start: 2, end: 5 } }), [
+          ...HEAD,
+          '-ss',
+          '2',
+          ...AVI_INPUT,
+          ...AVI_INPUT,
+          '-t',
+          '3',
+          ...video,
+          ...['-map', '1:a:0', '-af', 'asetpts=N/SR/TB,atrim=start=2,asetpts=PTS-STARTPTS', '-c:a', 'aac', '-b:a', '128k'],
+          ...FASTSTART,
+          '-f',
+          'mp4',
+          OUT,
+        ]);
+      });
+
+      it('trims audio alone without any input seek', () => {
+        assert.deepStrictEqual(avi({ preset: builtin('builtin-mp3-192k'), trim: { start: 2, end: 5 } }), [
+          ...HEAD,
+          ...AVI_INPUT,
+          ...['-t', '3', '-vn', '-map', '0:a:0', '-af', 'asetpts=N/SR/TB,atrim=start=2,asetpts=PTS-STARTPTS'],
+          ...['-c:a', 'libmp3lame', '-b:a', '192k', '-f', 'mp3', OUT],
+        ]);
+      });
+
+      it('leaves a stream copy and other containers as they are', () => {
+        assert.equal(avi({ preset: builtin('builtin-remux'), trim: { start: 2 } }).includes('-af'), false);
+        assert.equal(argsOf({ preset, source: { ...AVI, container: 'matroska,webm' } }).includes('-af'), false);
+      });
     });
 
     const invalid: Array<[string, { start?: number; end?: number }, string]> = [

@@ -3,7 +3,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
 import { ValidationError } from '../errors/domain.errors';
-import { keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
+import { audioTimedBySamples, cutsEnd, keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
 import type { Container } from './codec-support.config';
 import { type ContainerFormat, containerFormat, isContainer } from './container.config';
@@ -40,6 +40,8 @@ export interface TranscodeCommand extends FfmpegCommand, TranscodeFacts {
 export interface TranscodeParts extends TranscodeFacts {
   /** The source, confined, with the trim's start as an input seek. */
   readonly input: FfmpegInput;
+  /** The source once more, unseeked, for audio timed by its samples under a trimmed video (audioArgs); the audio maps input 1. */
+  readonly audioInput?: FfmpegInput;
   /** Output options that end the output at the trim's end. */
   readonly trim: readonly string[];
   /** The video stream's map, encoder, filter and rate, or `-vn`; without the container's codec tag. */
@@ -60,7 +62,7 @@ export function buildTranscodeCommand(request: TranscodeRequest): TranscodeComma
   const { container } = parts;
   return {
     global: GLOBAL_OPTIONS,
-    inputs: [parts.input],
+    inputs: [parts.input, ...(parts.audioInput ? [parts.audioInput] : [])],
     outputs: [fileOutput(request.output, container.muxer, [...parts.trim, ...parts.video, ...parts.videoTag, ...parts.audio, ...container.options])],
     expectedDuration: parts.expectedDuration,
     hasVideo: parts.hasVideo,
@@ -82,19 +84,26 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
   // The argv says the user's times as given (ffmpegNumber rounds them); the range is rounded to microseconds.
   const start = trim.start ?? 0;
   const { hasVideo, hasAudio } = keptStreams(preset, source);
+  // Audio timed by its samples is trimmed after it is re-timed (audioArgs), never by the input seek, which
+  // counts on the demuxer's timestamps: from the source unseeked, beside a video that still seeks.
+  const samplesTrim = start > 0 && hasAudio && preset.audioCodec !== 'copy' && audioTimedBySamples(source.container) ? start : undefined;
+  const seeks = start > 0 && !(samplesTrim !== undefined && !hasVideo);
+  const audioInput = samplesTrim !== undefined && hasVideo ? confinedInput(request.input) : undefined;
 
   return {
     // Before -i, -ss seeks the input: fast, and frame-accurate when
     // re-encoding (ffmpeg >= 2.1 decodes from the keyframe before and drops
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
-    input: confinedInput(request.input, [...(start > 0 ? ['-ss', ffmpegNumber(start)] : []), ...copyInputArgs(preset, hasVideo, hasAudio)]),
-    // After -i, -t limits the output; the input seek made its clock start at 0.
-    trim: trim.end !== undefined ? ['-t', ffmpegNumber(trim.end - start)] : [],
+    input: confinedInput(request.input, [...(seeks ? ['-ss', ffmpegNumber(start)] : []), ...copyInputArgs(preset, hasVideo, hasAudio)]),
+    audioInput,
+    // After -i, -t limits the output; the input seek made its clock start at 0. A range to the source's end
+    // is read to the end, as the whole source is (cutsEnd).
+    trim: trim.end !== undefined && cutsEnd(range, source.duration) ? ['-t', ffmpegNumber(trim.end - start)] : [],
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
     video: hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source)] : ['-vn'],
     videoTag: hasVideo && isVideoEncoder(preset.videoCodec) ? videoTagArgs(preset.videoCodec, container) : [],
-    audio: hasAudio ? ['-map', '0:a:0', ...audioArgs(preset, source)] : ['-an'],
+    audio: hasAudio ? ['-map', audioInput ? '1:a:0' : '0:a:0', ...audioArgs(preset, source, samplesTrim)] : ['-an'],
     container: containerFormat(container),
     expectedDuration: micros(range.end - range.start),
     hasVideo,
@@ -141,10 +150,21 @@ function videoArgs(preset: PresetSettings, source: MediaProbe): string[] {
   ];
 }
 
-function audioArgs(preset: PresetSettings, source: MediaProbe): string[] {
+/**
+ * The audio encoder; for audio timed by its samples (audioTimedBySamples),
+ * first a filter that re-times it from them — each frame at the count of
+ * samples before it, from where the stream starts — and, with `trimStart`,
+ * cuts the range's start on that clock (the input is then not seeked).
+ */
+function audioArgs(preset: PresetSettings, source: MediaProbe, trimStart: number | undefined): string[] {
   if (preset.audioCodec === 'copy') return ['-c:a', 'copy'];
   if (!isAudioEncoder(preset.audioCodec)) {
     throw new ValidationError(`audio codec ${JSON.stringify(preset.audioCodec)} is not supported`, 'audioCodec');
   }
-  return audioEncoderArgs(preset, preset.audioCodec, source.audioSampleRate);
+  const encoder = audioEncoderArgs(preset, preset.audioCodec, source.audioSampleRate);
+  if (!audioTimedBySamples(source.container)) return encoder;
+  const offset = source.audioStart ?? 0;
+  const clock = offset > 0 ? `asetpts=N/SR/TB+${ffmpegNumber(offset)}/TB` : 'asetpts=N/SR/TB';
+  const cut = trimStart !== undefined ? [`atrim=start=${ffmpegNumber(trimStart)}`, 'asetpts=PTS-STARTPTS'] : [];
+  return ['-af', [clock, ...cut].join(','), ...encoder];
 }

@@ -2,7 +2,22 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ffmpegErrorSummary, type ShownPath } from '../ffmpeg/stderr.summary';
 import { type FfprobeCommand, ffprobeArgv } from '../ffmpeg/ffprobe-command';
-import { buildMediaProbe, buildPacketTailProbe, contentLength, type FfprobeOutput, lateStart, mapProbe, packetEnds, type ProbeResult, streamSpans } from './probe.mapper';
+import { audioTimedBySamples } from './source-range';
+import {
+  buildAudioPacketProbe,
+  buildMediaProbe,
+  buildPacketTailProbe,
+  contentLength,
+  type FfprobeOutput,
+  lateStart,
+  mapProbe,
+  packetEnds,
+  packetsLength,
+  type ProbeResult,
+  sampleTimedEnd,
+  type StreamSpans,
+  streamSpans,
+} from './probe.mapper';
 
 const run = promisify(execFile);
 
@@ -46,7 +61,26 @@ export class FfprobeRepository {
     const origin = Number(output.format?.start_time);
     const from = (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
     const ends = packetEnds(await this.output(buildPacketTailProbe(absolutePath, from), timeoutMs, paths).catch(() => ''));
-    return { ...probe, ...streamSpans(output, ends), duration: start === undefined ? declared : contentLength(declared, start, ends) };
+    const spans = await this.sampleTimedAudio(probe, streamSpans(output, ends), absolutePath, timeoutMs, paths);
+    return { ...probe, ...spans, duration: start === undefined ? declared : contentLength(declared, start, ends) };
+  }
+
+  /**
+   * Where audio timed by its samples (audioTimedBySamples: AVI) ends: its
+   * start plus its packets' durations, all read, since its timestamps may
+   * run ahead of its samples (sampleTimedEnd). The spans as they were when
+   * that read fails.
+   */
+  private async sampleTimedAudio(
+    probe: ProbeResult,
+    spans: StreamSpans,
+    absolutePath: string,
+    timeoutMs: number,
+    paths: readonly ShownPath[],
+  ): Promise<StreamSpans & Pick<ProbeResult, 'audioStampedEnd'>> {
+    if (!probe.audioCodec || !audioTimedBySamples(probe.container)) return spans;
+    const length = packetsLength(await this.output(buildAudioPacketProbe(absolutePath), timeoutMs, paths).catch(() => ''));
+    return length === undefined ? spans : { ...spans, ...sampleTimedEnd(spans, length) };
   }
 
   /**

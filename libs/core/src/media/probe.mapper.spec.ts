@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contentLength, lateStart, mapProbe, packetEnds, parseRate, streamSpans } from './probe.mapper';
+import { contentLength, lateStart, mapProbe, packetEnds, packetsLength, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -47,6 +47,41 @@ describe('mapProbe', () => {
     assert.equal(parseRate('0/0'), 0);
     assert.equal(parseRate(undefined), 0);
     assert.equal(parseRate('24'), 24);
+  });
+});
+
+describe('AVI', () => {
+  const avi = (avg: string, r: string, format_name = 'avi') =>
+    mapProbe({ format: { format_name, duration: '0.8' }, streams: [{ codec_type: 'video', codec_name: 'mpeg1video', avg_frame_rate: avg, r_frame_rate: r }] }).framerate;
+
+  it('takes the rate the frames step at when the average counts the container ticks (MPEG-1 at 30 fps ticking at 60)', () => {
+    assert.equal(avi('60/1', '30/1'), 30);
+    assert.equal(avi('25/1', '25/1'), 25);
+    assert.equal(avi('0/0', '30/1'), 30);
+  });
+
+  it('keeps the average elsewhere, where it counts what a variable rate shows', () => {
+    assert.equal(avi('60/1', '30/1', 'matroska,webm'), 60);
+    assert.equal(avi('15/1', '25/1', 'matroska,webm'), 15);
+  });
+
+  it('sums the packet durations, to the microsecond, skipping N/A; none is undefined', () => {
+    assert.equal(packetsLength('0.052245\n0.052245,\nN/A\n0.052245\n\n'), 0.156735);
+    assert.equal(packetsLength(''), undefined);
+    assert.equal(packetsLength('N/A\n'), undefined);
+  });
+});
+
+describe('sampleTimedEnd', () => {
+  it("ends the audio where its samples end, and keeps the timestamps' end when they run past it (1.2 s of MP3 stamped over 2.35 s)", () => {
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 2.351021 }, 1.201635), { audioEnd: 1.201635, audioStampedEnd: 2.351021 });
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0.5, audioEnd: 9 }, 1), { audioEnd: 1.5, audioStampedEnd: 9 });
+  });
+
+  it('says nothing more when the two agree within a frame or two, or the timestamps show no end', () => {
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 1.1755 }, 1.17549), { audioEnd: 1.17549 });
+    assert.deepStrictEqual(sampleTimedEnd({ audioStart: 0, audioEnd: 1.25 }, 1.2), { audioEnd: 1.2 });
+    assert.deepStrictEqual(sampleTimedEnd({}, 2), { audioEnd: 2 });
   });
 });
 

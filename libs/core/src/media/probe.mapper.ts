@@ -48,7 +48,7 @@ export function mapProbe(output: FfprobeOutput): ProbeResult {
     audioCodec: audio?.codec_name ?? '',
     width: video?.width ?? 0,
     height: video?.height ?? 0,
-    framerate: video ? parseRate(video.avg_frame_rate) || parseRate(video.r_frame_rate) : 0,
+    framerate: video ? videoRate(video, output.format?.format_name) : 0,
     bitrate: Number(output.format?.bit_rate ?? 0) || 0,
     audioChannels: audio?.channels ?? 0,
     audioSampleRate: Number(audio?.sample_rate ?? 0) || 0,
@@ -56,6 +56,22 @@ export function mapProbe(output: FfprobeOutput): ProbeResult {
 }
 
 type FfprobeStream = NonNullable<FfprobeOutput['streams']>[number];
+
+/**
+ * The video's frame rate: its average, as frames over duration (a variable
+ * rate counts what it really shows). In AVI the average is the container's
+ * tick rate instead (dwRate/dwScale over the header's chunk count, empty
+ * chunks included), which ffmpeg's muxer sets from the codec's time base:
+ * MPEG-1 video at 30 fps copied into AVI ticks at 60 fps, every other chunk
+ * empty, 48 chunks for 24 frames. The frames step at r_frame_rate then, so
+ * in AVI the lower of the two is the video's rate.
+ */
+function videoRate(video: FfprobeStream, container: string | undefined): number {
+  const average = parseRate(video.avg_frame_rate);
+  const steps = parseRate(video.r_frame_rate);
+  if (container === 'avi' && average > 0 && steps > 0) return Math.min(average, steps);
+  return average || steps;
+}
 
 /** The streams a probe reports and an encode maps (`0:V:0`, `0:a:0`): the first video that is not cover art, the first audio. */
 function keptStreams(output: FfprobeOutput): { video?: FfprobeStream; audio?: FfprobeStream } {
@@ -136,7 +152,9 @@ export function contentLength(declared: number, start: number, ends: ReadonlyMap
  * the file), else its start plus its declared duration; unknown (unset)
  * when neither is there (Matroska declares none per stream). Pure.
  */
-export function streamSpans(output: FfprobeOutput, ends: ReadonlyMap<number, number>): Pick<ProbeResult, 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'> {
+export type StreamSpans = Pick<ProbeResult, 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'>;
+
+export function streamSpans(output: FfprobeOutput, ends: ReadonlyMap<number, number>): StreamSpans {
   const { video, audio } = keptStreams(output);
   const origin = clockOrigin(output);
   const span = (stream: FfprobeStream | undefined) => {
@@ -160,4 +178,42 @@ function packetEnd(pts: string | undefined, duration: string | undefined): numbe
   if (!pts || pts === 'N/A' || !Number.isFinite(time)) return undefined;
   const length = Number(duration);
   return time + (duration && duration !== 'N/A' && Number.isFinite(length) ? length : 0);
+}
+
+/**
+ * argv of a probe listing the durations of the first audio stream's packets,
+ * all of them (read, not decoded): their sum is how long the audio plays,
+ * where its timestamps do not say (audioTimedBySamples).
+ */
+export function buildAudioPacketProbe(input: string): FfprobeCommand {
+  return ffprobeOf(input, { read: ['-select_streams', 'a:0'], show: ['-show_entries', 'packet=duration_time'], format: 'csv=p=0' });
+}
+
+/** Seconds of audio in buildAudioPacketProbe's output (one duration a line); undefined when no packet has one. Pure. */
+export function packetsLength(csv: string): number | undefined {
+  let total = 0;
+  let counted = 0;
+  for (const line of csv.split('\n')) {
+    const seconds = Number(line.trim().split(',')[0]);
+    if (line.trim() === '' || !Number.isFinite(seconds)) continue;
+    total += seconds;
+    counted++;
+  }
+  return counted > 0 ? micros(total) : undefined;
+}
+
+/** How far the audio's timestamps may run past its samples before they are said to disagree: an MP3 frame or two. */
+const STAMPED_SLACK_SECONDS = 0.1;
+
+/**
+ * Where audio timed by its samples ends — its start plus `length` seconds of
+ * packets (packetsLength) — and, when the demuxer's timestamps put its end
+ * further (the spans' audioEnd, from the tail's packets), that end as
+ * audioStampedEnd: 11.025 kHz MP3 in AVI, 1.2 s of sound stamped over
+ * 2.35 s. Pure.
+ */
+export function sampleTimedEnd(spans: StreamSpans, length: number): Pick<ProbeResult, 'audioEnd' | 'audioStampedEnd'> {
+  const end = micros((spans.audioStart ?? 0) + length);
+  const stamped = spans.audioEnd;
+  return stamped !== undefined && stamped > end + STAMPED_SLACK_SECONDS ? { audioEnd: end, audioStampedEnd: stamped } : { audioEnd: end };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ValidationError } from '../errors/domain.errors';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
-import { checkTrim, framesIn, keptStreams, rangeContents, sourceRange } from './source-range';
+import { audioTimedBySamples, checkTrim, cutsEnd, framesIn, keptStreams, rangeContents, sourceRange } from './source-range';
 
 const H264 = { name: 'H.264 720p', videoCodec: 'libx264', audioCodec: 'aac' };
 const MP3 = { name: 'MP3 192k', videoCodec: '', audioCodec: 'libmp3lame' };
@@ -66,6 +66,25 @@ describe('sourceRange', () => {
   });
 });
 
+describe('cutsEnd', () => {
+  it('given a range ending before the source does, then the encode stops at its end', () => {
+    assert.equal(cutsEnd(sourceRange({ end: 1.2 }, 1.6), 1.6), true);
+  });
+
+  it('given a range to the end of the source, at it or past it, then the encode reads to the end, as the whole source', () => {
+    for (const trim of [{}, { end: 1.6 }, { start: 0.4, end: 9 }]) assert.equal(cutsEnd(sourceRange(trim, 1.6), 1.6), false, JSON.stringify(trim));
+    // The range is rounded to microseconds; the source's duration need not be.
+    assert.equal(cutsEnd(sourceRange({}, 1.2538775), 1.2538775), false);
+  });
+});
+
+describe('audioTimedBySamples', () => {
+  it('given AVI, whose audio has no timestamps of its own, then its samples time it', () => {
+    assert.equal(audioTimedBySamples('avi'), true);
+    for (const container of ['mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm', 'flv', '', undefined]) assert.equal(audioTimedBySamples(container), false, container);
+  });
+});
+
 describe('keptStreams', () => {
   it('given a preset and a source, then the output keeps what both have', () => {
     assert.deepEqual(keptStreams(H264, AUDIO_LONGER), { hasVideo: true, hasAudio: true });
@@ -118,6 +137,29 @@ describe('rangeContents (what an output of the range holds)', () => {
   it('given what cannot work, then the refusal is the trim rule or the empty output, not a plan', () => {
     assert.throws(() => rangeContents(OLD_PROBE, { start: 2 }, H264), /trimStart 2s is not before the end of the source \(1.601s\)/);
     assert.throws(() => rangeContents({ duration: 3, videoCodec: 'h264', audioCodec: '' }, {}, MP3), UnsupportedCombination);
+  });
+});
+
+describe('rangeContents on audio stamped past its samples (AVI)', () => {
+  const AVI = { duration: 1.253878, container: 'avi', videoCodec: 'mpeg1video', audioCodec: 'mp3', videoStart: 0, videoEnd: 0.8, audioStart: 0, audioEnd: 1.201635, audioStampedEnd: 2.351021 };
+  const REMUX = { name: 'Remux (MKV)', videoCodec: 'copy', audioCodec: 'copy' };
+
+  it('given a stream copy of that audio, whole or trimmed, then it is refused naming both lengths and the way out', () => {
+    for (const trim of [{}, { start: 0.25, end: 1 }]) {
+      assert.throws(
+        () => rangeContents(AVI, trim, REMUX),
+        (e) =>
+          e instanceof UnsupportedCombination &&
+          e.message ===
+            'preset "Remux (MKV)" copies the audio, but the source\'s mp3 audio is stamped over 2.351021 s for 1.201635 s of sound (an AVI whose demuxer counts each chunk as more than one frame): a stream copy would keep those timestamps and play gaps; use a preset that encodes the audio',
+      );
+    }
+  });
+
+  it('given an encode of it, or a copy of the video alone, then the output lasts as its samples', () => {
+    assert.equal(rangeContents(AVI, {}, { name: 'AAC', audioCodec: 'aac' }).duration, 1.201635);
+    assert.deepStrictEqual(rangeContents(AVI, {}, { name: 'video copy', videoCodec: 'copy', audioCodec: '' }).video, { start: 0, end: 0.8 });
+    assert.equal(rangeContents({ ...AVI, audioStampedEnd: undefined }, {}, REMUX).duration, 1.201635);
   });
 });
 

@@ -63,6 +63,35 @@ export function sourceRange(trim: TrimRange, duration: number): Span {
 }
 
 /**
+ * Whether an encode of the range stops at its end (`-t`), or reads the
+ * source to its end, as an encode of the whole source does: a range that
+ * reaches the source's end is not cut there. The decoder's last frames can
+ * lie past the end the probe declares — MPEG-4 Part 2 B-frames in AVI have
+ * no presentation times, and ffmpeg's decoder puts each frame one frame late
+ * (0.04…1.60 s for 40 frames declared as 1.6 s) — and a cut at 1.6 s lost
+ * the last of them: a chunked whole job's last segment had 39 frames where
+ * the single pass, reading to the end, had 40 ([M5] matrix). Pure.
+ */
+export function cutsEnd(range: Span, duration: number): boolean {
+  return range.end < micros(duration);
+}
+
+/**
+ * Whether the source's audio is timed by its samples rather than by the
+ * demuxer's timestamps. AVI stores none for audio: ffmpeg's demuxer derives
+ * them from chunk sizes, emulating DirectShow, and for MP3 counts each
+ * chunk as ceil(bytes / nBlockAlign) frames — an 836-byte frame of 11.025 kHz
+ * MP3 under nBlockAlign 576 counts as two: 1.2 s of sound stamped over
+ * 2.35 s, and encodes filled the gaps ([M5] matrix, blue-house.avi). In AVI
+ * the audio is one continuous run of samples, so its time is their count:
+ * the probe measures its end from its packets' durations, and an encode
+ * re-times it from its samples (transcode-command's audioArgs). Pure.
+ */
+export function audioTimedBySamples(container: string | undefined): boolean {
+  return (container ?? '').split(',').includes('avi');
+}
+
+/**
  * Which streams an encode maps: those the preset makes that the source has.
  * Refuses a preset that makes nothing from this source.
  */
@@ -99,11 +128,21 @@ export interface RangeContents {
  * were recorded) counts each stream as the whole source, as the container
  * says. Throws a ValidationError or UnsupportedCombination naming why the
  * job cannot work: a trim outside the source, a preset that makes nothing
- * from it, a range where none of the kept streams has anything.
+ * from it, a range where none of the kept streams has anything, a stream
+ * copy of audio whose timestamps run past its samples (audioStampedEnd).
  */
 export function rangeContents(source: SourceProbe, trim: TrimRange, preset: PresetStreams): RangeContents {
   const range = sourceRange(trim, source.duration ?? 0);
   const kept = keptStreams(preset, source);
+  if (kept.hasAudio && preset.audioCodec === 'copy' && source.audioStampedEnd !== undefined) {
+    // ffmpeg 5.1 cannot re-time copied packets exactly (the setts filter works in the muxer's milliseconds,
+    // drifting a little each packet; -itsscale is linear and not applied where -t cuts): refused, with the way out.
+    throw new UnsupportedCombination(
+      `preset "${preset.name ?? ''}" copies the audio, but the source's ${source.audioCodec} audio is stamped over ${source.audioStampedEnd} s ` +
+        `for ${source.audioEnd ?? '?'} s of sound (an AVI whose demuxer counts each chunk as more than one frame): a stream copy would keep those ` +
+        `timestamps and play gaps; use a preset that encodes the audio`,
+    );
+  }
   const video = kept.hasVideo ? within(range, source.videoStart, source.videoEnd) : undefined;
   const audio = kept.hasAudio ? within(range, source.audioStart, source.audioEnd) : undefined;
   if (!video && !audio) {
