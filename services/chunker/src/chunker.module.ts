@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders, WorkerPresenceRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkAttempts } from './chunk-attempt.service';
 import { ChunkStitcher } from './chunk-stitch.service';
@@ -8,6 +8,7 @@ import { ChunkCoordinator } from './chunk-coordinator.service';
 import { ChunkWatcher } from './chunk-watcher.service';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
+import { ChunkerPresence } from './chunker-presence';
 import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
 import { SegmentWorkers } from './segment-worker.service';
 import { WorkDirRepository } from './work-dir.repository';
@@ -30,6 +31,8 @@ export class ChunkerModule {
         ChunkStitcher,
         ChunkWatcher,
         ChunkCoordinator,
+        WorkerPresenceRepository,
+        ChunkerPresence,
         SegmentWorkers,
       ],
     };
