@@ -208,3 +208,40 @@ function describeItem(item: unknown): unknown {
 }
 
 export { waitFor };
+
+/**
+ * `buf curl` (from the @bufbuild/buf devDependency) calls an RPC with the .proto files as its schema and
+ * prints the responses as JSON; a stream never ends by itself, so this takes `count` of them and stops it.
+ */
+export async function bufCurl(
+  url: string,
+  method: string,
+  data: object,
+  options: { protocol: 'connect' | 'grpcweb' | 'grpc'; count?: number; headers?: string[] },
+): Promise<{ messages: Array<Record<string, unknown>>; stderr: string }> {
+  const { spawn } = await import('node:child_process');
+  const args = ['curl', '--schema', join(ROOT, 'contracts', 'proto'), '--protocol', options.protocol, '-d', JSON.stringify(data)];
+  if (options.protocol === 'grpc') args.push('--http2-prior-knowledge');
+  for (const header of options.headers ?? []) args.push('-H', header);
+  args.push(`${url}/mpr.v1.GatewayService/${method}`);
+  const child = spawn(join(ROOT, 'node_modules', '.bin', 'buf'), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  const messages: Array<Record<string, unknown>> = [];
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    // Each response is a pretty-printed JSON object, its closing brace alone on a line.
+    let end: number;
+    while ((end = stdout.indexOf('\n}\n')) >= 0) {
+      messages.push(JSON.parse(stdout.slice(0, end + 2)) as Record<string, unknown>);
+      stdout = stdout.slice(end + 3);
+    }
+    if (messages.length >= (options.count ?? 1)) child.kill('SIGTERM');
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+  return { messages, stderr };
+}
