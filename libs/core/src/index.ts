@@ -59,3 +59,5 @@ export * from './execution/transcode-planner.service';
 export * from './execution/wake-signal';
 export * from './execution/work-item.verdict';
 export * from './execution/execution.providers';
+export * from './presence/worker-presence';
+export * from './presence/worker-presence.repository';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders, WorkerPresenceRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkAttempts } from './chunk-attempt.service';
 import { ChunkStitcher } from './chunk-stitch.service';
@@ -10,6 +10,7 @@ import { ChunkPipeline } from './chunk-pipeline.service';
 import { ChunkWatcher } from './chunk-watcher.service';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
+import { ChunkerPresence } from './chunker-presence';
 import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
 import { SegmentMonitors } from './segment-monitor';
 import { SegmentWorkers } from './segment-worker.service';
@@ -36,6 +37,8 @@ export class ChunkerModule {
         ChunkPipeline,
         ChunkWatcher,
         ChunkCoordinator,
+        WorkerPresenceRepository,
+        ChunkerPresence,
         SegmentWorkers,
       ],
     };

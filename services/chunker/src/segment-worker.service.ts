@@ -15,6 +15,7 @@ import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
+import { ChunkerPresence } from './chunker-presence';
 import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, failedName, segmentName } from './chunker.settings';
 import { WorkDirRepository } from './work-dir.repository';
 import { attemptTelemetry } from './attempt-telemetry';
@@ -39,6 +40,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
     private readonly workDirs: WorkDirRepository,
+    private readonly presence: ChunkerPresence,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
     this.loops = new ChunkQueueLoops(work, 'segment', this.logger, settings);
@@ -66,7 +68,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       msg.term('not a ChunkSegmentWorkItem');
       return;
     }
-    const workerId = `${this.settings.replicaId}-w${slot}`;
+    const workerId = this.presence.workerId(slot);
     const subject = item.audio ? ['audio'] : ['segment', String(item.index)];
     const tell = attemptTelemetry(this.work, item.jobId, item.attempt, {
       ...(item.audio ? {} : { index: item.index }),
@@ -122,6 +124,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       telemetry('started', { delivery: msg.info.deliveryCount });
+      this.presence.running(workerId, { jobId: item.jobId, attempt: item.attempt, ...(item.audio ? { audio: true } : { segmentIndex: item.index }) });
       // The coordinator's stall watch counts from here: a delivery that never reports again is stuck.
       this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, audio: item.audio });
       const startedAt = Date.now();
@@ -129,9 +132,14 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       const outcome = await runFfmpeg(this.ffmpeg, command, {
         // No stall watch here: the coordinator watches every encode's reports, on whichever replica it runs.
         signal: abort.signal,
-        onProgress: (snapshot) =>
-          this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio }),
-      }).finally(() => this.metrics.runningSegments.dec());
+        onProgress: (snapshot) => {
+          this.presence.speed(workerId, snapshot.speed);
+          this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio });
+        },
+      }).finally(() => {
+        this.metrics.runningSegments.dec();
+        this.presence.idle(workerId);
+      });
       if (outcome.kind === 'aborted') {
         await dir.discard(partial);
         if (outcome.reason === 'shutdown') {

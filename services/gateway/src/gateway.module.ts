@@ -1,9 +1,30 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CoreModule } from '@mpr/core';
+import { ChunkPipelineService } from './chunk-pipeline.service';
+import { EventsWatchService } from './events-watch.service';
+import { GatewayRpc } from './gateway-rpc.service';
+import { GATEWAY_SETTINGS, gatewaySettings } from './gateway.settings';
+import { GatewayFeeds } from './live/gateway-feeds';
+import { GatewaySessions } from './live/gateway-sessions';
+import { StreamFeedRepository } from './stream-feed.repository';
+import { WorkersWatchService } from './workers-watch.service';
 
 @Module({})
 export class GatewayModule {
   static forRoot(config: AppConfig): DynamicModule {
-    return { module: GatewayModule, imports: [CoreModule.forRoot('gateway', config)] };
+    return {
+      module: GatewayModule,
+      imports: [CoreModule.forRoot('gateway', config)],
+      providers: [
+        { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(config) },
+        StreamFeedRepository,
+        GatewayFeeds,
+        GatewaySessions,
+        EventsWatchService,
+        ChunkPipelineService,
+        WorkersWatchService,
+        GatewayRpc,
+      ],
+    };
   }
 }

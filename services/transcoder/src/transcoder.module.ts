@@ -1,9 +1,10 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, executionProviders } from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders, WorkerPresenceRepository } from '@mpr/core';
 import { AttemptClaimer } from './jobs/attempt-claimer.service';
 import { AttemptWatcher } from './jobs/attempt-watcher.service';
 import { RunningAttempts } from './jobs/running-attempts';
 import { TranscodeJobService } from './jobs/transcode-job.service';
+import { TranscoderPresence } from './jobs/transcoder-presence';
 import { TranscoderMetrics } from './transcoder.metrics';
 import { TRANSCODER_SETTINGS, transcoderSettings } from './transcoder.settings';
 import { TranscodeDispatcher } from './work/transcode-dispatcher.service';
@@ -20,6 +21,8 @@ export class TranscoderModule {
         ...executionProviders(config),
         TranscodeQueueRepository,
         RunningAttempts,
+        WorkerPresenceRepository,
+        TranscoderPresence,
         TranscoderMetrics,
         AttemptClaimer,
         TranscodeJobService,

@@ -4,23 +4,46 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { SequencedEvent } from "./events_pb";
 import { file_mpr_v1_events } from "./events_pb";
 import type { JobProgress } from "./job_pb";
 import { file_mpr_v1_job } from "./job_pb";
-import type { Message } from "@bufbuild/protobuf";
+import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file mpr/v1/gateway.proto.
  */
 export const file_mpr_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChRtcHIvdjEvZ2F0ZXdheS5wcm90bxIGbXByLnYxIkQKEldhdGNoRXZlbnRzUmVxdWVzdBIVCg1mcm9tX3NlcXVlbmNlGAEgASgEEhcKD2FnZ3JlZ2F0ZV90eXBlcxgCIAMoCSI8ChNXYXRjaEV2ZW50c1Jlc3BvbnNlEiUKBWV2ZW50GAEgASgLMhYubXByLnYxLlNlcXVlbmNlZEV2ZW50IikKF1dhdGNoSm9iUHJvZ3Jlc3NSZXF1ZXN0Eg4KBmpvYl9pZBgBIAEoCSJBChhXYXRjaEpvYlByb2dyZXNzUmVzcG9uc2USJQoIcHJvZ3Jlc3MYASABKAsyEy5tcHIudjEuSm9iUHJvZ3Jlc3MysgEKDUV2ZW50c1NlcnZpY2USSAoLV2F0Y2hFdmVudHMSGi5tcHIudjEuV2F0Y2hFdmVudHNSZXF1ZXN0GhsubXByLnYxLldhdGNoRXZlbnRzUmVzcG9uc2UwARJXChBXYXRjaEpvYlByb2dyZXNzEh8ubXByLnYxLldhdGNoSm9iUHJvZ3Jlc3NSZXF1ZXN0GiAubXByLnYxLldhdGNoSm9iUHJvZ3Jlc3NSZXNwb25zZTABYgZwcm90bzM", [file_mpr_v1_events, file_mpr_v1_job]);
+  fileDesc("ChRtcHIvdjEvZ2F0ZXdheS5wcm90bxIGbXByLnYxIjMKCUhlYXJ0YmVhdBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoSV2F0Y2hFdmVudHNSZXF1ZXN0EhUKDWZyb21fc2VxdWVuY2UYASABKAQSFwoPYWdncmVnYXRlX3R5cGVzGAIgAygJIm4KE1dhdGNoRXZlbnRzUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABImCgloZWFydGJlYXQYAiABKAsyES5tcHIudjEuSGVhcnRiZWF0SABCBgoEa2luZCI4Cg9XYXRjaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhUKDWZyb21fc2VxdWVuY2UYAiABKAQilAEKEFdhdGNoSm9iUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABInCghwcm9ncmVzcxgCIAEoCzITLm1wci52MS5Kb2JQcm9ncmVzc0gAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kIisKGVdhdGNoQ2h1bmtQaXBlbGluZVJlcXVlc3QSDgoGam9iX2lkGAEgASgJIvsBChFDaHVua1BpcGVsaW5lU3RlcBIOCgZqb2JfaWQYASABKAkSDAoEc3RlcBgCIAEoCRIPCgdhdHRlbXB0GAMgASgNEhoKDXNlZ21lbnRfaW5kZXgYBCABKA1IAIgBARIRCgl3b3JrZXJfaWQYBSABKAkSEgoKcmVwbGljYV9pZBgGIAEoCRImCgJhdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHZGV0YWlscxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIc2VxdWVuY2UYCSABKARCEAoOX3NlZ21lbnRfaW5kZXgioAEKGldhdGNoQ2h1bmtQaXBlbGluZVJlc3BvbnNlEikKBHN0ZXAYASABKAsyGS5tcHIudjEuQ2h1bmtQaXBlbGluZVN0ZXBIABInCghwcm9ncmVzcxgCIAEoCzITLm1wci52MS5Kb2JQcm9ncmVzc0gAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kIhUKE1dhdGNoV29ya2Vyc1JlcXVlc3QipQIKDldvcmtlclByZXNlbmNlEhEKCXdvcmtlcl9pZBgBIAEoCRIMCgRraW5kGAIgASgJEhIKCnJlcGxpY2FfaWQYAyABKAkSDgoGam9iX2lkGAQgASgJEg8KB2F0dGVtcHQYBSABKA0SGgoNc2VnbWVudF9pbmRleBgGIAEoDUgAiAEBEg0KBWF1ZGlvGAcgASgIEg0KBXNwZWVkGAggASgBEjAKDGhlYXJ0YmVhdF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbGVhdmluZxgLIAEoCEIQCg5fc2VnbWVudF9pbmRleCIfCgpXb3JrZXJHb25lEhEKCXdvcmtlcl9pZBgBIAEoCSKUAQoUV2F0Y2hXb3JrZXJzUmVzcG9uc2USKAoGd29ya2VyGAEgASgLMhYubXByLnYxLldvcmtlclByZXNlbmNlSAASIgoEZ29uZRgCIAEoCzISLm1wci52MS5Xb3JrZXJHb25lSAASJgoJaGVhcnRiZWF0GAMgASgLMhEubXByLnYxLkhlYXJ0YmVhdEgAQgYKBGtpbmQyxwIKDkdhdGV3YXlTZXJ2aWNlEkgKC1dhdGNoRXZlbnRzEhoubXByLnYxLldhdGNoRXZlbnRzUmVxdWVzdBobLm1wci52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESPwoIV2F0Y2hKb2ISFy5tcHIudjEuV2F0Y2hKb2JSZXF1ZXN0GhgubXByLnYxLldhdGNoSm9iUmVzcG9uc2UwARJdChJXYXRjaENodW5rUGlwZWxpbmUSIS5tcHIudjEuV2F0Y2hDaHVua1BpcGVsaW5lUmVxdWVzdBoiLm1wci52MS5XYXRjaENodW5rUGlwZWxpbmVSZXNwb25zZTABEksKDFdhdGNoV29ya2VycxIbLm1wci52MS5XYXRjaFdvcmtlcnNSZXF1ZXN0GhwubXByLnYxLldhdGNoV29ya2Vyc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_mpr_v1_events, file_mpr_v1_job]);
+
+/**
+ * Nothing happened for a heartbeat interval; the stream is alive.
+ *
+ * @generated from message mpr.v1.Heartbeat
+ */
+export type Heartbeat = Message<"mpr.v1.Heartbeat"> & {
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message mpr.v1.Heartbeat.
+ * Use `create(HeartbeatSchema)` to create a new message.
+ */
+export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 0);
 
 /**
  * @generated from message mpr.v1.WatchEventsRequest
  */
 export type WatchEventsRequest = Message<"mpr.v1.WatchEventsRequest"> & {
   /**
+   * The first MPR_EVENTS sequence wanted: after a reconnect, the last one seen + 1.
+   *
    * @generated from field: uint64 from_sequence = 1;
    */
   fromSequence: bigint;
@@ -38,16 +61,28 @@ export type WatchEventsRequest = Message<"mpr.v1.WatchEventsRequest"> & {
  * Use `create(WatchEventsRequestSchema)` to create a new message.
  */
 export const WatchEventsRequestSchema: GenMessage<WatchEventsRequest> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 0);
+  messageDesc(file_mpr_v1_gateway, 1);
 
 /**
  * @generated from message mpr.v1.WatchEventsResponse
  */
 export type WatchEventsResponse = Message<"mpr.v1.WatchEventsResponse"> & {
   /**
-   * @generated from field: mpr.v1.SequencedEvent event = 1;
+   * @generated from oneof mpr.v1.WatchEventsResponse.kind
    */
-  event?: SequencedEvent | undefined;
+  kind: {
+    /**
+     * @generated from field: mpr.v1.SequencedEvent event = 1;
+     */
+    value: SequencedEvent;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: mpr.v1.Heartbeat heartbeat = 2;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
 };
 
 /**
@@ -55,12 +90,71 @@ export type WatchEventsResponse = Message<"mpr.v1.WatchEventsResponse"> & {
  * Use `create(WatchEventsResponseSchema)` to create a new message.
  */
 export const WatchEventsResponseSchema: GenMessage<WatchEventsResponse> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 1);
+  messageDesc(file_mpr_v1_gateway, 2);
 
 /**
- * @generated from message mpr.v1.WatchJobProgressRequest
+ * @generated from message mpr.v1.WatchJobRequest
  */
-export type WatchJobProgressRequest = Message<"mpr.v1.WatchJobProgressRequest"> & {
+export type WatchJobRequest = Message<"mpr.v1.WatchJobRequest"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * As in WatchEventsRequest, counted in MPR_EVENTS sequences (not per job).
+   *
+   * @generated from field: uint64 from_sequence = 2;
+   */
+  fromSequence: bigint;
+};
+
+/**
+ * Describes the message mpr.v1.WatchJobRequest.
+ * Use `create(WatchJobRequestSchema)` to create a new message.
+ */
+export const WatchJobRequestSchema: GenMessage<WatchJobRequest> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 3);
+
+/**
+ * @generated from message mpr.v1.WatchJobResponse
+ */
+export type WatchJobResponse = Message<"mpr.v1.WatchJobResponse"> & {
+  /**
+   * @generated from oneof mpr.v1.WatchJobResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: mpr.v1.SequencedEvent event = 1;
+     */
+    value: SequencedEvent;
+    case: "event";
+  } | {
+    /**
+     * @generated from field: mpr.v1.JobProgress progress = 2;
+     */
+    value: JobProgress;
+    case: "progress";
+  } | {
+    /**
+     * @generated from field: mpr.v1.Heartbeat heartbeat = 3;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message mpr.v1.WatchJobResponse.
+ * Use `create(WatchJobResponseSchema)` to create a new message.
+ */
+export const WatchJobResponseSchema: GenMessage<WatchJobResponse> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 4);
+
+/**
+ * @generated from message mpr.v1.WatchChunkPipelineRequest
+ */
+export type WatchChunkPipelineRequest = Message<"mpr.v1.WatchChunkPipelineRequest"> & {
   /**
    * @generated from field: string job_id = 1;
    */
@@ -68,40 +162,283 @@ export type WatchJobProgressRequest = Message<"mpr.v1.WatchJobProgressRequest"> 
 };
 
 /**
- * Describes the message mpr.v1.WatchJobProgressRequest.
- * Use `create(WatchJobProgressRequestSchema)` to create a new message.
+ * Describes the message mpr.v1.WatchChunkPipelineRequest.
+ * Use `create(WatchChunkPipelineRequestSchema)` to create a new message.
  */
-export const WatchJobProgressRequestSchema: GenMessage<WatchJobProgressRequest> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 2);
+export const WatchChunkPipelineRequestSchema: GenMessage<WatchChunkPipelineRequest> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 5);
 
 /**
- * @generated from message mpr.v1.WatchJobProgressResponse
+ * One message of `mpr.telemetry.chunker.<jobId>.<step…>`, as the chunker published it.
+ *
+ * @generated from message mpr.v1.ChunkPipelineStep
  */
-export type WatchJobProgressResponse = Message<"mpr.v1.WatchJobProgressResponse"> & {
+export type ChunkPipelineStep = Message<"mpr.v1.ChunkPipelineStep"> & {
   /**
-   * @generated from field: mpr.v1.JobProgress progress = 1;
+   * @generated from field: string job_id = 1;
    */
-  progress?: JobProgress | undefined;
+  jobId: string;
+
+  /**
+   * The subject after the job id: "planned", "rebalanced", "split", "reused",
+   * "segment.3.queued", "segment.3.started", "segment.3.done", "audio.failed",
+   * "stitching", "verified", "rejected", …
+   *
+   * @generated from field: string step = 2;
+   */
+  step: string;
+
+  /**
+   * @generated from field: uint32 attempt = 3;
+   */
+  attempt: number;
+
+  /**
+   * The segment's index for "segment.<n>.…" steps.
+   *
+   * @generated from field: optional uint32 segment_index = 4;
+   */
+  segmentIndex?: number | undefined;
+
+  /**
+   * Who ran it, for started / done / failed / cancelled steps.
+   *
+   * @generated from field: string worker_id = 5;
+   */
+  workerId: string;
+
+  /**
+   * @generated from field: string replica_id = 6;
+   */
+  replicaId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp at = 7;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * Everything the chunker sent (the plan's segments, speed, reasons, …).
+   *
+   * @generated from field: google.protobuf.Struct details = 8;
+   */
+  details?: JsonObject | undefined;
+
+  /**
+   * Position in MPR_TELEMETRY: steps arrive in this order.
+   *
+   * @generated from field: uint64 sequence = 9;
+   */
+  sequence: bigint;
 };
 
 /**
- * Describes the message mpr.v1.WatchJobProgressResponse.
- * Use `create(WatchJobProgressResponseSchema)` to create a new message.
+ * Describes the message mpr.v1.ChunkPipelineStep.
+ * Use `create(ChunkPipelineStepSchema)` to create a new message.
  */
-export const WatchJobProgressResponseSchema: GenMessage<WatchJobProgressResponse> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 3);
+export const ChunkPipelineStepSchema: GenMessage<ChunkPipelineStep> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 6);
 
 /**
- * Server-streaming RPCs for the dashboard, served over Connect, gRPC and
- * gRPC-Web by services/gateway.
- *
- * @generated from service mpr.v1.EventsService
+ * @generated from message mpr.v1.WatchChunkPipelineResponse
  */
-export const EventsService: GenService<{
+export type WatchChunkPipelineResponse = Message<"mpr.v1.WatchChunkPipelineResponse"> & {
+  /**
+   * @generated from oneof mpr.v1.WatchChunkPipelineResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: mpr.v1.ChunkPipelineStep step = 1;
+     */
+    value: ChunkPipelineStep;
+    case: "step";
+  } | {
+    /**
+     * @generated from field: mpr.v1.JobProgress progress = 2;
+     */
+    value: JobProgress;
+    case: "progress";
+  } | {
+    /**
+     * @generated from field: mpr.v1.Heartbeat heartbeat = 3;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message mpr.v1.WatchChunkPipelineResponse.
+ * Use `create(WatchChunkPipelineResponseSchema)` to create a new message.
+ */
+export const WatchChunkPipelineResponseSchema: GenMessage<WatchChunkPipelineResponse> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 7);
+
+/**
+ * @generated from message mpr.v1.WatchWorkersRequest
+ */
+export type WatchWorkersRequest = Message<"mpr.v1.WatchWorkersRequest"> & {
+};
+
+/**
+ * Describes the message mpr.v1.WatchWorkersRequest.
+ * Use `create(WatchWorkersRequestSchema)` to create a new message.
+ */
+export const WatchWorkersRequestSchema: GenMessage<WatchWorkersRequest> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 8);
+
+/**
+ * What a worker (a transcoder slot or a chunker segment worker) publishes
+ * about itself on `mpr.telemetry.worker.<workerId>` while its replica runs.
+ *
+ * @generated from message mpr.v1.WorkerPresence
+ */
+export type WorkerPresence = Message<"mpr.v1.WorkerPresence"> & {
+  /**
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+
+  /**
+   * "transcoder" or "chunker".
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string replica_id = 3;
+   */
+  replicaId: string;
+
+  /**
+   * Empty while idle.
+   *
+   * @generated from field: string job_id = 4;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 5;
+   */
+  attempt: number;
+
+  /**
+   * A chunker worker: the segment it encodes, or `audio`.
+   *
+   * @generated from field: optional uint32 segment_index = 6;
+   */
+  segmentIndex?: number | undefined;
+
+  /**
+   * @generated from field: bool audio = 7;
+   */
+  audio: boolean;
+
+  /**
+   * ffmpeg's last speed (media seconds per second), 0 while idle or unknown.
+   *
+   * @generated from field: double speed = 8;
+   */
+  speed: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp heartbeat_at = 9;
+   */
+  heartbeatAt?: Timestamp | undefined;
+
+  /**
+   * Without a newer heartbeat by then, the worker is gone (its replica died).
+   *
+   * @generated from field: google.protobuf.Timestamp expires_at = 10;
+   */
+  expiresAt?: Timestamp | undefined;
+
+  /**
+   * The replica stops: the worker is gone now.
+   *
+   * @generated from field: bool leaving = 11;
+   */
+  leaving: boolean;
+};
+
+/**
+ * Describes the message mpr.v1.WorkerPresence.
+ * Use `create(WorkerPresenceSchema)` to create a new message.
+ */
+export const WorkerPresenceSchema: GenMessage<WorkerPresence> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 9);
+
+/**
+ * @generated from message mpr.v1.WorkerGone
+ */
+export type WorkerGone = Message<"mpr.v1.WorkerGone"> & {
+  /**
+   * @generated from field: string worker_id = 1;
+   */
+  workerId: string;
+};
+
+/**
+ * Describes the message mpr.v1.WorkerGone.
+ * Use `create(WorkerGoneSchema)` to create a new message.
+ */
+export const WorkerGoneSchema: GenMessage<WorkerGone> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 10);
+
+/**
+ * @generated from message mpr.v1.WatchWorkersResponse
+ */
+export type WatchWorkersResponse = Message<"mpr.v1.WatchWorkersResponse"> & {
+  /**
+   * @generated from oneof mpr.v1.WatchWorkersResponse.kind
+   */
+  kind: {
+    /**
+     * @generated from field: mpr.v1.WorkerPresence worker = 1;
+     */
+    value: WorkerPresence;
+    case: "worker";
+  } | {
+    /**
+     * @generated from field: mpr.v1.WorkerGone gone = 2;
+     */
+    value: WorkerGone;
+    case: "gone";
+  } | {
+    /**
+     * @generated from field: mpr.v1.Heartbeat heartbeat = 3;
+     */
+    value: Heartbeat;
+    case: "heartbeat";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message mpr.v1.WatchWorkersResponse.
+ * Use `create(WatchWorkersResponseSchema)` to create a new message.
+ */
+export const WatchWorkersResponseSchema: GenMessage<WatchWorkersResponse> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 11);
+
+/**
+ * Server-streaming RPCs for dashboards and operators, served by
+ * services/gateway over Connect, gRPC-Web and gRPC on MPR_GATEWAY_PORT.
+ *
+ * Every response can be a Heartbeat: connect-node sends a response's headers
+ * only with its first message, so a stream with nothing to say gets one every
+ * MPR_GATEWAY_HEARTBEAT_SECONDS (15 s by default) instead of looking hung.
+ * A stream ends with RESOURCE_EXHAUSTED when its reader falls too far behind
+ * (resume from the last sequence seen) and UNAVAILABLE when the broker is away
+ * or the gateway stops.
+ *
+ * @generated from service mpr.v1.GatewayService
+ */
+export const GatewayService: GenService<{
   /**
    * Every domain event from `from_sequence` on (0 = from the start), then live.
    *
-   * @generated from rpc mpr.v1.EventsService.WatchEvents
+   * @generated from rpc mpr.v1.GatewayService.WatchEvents
    */
   watchEvents: {
     methodKind: "server_streaming";
@@ -109,14 +446,38 @@ export const EventsService: GenService<{
     output: typeof WatchEventsResponseSchema;
   },
   /**
-   * Live progress of one job, latest value first.
+   * One job: its events from `from_sequence` (0 = from its first), then live,
+   * and its live progress (the latest value first). NOT_FOUND for an unknown job.
    *
-   * @generated from rpc mpr.v1.EventsService.WatchJobProgress
+   * @generated from rpc mpr.v1.GatewayService.WatchJob
    */
-  watchJobProgress: {
+  watchJob: {
     methodKind: "server_streaming";
-    input: typeof WatchJobProgressRequestSchema;
-    output: typeof WatchJobProgressResponseSchema;
+    input: typeof WatchJobRequestSchema;
+    output: typeof WatchJobResponseSchema;
+  },
+  /**
+   * A chunked job's pipeline (plan, segments queued / started / done / failed,
+   * the tail's move, stitch, verify): the latest message of each step since
+   * the job started, then live, with the job's aggregate progress.
+   *
+   * @generated from rpc mpr.v1.GatewayService.WatchChunkPipeline
+   */
+  watchChunkPipeline: {
+    methodKind: "server_streaming";
+    input: typeof WatchChunkPipelineRequestSchema;
+    output: typeof WatchChunkPipelineResponseSchema;
+  },
+  /**
+   * Every transcoder and chunker worker alive (all of them first, then each
+   * change); a worker that stops reporting is announced gone.
+   *
+   * @generated from rpc mpr.v1.GatewayService.WatchWorkers
+   */
+  watchWorkers: {
+    methodKind: "server_streaming";
+    input: typeof WatchWorkersRequestSchema;
+    output: typeof WatchWorkersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_mpr_v1_gateway, 0);

@@ -75,6 +75,15 @@ export const configSchema = z.object({
    * random key per process, so cloud callbacks only verify within one run.
    */
   MPR_CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Idle gateway streams get a heartbeat message this often (a browser sees a stream's headers only with its first message). */
+  MPR_GATEWAY_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  /** Messages a gateway stream holds for a slow reader before it ends the stream with RESOURCE_EXHAUSTED. */
+  MPR_GATEWAY_STREAM_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  /** PEM files: both set, the gateway serves TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext. */
+  MPR_TLS_CERT: z.string().min(1).optional(),
+  MPR_TLS_KEY: z.string().min(1).optional(),
+  /** How often transcoder and chunker workers publish their presence; a worker silent for 3 intervals is gone. */
+  MPR_PRESENCE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
   MPR_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 
@@ -92,7 +101,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   // An empty variable means "unset" (as in `MEDIA_BASE_URL= npm start`).
   const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const { MPR_TLS_CERT: cert, MPR_TLS_KEY: key } = parsed.data;
+    if ((cert === undefined) !== (key === undefined)) {
+      throw new ConfigError([
+        `${cert === undefined ? 'MPR_TLS_CERT' : 'MPR_TLS_KEY'}="": must be set together with ${cert === undefined ? 'MPR_TLS_KEY' : 'MPR_TLS_CERT'}`,
+      ]);
+    }
+    return parsed.data;
+  }
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);

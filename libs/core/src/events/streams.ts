@@ -44,6 +44,12 @@ export class StreamNames {
     return `${this.subjectRoot}.telemetry.job.${jobId}.progress`;
   }
 
+  /** `<root>.telemetry.worker.<workerId>`: one subject per worker, so MPR_TELEMETRY keeps each worker's last presence. */
+  workerPresenceSubject(workerId: string): string {
+    // Worker ids hold host names, whose dots would split the subject token.
+    return this.telemetrySubject('worker', workerId.replace(/[^A-Za-z0-9_-]/g, '_'));
+  }
+
   telemetrySubject(...tokens: string[]): string {
     return `${this.subjectRoot}.telemetry.${tokens.join('.')}`;
   }

@@ -14,6 +14,8 @@ export interface ServiceDefinition {
   links?: Record<string, string>;
   /** Keep each request's raw body (for signature checks). */
   rawBody?: boolean;
+  /** The Fastify adapter, when the service needs one of its own (the gateway's listener); else a default one. */
+  adapter?(config: AppConfig): FastifyAdapter;
   /** Fastify-level setup before the app listens (hooks, redirects). */
   configure?(app: NestFastifyApplication, config: AppConfig): void | Promise<void>;
 }
@@ -53,7 +55,7 @@ export interface RunningService {
 
 export async function startService(definition: ServiceDefinition, config: AppConfig): Promise<RunningService> {
   const logger = createLogger(definition.name, config);
-  const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), new FastifyAdapter(), {
+  const app = await NestFactory.create<NestFastifyApplication>(definition.module(config), definition.adapter?.(config) ?? new FastifyAdapter(), {
     logger,
     abortOnError: false,
     rawBody: definition.rawBody ?? false,

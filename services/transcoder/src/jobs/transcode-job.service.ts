@@ -25,6 +25,7 @@ import { TranscoderMetrics, type TranscodeOutcome } from '../transcoder.metrics'
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import { AttemptClaimer, type Claim, type DeliveredItem } from './attempt-claimer.service';
 import { ProgressReporter } from './progress.reporter';
+import { TranscoderPresence } from './transcoder-presence';
 import { type AbortReason, type RunningAttempt, RunningAttempts } from './running-attempts';
 
 /** How an item leaves the queue: done with (ack), back for another replica now (nak), back later, or never to be seen again (term). */
@@ -72,6 +73,7 @@ export class TranscodeJobService {
     private readonly telemetry: JobTelemetryRepository,
     private readonly running: RunningAttempts,
     private readonly metrics: TranscoderMetrics,
+    private readonly presence: TranscoderPresence,
     @Inject(TRANSCODER_SETTINGS) private readonly settings: TranscoderSettings,
   ) {}
 
@@ -134,8 +136,15 @@ export class TranscodeJobService {
           await this.recorder.markLost(claim.job);
           await this.files.remove(tempPathFor(claim.job.outputFilename, claim.job.jobId, claim.job.attempt));
           return 'lost';
-        case 'started':
-          return await this.runStarted(claim, running);
+        case 'started': {
+          const workerId = this.presence.workerId(slot);
+          this.presence.running(workerId, { jobId: item.jobId, attempt: item.attempt });
+          try {
+            return await this.runStarted(claim, running);
+          } finally {
+            this.presence.idle(workerId);
+          }
+        }
       }
     } catch (err) {
       this.logger.error(`job ${item.jobId} attempt ${item.attempt}: ${(err as Error).message}; the item is retried in ${RETRY_LATER_MS / 1000} s`);
@@ -169,7 +178,10 @@ export class TranscodeJobService {
     // Parts of earlier attempts (a crashed worker's) must not linger next to the output.
     await this.files.removeTempFiles(plan.outputPath, job.jobId);
     const reporter = new ProgressReporter(job.jobId, job.attempt, plan.command.expectedDuration, {
-      publish: (progress) => this.telemetry.publishProgress(progress),
+      publish: (progress) => {
+        this.presence.attemptSpeed(job.jobId, job.attempt, progress.speed ?? 0);
+        return this.telemetry.publishProgress(progress);
+      },
       milestone: (percent) => this.recorder.milestone(job, percent),
       onError: (what, err) => this.logger.warn(`job ${job.jobId}: ${what} not published: ${err.message}`),
     });

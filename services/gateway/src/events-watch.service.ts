@@ -1,0 +1,123 @@
+import { create } from '@bufbuild/protobuf';
+import { Injectable } from '@nestjs/common';
+import { StreamNames } from '@mpr/core';
+import { decodeJobProgress } from '@mpr/core';
+import {
+  type WatchEventsRequest,
+  type WatchEventsResponse,
+  WatchEventsResponseSchema,
+  type WatchJobRequest,
+  type WatchJobResponse,
+  WatchJobResponseSchema,
+} from '@mpr/contracts/gateway_pb';
+import { assertJobId, invalidArgument, jobNotFound } from './gateway.errors';
+import { aggregateTypeOf, heartbeat, sequencedEvent } from './gateway.messages';
+import { GatewayFeeds } from './live/gateway-feeds';
+import { GatewaySessions } from './live/gateway-sessions';
+import { IDLE, type StreamSession } from './live/stream-session';
+import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
+
+const AGGREGATE_TYPES = new Set(['job', 'asset', 'preset']);
+
+type JobLive = { event: StreamMessage } | { progress: string };
+
+/**
+ * WatchEvents and WatchJob: events replayed from the log with a consumer of
+ * the stream's own, then live from the gateway's one shared feed of
+ * MPR_EVENTS. The stream joins the live feed before it reads the log's last
+ * sequence, and sends live events only after that: nothing falls between
+ * replay and live, and nothing comes twice.
+ */
+@Injectable()
+export class EventsWatchService {
+  constructor(
+    private readonly feeds: GatewayFeeds,
+    private readonly sessions: GatewaySessions,
+    private readonly repository: StreamFeedRepository,
+    private readonly names: StreamNames,
+  ) {}
+
+  async *watchEvents(request: WatchEventsRequest, signal: AbortSignal): AsyncGenerator<WatchEventsResponse> {
+    const types = [...new Set(request.aggregateTypes)];
+    const unknown = types.filter((t) => !AGGREGATE_TYPES.has(t));
+    if (unknown.length > 0) throw invalidArgument(`aggregate_types: unknown ${unknown.map((t) => JSON.stringify(t)).join(', ')} (known: job, asset, preset)`);
+    const wanted = (subject: string) => types.length === 0 || types.includes(aggregateTypeOf(subject));
+    // nats-server 2.9 filters a consumer on one subject only: one type is filtered there, several here.
+    const filter = types.length === 1 ? `${this.names.subjectRoot}.events.${types[0]}.>` : this.names.allEvents();
+    const session = this.sessions.open<StreamMessage>(signal);
+    try {
+      await session.join(this.feeds.events, (msg) => (wanted(msg.subject) ? msg : undefined));
+      const toEvent = (msg: StreamMessage) => create(WatchEventsResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
+      let last = Number(request.fromSequence) - 1;
+      for await (const msg of this.replay(session, filter, Number(request.fromSequence), (seq) => (last = seq))) {
+        if (wanted(msg.subject)) yield toEvent(msg);
+      }
+      for (;;) {
+        const item = await session.next();
+        if (item === undefined) return;
+        if (item === IDLE) {
+          if (session.heartbeatDue()) yield create(WatchEventsResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+        } else if (item.sequence > last) {
+          last = item.sequence;
+          session.sent();
+          yield toEvent(item);
+        }
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  async *watchJob(request: WatchJobRequest, signal: AbortSignal): AsyncGenerator<WatchJobResponse> {
+    assertJobId(request.jobId);
+    const subject = this.names.aggregateSubject({ type: 'job', id: request.jobId });
+    if (!(await this.repository.lastMessage(this.names.events, subject))) throw jobNotFound(request.jobId);
+    const session = this.sessions.open<JobLive>(signal);
+    try {
+      await session.join(this.feeds.events, (msg) => (msg.subject === subject ? { event: msg } : undefined));
+      await session.join(this.feeds.progress(request.jobId), (progress) => ({ progress }));
+      // The latest progress first (after the events replayed), then each new value.
+      const latest = await this.repository.lastMessage(this.names.telemetry, this.names.jobProgressSubject(request.jobId));
+      if (latest) session.put({ progress: latest.data });
+      const toEvent = (msg: StreamMessage) => create(WatchJobResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
+      let last = Number(request.fromSequence) - 1;
+      let lastProgress = '';
+      for await (const msg of this.replay(session, subject, Number(request.fromSequence), (seq) => (last = seq))) yield toEvent(msg);
+      for (;;) {
+        const item = await session.next();
+        if (item === undefined) return;
+        if (item === IDLE) {
+          if (session.heartbeatDue()) yield create(WatchJobResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+        } else if ('event' in item) {
+          if (item.event.sequence <= last) continue;
+          last = item.event.sequence;
+          session.sent();
+          yield toEvent(item.event);
+        } else if (item.progress !== lastProgress) {
+          // The latest value read at the start may also arrive live: send it once.
+          lastProgress = item.progress;
+          session.sent();
+          yield create(WatchJobResponseSchema, { kind: { case: 'progress', value: decodeJobProgress(item.progress) } });
+        }
+      }
+    } finally {
+      session.close();
+    }
+  }
+
+  /**
+   * The log from `from` up to its last sequence now; `covered` learns how far
+   * the replay reached (the last sequence, even when the last messages were
+   * filtered out), so live events at or before it are skipped.
+   */
+  private async *replay<L>(session: StreamSession<L>, filter: string, from: number, covered: (sequence: number) => void): AsyncGenerator<StreamMessage> {
+    const upTo = await this.repository.lastSequence(this.names.events);
+    const start = Math.max(1, from);
+    for await (const msg of this.repository.replay(this.names.events, filter, { from: start, upTo }, session.signal)) {
+      session.sent();
+      yield msg;
+    }
+    session.assertOpen();
+    covered(Math.max(start - 1, upTo));
+  }
+}

@@ -1,0 +1,68 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+
+/** Yielded when a stream had nothing to say for a heartbeat interval. */
+export const IDLE = Symbol('idle');
+
+/**
+ * What one stream holds for its reader: live items pushed by a shared feed,
+ * taken by the RPC's generator. Bounded: a reader that falls `capacity`
+ * items behind is ended with RESOURCE_EXHAUSTED (it resumes from the log
+ * with the last sequence it saw) instead of growing the gateway's memory.
+ */
+export class ClientBuffer<T> {
+  private readonly items: T[] = [];
+  private failure: ConnectError | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly capacity: number,
+    private readonly signal: AbortSignal,
+  ) {
+    signal.addEventListener('abort', () => this.notify(), { once: true });
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    if (this.failure) return;
+    if (this.items.length >= this.capacity) {
+      this.items.length = 0;
+      this.fail(new ConnectError(`the reader fell ${this.capacity} messages behind: resume from the last sequence received`, Code.ResourceExhausted));
+      return;
+    }
+    this.items.push(item);
+    this.notify();
+  }
+
+  /** Ends the stream with this error once the items before it are taken (a feed that lost the broker). */
+  fail(error: ConnectError): void {
+    this.failure ??= error;
+    this.notify();
+  }
+
+  /**
+   * The next item, IDLE after `idleMs` without one, or undefined once the
+   * call is aborted. Throws the failure once the items before it are taken.
+   */
+  async next(idleMs: number): Promise<T | typeof IDLE | undefined> {
+    if (this.items.length === 0 && !this.failure && !this.signal.aborted) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        timer = setTimeout(resolve, idleMs);
+      });
+      clearTimeout(timer);
+      this.wake = undefined;
+    }
+    if (this.signal.aborted) return undefined;
+    if (this.items.length > 0) return this.items.shift();
+    if (this.failure) throw this.failure;
+    return IDLE;
+  }
+
+  private notify(): void {
+    this.wake?.();
+  }
+}

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { StreamNames } from '@mpr/core';
+import { type StreamMessage, StreamFeedRepository } from '../stream-feed.repository';
+import { SharedFeed } from './shared-feed';
+
+/**
+ * The gateway's live sources, each shared by every stream that needs it: all
+ * of MPR_EVENTS (one ordered consumer), per watched job its progress (one
+ * core subscription) and its chunker steps (one ordered consumer), and the
+ * workers' presence (one ordered consumer). A source runs while someone
+ * listens.
+ */
+@Injectable()
+export class GatewayFeeds {
+  readonly events: SharedFeed<StreamMessage>;
+  readonly workers: SharedFeed<StreamMessage>;
+  private readonly progressFeeds = new Map<string, SharedFeed<string>>();
+  private readonly chunkFeeds = new Map<string, SharedFeed<StreamMessage>>();
+
+  constructor(
+    private readonly repository: StreamFeedRepository,
+    private readonly names: StreamNames,
+  ) {
+    this.events = this.following('events', names.events, names.allEvents());
+    this.workers = this.following('workers', names.telemetry, names.telemetrySubject('worker', '*'));
+  }
+
+  /** Raw JobProgress JSON of one job, as published. */
+  progress(jobId: string): SharedFeed<string> {
+    return this.keyed(
+      this.progressFeeds,
+      jobId,
+      () =>
+        new SharedFeed<string>(
+          `progress ${jobId}`,
+          async (emit) => this.repository.subscribe(this.names.jobProgressSubject(jobId), emit),
+          () => this.progressFeeds.delete(jobId),
+        ),
+    );
+  }
+
+  /** One job's `mpr.telemetry.chunker.<jobId>.>` messages. */
+  chunkSteps(jobId: string): SharedFeed<StreamMessage> {
+    return this.keyed(this.chunkFeeds, jobId, () =>
+      this.following(`chunker ${jobId}`, this.names.telemetry, this.names.telemetrySubject('chunker', jobId, '>'), () => this.chunkFeeds.delete(jobId)),
+    );
+  }
+
+  /** Live sources running now (for tests and /metrics-minded readers). */
+  get running(): number {
+    return [this.events, this.workers, ...this.progressFeeds.values(), ...this.chunkFeeds.values()].filter((f) => f.listenerCount > 0).length;
+  }
+
+  private following(name: string, stream: string, filter: string, onEmpty?: () => void): SharedFeed<StreamMessage> {
+    return new SharedFeed<StreamMessage>(
+      name,
+      async (emit, fail) => this.repository.follow(stream, filter, await this.repository.lastSequence(stream), emit, fail),
+      onEmpty,
+    );
+  }
+
+  private keyed<T>(feeds: Map<string, SharedFeed<T>>, key: string, make: () => SharedFeed<T>): SharedFeed<T> {
+    let feed = feeds.get(key);
+    if (!feed) {
+      feed = make();
+      feeds.set(key, feed);
+    }
+    return feed;
+  }
+}

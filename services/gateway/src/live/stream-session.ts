@@ -1,0 +1,77 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { ClientBuffer, IDLE } from './client-buffer';
+import type { SharedFeed } from './shared-feed';
+
+/**
+ * One RPC stream's hold on the gateway: its bounded buffer, the shared feeds
+ * it listens to, its heartbeat clock. `close()` (in the RPC's finally)
+ * detaches it from every feed, so a client that goes away releases its
+ * share at once; the last one out stops the feed's NATS subscription.
+ */
+export class StreamSession<L> {
+  readonly signal: AbortSignal;
+  private readonly buffer: ClientBuffer<L>;
+  private readonly detaches: Array<() => void> = [];
+  private lastSentAt = Date.now();
+
+  constructor(
+    callSignal: AbortSignal,
+    private readonly shutdown: AbortSignal,
+    bufferSize: number,
+    private readonly heartbeatMs: number,
+  ) {
+    this.signal = AbortSignal.any([callSignal, shutdown]);
+    this.buffer = new ClientBuffer<L>(bufferSize, this.signal);
+  }
+
+  /** Listens to `feed`, keeping what `select` maps to a live item. */
+  async join<T>(feed: SharedFeed<T>, select: (item: T) => L | undefined): Promise<void> {
+    const detach = await feed.attach({
+      push: (item) => {
+        const live = select(item);
+        if (live !== undefined) this.buffer.push(live);
+      },
+      fail: (error) => this.buffer.fail(error),
+    });
+    this.detaches.push(detach);
+  }
+
+  /** Adds an item of the stream's own (a value read at the start) to what it sends next. */
+  put(item: L): void {
+    this.buffer.push(item);
+  }
+
+  /**
+   * The next live item, or IDLE when a heartbeat is due (or `tickMs`
+   * passed, for a caller with clocks of its own); undefined once the client
+   * went away. Throws UNAVAILABLE when the gateway stops.
+   */
+  async next(tickMs = this.heartbeatMs): Promise<L | typeof IDLE | undefined> {
+    const item = await this.buffer.next(Math.max(1, Math.min(tickMs, this.lastSentAt + this.heartbeatMs - Date.now())));
+    this.assertOpen();
+    return item;
+  }
+
+  /** True (and the clock reset) when the stream said nothing for a heartbeat interval. */
+  heartbeatDue(): boolean {
+    if (Date.now() - this.lastSentAt < this.heartbeatMs) return false;
+    this.sent();
+    return true;
+  }
+
+  /** A message went out: the heartbeat clock starts again. */
+  sent(): void {
+    this.lastSentAt = Date.now();
+  }
+
+  /** Throws UNAVAILABLE if the gateway is stopping: the client reconnects (to another replica, or this one restarted). */
+  assertOpen(): void {
+    if (this.shutdown.aborted) throw new ConnectError('the gateway is stopping: reconnect and resume', Code.Unavailable);
+  }
+
+  close(): void {
+    for (const detach of this.detaches.splice(0)) detach();
+  }
+}
+
+export { IDLE };
