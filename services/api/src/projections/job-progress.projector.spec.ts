@@ -195,32 +195,39 @@ describe('API: live job progress from MPR_TELEMETRY', () => {
     await h.api.app.get(JobProgressProjector).written();
   }
 
+  // Each test has its own jobs, so that it passes alone and in any order.
   it('shows progress, speed and ETA of a processing job', async () => {
-    await startedJob('job-p1');
-    await progress('job-p1', 1, 42.5, 1.5, 12);
-    const job = await jobUntil('job-p1', (j) => j.progress === 42.5);
-    assert.deepEqual(job, { id: 'job-p1', status: 'processing', progress: 42.5, speed: 1.5, eta: 12 });
+    await startedJob('job-shown');
+    await progress('job-shown', 1, 42.5, 1.5, 12);
+    const job = await jobUntil('job-shown', (j) => j.progress === 42.5);
+    assert.deepEqual(job, { id: 'job-shown', status: 'processing', progress: 42.5, speed: 1.5, eta: 12 });
   });
 
   it('ends on the latest of a burst', async () => {
-    for (let percent = 43; percent <= 80; percent++) await progress('job-p1', 1, percent, 2, 100 - percent);
-    const job = await jobUntil('job-p1', (j) => j.progress === 80);
-    assert.deepEqual(job, { id: 'job-p1', status: 'processing', progress: 80, speed: 2, eta: 20 });
+    await startedJob('job-burst');
+    for (let percent = 43; percent <= 80; percent++) await progress('job-burst', 1, percent, 2, 100 - percent);
+    const job = await jobUntil('job-burst', (j) => j.progress === 80);
+    assert.deepEqual(job, { id: 'job-burst', status: 'processing', progress: 80, speed: 2, eta: 20 });
   });
 
   it('ignores progress of another attempt', async () => {
-    await startedJob('job-p2');
-    await progress('job-p1', 2, 95);
-    await settled('job-p2', 5);
-    assert.equal((await jobUntil('job-p1', () => true)).progress, 80);
+    await Promise.all([startedJob('job-attempt'), startedJob('job-attempt-witness')]);
+    await progress('job-attempt', 1, 30);
+    await jobUntil('job-attempt', (j) => j.progress === 30);
+    await progress('job-attempt', 2, 95);
+    await settled('job-attempt-witness', 5);
+    assert.equal((await jobUntil('job-attempt', () => true)).progress, 30);
   });
 
   it('a late progress message never changes a completed job', async () => {
-    await run('job-p1', { type: 'CompleteJob', jobId: 'job-p1', attempt: 1, outputPath: 'job-p1.mp4', outputAssetId: '' });
-    const completed = await jobUntil('job-p1', (j) => j.status === 'completed');
-    assert.deepEqual(completed, { id: 'job-p1', status: 'completed', progress: 100, speed: 2, eta: 0 });
-    await progress('job-p1', 1, 55, 3, 30);
-    await settled('job-p2', 6);
-    assert.deepEqual(await jobUntil('job-p1', () => true), completed);
+    await Promise.all([startedJob('job-late'), startedJob('job-late-witness')]);
+    await progress('job-late', 1, 50, 2, 10);
+    await jobUntil('job-late', (j) => j.progress === 50);
+    await run('job-late', { type: 'CompleteJob', jobId: 'job-late', attempt: 1, outputPath: 'job-late.mp4', outputAssetId: '' });
+    const completed = await jobUntil('job-late', (j) => j.status === 'completed');
+    assert.deepEqual(completed, { id: 'job-late', status: 'completed', progress: 100, speed: 2, eta: 0 });
+    await progress('job-late', 1, 55, 3, 30);
+    await settled('job-late-witness', 6);
+    assert.deepEqual(await jobUntil('job-late', () => true), completed);
   });
 });
