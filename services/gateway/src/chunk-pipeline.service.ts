@@ -1,15 +1,15 @@
 import { create } from '@bufbuild/protobuf';
 import { Injectable } from '@nestjs/common';
-import { decodeJobProgress, StreamNames } from '@mpr/core';
+import { StreamNames } from '@mpr/core';
 import { type WatchChunkPipelineRequest, type WatchChunkPipelineResponse, WatchChunkPipelineResponseSchema } from '@mpr/contracts/gateway_pb';
 import { assertJobId, jobNotFound } from './gateway.errors';
-import { chunkPipelineStep, heartbeat } from './gateway.messages';
+import { chunkPipelineStep, heartbeat, jobProgress, type ProgressMessage } from './gateway.messages';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
 import { IDLE } from './live/stream-session';
 import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
 
-type PipelineLive = { step: StreamMessage } | { progress: string };
+type PipelineLive = { step: StreamMessage } | { progress: ProgressMessage };
 
 /**
  * WatchChunkPipeline: MPR_TELEMETRY keeps the last message of each step's
@@ -38,7 +38,7 @@ export class ChunkPipelineService {
       await session.join(this.feeds.progress(jobId), (progress) => ({ progress }));
       const upTo = await this.repository.lastSequence(this.names.telemetry);
       const latest = await this.repository.lastMessage(this.names.telemetry, this.names.jobProgressSubject(jobId));
-      if (latest) session.put({ progress: latest.data });
+      if (latest) session.put({ progress: { data: latest.data } });
       for await (const msg of this.repository.replay(this.names.telemetry, `${prefix}>`, { lastPerSubject: true, upTo }, session.signal)) {
         session.sent();
         yield toStep(msg);
@@ -56,10 +56,10 @@ export class ChunkPipelineService {
           last = item.step.sequence;
           session.sent();
           yield toStep(item.step);
-        } else if (item.progress !== lastProgress) {
-          lastProgress = item.progress;
+        } else if (item.progress.data !== lastProgress) {
+          lastProgress = item.progress.data;
           session.sent();
-          yield create(WatchChunkPipelineResponseSchema, { kind: { case: 'progress', value: decodeJobProgress(item.progress) } });
+          yield create(WatchChunkPipelineResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } });
         }
       }
     } finally {

@@ -1,7 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { Injectable } from '@nestjs/common';
 import { StreamNames } from '@mpr/core';
-import { decodeJobProgress } from '@mpr/core';
 import {
   type WatchEventsRequest,
   type WatchEventsResponse,
@@ -11,7 +10,7 @@ import {
   WatchJobResponseSchema,
 } from '@mpr/contracts/gateway_pb';
 import { assertJobId, invalidArgument, jobNotFound } from './gateway.errors';
-import { aggregateTypeOf, heartbeat, sequencedEvent } from './gateway.messages';
+import { aggregateTypeOf, heartbeat, jobProgress, type ProgressMessage, sequencedEvent } from './gateway.messages';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
 import { IDLE, type StreamSession } from './live/stream-session';
@@ -19,7 +18,7 @@ import { type StreamMessage, StreamFeedRepository } from './stream-feed.reposito
 
 const AGGREGATE_TYPES = new Set(['job', 'asset', 'preset']);
 
-type JobLive = { event: StreamMessage } | { progress: string };
+type JobLive = { event: StreamMessage } | { progress: ProgressMessage };
 
 /**
  * WatchEvents and WatchJob: events replayed from the log with a consumer of
@@ -78,7 +77,7 @@ export class EventsWatchService {
       await session.join(this.feeds.progress(request.jobId), (progress) => ({ progress }));
       // The latest progress first (after the events replayed), then each new value.
       const latest = await this.repository.lastMessage(this.names.telemetry, this.names.jobProgressSubject(request.jobId));
-      if (latest) session.put({ progress: latest.data });
+      if (latest) session.put({ progress: { data: latest.data } });
       const toEvent = (msg: StreamMessage) => create(WatchJobResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
       let last = Number(request.fromSequence) - 1;
       let lastProgress = '';
@@ -93,11 +92,11 @@ export class EventsWatchService {
           last = item.event.sequence;
           session.sent();
           yield toEvent(item.event);
-        } else if (item.progress !== lastProgress) {
+        } else if (item.progress.data !== lastProgress) {
           // The latest value read at the start may also arrive live: send it once.
-          lastProgress = item.progress;
+          lastProgress = item.progress.data;
           session.sent();
-          yield create(WatchJobResponseSchema, { kind: { case: 'progress', value: decodeJobProgress(item.progress) } });
+          yield create(WatchJobResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } });
         }
       }
     } finally {

@@ -9,6 +9,8 @@ import {
   type WorkerPresence,
   WorkerPresenceSchema,
 } from '@mpr/contracts/gateway_pb';
+import { decodeJobProgress } from '@mpr/core';
+import type { JobProgress } from '@mpr/contracts/job_pb';
 import type { StreamMessage } from './stream-feed.repository';
 
 /** Pure mappings from what NATS holds to the gateway's response messages. */
@@ -17,9 +19,32 @@ export function heartbeat(): Heartbeat {
   return create(HeartbeatSchema, { at: timestampNow() });
 }
 
+// A live message reaches every stream that watches it: decoded once, not once per stream.
+const decodedEvents = new WeakMap<StreamMessage, SequencedEvent>();
+const decodedProgress = new WeakMap<ProgressMessage, JobProgress>();
+
+/** A job's progress as published (JSON), boxed so its decoding can be shared. */
+export interface ProgressMessage {
+  data: string;
+}
+
 export function sequencedEvent(msg: StreamMessage): SequencedEvent {
-  const event: Event = fromJsonString(EventSchema, msg.data, { ignoreUnknownFields: true });
-  return create(SequencedEventSchema, { sequence: BigInt(msg.sequence), event });
+  let decoded = decodedEvents.get(msg);
+  if (!decoded) {
+    const event: Event = fromJsonString(EventSchema, msg.data, { ignoreUnknownFields: true });
+    decoded = create(SequencedEventSchema, { sequence: BigInt(msg.sequence), event });
+    decodedEvents.set(msg, decoded);
+  }
+  return decoded;
+}
+
+export function jobProgress(msg: ProgressMessage): JobProgress {
+  let decoded = decodedProgress.get(msg);
+  if (!decoded) {
+    decoded = decodeJobProgress(msg.data);
+    decodedProgress.set(msg, decoded);
+  }
+  return decoded;
 }
 
 /** `<root>.events.<type>.<id>` → `<type>`. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { StreamNames } from '@mpr/core';
 import { type StreamMessage, StreamFeedRepository } from '../stream-feed.repository';
+import type { ProgressMessage } from '../gateway.messages';
 import { SharedFeed } from './shared-feed';
 
 /**
@@ -14,7 +15,7 @@ import { SharedFeed } from './shared-feed';
 export class GatewayFeeds {
   readonly events: SharedFeed<StreamMessage>;
   readonly workers: SharedFeed<StreamMessage>;
-  private readonly progressFeeds = new Map<string, SharedFeed<string>>();
+  private readonly progressFeeds = new Map<string, SharedFeed<ProgressMessage>>();
   private readonly chunkFeeds = new Map<string, SharedFeed<StreamMessage>>();
 
   constructor(
@@ -25,15 +26,15 @@ export class GatewayFeeds {
     this.workers = this.following('workers', names.telemetry, names.telemetrySubject('worker', '*'));
   }
 
-  /** Raw JobProgress JSON of one job, as published. */
-  progress(jobId: string): SharedFeed<string> {
+  /** One job's JobProgress messages, as published. */
+  progress(jobId: string): SharedFeed<ProgressMessage> {
     return this.keyed(
       this.progressFeeds,
       jobId,
       () =>
-        new SharedFeed<string>(
+        new SharedFeed<ProgressMessage>(
           `progress ${jobId}`,
-          async (emit) => this.repository.subscribe(this.names.jobProgressSubject(jobId), emit),
+          async (emit) => this.repository.subscribe(this.names.jobProgressSubject(jobId), (data) => emit({ data })),
           () => this.progressFeeds.delete(jobId),
         ),
     );

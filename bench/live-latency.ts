@@ -1,0 +1,100 @@
+/**
+ * bench/live-latency: time from a progress message published on NATS to its
+ * arrival at 1, 200 and 1,000 concurrent WatchJob streams, over Connect
+ * (HTTP/1.1, JSON) and over gRPC (HTTP/2): p50 / p99 / max, the gateway's
+ * CPU seconds per 1,000 deliveries and its peak RSS. The gateway runs as its
+ * own process (`node dist/services/gateway/main.js`); the clients share this
+ * one, on the same 2 cores. Prints figures only; asserts nothing.
+ *
+ *   npm run bench -- live-latency [--messages 20] [--interval-ms 250]
+ */
+import { setMaxListeners } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { GatewayWorld, type ProtocolName } from '../test/e2e/gateway-harness';
+import { waitFor } from '@mpr/core/testing/wait-for';
+import { option } from './support/bench.support';
+
+const MESSAGES = option('messages', 20);
+// The chunker's coordinator publishes a job's progress every 250 ms: one job's live rate.
+const INTERVAL_MS = option('interval-ms', 250);
+const CLK_TCK = 100;
+
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK; // utime + stime
+}
+
+function peakRssMb(pid: number): number {
+  const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(match?.[1] ?? 0) / 1024;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function run(world: GatewayWorld, protocol: ProtocolName, streams: number): Promise<void> {
+  const { jobId } = await world.createJob();
+  const rpc = world.client(protocol);
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal); // one listener per call
+  const publishedAt = new Map<number, number>();
+  const latencies: number[] = [];
+  const ready = new Set<number>();
+  const calls = Array.from({ length: streams }, async (_, n) => {
+    try {
+      for await (const item of rpc.watchJob({ jobId }, { signal: controller.signal })) {
+        if (item.kind.case !== 'progress') continue;
+        const sent = publishedAt.get(item.kind.value.etaSeconds);
+        if (sent === undefined) ready.add(n);
+        else latencies.push(performance.now() - sent);
+      }
+    } catch (err) {
+      if (!controller.signal.aborted) throw err;
+    }
+  });
+  await world.publishProgress({ jobId, attempt: 1, percent: 1, etaSeconds: -1 });
+  await waitFor(`${streams} streams to be live`, () => ready.size, { done: (n) => n === streams, timeoutMs: 120_000 });
+  const pid = world.gateway.pid;
+  const cpuBefore = cpuSeconds(pid);
+  const clientBefore = process.cpuUsage();
+  for (let i = 1; i <= MESSAGES; i++) {
+    publishedAt.set(i, performance.now());
+    await world.publishProgress({ jobId, attempt: 1, percent: 2, etaSeconds: i });
+    await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+  }
+  await waitFor('every delivery', () => latencies.length, { done: (n) => n >= streams * MESSAGES, timeoutMs: 120_000 });
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const client = process.cpuUsage(clientBefore);
+  const clientCpu = (client.user + client.system) / 1e6;
+  const rss = rssMb(pid);
+  controller.abort();
+  await Promise.all(calls);
+  const sorted = latencies.sort((a, b) => a - b);
+  console.log(
+    `${protocol.padEnd(13)} ${String(streams).padStart(5)} streams: p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  ` +
+      `max ${sorted.at(-1)?.toFixed(1)} ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s`,
+  );
+}
+
+async function main(): Promise<void> {
+  const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' });
+  try {
+    console.log(`live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2`);
+    for (const protocol of ['connect-json', 'grpc'] as const) {
+      for (const streams of [1, 200, 1000]) await run(world, protocol, streams);
+    }
+  } finally {
+    await world.stop();
+  }
+}
+
+void main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
