@@ -69,7 +69,7 @@ describe('chunker: a stitched output that fails its verification', () => {
       intervalMs: 5,
     });
     const running = await processesMatching((argv) => argv[0]?.endsWith('ffmpeg') && argv.some((a) => a.includes(jobId)));
-    for (const { pid } of running) process.kill(pid, 'SIGSTOP');
+    for (const { pid } of running) signalIfAlive(pid, 'SIGSTOP');
     try {
       assert.equal(
         telemetry.some((e) => e.subject.endsWith('.stitching')),
@@ -81,7 +81,7 @@ describe('chunker: a stitched output that fails its verification', () => {
       await run('ffmpeg', ['-v', 'error', '-y', '-i', segment, '-map', '0', '-c', 'copy', '-frames:v', String(2 * FPS), '-f', 'matroska', cut]);
       await rename(cut, segment);
     } finally {
-      for (const { pid } of running) process.kill(pid, 'SIGCONT');
+      for (const { pid } of running) signalIfAlive(pid, 'SIGCONT');
     }
 
     const failed = await world.waitForStatus(jobId, 'FAILED', 60_000);
@@ -106,3 +106,12 @@ describe('chunker: a stitched output that fails its verification', () => {
     );
   });
 });
+
+/** An encode listed a moment ago may have finished since: that one needs no pause (ESRCH), anything else is an error. */
+function signalIfAlive(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+  }
+}
