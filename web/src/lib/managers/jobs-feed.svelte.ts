@@ -1,12 +1,5 @@
 import type { GraphqlClient } from '../graphql/client';
-import {
-  CancelJobDocument,
-  CreateJobDocument,
-  type CreateJobInput,
-  type JobRowFragment,
-  JobsDocument,
-  RetryJobDocument,
-} from '../graphql/generated';
+import { CancelJobDocument, CreateJobDocument, type CreateJobInput, type JobRowFragment, JobsDocument, RetryJobDocument } from '../graphql/generated';
 
 /** The statuses the API's jobs(status:) takes, in the order a job passes them; the filter tabs follow it. */
 export const JOB_STATUSES = ['pending', 'processing', 'completed', 'failed', 'cancelled'] as const;
