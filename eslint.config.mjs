@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'contracts/gen/**', '.mpr/**', 'media/**', 'web/dist/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'contracts/gen/**', '.mpr/**', 'media/**', 'web/dist/**', 'web/src/lib/graphql/generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,13 +1,15 @@
 import type { ServiceDefinition } from '@mpr/core';
 import { ApiModule } from './api.module';
+import { serveDashboard } from './http/dashboard.static';
 
 export const apiService: ServiceDefinition = {
   name: 'api',
   module: (config) => ApiModule.forRoot(config),
   port: (config) => config.MPR_API_PORT,
-  links: { graphiql: '/graphiql', graphql: '/graphql' },
+  links: { dashboard: '/', graphiql: '/graphiql', graphql: '/graphql' },
   rawBody: true,
   configure(app) {
+    serveDashboard(app);
     // A browser opening /graphql gets GraphiQL; clients posting queries are unaffected.
     app
       .getHttpAdapter()

@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
+import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
+
+/** Debian's real binary: /usr/bin/chromium is a wrapper script Playwright cannot drive. */
+const CHROMIUM = '/usr/lib/chromium/chromium';
+/** Screenshots of every view at both widths, for a person to look at. */
+const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'dashboard');
+const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
+/** What Chromium logs for each refused GraphQL call: the only console errors this page may cause, one per refusal the test provokes. */
+const REFUSED = /^Failed to load resource: the server responded with a status of 401/;
+
+/**
+ * The dashboard in a real Chromium against the platform as `npm start` runs
+ * it (with MPR_API_TOKEN): sign in, scan, see the asset, create a job, see it
+ * complete and play its output, and the API's own validation message for a
+ * bad preset. Any console error beyond the provoked 401s fails it.
+ */
+describe('the dashboard in Chromium', () => {
+  let platform: PlatformProcess;
+  let browser: Browser;
+
+  before(async () => {
+    [platform, browser] = await Promise.all([PlatformProcess.start(), chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] })]);
+    await makeKeyframedSource(join(platform.mediaIn, 'clip.mp4'), { seconds: 4, fps: 10, size: '320x180' });
+    mkdirSync(ARTIFACTS, { recursive: true });
+  });
+
+  after(async () => {
+    await browser?.close();
+    await platform?.stop();
+  });
+
+  /** A fresh browser context (no stored token) on the dashboard, collecting console errors and uncaught exceptions. */
+  const openDashboard = async (): Promise<{ page: Page; consoleErrors: string[]; close(): Promise<void> }> => {
+    const context = await browser.newContext({ viewport: WIDTHS.desktop });
+    const page = await context.newPage();
+    const consoleErrors: string[] = [];
+    page.on('console', (message: ConsoleMessage) => {
+      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
+    await page.goto(`${platform.url('api')}/`);
+    await page
+      .getByLabel('API token')
+      .waitFor()
+      .catch(async (err: Error) => {
+        const body = await page.locator('body').innerHTML();
+        throw new Error(`${err.message}\npage: ${body.slice(0, 1_000)}\nconsole: ${consoleErrors.join('\n')}`);
+      });
+    return { page, consoleErrors, close: () => context.close() };
+  };
+
+  const signIn = async (page: Page, token = PLATFORM_API_TOKEN) => {
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+
+  /** Only the refusals a test provoked (the first check without a token, a wrong token), each logged by Chromium as a failed resource. */
+  const assertConsole = (consoleErrors: string[], refusals: number) => {
+    assert.deepEqual(
+      consoleErrors.filter((text) => !REFUSED.test(text)),
+      [],
+      'no console error',
+    );
+    assert.equal(consoleErrors.length, refusals, consoleErrors.join('\n'));
+  };
+
+  const shoot = async (page: Page, name: string) => {
+    for (const [label, viewport] of Object.entries(WIDTHS)) {
+      await page.setViewportSize(viewport);
+      await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
+    }
+    await page.setViewportSize(WIDTHS.desktop);
+  };
+
+  it('asks for the token, says when it is wrong, lets the right one in and remembers it', async () => {
+    const { page, consoleErrors, close } = await openDashboard();
+    try {
+      await signIn(page, 'not-the-token-at-all');
+      await page.getByRole('alert').filter({ hasText: 'The API refused the token: the bearer token is not valid' }).waitFor();
+      await shoot(page, 'sign-in');
+      await signIn(page);
+      await page.getByRole('link', { name: 'Assets' }).waitFor();
+      await page.reload();
+      await page.getByRole('link', { name: 'Assets' }).waitFor();
+      assert.equal(await page.getByLabel('API token').count(), 0, 'no second sign-in after a reload');
+      assertConsole(consoleErrors, 2);
+    } finally {
+      await close();
+    }
+  });
+
+  it('scans, shows the probed asset, creates a job and follows it to COMPLETED with a playable output', async () => {
+    const { page, consoleErrors, close } = await openDashboard();
+    try {
+      await signIn(page);
+      await page.getByRole('link', { name: 'Assets' }).click();
+      await page.getByRole('button', { name: 'Scan media folder' }).click();
+      await page.getByTestId('scan-result').filter({ hasText: '1 found · 1 new' }).waitFor();
+      const row = page.locator('tr[data-asset="clip.mp4"]');
+      await row.locator('.badge-ready').waitFor();
+      assert.match(await row.innerText(), /h264/);
+      assert.match(await row.innerText(), /320×180/);
+
+      await row.getByRole('button', { name: 'Transcode…' }).click();
+      await page.getByLabel('Preset').selectOption('builtin-h264-720p');
+      await page.getByRole('button', { name: 'Create job' }).click();
+      await page.waitForURL(/#\/jobs\/[\w-]+$/);
+      await page.locator('.toolbar .badge-completed').waitFor({ timeout: 120_000 });
+      await page.locator('[role="progressbar"][aria-valuenow="100"]').waitFor();
+      const href = await page.getByRole('link', { name: 'Play output' }).getAttribute('href');
+      assert.ok(href, 'the link has a URL');
+      assert.match(href, /[?&]signature=/, 'a signed output URL');
+      // What the page's <video> loads: it must answer with the file, without any header.
+      const response = await page.request.get(new URL(href, page.url()).toString());
+      assert.equal(response.status(), 200);
+      assert.equal(response.headers()['content-type'], 'video/mp4');
+      await page.getByRole('cell', { name: 'JobCompleted', exact: true }).waitFor();
+      await shoot(page, 'job');
+
+      await page.getByRole('link', { name: '← Jobs' }).click();
+      const jobRow = page.locator('tr[data-status="completed"]');
+      await jobRow.waitFor();
+      assert.match(await jobRow.innerText(), /clip\.mp4/);
+      await page.getByRole('button', { name: /^completed/ }).click();
+      assert.equal(await page.locator('tbody tr[data-job]').count(), 1);
+      await page.getByRole('button', { name: /^failed/ }).click();
+      await page.getByText('No failed jobs.').waitFor();
+      await page.getByRole('button', { name: /^all/ }).click();
+      await shoot(page, 'jobs');
+      await page.getByRole('link', { name: 'Assets' }).click();
+      await page.locator('tr[data-asset="clip.mp4"]').waitFor();
+      await shoot(page, 'assets');
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
+    }
+  });
+
+  it("shows the API's own validation message for a bad custom preset", async () => {
+    const { page, consoleErrors, close } = await openDashboard();
+    try {
+      await signIn(page);
+      await page.getByRole('link', { name: 'Presets' }).click();
+      await page.locator('tr[data-preset="builtin-h264-720p"]').waitFor();
+      await page.getByRole('button', { name: 'New preset' }).click();
+      await page.getByLabel('Name').fill('Broken');
+      await page.getByLabel('Container').fill('nope');
+      await page.getByRole('button', { name: 'Create preset' }).click();
+      const alert = page.locator('form[aria-label="New preset"] [role="alert"]');
+      await alert.waitFor();
+      const { errors } = await platform.graphql('mutation { createPreset(input: { name: "Broken", container: "nope" }) { id } }');
+      assert.ok(errors?.[0]?.message, 'the API refuses it too');
+      assert.equal(await alert.innerText(), errors[0].message, 'the same words the API gives');
+      await shoot(page, 'presets');
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
+    }
+  });
+});

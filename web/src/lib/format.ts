@@ -1,0 +1,51 @@
+// How numbers read on the page: short, fixed units, a dash for what is unknown.
+const DASH = '—';
+
+export function bytes(n: number | null | undefined): string {
+  if (n == null) return DASH;
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** Seconds as h:mm:ss or m:ss. */
+export function clock(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return DASH;
+  const total = Math.max(0, Math.round(seconds));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Time taken between two ISO instants (or until now). */
+export function elapsed(from: string | null | undefined, to?: string | null): string {
+  if (!from) return DASH;
+  return clock((Date.parse(to ?? new Date().toISOString()) - Date.parse(from)) / 1000);
+}
+
+export function when(iso: string | null | undefined): string {
+  if (!iso) return DASH;
+  const date = new Date(iso);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay ? date.toLocaleTimeString(undefined, { hour12: false }) : date.toLocaleString(undefined, { hour12: false });
+}
+
+export function resolution(width: number | null | undefined, height: number | null | undefined): string {
+  return width && height ? `${width}×${height}` : DASH;
+}
+
+export function orDash(value: string | number | null | undefined): string {
+  return value === null || value === undefined || value === '' ? DASH : String(value);
+}
+
+export function kbps(bitsPerSecond: number | null | undefined): string {
+  return bitsPerSecond ? `${Math.round(bitsPerSecond / 1000)} kb/s` : DASH;
+}
+
+export const shortId = (id: string): string => id.slice(0, 8);

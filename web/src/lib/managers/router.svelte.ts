@@ -1,0 +1,23 @@
+export type Route = { view: 'jobs' } | { view: 'job'; id: string } | { view: 'assets' } | { view: 'presets' };
+
+/** Hash routes (#/jobs, #/jobs/<id>, #/assets, #/presets): the API serves one index.html, so no server-side fallback is needed. */
+export class Router {
+  #hash = $state(location.hash);
+
+  constructor() {
+    addEventListener('hashchange', () => (this.#hash = location.hash));
+  }
+
+  get route(): Route {
+    const [view, id] = this.#hash.replace(/^#\/?/, '').split('/');
+    if (view === 'jobs' && id) return { view: 'job', id: decodeURIComponent(id) };
+    if (view === 'assets' || view === 'presets') return { view };
+    return { view: 'jobs' };
+  }
+
+  go(path: string): void {
+    location.hash = `#/${path}`;
+  }
+}
+
+export const jobHref = (id: string): string => `#/jobs/${encodeURIComponent(id)}`;
