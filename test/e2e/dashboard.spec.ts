@@ -1,18 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { type Browser, chromium, type ConsoleMessage, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
-import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
-
-/** Debian's real binary: /usr/bin/chromium is a wrapper script Playwright cannot drive. */
-const CHROMIUM = '/usr/lib/chromium/chromium';
-/** Screenshots of every view at both widths, for a person to look at. */
-const ARTIFACTS = join(process.cwd(), 'test-artifacts', 'dashboard');
-const WIDTHS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } } as const;
-/** What Chromium logs for each refused GraphQL call: the only console errors this page may cause, one per refusal the test provokes. */
-const REFUSED = /^Failed to load resource: the server responded with a status of 401/;
+import { PlatformProcess } from '@mpr/core/testing/platform-process';
+import { assertConsole, launchChromium, openDashboard as open, shoot, signIn } from './dashboard-harness';
 
 /**
  * The dashboard in a real Chromium against the platform as `npm start` runs
@@ -25,9 +17,8 @@ describe('the dashboard in Chromium', () => {
   let browser: Browser;
 
   before(async () => {
-    [platform, browser] = await Promise.all([PlatformProcess.start(), chromium.launch({ executablePath: CHROMIUM, args: ['--disable-gpu'] })]);
+    [platform, browser] = await Promise.all([PlatformProcess.start(), launchChromium()]);
     await makeKeyframedSource(join(platform.mediaIn, 'clip.mp4'), { seconds: 4, fps: 10, size: '320x180' });
-    mkdirSync(ARTIFACTS, { recursive: true });
   });
 
   after(async () => {
@@ -35,48 +26,7 @@ describe('the dashboard in Chromium', () => {
     await platform?.stop();
   });
 
-  /** A fresh browser context (no stored token) on the dashboard, collecting console errors and uncaught exceptions. */
-  const openDashboard = async (): Promise<{ page: Page; consoleErrors: string[]; close(): Promise<void> }> => {
-    const context = await browser.newContext({ viewport: WIDTHS.desktop });
-    const page = await context.newPage();
-    const consoleErrors: string[] = [];
-    page.on('console', (message: ConsoleMessage) => {
-      if (message.type() === 'error') consoleErrors.push(`${message.text()} (${message.location().url})`);
-    });
-    page.on('pageerror', (error) => consoleErrors.push(`uncaught: ${error.message}`));
-    await page.goto(`${platform.url('api')}/`);
-    await page
-      .getByLabel('API token')
-      .waitFor()
-      .catch(async (err: Error) => {
-        const body = await page.locator('body').innerHTML();
-        throw new Error(`${err.message}\npage: ${body.slice(0, 1_000)}\nconsole: ${consoleErrors.join('\n')}`);
-      });
-    return { page, consoleErrors, close: () => context.close() };
-  };
-
-  const signIn = async (page: Page, token = PLATFORM_API_TOKEN) => {
-    await page.getByLabel('API token').fill(token);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  };
-
-  /** Only the refusals a test provoked (the first check without a token, a wrong token), each logged by Chromium as a failed resource. */
-  const assertConsole = (consoleErrors: string[], refusals: number) => {
-    assert.deepEqual(
-      consoleErrors.filter((text) => !REFUSED.test(text)),
-      [],
-      'no console error',
-    );
-    assert.equal(consoleErrors.length, refusals, consoleErrors.join('\n'));
-  };
-
-  const shoot = async (page: Page, name: string) => {
-    for (const [label, viewport] of Object.entries(WIDTHS)) {
-      await page.setViewportSize(viewport);
-      await page.screenshot({ path: join(ARTIFACTS, `${name}-${label}.png`), fullPage: true });
-    }
-    await page.setViewportSize(WIDTHS.desktop);
-  };
+  const openDashboard = () => open(browser, platform);
 
   it('asks for the token, says when it is wrong, lets the right one in and remembers it', async () => {
     const { page, consoleErrors, close } = await openDashboard();
