@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { APP_CONFIG, assetIdFor, IllegalTransition, NotFound } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
+import { ReadModelsBehind } from '../projections/read-models-behind.error';
 import { CallbackController } from './callback.controller';
 import { CallbackSecret, jobCallbackToken, signCallback } from './callback-signature';
 
@@ -163,5 +164,15 @@ describe('CallbackController', () => {
     const res = await post(JOB, completed);
     assert.equal(res.status, 404);
     assert.deepEqual(await res.json(), { error: `job ${JOB} not found` });
+  });
+
+  it('answers 503 with Retry-After when the read models are behind: the command stands, the same callback may come again', async () => {
+    bus.failWith = new ReadModelsBehind({ type: 'job', id: JOB }, 7, 5, 2_500);
+    const res = await post(JOB, completed);
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '3');
+    assert.deepEqual(await res.json(), {
+      error: `the callback for job ${JOB} is recorded (event 7), but the read models are still at event 5: send the same callback again after Retry-After seconds`,
+    });
   });
 });

@@ -1,8 +1,9 @@
-import { Controller, Headers, HttpCode, HttpException, HttpStatus, Param, Post, type RawBodyRequest, Req } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import { Controller, Headers, HttpCode, HttpException, HttpStatus, Param, Post, type RawBodyRequest, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { assertNever, assetIdFor, DomainError, type JobCommand, jobDecider } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
+import { ReadModelsBehind } from '../projections/read-models-behind.error';
 import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, verifyCallback } from './callback-signature';
 
 const attempt = z.number().int().min(1);
@@ -41,6 +42,7 @@ export class CallbackController {
     @Param('id') jobId: string,
     @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers(CALLBACK_SIGNATURE_HEADER) signatureHeader: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ status: string }> {
     // Nest keeps the raw bytes only for the JSON (and form) parsers it installs.
     if (!req.rawBody) throw httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'the callback body must be application/json');
@@ -58,6 +60,16 @@ export class CallbackController {
       return { status: result.state.status.toLowerCase() };
     } catch (err) {
       if (err instanceof DomainError) throw httpError(HTTP_STATUS_OF[err.code], err.message);
+      if (err instanceof ReadModelsBehind) {
+        // Recorded but not yet readable. Sending the same signed callback again is safe (same command id: it appends
+        // nothing and answers once the read models show it), so this is the executor's ordinary "try again later".
+        reply.header('Retry-After', String(Math.max(1, Math.ceil(err.waitedMs / 1_000))));
+        throw httpError(
+          HttpStatus.SERVICE_UNAVAILABLE,
+          `the callback for job ${jobId} is recorded (event ${err.sequence}), but the read models are still at event ${err.position}: ` +
+            'send the same callback again after Retry-After seconds',
+        );
+      }
       throw err;
     }
   }

@@ -13,7 +13,7 @@ export class ReadModelsBehind extends Error {
     readonly aggregate: AggregateRef,
     readonly sequence: number,
     readonly position: number,
-    waitedMs: number,
+    readonly waitedMs: number,
   ) {
     super(
       `${aggregate.type} ${aggregate.id} is recorded (event ${sequence}), but the read models are still at event ${position} after ${waitedMs / 1_000} s: ` +
