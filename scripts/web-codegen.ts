@@ -1,8 +1,8 @@
 // `npm run build` step: the dashboard's GraphQL types, generated from the API's
 // code-first schema (the resolvers' decorators) and web/src/lib/graphql/*.graphql,
 // so web/ never re-declares a field by hand. Writes schema.graphql (for readers
-// and editors) and generated.ts beside the operations; both are committed and a
-// build that changes them shows up in `git status`.
+// and editors) and generated.ts beside the operations. Both are build outputs,
+// ignored by git: every build makes them afresh, so no committed copy can drift.
 import 'reflect-metadata';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
