@@ -36,9 +36,19 @@ export class GatewayWorld {
     this.gateway = GatewayWorld.spawn(env);
   }
 
-  static async start(extraEnv: Record<string, string> = {}): Promise<GatewayWorld> {
-    const [streams, media] = await Promise.all([createTestStreams(), createTestMediaRoots('mpr-gateway-')]);
-    const env = testServiceEnv({ streams, media }, { MPR_GATEWAY_PORT: '0', MPR_GATEWAY_HEARTBEAT_SECONDS: '0.3', ...extraEnv, MPR_LOG_LEVEL: 'log' });
+  /** `natsUrl`: a nats-server of the test's own (TestNatsServer) instead of the run's shared one. */
+  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string } = {}): Promise<GatewayWorld> {
+    const [streams, media] = await Promise.all([createTestStreams(options.natsUrl), createTestMediaRoots('mpr-gateway-')]);
+    const env = testServiceEnv(
+      { streams, media },
+      {
+        MPR_GATEWAY_PORT: '0',
+        MPR_GATEWAY_HEARTBEAT_SECONDS: '0.3',
+        ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}),
+        ...extraEnv,
+        MPR_LOG_LEVEL: 'log',
+      },
+    );
     const world = new GatewayWorld(streams, media, env);
     await world.gateway.ready;
     return world;
