@@ -32,14 +32,28 @@ export class GatewayWorld {
     readonly streams: TestStreams,
     readonly media: TestMediaRoots,
     private readonly env: Record<string, string>,
+    readonly ca?: string,
   ) {
     this.gateway = GatewayWorld.spawn(env);
   }
 
-  static async start(extraEnv: Record<string, string> = {}): Promise<GatewayWorld> {
-    const [streams, media] = await Promise.all([createTestStreams(), createTestMediaRoots('mpr-gateway-')]);
-    const env = testServiceEnv({ streams, media }, { MPR_GATEWAY_PORT: '0', MPR_GATEWAY_HEARTBEAT_SECONDS: '0.3', ...extraEnv, MPR_LOG_LEVEL: 'log' });
-    const world = new GatewayWorld(streams, media, env);
+  /**
+   * `natsUrl`: a nats-server of the test's own (TestNatsServer) instead of the run's shared one.
+   * `ca`: the certificate clients trust, when the gateway serves TLS (MPR_TLS_CERT/KEY in `extraEnv`).
+   */
+  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string; ca?: string } = {}): Promise<GatewayWorld> {
+    const [streams, media] = await Promise.all([createTestStreams(options.natsUrl), createTestMediaRoots('mpr-gateway-')]);
+    const env = testServiceEnv(
+      { streams, media },
+      {
+        MPR_GATEWAY_PORT: '0',
+        MPR_GATEWAY_HEARTBEAT_SECONDS: '0.3',
+        ...(options.natsUrl ? { NATS_URL: options.natsUrl } : {}),
+        ...extraEnv,
+        MPR_LOG_LEVEL: 'log',
+      },
+    );
+    const world = new GatewayWorld(streams, media, env, options.ca);
     await world.gateway.ready;
     return world;
   }
@@ -66,25 +80,27 @@ export class GatewayWorld {
     await this.gateway.ready;
   }
 
-  transport(protocol: ProtocolName, token?: string): Transport {
+  /** `httpVersion`: Connect and gRPC-Web go over HTTP/1.1 unless told '2' (with TLS, ALPN offers both). */
+  transport(protocol: ProtocolName, token?: string, httpVersion: '1.1' | '2' = '1.1'): Transport {
     const interceptors = token ? [authorization(token)] : [];
+    const nodeOptions = this.ca ? { ca: this.ca } : undefined;
     switch (protocol) {
       case 'connect-json':
-        return createConnectTransport({ baseUrl: this.url, httpVersion: '1.1', useBinaryFormat: false, interceptors });
+        return createConnectTransport({ baseUrl: this.url, httpVersion, useBinaryFormat: false, interceptors, nodeOptions });
       case 'connect-binary':
-        return createConnectTransport({ baseUrl: this.url, httpVersion: '1.1', useBinaryFormat: true, interceptors });
+        return createConnectTransport({ baseUrl: this.url, httpVersion, useBinaryFormat: true, interceptors, nodeOptions });
       case 'grpc-web':
-        return createGrpcWebTransport({ baseUrl: this.url, httpVersion: '1.1', interceptors });
+        return createGrpcWebTransport({ baseUrl: this.url, httpVersion, interceptors, nodeOptions });
       case 'grpc':
-        return createGrpcTransport({ baseUrl: this.url, interceptors });
+        return createGrpcTransport({ baseUrl: this.url, interceptors, nodeOptions });
     }
   }
 
-  client(protocol: ProtocolName, token?: string): Client<typeof GatewayService> {
-    return createClient(GatewayService, this.transport(protocol, token));
+  client(protocol: ProtocolName, token?: string, httpVersion?: '1.1' | '2'): Client<typeof GatewayService> {
+    return createClient(GatewayService, this.transport(protocol, token, httpVersion));
   }
 
-  /** An independent gRPC implementation (grpc-js over HTTP/2 cleartext), from the .proto files. */
+  /** An independent gRPC implementation (grpc-js over HTTP/2: cleartext, or TLS trusting `ca`), from the .proto files. */
   grpcJsClient(): grpc.Client & Record<string, (request: object, metadata?: grpc.Metadata) => grpc.ClientReadableStream<Record<string, unknown>>> {
     const definition = protoLoader.loadSync('mpr/v1/gateway.proto', {
       includeDirs: [join(ROOT, 'contracts', 'proto'), join(ROOT, 'node_modules', 'protobufjs')],
@@ -96,7 +112,8 @@ export class GatewayWorld {
     });
     const pkg = grpc.loadPackageDefinition(definition) as unknown as { mpr: { v1: { GatewayService: grpc.ServiceClientConstructor } } };
     const { host } = new URL(this.url);
-    return new pkg.mpr.v1.GatewayService(host, grpc.credentials.createInsecure()) as never;
+    const credentials = this.ca ? grpc.credentials.createSsl(Buffer.from(this.ca)) : grpc.credentials.createInsecure();
+    return new pkg.mpr.v1.GatewayService(host, credentials) as never;
   }
 
   /** Appends a JobCreated (a new job aggregate); returns the job id and the event's sequence. */
@@ -217,11 +234,13 @@ export async function bufCurl(
   url: string,
   method: string,
   data: object,
-  options: { protocol: 'connect' | 'grpcweb' | 'grpc'; count?: number; headers?: string[] },
+  options: { protocol: 'connect' | 'grpcweb' | 'grpc'; count?: number; headers?: string[]; cacert?: string },
 ): Promise<{ messages: Array<Record<string, unknown>>; stderr: string }> {
   const { spawn } = await import('node:child_process');
   const args = ['curl', '--schema', join(ROOT, 'contracts', 'proto'), '--protocol', options.protocol, '-d', JSON.stringify(data)];
-  if (options.protocol === 'grpc') args.push('--http2-prior-knowledge');
+  // Over TLS, ALPN picks HTTP/2; cleartext gRPC needs prior knowledge.
+  if (options.cacert) args.push('--cacert', options.cacert);
+  else if (options.protocol === 'grpc') args.push('--http2-prior-knowledge');
   for (const header of options.headers ?? []) args.push('-H', header);
   args.push(`${url}/mpr.v1.GatewayService/${method}`);
   const child = spawn(join(ROOT, 'node_modules', '.bin', 'buf'), args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -43,7 +43,7 @@ describe('booting the platform', () => {
       await new Promise<void>((resolve, reject) => {
         child.stdout?.on('data', (chunk: Buffer) => {
           output += chunk.toString();
-          for (const match of output.matchAll(/(\w+)\s+health (http:\/\/\S+)\/healthz/g)) urls.set(match[1], match[2]);
+          for (const match of output.matchAll(/(\w+)\s+health (https?:\/\/\S+)\/healthz/g)) urls.set(match[1], match[2]);
           if (urls.size === SERVICES.length) resolve();
         });
         child.once('exit', (code) => reject(new Error(`exited with ${code} before printing its URLs:\n${output}`)));

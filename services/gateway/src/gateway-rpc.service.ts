@@ -7,6 +7,7 @@ import { EventsWatchService } from './events-watch.service';
 import { bearerTokenInterceptor } from './gateway.auth';
 import { gatewayHandlers } from './gateway.handlers';
 import type { GatewayListener } from './gateway.listener';
+import { BrokerStatus } from './live/broker-status';
 import { GatewaySessions } from './live/gateway-sessions';
 import { WorkersWatchService } from './workers-watch.service';
 
@@ -24,12 +25,16 @@ export class GatewayRpc implements BeforeApplicationShutdown {
     private readonly pipeline: ChunkPipelineService,
     private readonly workers: WorkersWatchService,
     private readonly sessions: GatewaySessions,
+    private readonly broker: BrokerStatus,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   mount(listener: GatewayListener): void {
     this.listener = listener;
-    const handlers = gatewayHandlers({ events: this.events, pipeline: this.pipeline, workers: this.workers }, this.logger);
+    const handlers = gatewayHandlers(
+      { events: this.events, pipeline: this.pipeline, workers: this.workers, assertBrokerUp: () => this.broker.assertUp() },
+      this.logger,
+    );
     listener.serveRpc((fallback) =>
       connectNodeAdapter({
         routes: (router) => router.service(GatewayService, handlers),

@@ -17,6 +17,11 @@ export function jobNotFound(jobId: string): ConnectError {
   return new ConnectError(`job ${jobId} not found`, Code.NotFound);
 }
 
+/** NATS is away (or stopped answering): the client retries, resuming from what it saw. */
+export function brokerUnavailable(): ConnectError {
+  return new ConnectError('the broker (NATS) is unavailable: retry, resuming from the last sequence received', Code.Unavailable);
+}
+
 /** The broker is away or not answering: worth a retry, unlike a bug. */
 export function isBrokerError(err: unknown): boolean {
   return [ClosedConnectionError, ConnectionError, DrainingConnectionError, NoRespondersError, RequestError, TimeoutError].some((type) => err instanceof type);
@@ -25,6 +30,6 @@ export function isBrokerError(err: unknown): boolean {
 /** What the wire says about an error: a ConnectError as is, anything else by kind only (the cause stays in the log). */
 export function toWireError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
-  if (isBrokerError(err)) return new ConnectError('the broker is unavailable', Code.Unavailable);
+  if (isBrokerError(err)) return brokerUnavailable();
   return new ConnectError('internal error', Code.Internal);
 }

@@ -10,11 +10,13 @@ export interface GatewayServices {
   events: EventsWatchService;
   pipeline: ChunkPipelineService;
   workers: WorkersWatchService;
+  /** Throws UNAVAILABLE while NATS is away, before a call waits on it. */
+  assertBrokerUp(): void;
 }
 
 /** The RPCs: thin, each one call into a service; a stream ends when the call's signal aborts. */
-export function gatewayHandlers({ events, pipeline, workers }: GatewayServices, logger: Logger): ServiceImpl<typeof GatewayService> {
-  const guarded = <T>(rpc: string, stream: AsyncGenerator<T>) => wireErrors(rpc, stream, logger);
+export function gatewayHandlers({ events, pipeline, workers, assertBrokerUp }: GatewayServices, logger: Logger): ServiceImpl<typeof GatewayService> {
+  const guarded = <T>(rpc: string, stream: AsyncGenerator<T>) => wireErrors(rpc, stream, assertBrokerUp, logger);
   return {
     watchEvents: (request, ctx) => guarded('WatchEvents', events.watchEvents(request, ctx.signal)),
     watchJob: (request, ctx) => guarded('WatchJob', events.watchJob(request, ctx.signal)),
@@ -24,8 +26,9 @@ export function gatewayHandlers({ events, pipeline, workers }: GatewayServices, 
 }
 
 /** Errors leave as ConnectErrors by kind; an unexpected cause is logged here and never sent. */
-async function* wireErrors<T>(rpc: string, stream: AsyncGenerator<T>, logger: Logger): AsyncGenerator<T> {
+async function* wireErrors<T>(rpc: string, stream: AsyncGenerator<T>, assertBrokerUp: () => void, logger: Logger): AsyncGenerator<T> {
   try {
+    assertBrokerUp();
     yield* stream;
   } catch (err) {
     const wire = toWireError(err);

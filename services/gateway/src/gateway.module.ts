@@ -4,6 +4,7 @@ import { ChunkPipelineService } from './chunk-pipeline.service';
 import { EventsWatchService } from './events-watch.service';
 import { GatewayRpc } from './gateway-rpc.service';
 import { GATEWAY_SETTINGS, gatewaySettings } from './gateway.settings';
+import { BrokerStatus } from './live/broker-status';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
 import { StreamFeedRepository } from './stream-feed.repository';
@@ -18,6 +19,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(config) },
         StreamFeedRepository,
+        BrokerStatus,
         GatewayFeeds,
         GatewaySessions,
         EventsWatchService,

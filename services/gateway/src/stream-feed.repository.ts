@@ -101,6 +101,19 @@ export class StreamFeedRepository {
     };
   }
 
+  /**
+   * Tells `listener` each time the connection to NATS is lost (false) or back
+   * (true); it reconnects by itself (libs/core's connectNats retries forever).
+   */
+  watchConnection(listener: (up: boolean) => void): void {
+    void (async () => {
+      for await (const status of this.nc.status()) {
+        if (status.type === 'disconnect' || status.type === 'close') listener(false);
+        else if (status.type === 'reconnect') listener(true);
+      }
+    })();
+  }
+
   /** Core NATS: messages of `subject` as published (no sequence), until stopped. */
   subscribe(subject: string, emit: (data: string) => void): FeedSource {
     const subscription = this.nc.subscribe(subject, {

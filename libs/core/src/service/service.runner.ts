@@ -14,6 +14,8 @@ export interface ServiceDefinition {
   links?: Record<string, string>;
   /** Keep each request's raw body (for signature checks). */
   rawBody?: boolean;
+  /** True when the service's own listener speaks TLS (the gateway with MPR_TLS_CERT/KEY): its printed URLs say https. */
+  secure?(config: AppConfig): boolean;
   /** The Fastify adapter, when the service needs one of its own (the gateway's listener); else a default one. */
   adapter?(config: AppConfig): FastifyAdapter;
   /** Fastify-level setup before the app listens (hooks, redirects). */
@@ -62,7 +64,8 @@ export async function startService(definition: ServiceDefinition, config: AppCon
   });
   await definition.configure?.(app, config);
   await app.listen(definition.port(config), config.MPR_HOST);
-  const url = (await app.getUrl()).replace('[::1]', 'localhost');
+  // Nest names the scheme by its own httpsOptions, which a service with a TLS listener of its own does not use.
+  const url = (await app.getUrl()).replace('[::1]', 'localhost').replace(/^http:/, definition.secure?.(config) ? 'https:' : 'http:');
   return { definition, app, url };
 }
 

@@ -39,7 +39,7 @@ export class ServiceProcess {
         } catch {
           this.logs.push({ level: 'raw', message: line });
         }
-        const health = /(\w+)\s+health (http:\/\/\S+)\/healthz/.exec(line);
+        const health = /(\w+)\s+health (https?:\/\/\S+)\/healthz/.exec(line);
         if (health) {
           this.urls.set(health[1], health[2]);
           announce(health[2]);

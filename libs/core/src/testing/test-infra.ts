@@ -30,8 +30,9 @@ export interface TestStreams {
   cleanup(): Promise<void>;
 }
 
-export async function createTestStreams(): Promise<TestStreams> {
-  const nc = await connect({ servers: TEST_NATS_URL, name: 'mpr-test' });
+/** Streams on the test server, or on `url` (a test's own server, which may be stopped and started again: the connection reconnects). */
+export async function createTestStreams(url = TEST_NATS_URL): Promise<TestStreams> {
+  const nc = await connect({ servers: url, name: 'mpr-test', maxReconnectAttempts: -1, reconnectTimeWait: 250 });
   const names = new StreamNames(`T${uniqueSuffix().toUpperCase()}`);
   const jsm = await jetstreamManager(nc);
   await ensureStreams(jsm, names);

@@ -1,5 +1,6 @@
-import { Code, ConnectError } from '@connectrpc/connect';
+import type { ConnectError } from '@connectrpc/connect';
 import { Logger } from '@nestjs/common';
+import { brokerUnavailable } from '../gateway.errors';
 
 /** A running source: the one NATS subscription (or consumer) behind a feed. */
 export interface FeedSource {
@@ -68,6 +69,6 @@ export class SharedFeed<T> {
     const source = this.source;
     this.source = undefined;
     void source?.then((s) => s.stop()).catch(() => undefined);
-    for (const l of this.listeners) l.fail(new ConnectError('the broker is unavailable', Code.Unavailable));
+    for (const l of this.listeners) l.fail(brokerUnavailable());
   }
 }

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import { brokerUnavailable } from '../gateway.errors';
 import { ClientBuffer, IDLE } from './client-buffer';
 import type { SharedFeed } from './shared-feed';
 
@@ -16,11 +17,11 @@ export class StreamSession<L> {
 
   constructor(
     callSignal: AbortSignal,
-    private readonly shutdown: AbortSignal,
+    private readonly ends: { readonly shutdown: AbortSignal; readonly brokerLost: AbortSignal },
     bufferSize: number,
     private readonly heartbeatMs: number,
   ) {
-    this.signal = AbortSignal.any([callSignal, shutdown]);
+    this.signal = AbortSignal.any([callSignal, ends.shutdown, ends.brokerLost]);
     this.buffer = new ClientBuffer<L>(bufferSize, this.signal);
   }
 
@@ -44,7 +45,7 @@ export class StreamSession<L> {
   /**
    * The next live item, or IDLE when a heartbeat is due (or `tickMs`
    * passed, for a caller with clocks of its own); undefined once the client
-   * went away. Throws UNAVAILABLE when the gateway stops.
+   * went away. Throws UNAVAILABLE when the gateway stops or loses NATS.
    */
   async next(tickMs = this.heartbeatMs): Promise<L | typeof IDLE | undefined> {
     const item = await this.buffer.next(Math.max(1, Math.min(tickMs, this.lastSentAt + this.heartbeatMs - Date.now())));
@@ -64,9 +65,10 @@ export class StreamSession<L> {
     this.lastSentAt = Date.now();
   }
 
-  /** Throws UNAVAILABLE if the gateway is stopping: the client reconnects (to another replica, or this one restarted). */
+  /** Throws UNAVAILABLE if the gateway is stopping or lost NATS: the client reconnects (to another replica, or this one back) and resumes. */
   assertOpen(): void {
-    if (this.shutdown.aborted) throw new ConnectError('the gateway is stopping: reconnect and resume', Code.Unavailable);
+    if (this.ends.shutdown.aborted) throw new ConnectError('the gateway is stopping: reconnect and resume', Code.Unavailable);
+    if (this.ends.brokerLost.aborted) throw brokerUnavailable();
   }
 
   close(): void {
