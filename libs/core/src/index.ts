@@ -61,3 +61,5 @@ export * from './execution/work-item.verdict';
 export * from './execution/execution.providers';
 export * from './presence/worker-presence';
 export * from './presence/worker-presence.repository';
+export * from './ffmpeg/derived-media-command';
+export * from './media/browser-playback';

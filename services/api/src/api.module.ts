@@ -3,8 +3,10 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import { type AppConfig, CoreModule, FfprobeRepository, MediaRoot } from '@mpr/core';
+import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot } from '@mpr/core';
 import { AssetService } from './assets/asset.service';
+import { DerivedMediaCache } from './derived/derived-media.repository';
+import { DerivedMediaService } from './derived/derived-media.service';
 import { AssetResolver } from './graphql/asset.resolver';
 import { queryCostRule } from './graphql/query-cost.rule';
 import { formatGraphqlErrors } from './graphql/graphql-errors';
@@ -68,6 +70,9 @@ export class ApiModule {
         { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
         { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
         { provide: FfprobeRepository, useValue: new FfprobeRepository() },
+        { provide: FfmpegRepository, useValue: new FfmpegRepository() },
+        DerivedMediaCache,
+        DerivedMediaService,
         ReadModelProjector,
         JobProgressProjector,
         CommandBus,

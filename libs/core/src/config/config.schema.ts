@@ -21,6 +21,11 @@ export const configSchema = z.object({
   MEDIA_IN: mediaRoot('media/in'),
   MEDIA_OUT: mediaRoot('media/out'),
   MEDIA_BASE_URL: z.url().optional(),
+  /**
+   * The platform's own files that are not media: derived media (thumbnail strips, browser previews) are cached
+   * under <dir>/cache and can be deleted at any time (they are made again on demand).
+   */
+  MPR_DATA_DIR: z.string().min(1).default('.mpr'),
   NATS_URL: z
     .string()
     .regex(/^(nats|tls|ws|wss):\/\/\S+$/, 'must look like nats://host:port')

@@ -105,6 +105,8 @@ export function testServiceEnv(
     MPR_STREAM_PREFIX: world.streams.names.prefix,
     MEDIA_IN: world.media.mediaIn,
     MEDIA_OUT: world.media.mediaOut,
+    // Derived media (the preview cache) beside the media folders, removed with them.
+    MPR_DATA_DIR: join(world.media.path, 'data'),
     MPR_LOG_LEVEL: 'warn',
     ...extra,
   };

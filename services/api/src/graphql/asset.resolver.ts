@@ -1,12 +1,13 @@
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AssetService } from '../assets/asset.service';
+import { DerivedMediaService } from '../derived/derived-media.service';
 import { JobService } from '../jobs/job.service';
 import { MediaUrlService } from '../media/media-url.service';
 import type { AssetRow } from '../read-models/asset.entity';
 import { ScanService } from '../scan/scan.service';
 import { DeleteResultType, MediaAssetType, ScanResultType, UpdateAssetInput } from './asset.types';
 import { JobType } from './job.types';
-import { MediaUrlType } from './media-url.types';
+import { MediaPlaybackType, MediaUrlType, ThumbnailStripType } from './media-url.types';
 
 @Resolver(() => MediaAssetType)
 export class AssetResolver {
@@ -15,11 +16,26 @@ export class AssetResolver {
     private readonly scanner: ScanService,
     private readonly jobService: JobService,
     private readonly mediaUrls: MediaUrlService,
+    private readonly derived: DerivedMediaService,
   ) {}
 
   @ResolveField(() => MediaUrlType, { description: "The asset's file (in MEDIA_IN, or MEDIA_OUT for outputs), for a player or a download." })
   fileUrl(@Parent() asset: AssetRow): MediaUrlType {
     return this.mediaUrls.urlFor(asset.root === 'out' ? 'out' : 'in', asset.filePath);
+  }
+
+  @ResolveField(() => MediaPlaybackType, {
+    nullable: true,
+    description:
+      'What a browser plays for this asset: the file itself, or a preview when browsers cannot decode it (AVI, WMV, FLV, MKV with other codecs…). Null until the asset is ready.',
+  })
+  playback(@Parent() asset: AssetRow): MediaPlaybackType | null {
+    return this.derived.playbackFor(asset);
+  }
+
+  @ResolveField(() => ThumbnailStripType, { nullable: true, description: 'Thumbnails along the video, for a scrubber. Null without video or until ready.' })
+  thumbnailStrip(@Parent() asset: AssetRow): ThumbnailStripType | null {
+    return this.derived.thumbnailStripFor(asset);
   }
 
   @ResolveField(() => [JobType], { description: 'Jobs made from this asset, newest first.', complexity: 10 })

@@ -7,9 +7,12 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { APP_CONFIG, loadConfig, MediaRoot, MediaUrlSigner } from '@mpr/core';
+import { APP_CONFIG, loadConfig, MediaRoot, MediaUrlSigner, NotFound } from '@mpr/core';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
+import { DerivedMediaUnavailable } from '../derived/derived-media.errors';
+import type { DerivedKind } from '../derived/derived-media.repository';
+import { DerivedMediaService } from '../derived/derived-media.service';
 import { MediaUrlService } from '../media/media-url.service';
 import { MediaController } from './media.controller';
 
@@ -55,6 +58,18 @@ async function startMediaApp(env: Record<string, string>): Promise<MediaApp> {
   await writeFile(join(outPath, 'clip.mp4'), 'an output of the same name');
   await writeFile(join(dir.path, 'secret.mp4'), SECRET);
   await symlink(join(dir.path, 'secret.mp4'), join(inPath, 'escape.mp4'));
+  const derivedPath = join(dir.path, 'preview.mp4');
+  await writeFile(derivedPath, CONTENT);
+  // The controller's part only: which asset gives what is DerivedMediaService's (its e2e spec runs ffmpeg).
+  const derived: Pick<DerivedMediaService, 'file'> = {
+    async file(assetId: string, kind: DerivedKind) {
+      if (assetId === 'a-ready') return { path: derivedPath, contentType: kind === 'preview' ? 'video/mp4' : 'image/jpeg' };
+      if (assetId === 'a-corrupt')
+        throw new DerivedMediaUnavailable('failed', 'ffmpeg could not make the preview of in/bad.avi: Invalid data found when processing input');
+      if (assetId === 'a-pending') throw new DerivedMediaUnavailable('not-ready', 'in/new.avi is pending, so it has no preview');
+      throw new NotFound('asset', assetId);
+    },
+  };
 
   @Module({
     controllers: [MediaController],
@@ -63,6 +78,7 @@ async function startMediaApp(env: Record<string, string>): Promise<MediaApp> {
       { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', inPath) },
       { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', outPath) },
       MediaUrlService,
+      { provide: DerivedMediaService, useValue: derived },
     ],
   })
   class MediaTestModule {}
@@ -256,6 +272,36 @@ describe('MediaController with MPR_API_TOKEN set: signed URLs or the bearer toke
     const wrong = await fetchHref('/media/in/clip.mp4', { headers: { authorization: `Bearer ${'x'.repeat(TOKEN.length)}` } });
     assert.equal(wrong.status, 401);
     assert.equal(await errorOf(wrong), 'the bearer token is not valid');
+  });
+
+  it("serves derived media behind the same lock: no credential 401, a signed URL with Range, another asset's signature 403", async () => {
+    const bare = await fetchHref('/media/derived/a-ready/preview.mp4');
+    assert.equal(bare.status, 401);
+    const { href } = media.urls.urlFor('derived', 'a-ready/preview.mp4');
+    assert.match(href, /^\/media\/derived\/a-ready\/preview\.mp4\?expires=\d+&signature=[\w-]{43}$/);
+    const ranged = await fetchHref(href, { headers: { range: 'bytes=0-9' } });
+    assert.equal(ranged.status, 206);
+    assert.equal(ranged.headers.get('content-type'), 'video/mp4');
+    assert.deepEqual(Buffer.from(await ranged.arrayBuffer()), CONTENT.subarray(0, 10));
+    const other = await fetchHref(`/media/derived/a-corrupt/preview.mp4${href.slice(href.indexOf('?'))}`);
+    assert.equal(other.status, 403);
+    const thumbs = await fetchHref('/media/derived/a-ready/thumbnails.jpg', { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(thumbs.headers.get('content-type'), 'image/jpeg');
+  });
+
+  it("answers derived media it cannot give with the reason: unknown asset or file 404, not ready 409, ffmpeg's failure 422", async () => {
+    const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+    const cases: Array<[string, number, string]> = [
+      ['/media/derived/a-gone/preview.mp4', 404, 'asset a-gone not found'],
+      ['/media/derived/a-ready/other.mp4', 404, 'media file not found'],
+      ['/media/derived/a-pending/preview.mp4', 409, 'in/new.avi is pending, so it has no preview'],
+      ['/media/derived/a-corrupt/preview.mp4', 422, 'ffmpeg could not make the preview of in/bad.avi: Invalid data found when processing input'],
+    ];
+    for (const [path, status, error] of cases) {
+      const res = await fetchHref(path, auth);
+      assert.equal(res.status, status, path);
+      assert.equal(await errorOf(res), error, path);
+    }
   });
 
   it('refuses an expired URL with 403 and when it expired', async () => {

@@ -2,9 +2,12 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpException, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { extensionOf, MediaRoot, type MediaUrlQuery, Unauthenticated, unauthenticatedHttp, ValidationError } from '@mpr/core';
+import { extensionOf, MediaRoot, type MediaUrlQuery, NotFound, Unauthenticated, unauthenticatedHttp, ValidationError } from '@mpr/core';
 import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
-import { MediaUrlService, SignedUrlRefused } from '../media/media-url.service';
+import { DerivedMediaUnavailable } from '../derived/derived-media.errors';
+import { DERIVED_FILES, type DerivedKind } from '../derived/derived-media.repository';
+import { DerivedMediaService } from '../derived/derived-media.service';
+import { type MediaRootName, MediaUrlService, SignedUrlRefused } from '../media/media-url.service';
 import { parseRange } from './media-range';
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -29,11 +32,21 @@ const NOT_FOUND_CODES = new Set(['ENOENT', 'ENOTDIR', 'ELOOP']);
 
 const notFound = () => new HttpException({ error: 'media file not found' }, HttpStatus.NOT_FOUND);
 
+/** How each reason derived media cannot be had answers: a state to wait out, nothing to derive, a source ffmpeg cannot read. */
+const UNAVAILABLE_STATUS: Record<DerivedMediaUnavailable['reason'], HttpStatus> = {
+  'not-ready': HttpStatus.CONFLICT,
+  'no-video': HttpStatus.NOT_FOUND,
+  failed: HttpStatus.UNPROCESSABLE_ENTITY,
+};
+
 /**
  * Serves the media folders for players and downloads: GET and HEAD (Fastify
  * routes HEAD to the GET handler) with single byte ranges, so a browser can
  * seek in a video without fetching all of it. With MPR_API_TOKEN set, only
  * to a signed URL of the file or the bearer token (MediaUrlService).
+ * `derived/<assetId>/preview.mp4` and `…/thumbnails.jpg` are made on the
+ * first request (DerivedMediaService) and served the same way, behind the
+ * same lock.
  */
 @Controller('media')
 export class MediaController {
@@ -41,6 +54,7 @@ export class MediaController {
     @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
     private readonly urls: MediaUrlService,
+    private readonly derived: DerivedMediaService,
   ) {}
 
   @Get('in/*')
@@ -53,21 +67,42 @@ export class MediaController {
     return this.serve(this.outRoot, req, reply);
   }
 
-  private serve(root: MediaRoot, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const relativePath = (req.params as Record<string, string>)['*'];
+  @Get('derived/:assetId/:file')
+  async serveDerived(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const { assetId, file } = req.params as Record<string, string>;
+    this.authorize('derived', `${assetId}/${file}`, req, reply);
+    const kind = (Object.keys(DERIVED_FILES) as DerivedKind[]).find((k) => DERIVED_FILES[k].file === file);
+    if (!kind) throw notFound();
+    let derived: { path: string; contentType: string };
     try {
-      this.urls.authorize(root.name, relativePath, req.query as MediaUrlQuery, req.headers.authorization);
+      derived = await this.derived.file(assetId, kind);
+    } catch (err) {
+      if (err instanceof NotFound) throw new HttpException({ error: err.message }, HttpStatus.NOT_FOUND);
+      if (err instanceof DerivedMediaUnavailable) throw new HttpException({ error: err.message }, UNAVAILABLE_STATUS[err.reason]);
+      throw err;
+    }
+    return sendFile(await open(derived.path, 'r'), derived.contentType, req, reply);
+  }
+
+  private async serve(root: MediaRoot, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const relativePath = (req.params as Record<string, string>)['*'];
+    this.authorize(root.name, relativePath, req, reply);
+    return sendFile(await openInside(root, relativePath), CONTENT_TYPES[extensionOf(relativePath)] ?? 'application/octet-stream', req, reply);
+  }
+
+  private authorize(root: MediaRootName, relativePath: string, req: FastifyRequest, reply: FastifyReply): void {
+    try {
+      this.urls.authorize(root, relativePath, req.query as MediaUrlQuery, req.headers.authorization);
     } catch (err) {
       if (err instanceof Unauthenticated) throw unauthenticatedHttp(reply, err);
       if (err instanceof SignedUrlRefused) throw new HttpException({ error: err.message }, HttpStatus.FORBIDDEN);
       throw err;
     }
-    return serveFile(root, relativePath, req, reply);
   }
 }
 
-async function serveFile(root: MediaRoot, relativePath: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
-  const file = await openInside(root, relativePath);
+/** Sends the open `file` (and closes it), whole or the one byte range asked for. */
+async function sendFile(file: FileHandle, contentType: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
   let body: Readable | undefined;
   try {
     const stat = await file.stat();
@@ -79,7 +114,7 @@ async function serveFile(root: MediaRoot, relativePath: string, req: FastifyRequ
     } else {
       const { start, end } = range.kind === 'partial' ? range : { start: 0, end: stat.size - 1 };
       if (range.kind === 'partial') reply.code(HttpStatus.PARTIAL_CONTENT).header('Content-Range', `bytes ${start}-${end}/${stat.size}`);
-      reply.type(CONTENT_TYPES[extensionOf(relativePath)] ?? 'application/octet-stream').header('Content-Length', end - start + 1);
+      reply.type(contentType).header('Content-Length', end - start + 1);
       // An empty file has no byte range to read; the stream owns the handle from here and closes it when done, failed or aborted.
       if (req.method === 'GET' && stat.size > 0) body = file.createReadStream({ start, end });
     }

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, BearerTokenCheck, type MediaUrlQuery, MediaUrlSigner } from '@mpr/core';
 
-export type MediaRootName = 'in' | 'out';
+/** The media folders, and `derived`: previews and thumbnail strips the API makes (DerivedMediaService). */
+export type MediaRootName = 'in' | 'out' | 'derived';
 
 /** Where a media file can be fetched, and until when (null: no token is configured, the URL never expires). */
 export interface MediaUrl {
