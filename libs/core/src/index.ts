@@ -63,3 +63,4 @@ export * from './presence/worker-presence';
 export * from './presence/worker-presence.repository';
 export * from './ffmpeg/derived-media-command';
 export * from './media/browser-playback';
+export * from './presence/replica-presence';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildKeyframeProbe } from '../chunking/keyframe.reader';
 import { buildStitchProbe } from '../chunking/stitch.verifier';
-import { buildAudioPacketProbe, buildMediaProbe, buildPacketTailProbe } from '../media/probe.mapper';
+import { buildMediaProbe, buildPacketTailProbe } from '../media/probe.mapper';
 import { ffprobeArgv } from './ffprobe-command';
 
 const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg'];
@@ -23,13 +23,6 @@ describe('ffprobe commands: the argv that reaches ffprobe', () => {
     assert.deepEqual(ffprobeArgv(buildPacketTailProbe('/in/short.mkv', -2)), [
       ...['-v', 'error', ...CONFINED, '-read_intervals', '0%'],
       ...['-show_entries', 'packet=stream_index,pts_time,duration_time', '-print_format', 'csv=p=0', '-i', 'file:/in/short.mkv'],
-    ]);
-  });
-
-  it("the audio packets: the first audio stream's packet durations, from the whole file", () => {
-    assert.deepEqual(ffprobeArgv(buildAudioPacketProbe('/in/a.avi')), [
-      ...['-v', 'error', ...CONFINED, '-select_streams', 'a:0'],
-      ...['-show_entries', 'packet=duration_time', '-print_format', 'csv=p=0', '-i', 'file:/in/a.avi'],
     ]);
   });
 

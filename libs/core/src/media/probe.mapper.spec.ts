@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { contentLength, lateStart, mapProbe, packetEnds, packetsLength, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
+import { audioPacketsLength, contentLength, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -65,10 +65,13 @@ describe('AVI', () => {
     assert.equal(avi('15/1', '25/1', 'matroska,webm'), 15);
   });
 
-  it('sums the packet durations, to the microsecond, skipping N/A; none is undefined', () => {
-    assert.equal(packetsLength('0.052245\n0.052245,\nN/A\n0.052245\n\n'), 0.156735);
-    assert.equal(packetsLength(''), undefined);
-    assert.equal(packetsLength('N/A\n'), undefined);
+  it("sums the kept audio stream's packet durations, to the microsecond, skipping other streams and N/A; none is undefined", () => {
+    const output = { streams: [{ index: 0, codec_type: 'video' }, { index: 1, codec_type: 'audio' }, { index: 2, codec_type: 'audio' }] };
+    const packets = '0,0.000000,0.040000\n1,0.000000,0.052245\n1,0.052245,0.052245\n2,0.000000,0.5\n1,N/A,N/A\n0,0.040000,0.040000\n1,0.104490,0.052245\n\n';
+    assert.equal(audioPacketsLength(output, packets), 0.156735);
+    assert.equal(audioPacketsLength(output, ''), undefined);
+    assert.equal(audioPacketsLength(output, '1,0.000000,N/A\n0,0.000000,0.040000\n'), undefined);
+    assert.equal(audioPacketsLength({ streams: [{ index: 0, codec_type: 'video' }] }, packets), undefined, 'no audio stream');
   });
 });
 

@@ -181,21 +181,21 @@ function packetEnd(pts: string | undefined, duration: string | undefined): numbe
 }
 
 /**
- * argv of a probe listing the durations of the first audio stream's packets,
- * all of them (read, not decoded): their sum is how long the audio plays,
- * where its timestamps do not say (audioTimedBySamples).
+ * Seconds of the kept audio stream's packets in buildPacketTailProbe's output
+ * (`index,pts,duration` lines) read from 0, all of them (read, not decoded):
+ * their sum is how long the audio plays, where its timestamps do not say
+ * (audioTimedBySamples). Undefined without an audio stream or when none of
+ * its packets has a duration. Pure.
  */
-export function buildAudioPacketProbe(input: string): FfprobeCommand {
-  return ffprobeOf(input, { read: ['-select_streams', 'a:0'], show: ['-show_entries', 'packet=duration_time'], format: 'csv=p=0' });
-}
-
-/** Seconds of audio in buildAudioPacketProbe's output (one duration a line); undefined when no packet has one. Pure. */
-export function packetsLength(csv: string): number | undefined {
+export function audioPacketsLength(output: FfprobeOutput, csv: string): number | undefined {
+  const index = keptStreams(output).audio?.index;
+  if (index === undefined) return undefined;
   let total = 0;
   let counted = 0;
   for (const line of csv.split('\n')) {
-    const seconds = Number(line.trim().split(',')[0]);
-    if (line.trim() === '' || !Number.isFinite(seconds)) continue;
+    const [stream, , duration] = line.trim().split(',');
+    const seconds = Number(duration);
+    if (stream === '' || Number(stream) !== index || !duration || !Number.isFinite(seconds)) continue;
     total += seconds;
     counted++;
   }
@@ -207,7 +207,7 @@ const STAMPED_SLACK_SECONDS = 0.1;
 
 /**
  * Where audio timed by its samples ends — its start plus `length` seconds of
- * packets (packetsLength) — and, when the demuxer's timestamps put its end
+ * packets (audioPacketsLength) — and, when the demuxer's timestamps put its end
  * further (the spans' audioEnd, from the tail's packets), that end as
  * audioStampedEnd: 11.025 kHz MP3 in AVI, 1.2 s of sound stamped over
  * 2.35 s. Pure.
