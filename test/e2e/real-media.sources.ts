@@ -119,7 +119,6 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     name: 'vfr-opus.webm',
     origin: 'ffmpeg: VP9 + Opus in WebM, 4 of every 10 frames dropped',
     covers: 'variable frame rate, Opus (pre-skip)',
-    open: { presets: VIDEO_PRESETS, why: 'chunked encodes of the variable-rate video are refused: 30 frames against 46 expected from a constant-rate count' },
     async make(path) {
       const codecs = [
         '-vf',

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import {
   buildAudioEncodeCommand,
   buildKeyframeProbe,
+  buildRangeFramesProbe,
   type ChunkPlan,
   chunkTargets,
   FfprobeRepository,
@@ -38,6 +39,10 @@ export interface PlannedAttempt {
   /** The job's whole range, in seconds of the source. */
   readonly range: SegmentCut;
   readonly keyframes: readonly number[];
+  /** The input's start time (readKeyframeProbe). */
+  readonly formatStart?: number;
+  /** The source's video frames, when the keyframe probe read every packet (readKeyframeProbe). */
+  readonly frames?: readonly number[];
   readonly inputsKind: InputsKind;
   /** The workers the default plan was sized for, when it was. */
   readonly capacity?: { readonly workers: number; readonly replicas: number };
@@ -108,7 +113,7 @@ export class ChunkAttempts implements OnApplicationBootstrap {
       workers: capacity?.workers,
       fps,
     };
-    const { keyframes, formatStart } = await this.probeKeyframes(input, source.container, request);
+    const { keyframes, formatStart, frames } = await this.probeKeyframes(input, source.container, request);
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
@@ -142,13 +147,27 @@ export class ChunkAttempts implements OnApplicationBootstrap {
     };
     await dir.writeManifest(manifest);
     const reused = earlierDir ? await this.takeOver(earlierDir, dir, previous, manifest, audioFile, tell) : { segments: new Set<number>(), audio: false };
-    return { dir, chunks, range, keyframes, inputsKind, capacity, adopted: adopted !== undefined, audio, audioFile, manifest, reused };
+    return { dir, chunks, range, keyframes, formatStart, frames, inputsKind, capacity, adopted: adopted !== undefined, audio, audioFile, manifest, reused };
   }
 
   /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
   async keyframesNear(input: string, time: number): Promise<readonly number[]> {
     return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''))
       .keyframes;
+  }
+
+  /**
+   * The source's video frames in the attempt's range (the stitch's
+   * expectation, source-range's framesIn): the plan's keyframe probe listed
+   * them when it read every packet; after a windowed one (an MP4/MOV read by
+   * seeking) the range's packets are listed now. Undefined when the packets
+   * carry no times (framesIn counts at the rate then).
+   */
+  async rangeFrames(input: string, attempt: PlannedAttempt): Promise<readonly number[] | undefined> {
+    if (attempt.frames) return attempt.frames;
+    const origin = attempt.formatStart ?? 0;
+    const span = { start: attempt.range.start + origin, end: attempt.range.end + origin };
+    return readKeyframeProbe(await this.ffprobe.output(buildRangeFramesProbe(input, span), undefined, this.workDirs.shownPaths)).frames;
   }
 
   /**
@@ -160,7 +179,8 @@ export class ChunkAttempts implements OnApplicationBootstrap {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
     if (around.length > 0) {
       const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, around), undefined, this.workDirs.shownPaths));
-      if (segmentsReadSource({ container, ...windowed })) return windowed;
+      // The windows' frames are not the range's: the stitch counts those (ChunkStitcher).
+      if (segmentsReadSource({ container, ...windowed })) return { ...windowed, frames: undefined };
     }
     return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input), undefined, this.workDirs.shownPaths));
   }

@@ -16,7 +16,7 @@ import {
   type StitchProbeOutput,
   verifyStitch,
 } from '@mpr/core';
-import type { AttemptRun } from './chunk-attempt.service';
+import { type AttemptRun, ChunkAttempts } from './chunk-attempt.service';
 import { Aborted, Refused } from './chunk.errors';
 import { runStep } from './chunk-step.runner';
 import { CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
@@ -35,6 +35,7 @@ export class ChunkStitcher {
     private readonly files: OutputFilesRepository,
     private readonly outputs: OutputService,
     private readonly recorder: JobRecorder,
+    private readonly attempts: ChunkAttempts,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {}
 
@@ -47,7 +48,11 @@ export class ChunkStitcher {
     tell(['stitching']);
     const stitched = this.files.absolute(plan.tempPath);
     const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
-    await runStep(this.ffmpeg, buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal, this.settings.stallMs);
+    const [, sourceFrames] = await Promise.all([
+      runStep(this.ffmpeg, buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal, this.settings.stallMs),
+      // Without a preset rate the output keeps the source's frames (framesIn); a preset rate makes its own.
+      preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source.absolute, attempt) : undefined,
+    ]);
     const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbe(stitched))) as StitchProbeOutput & FfprobeOutput;
     const facts = readStitchFacts(stitchProbe);
     const expected = expectedStitch({
@@ -55,6 +60,7 @@ export class ChunkStitcher {
       video: plan.contents.video,
       audio: plan.contents.audio,
       fps: preset.framerate ?? source.framerate,
+      sourceFrames,
       // In the encoder's rate: libopus resamples a 44.1 kHz source to 48 kHz ([M5] matrix: 97536 samples "expected 89303").
       audioSampleRate: audio ? encodedSampleRate(preset.audioCodec ?? '', preset.audioSampleRate, Number(source.audioSampleRate ?? 0)) : undefined,
       audioCodec: preset.audioCodec,

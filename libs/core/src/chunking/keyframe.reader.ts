@@ -27,6 +27,21 @@ export function buildKeyframeProbe(input: string, around?: readonly number[]): F
 /** Seconds read after each time of a windowed probe: the keyframe at or before it and those just after, for a GOP up to about this long. */
 const AROUND_WINDOW = 2;
 
+/**
+ * buildKeyframeProbe's listing for the video packets of `span` (on the
+ * input's clock) only, for the frames of a range (KeyframeProbe.frames)
+ * where the keyframe probe read just windows. ffprobe stops at the first
+ * packet at or past the interval's end, in decode order, where a B-frame
+ * shown before that end may still follow: the read goes a window further.
+ */
+export function buildRangeFramesProbe(input: string, span: { readonly start: number; readonly end: number }): FfprobeCommand {
+  return ffprobeOf(input, {
+    read: ['-select_streams', 'V:0', '-read_intervals', `${ffmpegNumber(Math.max(0, span.start))}%${ffmpegNumber(span.end + AROUND_WINDOW)}`],
+    show: ['-show_entries', 'packet=pts_time,flags:format=start_time'],
+    format: 'csv=p=1',
+  });
+}
+
 export interface KeyframeProbe {
   /**
    * The video keyframes' times in seconds on ffmpeg's timeline for this
@@ -36,6 +51,14 @@ export interface KeyframeProbe {
   readonly keyframes: number[];
   /** The input's start time (the earliest of its streams: 1.4 s in a typical MPEG-TS); undefined when ffprobe does not know it. */
   readonly formatStart?: number;
+  /**
+   * Every listed video packet's time, on the keyframes' timeline, sorted: the
+   * source's frames (one packet each), which an encode without a preset rate
+   * keeps (source-range's framesIn). Undefined when a packet has no time (AVI:
+   * MPEG-4 Part 2 B-frames, MPEG-1's empty chunks). Of a windowed probe, only
+   * the windows' frames.
+   */
+  readonly frames?: readonly number[];
 }
 
 /**
@@ -46,6 +69,8 @@ export interface KeyframeProbe {
  */
 export function readKeyframeProbe(csv: string): KeyframeProbe {
   const packetTimes: number[] = [];
+  const frameTimes: number[] = [];
+  let untimed = false;
   let formatStart: number | undefined;
   for (const line of csv.split('\n')) {
     const [section, ...fields] = line.trim().split(',');
@@ -56,10 +81,16 @@ export function readKeyframeProbe(csv: string): KeyframeProbe {
     }
     if (section !== 'packet') continue;
     const [pts, flags] = fields;
-    if (!flags?.startsWith('K') || pts === 'N/A') continue;
     const time = Number(pts);
-    if (Number.isFinite(time)) packetTimes.push(time);
+    if (pts === 'N/A' || !Number.isFinite(time)) {
+      untimed = true;
+      continue;
+    }
+    frameTimes.push(time);
+    if (flags?.startsWith('K')) packetTimes.push(time);
   }
-  const times = new Set(packetTimes.map((t) => micros(t - (formatStart ?? 0))).filter((t) => t >= 0));
-  return { keyframes: [...times].sort((a, b) => a - b), formatStart };
+  const onTimeline = (t: number) => micros(t - (formatStart ?? 0));
+  const times = new Set(packetTimes.map(onTimeline).filter((t) => t >= 0));
+  const frames = untimed ? undefined : frameTimes.map(onTimeline).sort((a, b) => a - b);
+  return { keyframes: [...times].sort((a, b) => a - b), formatStart, frames };
 }

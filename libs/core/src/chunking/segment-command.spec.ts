@@ -28,8 +28,8 @@ const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,
 const H264_720P = [
   ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
   ...['-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],
-  // Without a preset frame rate an encode keeps the source's frames.
-  ...['-fps_mode', 'vfr'],
+  // Without a preset frame rate an encode keeps the source's frames, and their times in the source's time base.
+  ...['-fps_mode', 'vfr', '-enc_time_base:v', '-1'],
 ];
 
 describe('segmentCuts', () => {
@@ -200,6 +200,8 @@ describe('buildSegmentEncodeCommand', () => {
       "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2",
       '-fps_mode',
       'vfr',
+      '-enc_time_base:v',
+      '-1',
       '-an',
       '-f',
       'matroska',
@@ -243,7 +245,7 @@ describe('buildSegmentEncodeCommand', () => {
       ...HEAD,
       ...['-ss', '9.98', ...CONFINED, '-i', 'file:/in/src.mp4'],
       ...['-t', '10', '-map', '0:V:0', '-c:v', 'libx265', '-crf', '28', '-preset', 'fast', '-x265-params', 'log-level=error', '-pix_fmt', 'yuv420p'],
-      ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2", '-fps_mode', 'vfr'],
+      ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2", '-fps_mode', 'vfr', '-enc_time_base:v', '-1'],
       ...['-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
   });
@@ -259,10 +261,11 @@ describe('buildSegmentEncodeCommand', () => {
       output: '/tmp/job/segment-001.mkv',
       threads: 1,
     });
-    // As from a piece starting on that keyframe: no trim at the start, the end relative to it.
+    // As from a piece starting on that keyframe: no trim at the start, the end relative to it, the keyframe at 0
+    // (-itsoffset puts back the half frame -ss asks past it).
     assert.deepEqual(ffmpegArgv(command), [
       ...HEAD,
-      ...[...CONFINED, '-threads', '1', '-ss', '8.02', '-noaccurate_seek', '-i', 'file:/in/src.mp4'],
+      ...[...CONFINED, '-threads', '1', '-itsoffset', '0.02', '-ss', '8.02', '-noaccurate_seek', '-i', 'file:/in/src.mp4'],
       ...['-t', '7.98', ...H264_720P, '-an', '-threads', '1', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
     assert.throws(

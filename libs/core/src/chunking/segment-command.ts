@@ -184,14 +184,19 @@ export function segmentEncodeThreads(workers: number, cores: number, segments: n
  * `-ss` half a frame past the keyframe at `keyframe` s, without accurate
  * seeking: the demuxer lands on the last keyframe at or before that time —
  * this one, out of reach of rounding — and every frame from it on is kept,
- * its timestamps starting at 0, exactly like a piece the split starts there.
- * (With accurate seeking ffmpeg would drop the keyframe itself, being before
- * the time asked for; asked for the keyframe's own time, rounding could land
- * on the keyframe before and decode a whole GOP more.)
+ * exactly like a piece the split starts there. (With accurate seeking ffmpeg
+ * would drop the keyframe itself, being before the time asked for; asked for
+ * the keyframe's own time, rounding could land on the keyframe before and
+ * decode a whole GOP more.) ffmpeg counts the input's timestamps from the
+ * time asked for, so the keyframe would be at minus half a frame: `-itsoffset`
+ * puts the half frame back, the keyframe at 0. (Encoded in ticks of the
+ * source's rate, the half frame used to round away; in the source's own time
+ * base, which encodes keep, the segment's frames lay half a frame early.)
  */
 function keyframeSeekArgs(keyframe: number, fps: number): string[] {
   if (!(fps > 0)) throw new Error(`a keyframe seek needs the source's frame rate, got ${fps}`);
-  return ['-ss', ffmpegNumber(micros(keyframe + 0.5 / fps)), '-noaccurate_seek'];
+  const half = micros(0.5 / fps);
+  return ['-itsoffset', ffmpegNumber(half), '-ss', ffmpegNumber(micros(keyframe + half)), '-noaccurate_seek'];
 }
 
 /**

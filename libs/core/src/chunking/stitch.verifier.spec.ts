@@ -36,6 +36,14 @@ describe('expectedStitch', () => {
     const short = expectedStitch({ start: 0, end: 1.6, audio: { start: 0, end: 1.128 }, fps: 25, audioSampleRate: 48000, hasVideo: true });
     assert.deepEqual([short.videoFrames, short.audioSamples, short.duration], [40, 54144, 1.6]);
   });
+
+  it("counts the source's own frames in the range when the output keeps them (no preset rate)", () => {
+    // Given a variable-rate source whose 5 frames in 0–0.5 s are not 0.5 s at its average 20 fps
+    const sourceFrames = [0, 0.04, 0.08, 0.32, 0.36, 0.6];
+    const expected = expectedStitch({ start: 0, end: 0.5, fps: 20, sourceFrames, hasVideo: true });
+    assert.equal(expected.videoFrames, 5);
+    assert.equal(expectedStitch({ start: 0.04, end: 0.36, fps: 20, sourceFrames, hasVideo: true }).videoFrames, 3);
+  });
 });
 
 describe('readStitchFacts', () => {

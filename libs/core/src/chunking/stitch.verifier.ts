@@ -52,6 +52,12 @@ export interface ExpectationInput {
   readonly audio?: Span;
   /** The output frame rate: the preset's, else the source's. */
   readonly fps: number;
+  /**
+   * The source's video frames (their times on the media's timeline) when the
+   * output keeps them, as an encode without a preset rate does: counted in
+   * the range instead of at `fps` (framesIn). Undefined: counted at `fps`.
+   */
+  readonly sourceFrames?: readonly number[];
   /** The output sample rate, if the job has audio. */
   readonly audioSampleRate?: number;
   /** The preset's audio codec (audioFrameSamples). */
@@ -61,9 +67,10 @@ export interface ExpectationInput {
 
 /**
  * What the stitched output must match: the frames of the video in the range
- * (those whose timestamp k/fps lies in it, as a single-pass encode cuts
- * them), the samples of the audio in it, and its duration: from the range's
- * start to where the last of them ends.
+ * (the source's own frames in it, or those whose timestamp k/fps lies in
+ * it, as a single-pass encode cuts them: framesIn), the samples of the audio
+ * in it, and its duration: from the range's start to where the last of them
+ * ends.
  */
 export function expectedStitch(input: ExpectationInput): StitchExpectation {
   const { start, end, fps, audioSampleRate } = input;
@@ -72,7 +79,7 @@ export function expectedStitch(input: ExpectationInput): StitchExpectation {
   const audio = audioSampleRate ? (input.audio ?? range) : undefined;
   const last = Math.max(video?.end ?? 0, audio?.end ?? 0, video || audio ? 0 : end);
   return {
-    videoFrames: video ? framesIn(video, fps) : undefined,
+    videoFrames: video ? framesIn(video, fps, input.sourceFrames) : undefined,
     duration: micros(last - start),
     audioSamples: audio && audioSampleRate ? Math.round((audio.end - audio.start) * audioSampleRate) : undefined,
     frameDuration: 1 / fps,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildKeyframeProbe } from '../chunking/keyframe.reader';
+import { buildKeyframeProbe, buildRangeFramesProbe } from '../chunking/keyframe.reader';
 import { buildStitchProbe } from '../chunking/stitch.verifier';
 import { buildMediaProbe, buildPacketTailProbe } from '../media/probe.mapper';
 import { ffprobeArgv } from './ffprobe-command';
@@ -33,6 +33,18 @@ describe('ffprobe commands: the argv that reaches ffprobe', () => {
     assert.deepEqual(ffprobeArgv(buildKeyframeProbe('/in/a.mp4', [8, 16.033333, -1])), [
       ...['-v', 'error', ...CONFINED, '-select_streams', 'V:0', '-read_intervals', '8%+2,16.033333%+2,0%+2'],
       ...show,
+    ]);
+  });
+
+  it("the range's frames: the video packets from the range's start to a window past its end", () => {
+    assert.deepEqual(ffprobeArgv(buildRangeFramesProbe('/in/a.mp4', { start: 66.4, end: 68.2 })), [
+      ...['-v', 'error', ...CONFINED, '-select_streams', 'V:0', '-read_intervals', '66.4%70.2'],
+      ...['-show_entries', 'packet=pts_time,flags:format=start_time', '-print_format', 'csv=p=1', '-i', 'file:/in/a.mp4'],
+    ]);
+    // A range starting before 0 on the input's clock (Opus pre-skip) is read from 0
+    assert.deepEqual(ffprobeArgv(buildRangeFramesProbe('/in/a.webm', { start: -0.007, end: 2.001 })), [
+      ...['-v', 'error', ...CONFINED, '-select_streams', 'V:0', '-read_intervals', '0%4.001'],
+      ...['-show_entries', 'packet=pts_time,flags:format=start_time', '-print_format', 'csv=p=1', '-i', 'file:/in/a.webm'],
     ]);
   });
 

@@ -145,8 +145,11 @@ function videoArgs(preset: PresetSettings, source: MediaProbe): string[] {
     // Without a preset rate, the source's frames as they are. ffmpeg's default for MP4 is a constant rate:
     // it repeated the first frame of a video starting after its audio (a piped Matroska: 91 frames for 90)
     // and filled a variable-rate source's gaps (75 frames for 47), where a chunked job, encoding through
-    // Matroska, kept the source's frames ([M5] matrix).
-    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : ['-fps_mode', 'vfr']),
+    // Matroska, kept the source's frames ([M5] matrix). And their times as they are: the encoder's default
+    // time base is one tick of the stream's nominal rate, which rounded a variable-rate WebM's frames onto
+    // that grid — its first frame after a trim's start to 0, so that -t, counting from it, kept a frame
+    // past the range's end (19 frames where the range holds 18; vfr-opus.webm). -1: the source's time base.
+    ...(preset.framerate !== undefined ? ['-r', ffmpegNumber(preset.framerate)] : ['-fps_mode', 'vfr', '-enc_time_base:v', '-1']),
   ];
 }
 

@@ -169,4 +169,17 @@ describe('framesIn', () => {
     assert.equal(framesIn({ start: 0.52, end: 5.2 }, 25), 117);
     assert.equal(framesIn({ start: 0, end: 5.533333 }, 30), 166);
   });
+
+  it("given the source's frame times, counts those in [start, end) whatever the rate says", () => {
+    // A variable-rate WebM: 6 of every 10 frames of 25 fps kept, 30 frames in 2 s (its 23 fps would say 46)
+    const frames = Array.from({ length: 50 }, (_, n) => n)
+      .filter((n) => n % 10 < 6)
+      .map((n) => Math.round((0.014 + n * 0.04) * 1e6) / 1e6);
+    assert.equal(framesIn({ start: 0, end: 2.008 }, 23, frames), 30);
+    // A frame at the start is in, one at the end is out, as ffmpeg's -ss and -t cut
+    assert.equal(framesIn({ start: 0.414, end: 1.614 }, 23, frames), 18);
+    assert.equal(framesIn({ start: 0.4016, end: 1.6064 }, 23, frames), 18);
+    assert.equal(framesIn({ start: 0.414001, end: 1.614001 }, 23, frames), 18);
+    assert.equal(framesIn({ start: 0, end: 0.2 }, 23, []), 0);
+  });
 });

@@ -168,9 +168,19 @@ function streamSpan(kind: string, start: number | undefined, end: number | undef
 }
 
 /**
- * Frames of `fps` whose time k/fps lies in the span, as ffmpeg cuts them;
- * the epsilon absorbs the microsecond rounding of the span.
+ * The frames an encode of the span holds, as ffmpeg cuts them (a frame at
+ * the span's start is in, one at its end is out; the epsilon absorbs the
+ * microsecond rounding of the span). An encode without a preset rate keeps
+ * the source's own frames (`-fps_mode vfr`): given their times (`frames`,
+ * on the media's timeline: the source's video packets), those in the span —
+ * a variable-rate WebM showing 6 of every 10 frames of 25 fps has 30 frames
+ * in 2 s, where its rate said 46 ([M5] matrix, vfr-opus.webm). Otherwise
+ * (a preset rate, or packets without times) the frames k/fps of the rate.
  */
-export function framesIn(span: Span, fps: number): number {
+export function framesIn(span: Span, fps: number, frames?: readonly number[]): number {
+  if (frames) return frames.filter((t) => t >= span.start - FRAME_EPSILON && t < span.end - FRAME_EPSILON).length;
   return Math.ceil(span.end * fps - 1e-6) - Math.ceil(span.start * fps - 1e-6);
 }
+
+/** Half a microsecond: spans and packet times are both rounded to microseconds. */
+const FRAME_EPSILON = 5e-7;
