@@ -10,6 +10,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { GatewayService, type WorkerPresence, WorkerPresenceSchema } from '@mpr/contracts/gateway_pb';
 import { JobCreatedSchema, JobProgressedSchema, JobProgressSchema } from '@mpr/contracts/job_pb';
+import { type SegmentReport, segmentReportSubject } from '@mpr/core';
 import { createTestMediaRoots, createTestStreams, type TestMediaRoots, type TestStreams, testServiceEnv } from '@mpr/core/testing/test-infra';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
@@ -159,6 +160,11 @@ export class GatewayWorld {
       this.streams.names.telemetrySubject('chunker', jobId, step),
       JSON.stringify({ jobId, at: new Date().toISOString(), ...body }),
     );
+  }
+
+  /** What a chunker's segment worker reports while it encodes (core NATS, not stored). */
+  publishSegmentReport(jobId: string, attempt: number, report: SegmentReport): void {
+    this.streams.nc.publish(segmentReportSubject(this.streams.names, jobId, attempt), JSON.stringify(report));
   }
 
   async publishPresence(presence: { workerId: string; jobId?: string; leaving?: boolean; speed?: number }, ttlMs = 60_000): Promise<WorkerPresence> {

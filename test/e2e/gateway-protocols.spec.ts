@@ -88,6 +88,41 @@ describe('gateway: every RPC over Connect (JSON, binary), gRPC-Web and gRPC', ()
         assert.equal(steps[0].details?.segments instanceof Array ? steps[0].details.segments.length : -1, 2);
       });
 
+      it('WatchChunkPipeline: each running segment’s progress with its percent, live from the workers’ reports', async () => {
+        const client = world.client(protocol);
+        const index = 10 + n;
+        const items = await collect<WatchChunkPipelineResponse>(
+          (signal) => client.watchChunkPipeline({ jobId }, { signal }),
+          (all) => all.some((i) => i.kind.case === 'segmentProgress' && i.kind.value.done),
+          {
+            // Live: once the replay is through (the first heartbeat), a worker reports 3 s of a 4 s segment, then the end.
+            onItem: async (item, all) => {
+              if (item.kind.case === 'heartbeat' && !all.some((i) => i.kind.case === 'segmentProgress')) {
+                world.publishSegmentReport(jobId, 2, { index, outTimeSeconds: 3, durationSeconds: 4 });
+                world.publishSegmentReport(jobId, 2, { index, outTimeSeconds: 4, durationSeconds: 4, done: true });
+              }
+            },
+          },
+        );
+        const reports = items.flatMap((i) => (i.kind.case === 'segmentProgress' ? [i.kind.value] : []));
+        assert.deepEqual(
+          reports.map(({ jobId: job, attempt, segmentIndex, audio, encodedSeconds, durationSeconds, percent, done }) => ({
+            job,
+            attempt,
+            segmentIndex,
+            audio,
+            encodedSeconds,
+            durationSeconds,
+            percent,
+            done,
+          })),
+          [
+            { job: jobId, attempt: 2, segmentIndex: index, audio: false, encodedSeconds: 3, durationSeconds: 4, percent: 75, done: false },
+            { job: jobId, attempt: 2, segmentIndex: index, audio: false, encodedSeconds: 4, durationSeconds: 4, percent: 100, done: true },
+          ],
+        );
+      });
+
       it('WatchWorkers: every worker alive, then a change', async () => {
         const client = world.client(protocol);
         const workerId = `live-${protocol}`;

@@ -35,6 +35,7 @@ export * from './ffmpeg/transcode.errors';
 export * from './work/job-progress';
 export * from './work/work-queue';
 export * from './work/chunk-queue';
+export * from './work/segment-report';
 export * from './metrics/metrics.registry';
 export * from './ffmpeg/ffmpeg-command';
 export * from './ffmpeg/ffprobe-command';

@@ -10,6 +10,8 @@ import {
   enqueueChunkSegment,
   ensureChunkConsumers,
   NATS_CONNECTION,
+  type SegmentReport,
+  segmentReportSubject,
   StreamNames,
 } from '@mpr/core';
 import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
@@ -18,16 +20,6 @@ const PULL_EXPIRES_MS = 1_000;
 /** How long capacity() waits for more replicas after the last answer, and at most in all. */
 const CAPACITY_STALL_MS = 30;
 const CAPACITY_WAIT_MS = 300;
-
-/** A segment's news for its coordinator, on core NATS (not stored: the files are the truth). */
-export interface SegmentReport {
-  readonly index: number;
-  readonly outTimeSeconds: number;
-  /** Sent once the segment's file is in place: the coordinator looks at once instead of at its next tick. */
-  readonly done?: boolean;
-  /** The report is about the range's audio, not a video segment. */
-  readonly audio?: boolean;
-}
 
 /** The chunker's queues on MPR_WORK, its telemetry, and the segment reports. */
 @Injectable()
@@ -150,16 +142,12 @@ export class ChunkWorkRepository {
     return { workers: [...replicas.values()].reduce((a, b) => a + b, 0), replicas: replicas.size };
   }
 
-  private reportSubject(jobId: string, attempt: number): string {
-    return `${this.names.subjectRoot}.chunker.${jobId}.a${attempt}`;
-  }
-
   report(jobId: string, attempt: number, report: SegmentReport): void {
-    this.nc.publish(this.reportSubject(jobId, attempt), JSON.stringify(report));
+    this.nc.publish(segmentReportSubject(this.names, jobId, attempt), JSON.stringify(report));
   }
 
   onReports(jobId: string, attempt: number, listener: (report: SegmentReport) => void): { stop(): void } {
-    const subscription = this.nc.subscribe(this.reportSubject(jobId, attempt), {
+    const subscription = this.nc.subscribe(segmentReportSubject(this.names, jobId, attempt), {
       callback: (_err, msg) => {
         try {
           listener(JSON.parse(msg.string()) as SegmentReport);

@@ -126,7 +126,9 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       telemetry('started', { delivery: msg.info.deliveryCount });
       this.presence.running(workerId, { jobId: item.jobId, attempt: item.attempt, ...(item.audio ? { audio: true } : { segmentIndex: item.index }) });
       // The coordinator's stall watch counts from here: a delivery that never reports again is stuck.
-      this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, audio: item.audio });
+      // Every report says the encode's length, so a watcher (the gateway) can turn it into a percent.
+      const durationSeconds = item.cutEnd - item.cutStart;
+      this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: 0, durationSeconds, audio: item.audio });
       const startedAt = Date.now();
       this.metrics.runningSegments.inc();
       const outcome = await runFfmpeg(this.ffmpeg, command, {
@@ -134,7 +136,12 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         signal: abort.signal,
         onProgress: (snapshot) => {
           this.presence.speed(workerId, snapshot.speed);
-          this.work.report(item.jobId, item.attempt, { index: item.index, outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds, audio: item.audio });
+          this.work.report(item.jobId, item.attempt, {
+            index: item.index,
+            outTimeSeconds: item.audio ? 0 : snapshot.outTimeSeconds,
+            durationSeconds,
+            audio: item.audio,
+          });
         },
       }).finally(() => {
         this.metrics.runningSegments.dec();
@@ -156,7 +163,8 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         await dir.settle(partial, name);
         this.work.report(item.jobId, item.attempt, {
           index: item.index,
-          outTimeSeconds: item.audio ? 0 : item.cutEnd - item.cutStart,
+          outTimeSeconds: item.audio ? 0 : durationSeconds,
+          durationSeconds,
           done: true,
           audio: item.audio,
         });

@@ -3,19 +3,21 @@ import { Injectable } from '@nestjs/common';
 import { StreamNames } from '@mpr/core';
 import { type WatchChunkPipelineRequest, type WatchChunkPipelineResponse, WatchChunkPipelineResponseSchema } from '@mpr/contracts/gateway_pb';
 import { assertJobId, jobNotFound } from './gateway.errors';
-import { chunkPipelineStep, heartbeat, jobProgress, type ProgressMessage } from './gateway.messages';
+import { chunkPipelineStep, heartbeat, jobProgress, type ProgressMessage, segmentProgress, type SegmentReportMessage } from './gateway.messages';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
-import { IDLE } from './live/stream-session';
+import { changed, newerThan } from './live/stream-session';
 import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
 
-type PipelineLive = { step: StreamMessage } | { progress: ProgressMessage };
+type PipelineLive = { step: StreamMessage } | { progress: ProgressMessage } | { segment: SegmentReportMessage };
 
 /**
  * WatchChunkPipeline: MPR_TELEMETRY keeps the last message of each step's
  * subject (`…chunker.<jobId>.segment.3.done`), so the job's timeline so far
  * is a last-per-subject replay; live steps come from the job's one shared
- * feed, spliced at the stream's last sequence as WatchEvents does.
+ * feed, spliced at the stream's last sequence as WatchEvents does. Each
+ * running segment's progress is live only: the workers' reports are not
+ * stored (the steps say which segments are done).
  */
 @Injectable()
 export class ChunkPipelineService {
@@ -36,6 +38,7 @@ export class ChunkPipelineService {
     try {
       await session.join(this.feeds.chunkSteps(jobId), (step) => ({ step }));
       await session.join(this.feeds.progress(jobId), (progress) => ({ progress }));
+      await session.join(this.feeds.segmentReports(jobId), (segment) => ({ segment }));
       const upTo = await this.repository.lastSequence(this.names.telemetry);
       const latest = await this.repository.lastMessage(this.names.telemetry, this.names.jobProgressSubject(jobId));
       if (latest) session.put({ progress: { data: latest.data } });
@@ -44,24 +47,20 @@ export class ChunkPipelineService {
         yield toStep(msg);
       }
       session.assertOpen();
-      let last = upTo;
-      let lastProgress = '';
-      for (;;) {
-        const item = await session.next();
-        if (item === undefined) return;
-        if (item === IDLE) {
-          if (session.heartbeatDue()) yield create(WatchChunkPipelineResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
-        } else if ('step' in item) {
-          if (item.step.sequence <= last) continue;
-          last = item.step.sequence;
-          session.sent();
-          yield toStep(item.step);
-        } else if (item.progress.data !== lastProgress) {
-          lastProgress = item.progress.data;
-          session.sent();
-          yield create(WatchChunkPipelineResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } });
+      const fresh = newerThan(upTo);
+      const newProgress = changed();
+      const respond = (item: PipelineLive) => {
+        if ('step' in item) return fresh(item.step.sequence) ? toStep(item.step) : undefined;
+        if ('segment' in item) {
+          const value = segmentProgress(item.segment, jobId);
+          return value && create(WatchChunkPipelineResponseSchema, { kind: { case: 'segmentProgress', value } });
         }
-      }
+        return newProgress(item.progress.data)
+          ? create(WatchChunkPipelineResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } })
+          : undefined;
+      };
+      const beat = () => create(WatchChunkPipelineResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+      for (let response; (response = await session.nextResponse(respond, beat));) yield response;
     } finally {
       session.close();
     }

@@ -13,7 +13,7 @@ import { assertJobId, invalidArgument, jobNotFound } from './gateway.errors';
 import { aggregateTypeOf, heartbeat, jobProgress, type ProgressMessage, sequencedEvent } from './gateway.messages';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
-import { IDLE, type StreamSession } from './live/stream-session';
+import { changed, newerThan, type StreamSession } from './live/stream-session';
 import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
 
 const AGGREGATE_TYPES = new Set(['job', 'asset', 'preset']);
@@ -47,21 +47,14 @@ export class EventsWatchService {
     try {
       await session.join(this.feeds.events, (msg) => (wanted(msg.subject) ? msg : undefined));
       const toEvent = (msg: StreamMessage) => create(WatchEventsResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
-      let last = Number(request.fromSequence) - 1;
-      for await (const msg of this.replay(session, filter, Number(request.fromSequence), (seq) => (last = seq))) {
+      let covered = Number(request.fromSequence) - 1;
+      for await (const msg of this.replay(session, filter, Number(request.fromSequence), (seq) => (covered = seq))) {
         if (wanted(msg.subject)) yield toEvent(msg);
       }
-      for (;;) {
-        const item = await session.next();
-        if (item === undefined) return;
-        if (item === IDLE) {
-          if (session.heartbeatDue()) yield create(WatchEventsResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
-        } else if (item.sequence > last) {
-          last = item.sequence;
-          session.sent();
-          yield toEvent(item);
-        }
-      }
+      const fresh = newerThan(covered);
+      const respond = (msg: StreamMessage) => (fresh(msg.sequence) ? toEvent(msg) : undefined);
+      const beat = () => create(WatchEventsResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+      for (let response; (response = await session.nextResponse(respond, beat));) yield response;
     } finally {
       session.close();
     }
@@ -79,26 +72,16 @@ export class EventsWatchService {
       const latest = await this.repository.lastMessage(this.names.telemetry, this.names.jobProgressSubject(request.jobId));
       if (latest) session.put({ progress: { data: latest.data } });
       const toEvent = (msg: StreamMessage) => create(WatchJobResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
-      let last = Number(request.fromSequence) - 1;
-      let lastProgress = '';
-      for await (const msg of this.replay(session, subject, Number(request.fromSequence), (seq) => (last = seq))) yield toEvent(msg);
-      for (;;) {
-        const item = await session.next();
-        if (item === undefined) return;
-        if (item === IDLE) {
-          if (session.heartbeatDue()) yield create(WatchJobResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
-        } else if ('event' in item) {
-          if (item.event.sequence <= last) continue;
-          last = item.event.sequence;
-          session.sent();
-          yield toEvent(item.event);
-        } else if (item.progress.data !== lastProgress) {
-          // The latest value read at the start may also arrive live: send it once.
-          lastProgress = item.progress.data;
-          session.sent();
-          yield create(WatchJobResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } });
-        }
-      }
+      let covered = Number(request.fromSequence) - 1;
+      for await (const msg of this.replay(session, subject, Number(request.fromSequence), (seq) => (covered = seq))) yield toEvent(msg);
+      const fresh = newerThan(covered);
+      const newProgress = changed();
+      const respond = (item: JobLive) => {
+        if ('event' in item) return fresh(item.event.sequence) ? toEvent(item.event) : undefined;
+        return newProgress(item.progress.data) ? create(WatchJobResponseSchema, { kind: { case: 'progress', value: jobProgress(item.progress) } }) : undefined;
+      };
+      const beat = () => create(WatchJobResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+      for (let response; (response = await session.nextResponse(respond, beat));) yield response;
     } finally {
       session.close();
     }

@@ -6,10 +6,12 @@ import {
   ChunkPipelineStepSchema,
   type Heartbeat,
   HeartbeatSchema,
+  type SegmentProgress,
+  SegmentProgressSchema,
   type WorkerPresence,
   WorkerPresenceSchema,
 } from '@mpr/contracts/gateway_pb';
-import { decodeJobProgress } from '@mpr/core';
+import { decodeJobProgress, type SegmentReport, segmentReportAttempt } from '@mpr/core';
 import type { JobProgress } from '@mpr/contracts/job_pb';
 import type { StreamMessage } from './stream-feed.repository';
 
@@ -68,6 +70,37 @@ export function chunkPipelineStep(msg: StreamMessage, subjectPrefix: string): Ch
     at: Number.isNaN(at) ? undefined : timestampFromMs(at),
     details: body,
     sequence: BigInt(msg.sequence),
+  });
+}
+
+/** A segment report as published (JSON) with its subject, which names the attempt. */
+export interface SegmentReportMessage {
+  data: string;
+  subject: string;
+}
+
+/** A worker's segment report as a SegmentProgress; undefined for what is not one (a report is a hint, never trusted blindly). */
+export function segmentProgress(msg: SegmentReportMessage, jobId: string): SegmentProgress | undefined {
+  const attempt = segmentReportAttempt(msg.subject);
+  let report: Partial<SegmentReport>;
+  try {
+    report = JSON.parse(msg.data) as Partial<SegmentReport>;
+  } catch {
+    return undefined;
+  }
+  const { index, outTimeSeconds = 0, durationSeconds = 0, done = false, audio = false } = report;
+  if (attempt === undefined || typeof index !== 'number' || !Number.isInteger(index) || index < 0) return undefined;
+  if (typeof outTimeSeconds !== 'number' || typeof durationSeconds !== 'number') return undefined;
+  const percent = done ? 100 : durationSeconds > 0 ? Math.min(100, Math.max(0, (outTimeSeconds / durationSeconds) * 100)) : 0;
+  return create(SegmentProgressSchema, {
+    jobId,
+    attempt,
+    segmentIndex: index,
+    audio: audio === true,
+    encodedSeconds: done && !audio ? durationSeconds : outTimeSeconds,
+    durationSeconds,
+    percent,
+    done: done === true,
   });
 }
 

@@ -114,11 +114,11 @@ export class StreamFeedRepository {
     })();
   }
 
-  /** Core NATS: messages of `subject` as published (no sequence), until stopped. */
-  subscribe(subject: string, emit: (data: string) => void): FeedSource {
+  /** Core NATS: messages of `subject` (wildcards allowed) as published (no sequence), until stopped. */
+  subscribe(subject: string, emit: (data: string, subject: string) => void): FeedSource {
     const subscription = this.nc.subscribe(subject, {
       callback: (err, msg) => {
-        if (!err) emit(msg.string());
+        if (!err) emit(msg.string(), msg.subject);
       },
     });
     return {

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/gateway.proto.
  */
 export const file_mpr_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChRtcHIvdjEvZ2F0ZXdheS5wcm90bxIGbXByLnYxIjMKCUhlYXJ0YmVhdBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoSV2F0Y2hFdmVudHNSZXF1ZXN0EhUKDWZyb21fc2VxdWVuY2UYASABKAQSFwoPYWdncmVnYXRlX3R5cGVzGAIgAygJIm4KE1dhdGNoRXZlbnRzUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABImCgloZWFydGJlYXQYAiABKAsyES5tcHIudjEuSGVhcnRiZWF0SABCBgoEa2luZCI4Cg9XYXRjaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhUKDWZyb21fc2VxdWVuY2UYAiABKAQilAEKEFdhdGNoSm9iUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABInCghwcm9ncmVzcxgCIAEoCzITLm1wci52MS5Kb2JQcm9ncmVzc0gAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kIisKGVdhdGNoQ2h1bmtQaXBlbGluZVJlcXVlc3QSDgoGam9iX2lkGAEgASgJIvsBChFDaHVua1BpcGVsaW5lU3RlcBIOCgZqb2JfaWQYASABKAkSDAoEc3RlcBgCIAEoCRIPCgdhdHRlbXB0GAMgASgNEhoKDXNlZ21lbnRfaW5kZXgYBCABKA1IAIgBARIRCgl3b3JrZXJfaWQYBSABKAkSEgoKcmVwbGljYV9pZBgGIAEoCRImCgJhdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHZGV0YWlscxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIc2VxdWVuY2UYCSABKARCEAoOX3NlZ21lbnRfaW5kZXgioAEKGldhdGNoQ2h1bmtQaXBlbGluZVJlc3BvbnNlEikKBHN0ZXAYASABKAsyGS5tcHIudjEuQ2h1bmtQaXBlbGluZVN0ZXBIABInCghwcm9ncmVzcxgCIAEoCzITLm1wci52MS5Kb2JQcm9ncmVzc0gAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kIhUKE1dhdGNoV29ya2Vyc1JlcXVlc3QipQIKDldvcmtlclByZXNlbmNlEhEKCXdvcmtlcl9pZBgBIAEoCRIMCgRraW5kGAIgASgJEhIKCnJlcGxpY2FfaWQYAyABKAkSDgoGam9iX2lkGAQgASgJEg8KB2F0dGVtcHQYBSABKA0SGgoNc2VnbWVudF9pbmRleBgGIAEoDUgAiAEBEg0KBWF1ZGlvGAcgASgIEg0KBXNwZWVkGAggASgBEjAKDGhlYXJ0YmVhdF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKZXhwaXJlc19hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHbGVhdmluZxgLIAEoCEIQCg5fc2VnbWVudF9pbmRleCIfCgpXb3JrZXJHb25lEhEKCXdvcmtlcl9pZBgBIAEoCSKUAQoUV2F0Y2hXb3JrZXJzUmVzcG9uc2USKAoGd29ya2VyGAEgASgLMhYubXByLnYxLldvcmtlclByZXNlbmNlSAASIgoEZ29uZRgCIAEoCzISLm1wci52MS5Xb3JrZXJHb25lSAASJgoJaGVhcnRiZWF0GAMgASgLMhEubXByLnYxLkhlYXJ0YmVhdEgAQgYKBGtpbmQyxwIKDkdhdGV3YXlTZXJ2aWNlEkgKC1dhdGNoRXZlbnRzEhoubXByLnYxLldhdGNoRXZlbnRzUmVxdWVzdBobLm1wci52MS5XYXRjaEV2ZW50c1Jlc3BvbnNlMAESPwoIV2F0Y2hKb2ISFy5tcHIudjEuV2F0Y2hKb2JSZXF1ZXN0GhgubXByLnYxLldhdGNoSm9iUmVzcG9uc2UwARJdChJXYXRjaENodW5rUGlwZWxpbmUSIS5tcHIudjEuV2F0Y2hDaHVua1BpcGVsaW5lUmVxdWVzdBoiLm1wci52MS5XYXRjaENodW5rUGlwZWxpbmVSZXNwb25zZTABEksKDFdhdGNoV29ya2VycxIbLm1wci52MS5XYXRjaFdvcmtlcnNSZXF1ZXN0GhwubXByLnYxLldhdGNoV29ya2Vyc1Jlc3BvbnNlMAFiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_mpr_v1_events, file_mpr_v1_job]);
+  fileDesc("ChRtcHIvdjEvZ2F0ZXdheS5wcm90bxIGbXByLnYxIjMKCUhlYXJ0YmVhdBImCgJhdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRAoSV2F0Y2hFdmVudHNSZXF1ZXN0EhUKDWZyb21fc2VxdWVuY2UYASABKAQSFwoPYWdncmVnYXRlX3R5cGVzGAIgAygJIm4KE1dhdGNoRXZlbnRzUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABImCgloZWFydGJlYXQYAiABKAsyES5tcHIudjEuSGVhcnRiZWF0SABCBgoEa2luZCI4Cg9XYXRjaEpvYlJlcXVlc3QSDgoGam9iX2lkGAEgASgJEhUKDWZyb21fc2VxdWVuY2UYAiABKAQilAEKEFdhdGNoSm9iUmVzcG9uc2USJwoFZXZlbnQYASABKAsyFi5tcHIudjEuU2VxdWVuY2VkRXZlbnRIABInCghwcm9ncmVzcxgCIAEoCzITLm1wci52MS5Kb2JQcm9ncmVzc0gAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kIisKGVdhdGNoQ2h1bmtQaXBlbGluZVJlcXVlc3QSDgoGam9iX2lkGAEgASgJIvsBChFDaHVua1BpcGVsaW5lU3RlcBIOCgZqb2JfaWQYASABKAkSDAoEc3RlcBgCIAEoCRIPCgdhdHRlbXB0GAMgASgNEhoKDXNlZ21lbnRfaW5kZXgYBCABKA1IAIgBARIRCgl3b3JrZXJfaWQYBSABKAkSEgoKcmVwbGljYV9pZBgGIAEoCRImCgJhdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKAoHZGV0YWlscxgIIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSEAoIc2VxdWVuY2UYCSABKARCEAoOX3NlZ21lbnRfaW5kZXgiqgEKD1NlZ21lbnRQcm9ncmVzcxIOCgZqb2JfaWQYASABKAkSDwoHYXR0ZW1wdBgCIAEoDRIVCg1zZWdtZW50X2luZGV4GAMgASgNEg0KBWF1ZGlvGAQgASgIEhcKD2VuY29kZWRfc2Vjb25kcxgFIAEoARIYChBkdXJhdGlvbl9zZWNvbmRzGAYgASgBEg8KB3BlcmNlbnQYByABKAESDAoEZG9uZRgIIAEoCCLVAQoaV2F0Y2hDaHVua1BpcGVsaW5lUmVzcG9uc2USKQoEc3RlcBgBIAEoCzIZLm1wci52MS5DaHVua1BpcGVsaW5lU3RlcEgAEicKCHByb2dyZXNzGAIgASgLMhMubXByLnYxLkpvYlByb2dyZXNzSAASJgoJaGVhcnRiZWF0GAMgASgLMhEubXByLnYxLkhlYXJ0YmVhdEgAEjMKEHNlZ21lbnRfcHJvZ3Jlc3MYBCABKAsyFy5tcHIudjEuU2VnbWVudFByb2dyZXNzSABCBgoEa2luZCIVChNXYXRjaFdvcmtlcnNSZXF1ZXN0IqUCCg5Xb3JrZXJQcmVzZW5jZRIRCgl3b3JrZXJfaWQYASABKAkSDAoEa2luZBgCIAEoCRISCgpyZXBsaWNhX2lkGAMgASgJEg4KBmpvYl9pZBgEIAEoCRIPCgdhdHRlbXB0GAUgASgNEhoKDXNlZ21lbnRfaW5kZXgYBiABKA1IAIgBARINCgVhdWRpbxgHIAEoCBINCgVzcGVlZBgIIAEoARIwCgxoZWFydGJlYXRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmV4cGlyZXNfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB2xlYXZpbmcYCyABKAhCEAoOX3NlZ21lbnRfaW5kZXgiHwoKV29ya2VyR29uZRIRCgl3b3JrZXJfaWQYASABKAkilAEKFFdhdGNoV29ya2Vyc1Jlc3BvbnNlEigKBndvcmtlchgBIAEoCzIWLm1wci52MS5Xb3JrZXJQcmVzZW5jZUgAEiIKBGdvbmUYAiABKAsyEi5tcHIudjEuV29ya2VyR29uZUgAEiYKCWhlYXJ0YmVhdBgDIAEoCzIRLm1wci52MS5IZWFydGJlYXRIAEIGCgRraW5kMscCCg5HYXRld2F5U2VydmljZRJICgtXYXRjaEV2ZW50cxIaLm1wci52MS5XYXRjaEV2ZW50c1JlcXVlc3QaGy5tcHIudjEuV2F0Y2hFdmVudHNSZXNwb25zZTABEj8KCFdhdGNoSm9iEhcubXByLnYxLldhdGNoSm9iUmVxdWVzdBoYLm1wci52MS5XYXRjaEpvYlJlc3BvbnNlMAESXQoSV2F0Y2hDaHVua1BpcGVsaW5lEiEubXByLnYxLldhdGNoQ2h1bmtQaXBlbGluZVJlcXVlc3QaIi5tcHIudjEuV2F0Y2hDaHVua1BpcGVsaW5lUmVzcG9uc2UwARJLCgxXYXRjaFdvcmtlcnMSGy5tcHIudjEuV2F0Y2hXb3JrZXJzUmVxdWVzdBocLm1wci52MS5XYXRjaFdvcmtlcnNSZXNwb25zZTABYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_mpr_v1_events, file_mpr_v1_job]);
 
 /**
  * Nothing happened for a heartbeat interval; the stream is alive.
@@ -240,6 +240,68 @@ export const ChunkPipelineStepSchema: GenMessage<ChunkPipelineStep> = /*@__PURE_
   messageDesc(file_mpr_v1_gateway, 6);
 
 /**
+ * One segment encode's progress (or the audio's), as its worker reports it
+ * on `mpr.chunker.<jobId>.a<attempt>`: a few times a second while it runs.
+ *
+ * @generated from message mpr.v1.SegmentProgress
+ */
+export type SegmentProgress = Message<"mpr.v1.SegmentProgress"> & {
+  /**
+   * @generated from field: string job_id = 1;
+   */
+  jobId: string;
+
+  /**
+   * @generated from field: uint32 attempt = 2;
+   */
+  attempt: number;
+
+  /**
+   * The segment's index (the audio's is the segment count).
+   *
+   * @generated from field: uint32 segment_index = 3;
+   */
+  segmentIndex: number;
+
+  /**
+   * @generated from field: bool audio = 4;
+   */
+  audio: boolean;
+
+  /**
+   * Media seconds encoded so far, of `duration_seconds` (the segment's length).
+   *
+   * @generated from field: double encoded_seconds = 5;
+   */
+  encodedSeconds: number;
+
+  /**
+   * @generated from field: double duration_seconds = 6;
+   */
+  durationSeconds: number;
+
+  /**
+   * 0-100: encoded_seconds / duration_seconds, 100 once done. The audio
+   * reports only its start (0) and its end (100).
+   *
+   * @generated from field: double percent = 7;
+   */
+  percent: number;
+
+  /**
+   * @generated from field: bool done = 8;
+   */
+  done: boolean;
+};
+
+/**
+ * Describes the message mpr.v1.SegmentProgress.
+ * Use `create(SegmentProgressSchema)` to create a new message.
+ */
+export const SegmentProgressSchema: GenMessage<SegmentProgress> = /*@__PURE__*/
+  messageDesc(file_mpr_v1_gateway, 7);
+
+/**
  * @generated from message mpr.v1.WatchChunkPipelineResponse
  */
 export type WatchChunkPipelineResponse = Message<"mpr.v1.WatchChunkPipelineResponse"> & {
@@ -264,6 +326,12 @@ export type WatchChunkPipelineResponse = Message<"mpr.v1.WatchChunkPipelineRespo
      */
     value: Heartbeat;
     case: "heartbeat";
+  } | {
+    /**
+     * @generated from field: mpr.v1.SegmentProgress segment_progress = 4;
+     */
+    value: SegmentProgress;
+    case: "segmentProgress";
   } | { case: undefined; value?: undefined };
 };
 
@@ -272,7 +340,7 @@ export type WatchChunkPipelineResponse = Message<"mpr.v1.WatchChunkPipelineRespo
  * Use `create(WatchChunkPipelineResponseSchema)` to create a new message.
  */
 export const WatchChunkPipelineResponseSchema: GenMessage<WatchChunkPipelineResponse> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 7);
+  messageDesc(file_mpr_v1_gateway, 8);
 
 /**
  * @generated from message mpr.v1.WatchWorkersRequest
@@ -285,7 +353,7 @@ export type WatchWorkersRequest = Message<"mpr.v1.WatchWorkersRequest"> & {
  * Use `create(WatchWorkersRequestSchema)` to create a new message.
  */
 export const WatchWorkersRequestSchema: GenMessage<WatchWorkersRequest> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 8);
+  messageDesc(file_mpr_v1_gateway, 9);
 
 /**
  * What a worker (a transcoder slot or a chunker segment worker) publishes
@@ -367,7 +435,7 @@ export type WorkerPresence = Message<"mpr.v1.WorkerPresence"> & {
  * Use `create(WorkerPresenceSchema)` to create a new message.
  */
 export const WorkerPresenceSchema: GenMessage<WorkerPresence> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 9);
+  messageDesc(file_mpr_v1_gateway, 10);
 
 /**
  * @generated from message mpr.v1.WorkerGone
@@ -384,7 +452,7 @@ export type WorkerGone = Message<"mpr.v1.WorkerGone"> & {
  * Use `create(WorkerGoneSchema)` to create a new message.
  */
 export const WorkerGoneSchema: GenMessage<WorkerGone> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 10);
+  messageDesc(file_mpr_v1_gateway, 11);
 
 /**
  * @generated from message mpr.v1.WatchWorkersResponse
@@ -419,7 +487,7 @@ export type WatchWorkersResponse = Message<"mpr.v1.WatchWorkersResponse"> & {
  * Use `create(WatchWorkersResponseSchema)` to create a new message.
  */
 export const WatchWorkersResponseSchema: GenMessage<WatchWorkersResponse> = /*@__PURE__*/
-  messageDesc(file_mpr_v1_gateway, 11);
+  messageDesc(file_mpr_v1_gateway, 12);
 
 /**
  * Server-streaming RPCs for dashboards and operators, served by
@@ -459,7 +527,8 @@ export const GatewayService: GenService<{
   /**
    * A chunked job's pipeline (plan, segments queued / started / done / failed,
    * the tail's move, stitch, verify): the latest message of each step since
-   * the job started, then live, with the job's aggregate progress.
+   * the job started, then live, with the job's aggregate progress and each
+   * running segment's own progress (live only: it is not stored).
    *
    * @generated from rpc mpr.v1.GatewayService.WatchChunkPipeline
    */

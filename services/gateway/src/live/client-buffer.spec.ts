@@ -14,10 +14,18 @@ describe('ClientBuffer', () => {
   });
 
   it('ends a reader that falls behind its capacity with resource_exhausted, and holds nothing more', async () => {
-    const buffer = new ClientBuffer<number>(3, new AbortController().signal);
+    let overflows = 0;
+    const buffer = new ClientBuffer<number>(3, new AbortController().signal, () => overflows++);
     for (let i = 0; i < 10; i++) buffer.push(i);
     assert.equal(buffer.length, 0);
-    await assert.rejects(buffer.next(1_000), (err: unknown) => err instanceof ConnectError && err.code === Code.ResourceExhausted);
+    assert.equal(overflows, 1);
+    await assert.rejects(
+      buffer.next(1_000),
+      (err: unknown) =>
+        err instanceof ConnectError &&
+        err.code === Code.ResourceExhausted &&
+        err.rawMessage === 'the reader fell 3 messages behind and the stream was ended: call again from the last sequence received + 1',
+    );
   });
 
   it('wakes a waiting reader with undefined once its call is aborted', async () => {

@@ -14,9 +14,11 @@ export class ClientBuffer<T> {
   private failure: ConnectError | undefined;
   private wake: (() => void) | undefined;
 
+  /** `onOverflow`: the reader fell behind; what it holds elsewhere (its share of the feeds) can go now, not when its blocked write drains. */
   constructor(
     private readonly capacity: number,
     private readonly signal: AbortSignal,
+    private readonly onOverflow: () => void = () => undefined,
   ) {
     signal.addEventListener('abort', () => this.notify(), { once: true });
   }
@@ -29,7 +31,13 @@ export class ClientBuffer<T> {
     if (this.failure) return;
     if (this.items.length >= this.capacity) {
       this.items.length = 0;
-      this.fail(new ConnectError(`the reader fell ${this.capacity} messages behind: resume from the last sequence received`, Code.ResourceExhausted));
+      this.fail(
+        new ConnectError(
+          `the reader fell ${this.capacity} messages behind and the stream was ended: call again from the last sequence received + 1`,
+          Code.ResourceExhausted,
+        ),
+      );
+      this.onOverflow();
       return;
     }
     this.items.push(item);

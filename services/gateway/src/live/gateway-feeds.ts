@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { StreamNames } from '@mpr/core';
+import { segmentReportSubject, StreamNames } from '@mpr/core';
 import { type StreamMessage, StreamFeedRepository } from '../stream-feed.repository';
-import type { ProgressMessage } from '../gateway.messages';
+import type { ProgressMessage, SegmentReportMessage } from '../gateway.messages';
 import { SharedFeed } from './shared-feed';
 
 /**
@@ -17,6 +17,7 @@ export class GatewayFeeds {
   readonly workers: SharedFeed<StreamMessage>;
   private readonly progressFeeds = new Map<string, SharedFeed<ProgressMessage>>();
   private readonly chunkFeeds = new Map<string, SharedFeed<StreamMessage>>();
+  private readonly segmentFeeds = new Map<string, SharedFeed<SegmentReportMessage>>();
 
   constructor(
     private readonly repository: StreamFeedRepository,
@@ -28,16 +29,7 @@ export class GatewayFeeds {
 
   /** One job's JobProgress messages, as published. */
   progress(jobId: string): SharedFeed<ProgressMessage> {
-    return this.keyed(
-      this.progressFeeds,
-      jobId,
-      () =>
-        new SharedFeed<ProgressMessage>(
-          `progress ${jobId}`,
-          async (emit) => this.repository.subscribe(this.names.jobProgressSubject(jobId), (data) => emit({ data })),
-          () => this.progressFeeds.delete(jobId),
-        ),
-    );
+    return this.subscribed(this.progressFeeds, jobId, `progress ${jobId}`, this.names.jobProgressSubject(jobId), (data) => ({ data }));
   }
 
   /** One job's `mpr.telemetry.chunker.<jobId>.>` messages. */
@@ -47,9 +39,16 @@ export class GatewayFeeds {
     );
   }
 
+  /** One job's segment reports (every attempt), as the chunker's workers publish them. */
+  segmentReports(jobId: string): SharedFeed<SegmentReportMessage> {
+    return this.subscribed(this.segmentFeeds, jobId, `segments ${jobId}`, segmentReportSubject(this.names, jobId, '*'), (data, subject) => ({ data, subject }));
+  }
+
   /** Live sources running now (for tests and /metrics-minded readers). */
   get running(): number {
-    return [this.events, this.workers, ...this.progressFeeds.values(), ...this.chunkFeeds.values()].filter((f) => f.listenerCount > 0).length;
+    return [this.events, this.workers, ...this.progressFeeds.values(), ...this.chunkFeeds.values(), ...this.segmentFeeds.values()].filter(
+      (f) => f.listenerCount > 0,
+    ).length;
   }
 
   private following(name: string, stream: string, filter: string, onEmpty?: () => void): SharedFeed<StreamMessage> {
@@ -57,6 +56,26 @@ export class GatewayFeeds {
       name,
       async (emit, fail) => this.repository.follow(stream, filter, await this.repository.lastSequence(stream), emit, fail),
       onEmpty,
+    );
+  }
+
+  /** A core NATS subscription per key (a job), shared while someone listens. */
+  private subscribed<T>(
+    feeds: Map<string, SharedFeed<T>>,
+    key: string,
+    name: string,
+    subject: string,
+    toItem: (data: string, subject: string) => T,
+  ): SharedFeed<T> {
+    return this.keyed(
+      feeds,
+      key,
+      () =>
+        new SharedFeed<T>(
+          name,
+          async (emit) => this.repository.subscribe(subject, (data, on) => emit(toItem(data, on))),
+          () => feeds.delete(key),
+        ),
     );
   }
 

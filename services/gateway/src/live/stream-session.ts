@@ -22,7 +22,8 @@ export class StreamSession<L> {
     private readonly heartbeatMs: number,
   ) {
     this.signal = AbortSignal.any([callSignal, ends.shutdown, ends.brokerLost]);
-    this.buffer = new ClientBuffer<L>(bufferSize, this.signal);
+    // A reader that fell behind lets go of the shared feeds at once: its write may stay blocked as long as its client does not read.
+    this.buffer = new ClientBuffer<L>(bufferSize, this.signal, () => this.close());
   }
 
   /** Listens to `feed`, keeping what `select` maps to a live item. */
@@ -53,6 +54,24 @@ export class StreamSession<L> {
     return item;
   }
 
+  /**
+   * The next response of a stream's live part: the next item as `respond`
+   * maps it (undefined: nothing to send for it, e.g. one a replay already
+   * sent), or a heartbeat when the stream said nothing for an interval;
+   * undefined once the client went away. Throws UNAVAILABLE as `next()`.
+   */
+  async nextResponse<R>(respond: (item: L) => R | undefined, heartbeat: () => R): Promise<R | undefined> {
+    for (;;) {
+      const item = await this.next();
+      if (item === undefined) return undefined;
+      const response = item === IDLE ? (this.heartbeatDue() ? heartbeat() : undefined) : respond(item);
+      if (response !== undefined) {
+        this.sent();
+        return response;
+      }
+    }
+  }
+
   /** True (and the clock reset) when the stream said nothing for a heartbeat interval. */
   heartbeatDue(): boolean {
     if (Date.now() - this.lastSentAt < this.heartbeatMs) return false;
@@ -77,3 +96,23 @@ export class StreamSession<L> {
 }
 
 export { IDLE };
+
+/** Passes each sequence once, in order: one at or before `after` (a replay covered it) or before the last passed is refused. */
+export function newerThan(after: number): (sequence: number) => boolean {
+  let last = after;
+  return (sequence) => {
+    if (sequence <= last) return false;
+    last = sequence;
+    return true;
+  };
+}
+
+/** Passes a value unless it is the one passed last (the latest progress, read at the start, may also arrive live). */
+export function changed(): (value: string) => boolean {
+  let last: string | undefined;
+  return (value) => {
+    if (value === last) return false;
+    last = value;
+    return true;
+  };
+}
