@@ -104,6 +104,42 @@ export type RetryJobMutationVariables = Exact<{
 
 export type RetryJobMutation = { retryJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
 
+export type DispatchFactsFragment = { paused: boolean, reason: string, since: string | null, pendingJobs: number };
+
+export type BulkFactsFragment = { affected: number, skipped: number, skippedJobs: Array<{ jobId: string, reason: string }> };
+
+export type DispatchStateQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type DispatchStateQuery = { dispatchState: { paused: boolean, reason: string, since: string | null, pendingJobs: number } };
+
+export type PauseDispatchMutationVariables = Exact<{
+  reason?: string | null | undefined;
+}>;
+
+
+export type PauseDispatchMutation = { pauseDispatch: { paused: boolean, reason: string, since: string | null, pendingJobs: number } };
+
+export type ResumeDispatchMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ResumeDispatchMutation = { resumeDispatch: { paused: boolean, reason: string, since: string | null, pendingJobs: number } };
+
+export type RetryAllFailedMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RetryAllFailedMutation = { retryAllFailed: { affected: number, skipped: number, skippedJobs: Array<{ jobId: string, reason: string }> } };
+
+export type CancelAllPendingMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type CancelAllPendingMutation = { cancelAllPending: { affected: number, skipped: number, skippedJobs: Array<{ jobId: string, reason: string }> } };
+
+export type RebuildReadModelsMutationVariables = Exact<{ [key: string]: never; }>;
+
+
+export type RebuildReadModelsMutation = { rebuildReadModels: { events: number, lastSequence: number, millis: number } };
+
 export type PresetFieldsFragment = { id: string, name: string, description: string, container: string, videoCodec: string, videoBitrate: string, videoCrf: number | null, videoPreset: string, width: number | null, height: number | null, framerate: number | null, audioCodec: string, audioBitrate: string, audioChannels: number | null, audioSampleRate: number | null, builtin: boolean };
 
 export type PresetsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -209,6 +245,24 @@ export const JobRowFragmentDoc = new TypedDocumentString(`
   }
 }
     `, {"fragmentName":"JobRow"}) as unknown as TypedDocumentString<JobRowFragment, unknown>;
+export const DispatchFactsFragmentDoc = new TypedDocumentString(`
+    fragment DispatchFacts on DispatchState {
+  paused
+  reason
+  since
+  pendingJobs
+}
+    `, {"fragmentName":"DispatchFacts"}) as unknown as TypedDocumentString<DispatchFactsFragment, unknown>;
+export const BulkFactsFragmentDoc = new TypedDocumentString(`
+    fragment BulkFacts on BulkResult {
+  affected
+  skipped
+  skippedJobs {
+    jobId
+    reason
+  }
+}
+    `, {"fragmentName":"BulkFacts"}) as unknown as TypedDocumentString<BulkFactsFragment, unknown>;
 export const PresetFieldsFragmentDoc = new TypedDocumentString(`
     fragment PresetFields on TranscodePreset {
   id
@@ -506,6 +560,79 @@ export const RetryJobDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<RetryJobMutation, RetryJobMutationVariables>;
+export const DispatchStateDocument = new TypedDocumentString(`
+    query DispatchState {
+  dispatchState {
+    ...DispatchFacts
+  }
+}
+    fragment DispatchFacts on DispatchState {
+  paused
+  reason
+  since
+  pendingJobs
+}`) as unknown as TypedDocumentString<DispatchStateQuery, DispatchStateQueryVariables>;
+export const PauseDispatchDocument = new TypedDocumentString(`
+    mutation PauseDispatch($reason: String) {
+  pauseDispatch(reason: $reason) {
+    ...DispatchFacts
+  }
+}
+    fragment DispatchFacts on DispatchState {
+  paused
+  reason
+  since
+  pendingJobs
+}`) as unknown as TypedDocumentString<PauseDispatchMutation, PauseDispatchMutationVariables>;
+export const ResumeDispatchDocument = new TypedDocumentString(`
+    mutation ResumeDispatch {
+  resumeDispatch {
+    ...DispatchFacts
+  }
+}
+    fragment DispatchFacts on DispatchState {
+  paused
+  reason
+  since
+  pendingJobs
+}`) as unknown as TypedDocumentString<ResumeDispatchMutation, ResumeDispatchMutationVariables>;
+export const RetryAllFailedDocument = new TypedDocumentString(`
+    mutation RetryAllFailed {
+  retryAllFailed {
+    ...BulkFacts
+  }
+}
+    fragment BulkFacts on BulkResult {
+  affected
+  skipped
+  skippedJobs {
+    jobId
+    reason
+  }
+}`) as unknown as TypedDocumentString<RetryAllFailedMutation, RetryAllFailedMutationVariables>;
+export const CancelAllPendingDocument = new TypedDocumentString(`
+    mutation CancelAllPending {
+  cancelAllPending {
+    ...BulkFacts
+  }
+}
+    fragment BulkFacts on BulkResult {
+  affected
+  skipped
+  skippedJobs {
+    jobId
+    reason
+  }
+}`) as unknown as TypedDocumentString<CancelAllPendingMutation, CancelAllPendingMutationVariables>;
+export const RebuildReadModelsDocument = new TypedDocumentString(`
+    mutation RebuildReadModels {
+  rebuildReadModels {
+    events
+    lastSequence
+    millis
+  }
+}
+    `) as unknown as TypedDocumentString<RebuildReadModelsMutation, RebuildReadModelsMutationVariables>;
 export const PresetsDocument = new TypedDocumentString(`
     query Presets {
   presets {
