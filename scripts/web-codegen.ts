@@ -14,6 +14,7 @@ import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphq
 import { parse, printSchema } from 'graphql';
 import { AssetResolver } from '../services/api/src/graphql/asset.resolver';
 import { JobResolver } from '../services/api/src/graphql/job.resolver';
+import { OperatorResolver } from '../services/api/src/graphql/operator.resolver';
 import { PresetResolver } from '../services/api/src/graphql/preset.resolver';
 import { SystemResolver } from '../services/api/src/graphql/system.resolver';
 
@@ -25,7 +26,7 @@ async function apiSchemaSdl(): Promise<string> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   await app.init();
   try {
-    const schema = await app.get(GraphQLSchemaFactory).create([AssetResolver, JobResolver, PresetResolver, SystemResolver]);
+    const schema = await app.get(GraphQLSchemaFactory).create([AssetResolver, JobResolver, PresetResolver, SystemResolver, OperatorResolver]);
     return printSchema(schema);
   } finally {
     await app.close();

@@ -36,7 +36,7 @@ describe('gateway: errors, buf curl, resume, shared feeds', () => {
       for await (const _ of world.client('connect-json').watchEvents({ aggregateTypes: ['jobs'] })) break;
       assert.fail('expected invalid_argument');
     } catch (err) {
-      assert.equal(ConnectError.from(err).rawMessage, 'aggregate_types: unknown "jobs" (known: job, asset, preset)');
+      assert.equal(ConnectError.from(err).rawMessage, 'aggregate_types: unknown "jobs" (known: job, asset, preset, dispatch)');
     }
   });
 

@@ -26,6 +26,8 @@ export * from './domain/builtin-presets';
 export * from './domain/job.decider';
 export * from './domain/job.names';
 export * from './domain/preset.decider';
+export * from './domain/dispatch.decider';
+export * from './dispatch/dispatch-switch.repository';
 export * from './ffmpeg/codec-support.config';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';

@@ -13,7 +13,11 @@ import { formatGraphqlErrors } from './graphql/graphql-errors';
 import { graphqlTokenHook } from './graphql/graphql-door.hook';
 import { JobResolver } from './graphql/job.resolver';
 import { PresetResolver } from './graphql/preset.resolver';
+import { OperatorResolver } from './graphql/operator.resolver';
 import { SystemResolver } from './graphql/system.resolver';
+import { OperatorActionsService } from './control/operator-actions.service';
+import { JobsBulkService } from './jobs/jobs-bulk.service';
+import { DispatchService } from './system/dispatch.service';
 import { CallbackController } from './http/callback.controller';
 import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
@@ -85,6 +89,10 @@ export class ApiModule {
         JobResolver,
         PresetResolver,
         SystemResolver,
+        DispatchService,
+        JobsBulkService,
+        OperatorActionsService,
+        OperatorResolver,
       ],
     };
   }

@@ -1,6 +1,6 @@
 import { create } from '@bufbuild/protobuf';
 import { Injectable } from '@nestjs/common';
-import { StreamNames } from '@mpr/core';
+import { AGGREGATE_TYPES, StreamNames } from '@mpr/core';
 import {
   type WatchEventsRequest,
   type WatchEventsResponse,
@@ -15,8 +15,6 @@ import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
 import { changed, newerThan, type StreamSession } from './live/stream-session';
 import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
-
-const AGGREGATE_TYPES = new Set(['job', 'asset', 'preset']);
 
 type JobLive = { event: StreamMessage } | { progress: ProgressMessage };
 
@@ -38,8 +36,10 @@ export class EventsWatchService {
 
   async *watchEvents(request: WatchEventsRequest, signal: AbortSignal): AsyncGenerator<WatchEventsResponse> {
     const types = [...new Set(request.aggregateTypes)];
-    const unknown = types.filter((t) => !AGGREGATE_TYPES.has(t));
-    if (unknown.length > 0) throw invalidArgument(`aggregate_types: unknown ${unknown.map((t) => JSON.stringify(t)).join(', ')} (known: job, asset, preset)`);
+    const unknown = types.filter((t) => !(AGGREGATE_TYPES as readonly string[]).includes(t));
+    if (unknown.length > 0) {
+      throw invalidArgument(`aggregate_types: unknown ${unknown.map((t) => JSON.stringify(t)).join(', ')} (known: ${AGGREGATE_TYPES.join(', ')})`);
+    }
     const wanted = (subject: string) => types.length === 0 || types.includes(aggregateTypeOf(subject));
     // nats-server 2.9 filters a consumer on one subject only: one type is filtered there, several here.
     const filter = types.length === 1 ? `${this.names.subjectRoot}.events.${types[0]}.>` : this.names.allEvents();

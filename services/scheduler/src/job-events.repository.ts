@@ -89,6 +89,13 @@ export class JobEventsRepository {
     });
   }
 
+  /** Job events not acked yet: not delivered (num_pending) or delivered and not settled (num_ack_pending). */
+  async unhandled(): Promise<number> {
+    const jsm = await jetstreamManager(this.nc, { checkAPI: false });
+    const info = await jsm.consumers.info(this.names.events, SCHEDULER_CONSUMER);
+    return info.num_pending + info.num_ack_pending;
+  }
+
   /** Ends (with an error) if the consumer or stream disappears, so the caller can create it again. */
   async consumeShared(): Promise<DeliveryStream> {
     const consumer = await this.js.consumers.get(this.names.events, SCHEDULER_CONSUMER);

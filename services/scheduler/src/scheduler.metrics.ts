@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { Counter } from 'prom-client';
+import type { Counter, Gauge } from 'prom-client';
 import { MetricsRegistry } from '@mpr/core';
+import { JobEventsRepository } from './job-events.repository';
 import { JobTracker } from './job.tracker';
 import { WorkRepository } from './work.repository';
 
@@ -12,8 +13,11 @@ export class SchedulerMetrics {
   readonly retries: Counter;
   readonly retriesRefused: Counter<'reason'>;
   readonly stalled: Counter;
+  readonly dispatchPaused: Gauge;
+  readonly holding: Gauge;
+  readonly held: Counter;
 
-  constructor(registry: MetricsRegistry, tracker: JobTracker, work: WorkRepository) {
+  constructor(registry: MetricsRegistry, tracker: JobTracker, work: WorkRepository, events: JobEventsRepository) {
     this.dispatched = registry.counter('mpr_scheduler_dispatched_total', 'Job attempts handed to an executor.', ['executor']);
     this.retries = registry.counter('mpr_scheduler_retries_total', 'Automatic retries of retryable failures.');
     this.retriesRefused = registry.counter(
@@ -22,6 +26,9 @@ export class SchedulerMetrics {
       ['reason'],
     );
     this.stalled = registry.counter('mpr_scheduler_stalled_total', 'Processing jobs the watchdog failed for want of heartbeats.');
+    this.dispatchPaused = registry.gauge('mpr_dispatch_paused', '1 while the event log says dispatch is paused (pauseDispatch), as this replica last read it.');
+    this.holding = registry.gauge('mpr_scheduler_holding', '1 while this replica holds the job events back because dispatch is paused.');
+    this.held = registry.counter('mpr_scheduler_held_total', 'Job events handed back to the consumer because dispatch was paused when they were appended.');
     registry.gauge('mpr_jobs', 'Jobs per state, as this replica has folded the job events.', ['state'], function () {
       for (const [status, count] of Object.entries(tracker.countByStatus())) this.set({ state: status.toLowerCase() }, count);
     });
@@ -34,5 +41,17 @@ export class SchedulerMetrics {
         logger.warn(`work lag unavailable: ${(err as Error).message}`);
       }
     });
+    registry.gauge(
+      'mpr_scheduler_unhandled_events',
+      'Job events the scheduler replicas have not handled yet (held while paused, or not read yet).',
+      [],
+      async function () {
+        try {
+          this.set(await events.unhandled());
+        } catch (err) {
+          logger.warn(`unhandled job events unavailable: ${(err as Error).message}`);
+        }
+      },
+    );
   }
 }

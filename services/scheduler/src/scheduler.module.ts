@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CoreModule } from '@mpr/core';
+import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
 import { JobEventsConsumer } from './job-events.consumer';
 import { JobEventsRepository } from './job-events.repository';
@@ -25,6 +26,7 @@ export class SchedulerModule {
         WorkRepository,
         TelemetryRepository,
         SchedulerMetrics,
+        DispatchGate,
         DispatchService,
         RetryService,
         JobEventsConsumer,

@@ -8,6 +8,8 @@ import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { AssetDeleted, AssetMissing, AssetProbed, AssetProbeFailed, AssetRegistered, AssetReturned, AssetUpdated } from "./asset_pb";
 import { file_mpr_v1_asset } from "./asset_pb";
+import type { DispatchPaused, DispatchResumed } from "./dispatch_pb";
+import { file_mpr_v1_dispatch } from "./dispatch_pb";
 import type { JobCancelled, JobCompleted, JobCreated, JobFailed, JobPriorityChanged, JobProgressed, JobRetried, JobStarted } from "./job_pb";
 import { file_mpr_v1_job } from "./job_pb";
 import type { PresetCreated, PresetDeleted, PresetUpdated } from "./preset_pb";
@@ -18,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file mpr/v1/events.proto.
  */
 export const file_mpr_v1_events: GenFile = /*@__PURE__*/
-  fileDesc("ChNtcHIvdjEvZXZlbnRzLnByb3RvEgZtcHIudjEi/AcKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSFgoOYWdncmVnYXRlX3R5cGUYAyABKAkSFAoMYWdncmVnYXRlX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjb21tYW5kX2lkGAYgASgJEikKC2pvYl9jcmVhdGVkGAogASgLMhIubXByLnYxLkpvYkNyZWF0ZWRIABIpCgtqb2Jfc3RhcnRlZBgLIAEoCzISLm1wci52MS5Kb2JTdGFydGVkSAASLwoOam9iX3Byb2dyZXNzZWQYDCABKAsyFS5tcHIudjEuSm9iUHJvZ3Jlc3NlZEgAEi0KDWpvYl9jb21wbGV0ZWQYDSABKAsyFC5tcHIudjEuSm9iQ29tcGxldGVkSAASJwoKam9iX2ZhaWxlZBgOIAEoCzIRLm1wci52MS5Kb2JGYWlsZWRIABItCg1qb2JfY2FuY2VsbGVkGA8gASgLMhQubXByLnYxLkpvYkNhbmNlbGxlZEgAEikKC2pvYl9yZXRyaWVkGBAgASgLMhIubXByLnYxLkpvYlJldHJpZWRIABI6ChRqb2JfcHJpb3JpdHlfY2hhbmdlZBgRIAEoCzIaLm1wci52MS5Kb2JQcmlvcml0eUNoYW5nZWRIABIzChBhc3NldF9yZWdpc3RlcmVkGB4gASgLMhcubXByLnYxLkFzc2V0UmVnaXN0ZXJlZEgAEisKDGFzc2V0X3Byb2JlZBgfIAEoCzITLm1wci52MS5Bc3NldFByb2JlZEgAEjYKEmFzc2V0X3Byb2JlX2ZhaWxlZBggIAEoCzIYLm1wci52MS5Bc3NldFByb2JlRmFpbGVkSAASLQoNYXNzZXRfdXBkYXRlZBghIAEoCzIULm1wci52MS5Bc3NldFVwZGF0ZWRIABItCg1hc3NldF9kZWxldGVkGCIgASgLMhQubXByLnYxLkFzc2V0RGVsZXRlZEgAEi0KDWFzc2V0X21pc3NpbmcYIyABKAsyFC5tcHIudjEuQXNzZXRNaXNzaW5nSAASLwoOYXNzZXRfcmV0dXJuZWQYJCABKAsyFS5tcHIudjEuQXNzZXRSZXR1cm5lZEgAEi8KDnByZXNldF9jcmVhdGVkGDIgASgLMhUubXByLnYxLlByZXNldENyZWF0ZWRIABIvCg5wcmVzZXRfdXBkYXRlZBgzIAEoCzIVLm1wci52MS5QcmVzZXRVcGRhdGVkSAASLwoOcHJlc2V0X2RlbGV0ZWQYNCABKAsyFS5tcHIudjEuUHJlc2V0RGVsZXRlZEgAQgYKBGRhdGEiQAoOU2VxdWVuY2VkRXZlbnQSEAoIc2VxdWVuY2UYASABKAQSHAoFZXZlbnQYAiABKAsyDS5tcHIudjEuRXZlbnRiBnByb3RvMw", [file_google_protobuf_timestamp, file_mpr_v1_asset, file_mpr_v1_job, file_mpr_v1_preset]);
+  fileDesc("ChNtcHIvdjEvZXZlbnRzLnByb3RvEgZtcHIudjEi5AgKBUV2ZW50EgoKAmlkGAEgASgJEgwKBHR5cGUYAiABKAkSFgoOYWdncmVnYXRlX3R5cGUYAyABKAkSFAoMYWdncmVnYXRlX2lkGAQgASgJEi8KC29jY3VycmVkX2F0GAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpjb21tYW5kX2lkGAYgASgJEikKC2pvYl9jcmVhdGVkGAogASgLMhIubXByLnYxLkpvYkNyZWF0ZWRIABIpCgtqb2Jfc3RhcnRlZBgLIAEoCzISLm1wci52MS5Kb2JTdGFydGVkSAASLwoOam9iX3Byb2dyZXNzZWQYDCABKAsyFS5tcHIudjEuSm9iUHJvZ3Jlc3NlZEgAEi0KDWpvYl9jb21wbGV0ZWQYDSABKAsyFC5tcHIudjEuSm9iQ29tcGxldGVkSAASJwoKam9iX2ZhaWxlZBgOIAEoCzIRLm1wci52MS5Kb2JGYWlsZWRIABItCg1qb2JfY2FuY2VsbGVkGA8gASgLMhQubXByLnYxLkpvYkNhbmNlbGxlZEgAEikKC2pvYl9yZXRyaWVkGBAgASgLMhIubXByLnYxLkpvYlJldHJpZWRIABI6ChRqb2JfcHJpb3JpdHlfY2hhbmdlZBgRIAEoCzIaLm1wci52MS5Kb2JQcmlvcml0eUNoYW5nZWRIABIzChBhc3NldF9yZWdpc3RlcmVkGB4gASgLMhcubXByLnYxLkFzc2V0UmVnaXN0ZXJlZEgAEisKDGFzc2V0X3Byb2JlZBgfIAEoCzITLm1wci52MS5Bc3NldFByb2JlZEgAEjYKEmFzc2V0X3Byb2JlX2ZhaWxlZBggIAEoCzIYLm1wci52MS5Bc3NldFByb2JlRmFpbGVkSAASLQoNYXNzZXRfdXBkYXRlZBghIAEoCzIULm1wci52MS5Bc3NldFVwZGF0ZWRIABItCg1hc3NldF9kZWxldGVkGCIgASgLMhQubXByLnYxLkFzc2V0RGVsZXRlZEgAEi0KDWFzc2V0X21pc3NpbmcYIyABKAsyFC5tcHIudjEuQXNzZXRNaXNzaW5nSAASLwoOYXNzZXRfcmV0dXJuZWQYJCABKAsyFS5tcHIudjEuQXNzZXRSZXR1cm5lZEgAEi8KDnByZXNldF9jcmVhdGVkGDIgASgLMhUubXByLnYxLlByZXNldENyZWF0ZWRIABIvCg5wcmVzZXRfdXBkYXRlZBgzIAEoCzIVLm1wci52MS5QcmVzZXRVcGRhdGVkSAASLwoOcHJlc2V0X2RlbGV0ZWQYNCABKAsyFS5tcHIudjEuUHJlc2V0RGVsZXRlZEgAEjEKD2Rpc3BhdGNoX3BhdXNlZBhGIAEoCzIWLm1wci52MS5EaXNwYXRjaFBhdXNlZEgAEjMKEGRpc3BhdGNoX3Jlc3VtZWQYRyABKAsyFy5tcHIudjEuRGlzcGF0Y2hSZXN1bWVkSABCBgoEZGF0YSJACg5TZXF1ZW5jZWRFdmVudBIQCghzZXF1ZW5jZRgBIAEoBBIcCgVldmVudBgCIAEoCzINLm1wci52MS5FdmVudGIGcHJvdG8z", [file_google_protobuf_timestamp, file_mpr_v1_asset, file_mpr_v1_dispatch, file_mpr_v1_job, file_mpr_v1_preset]);
 
 /**
  * The JSON payload of every message in MPR_EVENTS, in the protobuf JSON
@@ -172,6 +174,18 @@ export type Event = Message<"mpr.v1.Event"> & {
      */
     value: PresetDeleted;
     case: "presetDeleted";
+  } | {
+    /**
+     * @generated from field: mpr.v1.DispatchPaused dispatch_paused = 70;
+     */
+    value: DispatchPaused;
+    case: "dispatchPaused";
+  } | {
+    /**
+     * @generated from field: mpr.v1.DispatchResumed dispatch_resumed = 71;
+     */
+    value: DispatchResumed;
+    case: "dispatchResumed";
   } | { case: undefined; value?: undefined };
 };
 

@@ -49,7 +49,7 @@ export type WatchEventsRequest = Message<"mpr.v1.WatchEventsRequest"> & {
   fromSequence: bigint;
 
   /**
-   * Optional: only events of these aggregate types ("job", "asset", "preset").
+   * Optional: only events of these aggregate types ("job", "asset", "preset", "dispatch").
    *
    * @generated from field: repeated string aggregate_types = 2;
    */

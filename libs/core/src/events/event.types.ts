@@ -1,7 +1,8 @@
 import type { Event } from '@mpr/contracts/events_pb';
 
-export type AggregateType = 'job' | 'asset' | 'preset';
-export const AGGREGATE_TYPES: readonly AggregateType[] = ['job', 'asset', 'preset'];
+/** `dispatch` has one instance (DISPATCH_AGGREGATE): whether the scheduler hands out work. */
+export type AggregateType = 'job' | 'asset' | 'preset' | 'dispatch';
+export const AGGREGATE_TYPES: readonly AggregateType[] = ['job', 'asset', 'preset', 'dispatch'];
 
 export interface AggregateRef {
   type: AggregateType;

@@ -35,6 +35,10 @@ function project(em: EntityManager, stored: StoredEvent): Promise<void> {
     case 'jobRetried':
     case 'jobPriorityChanged':
       return projectJob(em, stored as JobStoredEvent);
+    case 'dispatchPaused':
+    case 'dispatchResumed':
+      // No table: the dispatch switch is one tiny aggregate, read from the log (DispatchService).
+      return Promise.resolve();
     default:
       return assertNever(event);
   }

@@ -23,7 +23,6 @@ export class JobsFeed {
   #filter = $state<JobFilter>('all');
   #loaded = $state(false);
   #error = $state<string | null>(null);
-  #busy = $state(false);
   #openCount = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -55,11 +54,6 @@ export class JobsFeed {
   /** The last refresh's failure, cleared by the next success. */
   get error(): string | null {
     return this.#error;
-  }
-
-  /** A bulk action is running. */
-  get busy(): boolean {
-    return this.#busy;
   }
 
   job(id: string): JobRowFragment | undefined {
@@ -111,31 +105,6 @@ export class JobsFeed {
   async retry(id: string): Promise<void> {
     const { retryJob } = await this.client.request(RetryJobDocument, { id });
     this.#upsert(retryJob);
-  }
-
-  /**
-   * The API has no bulk mutation yet ([M8] adds them with the control
-   * subjects): one retryJob per failed job. Returns the failures' messages.
-   */
-  retryAllFailed(): Promise<string[]> {
-    return this.#forEach('failed', (id) => this.retry(id));
-  }
-
-  cancelAllPending(): Promise<string[]> {
-    return this.#forEach('pending', (id) => this.cancel(id));
-  }
-
-  async #forEach(status: JobStatus, action: (id: string) => Promise<void>): Promise<string[]> {
-    this.#busy = true;
-    const failures: string[] = [];
-    try {
-      for (const job of this.#jobs.filter((j) => j.status === status)) {
-        await action(job.id).catch((err: Error) => failures.push(`${job.id.slice(0, 8)}: ${err.message}`));
-      }
-    } finally {
-      this.#busy = false;
-    }
-    return failures;
   }
 
   #upsert(row: JobRowFragment): void {

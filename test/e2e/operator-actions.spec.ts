@@ -1,0 +1,131 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
+import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
+import { waitFor } from '@mpr/core/testing/wait-for';
+import { metricValue } from './scheduler-harness';
+
+interface Job {
+  id: string;
+  status: string;
+  errorMessage: string | null;
+}
+interface Dispatch {
+  paused: boolean;
+  reason: string;
+  since: string | null;
+  pendingJobs: number;
+}
+interface Bulk {
+  affected: number;
+  skipped: number;
+  skippedJobs: Array<{ jobId: string; reason: string }>;
+}
+
+const DISPATCH_FIELDS = 'paused reason since pendingJobs';
+const BULK_FIELDS = 'affected skipped skippedJobs { jobId reason }';
+
+/** Operator actions through the platform's own doors: GraphQL on the API, the scheduler's /metrics. */
+describe('operator actions: dispatch pause, bulk retry and cancel, rebuild', () => {
+  let platform: PlatformProcess;
+  let assetId: string;
+
+  before(async () => {
+    platform = await PlatformProcess.start();
+    await makeKeyframedSource(join(platform.mediaIn, 'clip.mp4'), { seconds: 2, fps: 10, size: '160x120' });
+    await platform.query('mutation { scanMediaFolder { found } }');
+    const { assets } = await platform.query<{ assets: Array<{ id: string }> }>('query { assets(status: "ready") { id } }');
+    assetId = assets[0].id;
+  });
+  after(() => platform?.stop());
+
+  const createJob = async (extra = ''): Promise<Job> =>
+    (
+      await platform.query<{ createJob: Job }>(
+        `mutation { createJob(input: { sourceAssetId: "${assetId}", presetId: "builtin-h264-720p" ${extra} }) { id status errorMessage } }`,
+      )
+    ).createJob;
+  const job = async (id: string): Promise<Job> => (await platform.query<{ job: Job }>(`query { job(id: "${id}") { id status errorMessage } }`)).job;
+  const jobUntil = (id: string, status: string) =>
+    waitFor(`job ${id} to be ${status}`, () => job(id), { done: (j) => j.status === status, timeoutMs: 60_000, describe: (j) => JSON.stringify(j) });
+  const pause = async (reason = 'maintenance') =>
+    (await platform.query<{ pauseDispatch: Dispatch }>(`mutation { pauseDispatch(reason: "${reason}") { ${DISPATCH_FIELDS} } }`)).pauseDispatch;
+  const resume = async () => (await platform.query<{ resumeDispatch: Dispatch }>(`mutation { resumeDispatch { ${DISPATCH_FIELDS} } }`)).resumeDispatch;
+  const schedulerMetric = async (name: string) => {
+    const response = await fetch(`${platform.url('scheduler')}/metrics`, { headers: { authorization: `Bearer ${PLATFORM_API_TOKEN}` } });
+    return metricValue(await response.text(), name) ?? 0;
+  };
+
+  it('pauseDispatch holds a new job PENDING until resumeDispatch, then it completes', async () => {
+    const heldBefore = await schedulerMetric('mpr_scheduler_held_total');
+    const paused = await pause('new storage');
+    assert.deepEqual({ paused: paused.paused, reason: paused.reason }, { paused: true, reason: 'new storage' });
+    assert.ok(paused.since && Date.parse(paused.since) > 0);
+    try {
+      const again = await platform.graphql('mutation { pauseDispatch { paused } }');
+      assert.equal(again.errors?.[0]?.extensions?.code, 'ILLEGAL_TRANSITION');
+      assert.equal(again.errors?.[0]?.message, 'cannot pause dispatch jobs in state PAUSED: it is paused already (new storage)');
+
+      const created = await createJob();
+      // The scheduler's own word that it saw the job's event and handed it back: from then on only the resume moves it.
+      await waitFor('the scheduler to hold the new job', () => schedulerMetric('mpr_scheduler_held_total'), { done: (n) => n > heldBefore });
+      assert.equal(await schedulerMetric('mpr_scheduler_holding'), 1);
+      assert.equal((await job(created.id)).status, 'pending');
+      const { dispatchState } = await platform.query<{ dispatchState: Dispatch }>(`query { dispatchState { ${DISPATCH_FIELDS} } }`);
+      assert.equal(dispatchState.paused, true);
+      assert.ok(dispatchState.pendingJobs >= 1, 'the held job is counted as pending');
+
+      const resumed = await resume();
+      assert.deepEqual({ paused: resumed.paused, reason: resumed.reason }, { paused: false, reason: '' });
+      await jobUntil(created.id, 'completed');
+    } finally {
+      if ((await platform.query<{ dispatchState: Dispatch }>('query { dispatchState { paused } }')).dispatchState.paused) await resume();
+    }
+    const notPaused = await platform.graphql('mutation { resumeDispatch { paused } }');
+    assert.equal(notPaused.errors?.[0]?.message, 'cannot resume dispatch jobs in state RUNNING: it is not paused');
+  });
+
+  it('cancelAllPending cancels every pending job; retryAllFailed retries every failed one', async () => {
+    await pause('bulk');
+    let held: Job[];
+    try {
+      held = [await createJob(), await createJob()];
+      const { cancelAllPending } = await platform.query<{ cancelAllPending: Bulk }>(`mutation { cancelAllPending { ${BULK_FIELDS} } }`);
+      assert.deepEqual(cancelAllPending, { affected: 2, skipped: 0, skippedJobs: [] });
+      for (const { id } of held) assert.equal((await job(id)).status, 'cancelled');
+    } finally {
+      await resume();
+    }
+    // An executor this build lacks fails at once, for good: two failed jobs to retry.
+    const failing = [await createJob('executor: "lambda"'), await createJob('executor: "lambda"')];
+    for (const { id } of failing) await jobUntil(id, 'failed');
+    const { retryAllFailed } = await platform.query<{ retryAllFailed: Bulk }>(`mutation { retryAllFailed { ${BULK_FIELDS} } }`);
+    assert.equal(retryAllFailed.skipped, 0);
+    assert.equal(retryAllFailed.affected, 2);
+    for (const { id } of failing) {
+      const { events } = (await platform.query<{ job: { events: Array<{ type: string }> } }>(`query { job(id: "${id}") { events { type } } }`)).job;
+      assert.ok(
+        events.some((e) => e.type === 'JobRetried'),
+        `retried: ${events.map((e) => e.type).join(', ')}`,
+      );
+    }
+    // Cancelled jobs are not failed ones: retryAllFailed left them alone.
+    for (const { id } of held) assert.equal((await job(id)).status, 'cancelled');
+  });
+
+  it('rebuildReadModels replays the log into the same rows', async () => {
+    await jobUntil((await createJob()).id, 'completed');
+    const read = () => platform.query<{ jobs: Job[] }>('query { jobs { id status errorMessage } }');
+    const before = await read();
+    const { rebuildReadModels } = await platform.query<{ rebuildReadModels: { events: number; lastSequence: number } }>(
+      'mutation { rebuildReadModels { events lastSequence millis } }',
+    );
+    assert.ok(rebuildReadModels.events > 0 && rebuildReadModels.events === rebuildReadModels.lastSequence, JSON.stringify(rebuildReadModels));
+    const rebuilt = await read();
+    assert.deepEqual(
+      rebuilt.jobs.map((j) => j.id),
+      before.jobs.map((j) => j.id),
+    );
+  });
+});
