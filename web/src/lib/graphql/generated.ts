@@ -67,42 +67,61 @@ export type DeleteAssetMutationVariables = Exact<{
 
 export type DeleteAssetMutation = { deleteAsset: { ok: boolean } };
 
-export type JobRowFragment = { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null };
+export type JobRowFragment = { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null };
 
 export type JobsQueryVariables = Exact<{
   status?: string | null | undefined;
+  limit?: number | null | undefined;
+  offset?: number | null | undefined;
 }>;
 
 
-export type JobsQuery = { jobs: Array<{ id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null }> };
+export type JobsQuery = { jobs: Array<{ id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null }> };
+
+export type JobBoardQueryVariables = Exact<{
+  status?: string | null | undefined;
+  limit?: number | null | undefined;
+}>;
+
+
+export type JobBoardQuery = { jobBoard: { sequence: number, entries: Array<{ id: string, status: string, priority: string, queuedSequence: number }>, jobs: Array<{ id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null }> } };
+
+export type JobRowByIdQueryVariables = Exact<{
+  id: string | number;
+  after?: number | null | undefined;
+}>;
+
+
+export type JobRowByIdQuery = { job: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
 
 export type JobQueryVariables = Exact<{
   id: string | number;
+  after?: number | null | undefined;
 }>;
 
 
-export type JobQuery = { job: { trimStart: number | null, trimEnd: number | null, chunkDuration: number | null, outputPath: string | null, id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, outputUrl: { href: string, expiresAt: string | null } | null, sourceAsset: { id: string, filename: string, filePath: string, root: string, status: string, errorMessage: string | null, fileSize: number, duration: number | null, container: string | null, videoCodec: string | null, audioCodec: string | null, width: number | null, height: number | null, framerate: number | null, bitrate: number | null, audioChannels: number | null, audioSampleRate: number | null, comments: string, createdAt: string, fileUrl: { href: string, expiresAt: string | null } } | null, outputAsset: { id: string, filename: string, filePath: string, root: string, status: string, errorMessage: string | null, fileSize: number, duration: number | null, container: string | null, videoCodec: string | null, audioCodec: string | null, width: number | null, height: number | null, framerate: number | null, bitrate: number | null, audioChannels: number | null, audioSampleRate: number | null, comments: string, createdAt: string, fileUrl: { href: string, expiresAt: string | null } } | null, events: Array<{ sequence: number, type: string, occurredAt: string, data: string }>, preset: { id: string, name: string } | null } };
+export type JobQuery = { job: { trimStart: number | null, trimEnd: number | null, chunkDuration: number | null, outputPath: string | null, id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, outputUrl: { href: string, expiresAt: string | null } | null, sourceAsset: { id: string, filename: string, filePath: string, root: string, status: string, errorMessage: string | null, fileSize: number, duration: number | null, container: string | null, videoCodec: string | null, audioCodec: string | null, width: number | null, height: number | null, framerate: number | null, bitrate: number | null, audioChannels: number | null, audioSampleRate: number | null, comments: string, createdAt: string, fileUrl: { href: string, expiresAt: string | null } } | null, outputAsset: { id: string, filename: string, filePath: string, root: string, status: string, errorMessage: string | null, fileSize: number, duration: number | null, container: string | null, videoCodec: string | null, audioCodec: string | null, width: number | null, height: number | null, framerate: number | null, bitrate: number | null, audioChannels: number | null, audioSampleRate: number | null, comments: string, createdAt: string, fileUrl: { href: string, expiresAt: string | null } } | null, preset: { id: string, name: string } | null } };
 
 export type CreateJobMutationVariables = Exact<{
   input: CreateJobInput;
 }>;
 
 
-export type CreateJobMutation = { createJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
+export type CreateJobMutation = { createJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
 
 export type CancelJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type CancelJobMutation = { cancelJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
+export type CancelJobMutation = { cancelJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
 
 export type RetryJobMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
-export type RetryJobMutation = { retryJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
+export type RetryJobMutation = { retryJob: { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, version: number, queuedSequence: number, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null } };
 
 export type PresetFieldsFragment = { id: string, name: string, description: string, container: string, videoCodec: string, videoBitrate: string, videoCrf: number | null, videoPreset: string, width: number | null, height: number | null, framerate: number | null, audioCodec: string, audioBitrate: string, audioChannels: number | null, audioSampleRate: number | null, builtin: boolean };
 
@@ -199,6 +218,8 @@ export const JobRowFragmentDoc = new TypedDocumentString(`
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
@@ -312,8 +333,8 @@ export const DeleteAssetDocument = new TypedDocumentString(`
 }
     `) as unknown as TypedDocumentString<DeleteAssetMutation, DeleteAssetMutationVariables>;
 export const JobsDocument = new TypedDocumentString(`
-    query Jobs($status: String) {
-  jobs(status: $status) {
+    query Jobs($status: String, $limit: Int, $offset: Int) {
+  jobs(status: $status, limit: $limit, offset: $offset) {
     ...JobRow
   }
 }
@@ -332,6 +353,8 @@ export const JobsDocument = new TypedDocumentString(`
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
@@ -341,9 +364,82 @@ export const JobsDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<JobsQuery, JobsQueryVariables>;
+export const JobBoardDocument = new TypedDocumentString(`
+    query JobBoard($status: String, $limit: Int) {
+  jobBoard(status: $status, limit: $limit) {
+    sequence
+    entries {
+      id
+      status
+      priority
+      queuedSequence
+    }
+    jobs {
+      ...JobRow
+    }
+  }
+}
+    fragment JobRow on TranscodeJob {
+  id
+  status
+  progress
+  speed
+  eta
+  attempt
+  executor
+  priority
+  chunked
+  errorMessage
+  outputFilename
+  createdAt
+  startedAt
+  completedAt
+  version
+  queuedSequence
+  sourceAsset {
+    id
+    filename
+  }
+  preset {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<JobBoardQuery, JobBoardQueryVariables>;
+export const JobRowByIdDocument = new TypedDocumentString(`
+    query JobRowById($id: ID!, $after: Float) {
+  job(id: $id, after: $after) {
+    ...JobRow
+  }
+}
+    fragment JobRow on TranscodeJob {
+  id
+  status
+  progress
+  speed
+  eta
+  attempt
+  executor
+  priority
+  chunked
+  errorMessage
+  outputFilename
+  createdAt
+  startedAt
+  completedAt
+  version
+  queuedSequence
+  sourceAsset {
+    id
+    filename
+  }
+  preset {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<JobRowByIdQuery, JobRowByIdQueryVariables>;
 export const JobDocument = new TypedDocumentString(`
-    query Job($id: ID!) {
-  job(id: $id) {
+    query Job($id: ID!, $after: Float) {
+  job(id: $id, after: $after) {
     ...JobRow
     trimStart
     trimEnd
@@ -358,12 +454,6 @@ export const JobDocument = new TypedDocumentString(`
     }
     outputAsset {
       ...AssetFacts
-    }
-    events {
-      sequence
-      type
-      occurredAt
-      data
     }
   }
 }
@@ -407,6 +497,8 @@ fragment JobRow on TranscodeJob {
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
@@ -437,6 +529,8 @@ export const CreateJobDocument = new TypedDocumentString(`
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
@@ -467,6 +561,8 @@ export const CancelJobDocument = new TypedDocumentString(`
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
@@ -497,6 +593,8 @@ export const RetryJobDocument = new TypedDocumentString(`
   createdAt
   startedAt
   completedAt
+  version
+  queuedSequence
   sourceAsset {
     id
     filename
