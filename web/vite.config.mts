@@ -7,6 +7,14 @@ export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
   base: '/',
   plugins: [svelte()],
+  // The generated contracts the services use (protoc-gen-es), never re-declared here.
+  // Pure files of libs/core (the names of executors and priorities) likewise; nothing that does IO.
+  resolve: {
+    alias: {
+      '@mpr/contracts': fileURLToPath(new URL('../contracts/gen/mpr/v1', import.meta.url)),
+      '@mpr/core': fileURLToPath(new URL('../libs/core/src', import.meta.url)),
+    },
+  },
   build: {
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,

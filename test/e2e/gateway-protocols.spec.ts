@@ -143,6 +143,27 @@ describe('gateway: every RPC over Connect (JSON, binary), gRPC-Web and gRPC', ()
     });
   }
 
+  it('WatchEvents with_progress: the log, the latest progress of every job, a caught-up heartbeat, then live progress', async () => {
+    const client = world.client('connect-binary');
+    const items = await collect<WatchEventsResponse>(
+      (signal) => client.watchEvents({ fromSequence: BigInt(created), aggregateTypes: ['job'], withProgress: true }, { signal }),
+      (all) => all.some((i) => i.kind.case === 'progress' && i.kind.value.percent === 77),
+      {
+        onItem: async (item) => {
+          if (item.kind.case === 'heartbeat') await world.publishProgress({ jobId, attempt: 1, percent: 77, fps: 25, speed: 1.5 });
+        },
+      },
+    );
+    const at = (test: (i: WatchEventsResponse) => boolean) => items.findIndex(test);
+    const created_ = at((i) => i.kind.case === 'event' && i.kind.value.event?.data.case === 'jobCreated');
+    const latest = at((i) => i.kind.case === 'progress' && i.kind.value.jobId === jobId);
+    const caughtUp = at((i) => i.kind.case === 'heartbeat');
+    const live = at((i) => i.kind.case === 'progress' && i.kind.value.percent === 77);
+    assert.ok(created_ >= 0 && created_ < latest && latest < caughtUp && caughtUp < live, JSON.stringify(kinds(items)));
+    const progress = items[live].kind.value;
+    assert.ok(progress && 'fps' in progress && progress.fps === 25 && progress.jobId === jobId);
+  });
+
   it('every stream with nothing to say sends heartbeats', async () => {
     const client = world.client('connect-json');
     const items = await collect<WatchEventsResponse>(

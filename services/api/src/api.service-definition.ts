@@ -1,6 +1,7 @@
 import type { ServiceDefinition } from '@mpr/core';
 import { ApiModule } from './api.module';
 import { serveDashboard } from './http/dashboard.static';
+import { proxyGatewayStreams } from './http/gateway.proxy';
 
 export const apiService: ServiceDefinition = {
   name: 'api',
@@ -8,8 +9,9 @@ export const apiService: ServiceDefinition = {
   port: (config) => config.MPR_API_PORT,
   links: { dashboard: '/', graphiql: '/graphiql', graphql: '/graphql' },
   rawBody: true,
-  configure(app) {
+  configure(app, config) {
     serveDashboard(app);
+    proxyGatewayStreams(app, config);
     // A browser opening /graphql gets GraphiQL; clients posting queries are unaffected.
     app
       .getHttpAdapter()

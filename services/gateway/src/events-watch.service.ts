@@ -17,6 +17,7 @@ import { changed, newerThan, type StreamSession } from './live/stream-session';
 import { type StreamMessage, StreamFeedRepository } from './stream-feed.repository';
 
 type JobLive = { event: StreamMessage } | { progress: ProgressMessage };
+type EventsLive = StreamMessage | { progress: ProgressMessage };
 
 /**
  * WatchEvents and WatchJob: events replayed from the log with a consumer of
@@ -43,21 +44,42 @@ export class EventsWatchService {
     const wanted = (subject: string) => types.length === 0 || types.includes(aggregateTypeOf(subject));
     // nats-server 2.9 filters a consumer on one subject only: one type is filtered there, several here.
     const filter = types.length === 1 ? `${this.names.subjectRoot}.events.${types[0]}.>` : this.names.allEvents();
-    const session = this.sessions.open<StreamMessage>(signal);
+    const session = this.sessions.open<EventsLive>(signal);
     try {
       await session.join(this.feeds.events, (msg) => (wanted(msg.subject) ? msg : undefined));
+      // Joined before the latest values are read: a value published meanwhile comes live after them, so the newest wins.
+      if (request.withProgress) await session.join(this.feeds.allProgress, (progress) => ({ progress }));
       const toEvent = (msg: StreamMessage) => create(WatchEventsResponseSchema, { kind: { case: 'event', value: sequencedEvent(msg) } });
+      const toProgress = (progress: ProgressMessage) => create(WatchEventsResponseSchema, { kind: { case: 'progress', value: jobProgress(progress) } });
+      const beat = () => create(WatchEventsResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
       let covered = Number(request.fromSequence) - 1;
       for await (const msg of this.replay(session, filter, Number(request.fromSequence), (seq) => (covered = seq))) {
         if (wanted(msg.subject)) yield toEvent(msg);
       }
+      if (request.withProgress) {
+        // Yielded, not buffered: a busy hour holds more jobs than a stream's live buffer.
+        for await (const msg of this.latestProgress(session)) yield toProgress({ data: msg.data });
+      }
+      // Caught up: a client learns the replay is over (and, on an idle log, that the stream is open at all) at once.
+      session.sent();
+      yield beat();
       const fresh = newerThan(covered);
-      const respond = (msg: StreamMessage) => (fresh(msg.sequence) ? toEvent(msg) : undefined);
-      const beat = () => create(WatchEventsResponseSchema, { kind: { case: 'heartbeat', value: heartbeat() } });
+      const respond = (item: EventsLive) => ('progress' in item ? toProgress(item.progress) : fresh(item.sequence) ? toEvent(item) : undefined);
       for (let response; (response = await session.nextResponse(respond, beat));) yield response;
     } finally {
       session.close();
     }
+  }
+
+  /** The latest progress of every job MPR_TELEMETRY still holds (its retention: an hour). */
+  private async *latestProgress<L>(session: StreamSession<L>): AsyncGenerator<StreamMessage> {
+    const upTo = await this.repository.lastSequence(this.names.telemetry);
+    const subjects = this.names.jobProgressSubject('*');
+    for await (const msg of this.repository.replay(this.names.telemetry, subjects, { lastPerSubject: true, upTo }, session.signal)) {
+      session.sent();
+      yield msg;
+    }
+    session.assertOpen();
   }
 
   async *watchJob(request: WatchJobRequest, signal: AbortSignal): AsyncGenerator<WatchJobResponse> {

@@ -23,10 +23,10 @@ export function clock(seconds: number | null | undefined): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-/** Time taken between two ISO instants (or until now). */
-export function elapsed(from: string | null | undefined, to?: string | null): string {
+/** Time taken between two ISO instants (or until `now`, in ms). */
+export function elapsed(from: string | null | undefined, to?: string | null, now = Date.now()): string {
   if (!from) return DASH;
-  return clock((Date.parse(to ?? new Date().toISOString()) - Date.parse(from)) / 1000);
+  return clock(((to ? Date.parse(to) : now) - Date.parse(from)) / 1000);
 }
 
 export function when(iso: string | null | undefined): string {

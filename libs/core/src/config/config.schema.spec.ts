@@ -20,6 +20,16 @@ describe('loadConfig', () => {
     assert.equal(config.MEDIA_BASE_URL, 'https://cdn.example.com/media/');
   });
 
+  it('reads which services a process runs and where the API forwards the gateway streams, refusing anything else', () => {
+    const config = loadConfig({ MPR_SERVICES: 'api,scheduler', MPR_GATEWAY_URL: 'http://127.0.0.1:9081' });
+    assert.deepEqual(config.MPR_SERVICES, ['api', 'scheduler']);
+    assert.equal(config.MPR_GATEWAY_URL, 'http://127.0.0.1:9081');
+    assert.throws(
+      () => loadConfig({ MPR_SERVICES: 'api,web', MPR_GATEWAY_URL: 'nats://x:1' }),
+      (err: unknown) => err instanceof ConfigError && err.problems.length === 2 && /MPR_SERVICES="api,web": must list api, gateway/.test(err.message),
+    );
+  });
+
   it('treats an empty variable as unset', () => {
     assert.equal(loadConfig({ MPR_EXECUTOR: '' }).MPR_EXECUTOR, 'local');
   });

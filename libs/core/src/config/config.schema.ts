@@ -82,6 +82,11 @@ export const configSchema = z.object({
   MPR_CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Idle gateway streams get a heartbeat message this often (a browser sees a stream's headers only with its first message). */
   MPR_GATEWAY_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
+  /**
+   * Where the API forwards the dashboard's live streams (`/mpr.v1.GatewayService/*` on the API's own origin). Unset:
+   * the gateway of the same process, else http://127.0.0.1:<MPR_GATEWAY_PORT>.
+   */
+  MPR_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Messages a gateway stream holds for a slow reader before it ends the stream with RESOURCE_EXHAUSTED. */
   MPR_GATEWAY_STREAM_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1024),
   /** PEM files: both set, the gateway serves TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext. */
@@ -89,6 +94,18 @@ export const configSchema = z.object({
   MPR_TLS_KEY: z.string().min(1).optional(),
   /** How often transcoder and chunker workers publish their presence; a worker silent for 3 intervals is gone. */
   MPR_PRESENCE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
+  /**
+   * Which of its services a process runs (comma-separated: api,gateway,scheduler,transcoder,chunker); unset, all it
+   * has. For `dist/services/all/main.js` beside a service run alone (a test restarts its own gateway process).
+   */
+  MPR_SERVICES: z
+    .string()
+    .regex(
+      /^(api|gateway|scheduler|transcoder|chunker)(,(api|gateway|scheduler|transcoder|chunker))*$/,
+      'must list api, gateway, scheduler, transcoder, chunker (comma-separated)',
+    )
+    .transform((list) => list.split(','))
+    .optional(),
   MPR_LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug', 'verbose']).default('log'),
 });
 

@@ -49,6 +49,17 @@ export function createLogger(name: string, config: Pick<AppConfig, 'MPR_LOG_LEVE
   return new ServiceLogger(name, verboseBoot, { logLevels: LEVELS.slice(0, upTo + 1), json: process.env.MPR_LOG_FORMAT === 'json' });
 }
 
+/**
+ * The base URL of each service this process started, for a service that
+ * fronts another one in the same process (the API forwards the dashboard's
+ * streams to the gateway, which may listen on any free port: MPR_*_PORT=0).
+ */
+const localUrls = new Map<ServiceName, string>();
+
+export function localServiceUrl(name: ServiceName): string | undefined {
+  return localUrls.get(name);
+}
+
 export interface RunningService {
   definition: ServiceDefinition;
   app: INestApplication;
@@ -66,6 +77,7 @@ export async function startService(definition: ServiceDefinition, config: AppCon
   await app.listen(definition.port(config), config.MPR_HOST);
   // Nest names the scheme by its own httpsOptions, which a service with a TLS listener of its own does not use.
   const url = (await app.getUrl()).replace('[::1]', 'localhost').replace(/^http:/, definition.secure?.(config) ? 'https:' : 'http:');
+  localUrls.set(definition.name, url);
   return { definition, app, url };
 }
 
@@ -85,6 +97,8 @@ export async function runServices(definitions: ServiceDefinition[], env: NodeJS.
     throw err;
   }
   const logger = createLogger('mpr', config);
+  const chosen = config.MPR_SERVICES;
+  if (chosen) definitions = definitions.filter((d) => chosen.includes(d.name));
   const running: RunningService[] = [];
   const stop = async (signal: string) => {
     logger.log(`${signal}: stopping ${running.map((s) => s.definition.name).join(', ')}`);

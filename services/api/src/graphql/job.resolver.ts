@@ -1,4 +1,4 @@
-import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
 import { create } from '@bufbuild/protobuf';
@@ -9,7 +9,7 @@ import { PresetService } from '../presets/preset.service';
 import { MediaAssetType } from './asset.types';
 import { PresetType } from './preset.types';
 import type { JobRow } from '../read-models/job.entity';
-import { CreateJobInput, JobEventType, JobType } from './job.types';
+import { CreateJobInput, JobBoardType, JobEventType, JobType } from './job.types';
 import { MediaUrlType } from './media-url.types';
 
 @Resolver(() => JobType)
@@ -42,13 +42,34 @@ export class JobResolver {
   }
 
   @Query(() => [JobType], { description: 'Jobs, newest first; status: pending, processing, completed, failed or cancelled (any case).' })
-  jobs(@Args('status', { nullable: true }) status?: string) {
-    return this.jobService.list(status);
+  jobs(
+    @Args('status', { nullable: true }) status?: string,
+    @Args('limit', { type: () => Int, nullable: true, description: '1 to 1000; all when absent.' }) limit?: number,
+    @Args('offset', { type: () => Int, nullable: true }) offset?: number,
+  ) {
+    return this.jobService.list(status, { limit, offset });
+  }
+
+  @Query(() => JobBoardType, { description: "A live list's start: every job's status, one page of rows, and the read models' sequence (one snapshot)." })
+  jobBoard(
+    @Args('status', { nullable: true }) status?: string,
+    @Args('limit', { type: () => Int, nullable: true, defaultValue: 100, description: '1 to 1000.' }) limit?: number,
+  ) {
+    return this.jobService.board(status, { limit });
   }
 
   @Query(() => JobType)
-  job(@Args('id', { type: () => ID }) id: string) {
-    return this.jobService.get(id);
+  job(
+    @Args('id', { type: () => ID }) id: string,
+    @Args('after', {
+      type: () => Float,
+      nullable: true,
+      description:
+        'Answer once the read models include this MPR_EVENTS sequence (an event seen on the gateway); READ_MODELS_BEHIND if they do not within MPR_API_READ_WAIT_SECONDS.',
+    })
+    after?: number,
+  ) {
+    return this.jobService.get(id, after);
   }
 
   @ResolveField(() => [JobEventType], { description: "The job's history from the event log, oldest first.", complexity: 25 })

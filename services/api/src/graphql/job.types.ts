@@ -32,6 +32,25 @@ export class JobType {
   @Field() createdAt!: Date;
   @Field(() => Date, { nullable: true }) startedAt!: Date | null;
   @Field(() => Date, { nullable: true }) completedAt!: Date | null;
+  @Field(() => Float, { description: 'MPR_EVENTS sequence of the event that queued the current attempt.' }) queuedSequence!: number;
+  @Field(() => Float, { description: "MPR_EVENTS sequence of the job's last event these fields show: a live client applies only later ones." })
+  version!: number;
+}
+
+@ObjectType('JobBoardEntry', { description: "One job's place in a live list: enough to count statuses and order the queue." })
+export class JobBoardEntryType {
+  @Field(() => ID) id!: string;
+  @Field() status!: string;
+  @Field() priority!: string;
+  @Field(() => Float, { description: 'MPR_EVENTS sequence of the event that queued the current attempt; pending jobs run in (priority, this) order.' })
+  queuedSequence!: number;
+}
+
+@ObjectType('JobBoard', { description: "The start of a live jobs list: apply the gateway's WatchEvents from `sequence + 1` on top of it." })
+export class JobBoardType {
+  @Field(() => Float, { description: 'The last MPR_EVENTS sequence the read models had applied when this was read.' }) sequence!: number;
+  @Field(() => [JobBoardEntryType], { description: 'Every job, newest first.' }) entries!: JobBoardEntryType[];
+  @Field(() => [JobType], { description: 'One page of the filtered jobs, newest first.' }) jobs!: JobType[];
 }
 
 @InputType()

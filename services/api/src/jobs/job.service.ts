@@ -19,11 +19,24 @@ import {
   ValidationError,
 } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
+import { READ_MODELS_PROJECTION } from '../projections/read-model.writer';
 import { AssetRow } from '../read-models/asset.entity';
+import { CheckpointRow } from '../read-models/checkpoint.entity';
 import { JobRow } from '../read-models/job.entity';
 import { PresetRow } from '../read-models/preset.entity';
 import { rowOrNotFound } from '../read-models/row-or-not-found';
 import { JOB_STATUSES, parseStatusFilter } from '../read-models/status-filter';
+
+export interface JobPage {
+  limit?: number | null;
+  offset?: number | null;
+}
+
+export interface JobBoard {
+  sequence: number;
+  entries: Array<Pick<JobRow, 'id' | 'status' | 'priority' | 'queuedSequence'>>;
+  jobs: JobRow[];
+}
 
 export interface CreateJobInput {
   sourceAssetId: string;
@@ -67,16 +80,39 @@ export class JobService {
     private readonly store: EventStore,
   ) {}
 
-  list(status?: string | null): Promise<JobRow[]> {
+  list(status?: string | null, page: JobPage = {}): Promise<JobRow[]> {
+    return this.listIn(this.jobs, status, page);
+  }
+
+  /**
+   * What a live list starts from: every job's status and queue place, one
+   * page of rows, and the read models' checkpoint — read in one snapshot
+   * (REPEATABLE READ), so the events after `sequence` are exactly the ones
+   * the answer does not show yet.
+   */
+  board(status: string | null | undefined, page: JobPage): Promise<JobBoard> {
+    return this.jobs.manager.transaction('REPEATABLE READ', async (em) => {
+      const jobs = em.getRepository(JobRow);
+      const checkpoint = await em.getRepository(CheckpointRow).findOneBy({ name: READ_MODELS_PROJECTION });
+      const entries = await jobs.find({ select: { id: true, status: true, priority: true, queuedSequence: true }, order: { createdAt: 'DESC', id: 'ASC' } });
+      return { sequence: checkpoint?.sequence ?? 0, entries, jobs: await this.listIn(jobs, status, page) };
+    });
+  }
+
+  private listIn(jobs: Repository<JobRow>, status: string | null | undefined, { limit, offset }: JobPage): Promise<JobRow[]> {
     const filter = parseStatusFilter(status, JOB_STATUSES);
-    return this.jobs.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' } });
+    if (limit !== undefined && limit !== null && (limit < 1 || limit > 1_000)) throw new ValidationError(`limit ${limit} must be 1 to 1000`, 'limit');
+    if (offset !== undefined && offset !== null && offset < 0) throw new ValidationError(`offset ${offset} must be 0 or more`, 'offset');
+    return jobs.find({ where: filter ? { status: filter } : {}, order: { createdAt: 'DESC', id: 'ASC' }, take: limit ?? undefined, skip: offset ?? undefined });
   }
 
   listForSource(sourceAssetId: string): Promise<JobRow[]> {
     return this.jobs.find({ where: { sourceAssetId }, order: { createdAt: 'DESC', id: 'ASC' } });
   }
 
-  get(id: string): Promise<JobRow> {
+  /** With `after`: once the read models include that MPR_EVENTS sequence. */
+  async get(id: string, after?: number | null): Promise<JobRow> {
+    if (after) await this.bus.applied({ type: 'job', id }, after);
     return rowOrNotFound(this.jobs, 'job', id);
   }
 

@@ -39,9 +39,18 @@ export class CommandBus {
     options?: HandleOptions,
   ): Promise<HandleResult<S, E>> {
     const result = await handleCommand(this.store, aggregate, decider, command, options);
-    if (!(await this.projector.waitFor(result.version, this.waitMs))) {
-      throw new ReadModelsBehind(aggregate, result.version, this.projector.applied, this.waitMs);
-    }
+    await this.applied(aggregate, result.version);
     return result;
+  }
+
+  /**
+   * Resolves once the read models include the event at `sequence` (a client
+   * that saw it on the gateway's stream reads what it changed); ReadModelsBehind
+   * after MPR_API_READ_WAIT_SECONDS.
+   */
+  async applied(aggregate: AggregateRef, sequence: number): Promise<void> {
+    if (!(await this.projector.waitFor(sequence, this.waitMs))) {
+      throw new ReadModelsBehind(aggregate, sequence, this.projector.applied, this.waitMs);
+    }
   }
 }

@@ -32,6 +32,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
         chunked: e.chunked,
         chunkDuration: e.chunkDuration ?? null,
         createdAt: stored.occurredAt,
+        queuedSequence: stored.sequence,
         ...NOT_STARTED,
         ...touch,
       });
@@ -76,7 +77,7 @@ export async function projectJob(em: EntityManager, stored: JobStoredEvent): Pro
       await repo.update({ id }, { status: 'cancelled', completedAt: stored.occurredAt, eta: null, ...touch });
       return;
     case 'jobRetried':
-      await repo.update({ id }, { status: 'pending', attempt: event.value.attempt, ...NOT_STARTED, ...touch });
+      await repo.update({ id }, { status: 'pending', attempt: event.value.attempt, queuedSequence: stored.sequence, ...NOT_STARTED, ...touch });
       return;
     case 'jobPriorityChanged':
       await repo.update({ id }, { priority: priorityClass(event.value.priority), ...touch });

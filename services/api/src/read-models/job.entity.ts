@@ -33,4 +33,6 @@ export class JobRow {
   @Column('timestamptz', { name: 'started_at', nullable: true }) startedAt!: Date | null;
   @Column('timestamptz', { name: 'completed_at', nullable: true }) completedAt!: Date | null;
   @Column('bigint', { transformer: numeric }) version!: number;
+  /** The MPR_EVENTS sequence of the event that queued the current attempt (JobCreated, JobRetried): a pending job's place in its priority class. */
+  @Column('bigint', { name: 'queued_sequence', transformer: numeric, default: 0 }) queuedSequence!: number;
 }

@@ -7,7 +7,8 @@ import { SharedFeed } from './shared-feed';
 /**
  * The gateway's live sources, each shared by every stream that needs it: all
  * of MPR_EVENTS (one ordered consumer), per watched job its progress (one
- * core subscription) and its chunker steps (one ordered consumer), and the
+ * core subscription) and its chunker steps (one ordered consumer), every
+ * job's progress (one core subscription, for WatchEvents' lists), and the
  * workers' presence (one ordered consumer). A source runs while someone
  * listens.
  */
@@ -15,6 +16,8 @@ import { SharedFeed } from './shared-feed';
 export class GatewayFeeds {
   readonly events: SharedFeed<StreamMessage>;
   readonly workers: SharedFeed<StreamMessage>;
+  /** Every job's JobProgress messages, as published (one core subscription on `…telemetry.job.*.progress`). */
+  readonly allProgress: SharedFeed<ProgressMessage>;
   private readonly progressFeeds = new Map<string, SharedFeed<ProgressMessage>>();
   private readonly chunkFeeds = new Map<string, SharedFeed<StreamMessage>>();
   private readonly segmentFeeds = new Map<string, SharedFeed<SegmentReportMessage>>();
@@ -25,6 +28,9 @@ export class GatewayFeeds {
   ) {
     this.events = this.following('events', names.events, names.allEvents());
     this.workers = this.following('workers', names.telemetry, names.telemetrySubject('worker', '*'));
+    this.allProgress = new SharedFeed<ProgressMessage>('progress *', async (emit) =>
+      this.repository.subscribe(this.names.jobProgressSubject('*'), (data) => emit({ data })),
+    );
   }
 
   /** One job's JobProgress messages, as published. */
@@ -46,7 +52,7 @@ export class GatewayFeeds {
 
   /** Live sources running now (for tests and /metrics-minded readers). */
   get running(): number {
-    return [this.events, this.workers, ...this.progressFeeds.values(), ...this.chunkFeeds.values(), ...this.segmentFeeds.values()].filter(
+    return [this.events, this.workers, this.allProgress, ...this.progressFeeds.values(), ...this.chunkFeeds.values(), ...this.segmentFeeds.values()].filter(
       (f) => f.listenerCount > 0,
     ).length;
   }

@@ -62,7 +62,15 @@ export class Session {
     this.#state = 'needs-token';
   }
 
-  #refused(error: GraphqlError): void {
+  /** The session's token for the gateway's streams, which check it with the same words. */
+  readonly token = (): string => this.#token;
+
+  /** A stream was refused (UNAUTHENTICATED): back to the sign-in, as for a refused GraphQL call. */
+  streamRefused(): void {
+    this.#refused({ message: 'the live stream refused the token' });
+  }
+
+  #refused(error: Pick<GraphqlError, 'message'>): void {
     this.#refusal = this.#token ? error.message : null;
     this.#state = 'needs-token';
   }
