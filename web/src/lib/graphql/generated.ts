@@ -138,6 +138,15 @@ export type SystemStatusQueryVariables = Exact<{ [key: string]: never; }>;
 
 export type SystemStatusQuery = { systemStatus: { status: string, version: string, executor: string, natsConnected: boolean, databaseConnected: boolean, missingAssets: number | null } };
 
+export type AssetPlaybackFragment = { playback: { href: string, expiresAt: string | null, preview: boolean, reason: string | null } | null, thumbnailStrip: { href: string, expiresAt: string | null, count: number, tileWidth: number, tileHeight: number, interval: number } | null };
+
+export type TimelineAssetQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type TimelineAssetQuery = { asset: { id: string, filename: string, filePath: string, root: string, status: string, errorMessage: string | null, fileSize: number, duration: number | null, container: string | null, videoCodec: string | null, audioCodec: string | null, width: number | null, height: number | null, framerate: number | null, bitrate: number | null, audioChannels: number | null, audioSampleRate: number | null, comments: string, createdAt: string, fileUrl: { href: string, expiresAt: string | null }, playback: { href: string, expiresAt: string | null, preview: boolean, reason: string | null } | null, thumbnailStrip: { href: string, expiresAt: string | null, count: number, tileWidth: number, tileHeight: number, interval: number } | null } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -229,6 +238,24 @@ export const PresetFieldsFragmentDoc = new TypedDocumentString(`
   builtin
 }
     `, {"fragmentName":"PresetFields"}) as unknown as TypedDocumentString<PresetFieldsFragment, unknown>;
+export const AssetPlaybackFragmentDoc = new TypedDocumentString(`
+    fragment AssetPlayback on MediaAsset {
+  playback {
+    href
+    expiresAt
+    preview
+    reason
+  }
+  thumbnailStrip {
+    href
+    expiresAt
+    count
+    tileWidth
+    tileHeight
+    interval
+  }
+}
+    `, {"fragmentName":"AssetPlayback"}) as unknown as TypedDocumentString<AssetPlaybackFragment, unknown>;
 export const AssetsDocument = new TypedDocumentString(`
     query Assets($status: String) {
   assets(status: $status) {
@@ -597,3 +624,51 @@ export const SystemStatusDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<SystemStatusQuery, SystemStatusQueryVariables>;
+export const TimelineAssetDocument = new TypedDocumentString(`
+    query TimelineAsset($id: ID!) {
+  asset(id: $id) {
+    ...AssetFacts
+    ...AssetPlayback
+  }
+}
+    fragment AssetFacts on MediaAsset {
+  id
+  filename
+  filePath
+  root
+  status
+  errorMessage
+  fileSize
+  duration
+  container
+  videoCodec
+  audioCodec
+  width
+  height
+  framerate
+  bitrate
+  audioChannels
+  audioSampleRate
+  comments
+  createdAt
+  fileUrl {
+    href
+    expiresAt
+  }
+}
+fragment AssetPlayback on MediaAsset {
+  playback {
+    href
+    expiresAt
+    preview
+    reason
+  }
+  thumbnailStrip {
+    href
+    expiresAt
+    count
+    tileWidth
+    tileHeight
+    interval
+  }
+}`) as unknown as TypedDocumentString<TimelineAssetQuery, TimelineAssetQueryVariables>;
