@@ -105,4 +105,30 @@ describe('the dashboard: Timeline', () => {
       await close();
     }
   });
+
+  it("Assets: an asset's jobs, and a link that opens it on the Timeline", async () => {
+    const { assets } = await platform.query<{ assets: Array<{ id: string; filePath: string }> }>('query { assets(status: "ready") { id filePath } }');
+    const avi = assets.find((a) => a.filePath === 'old.avi');
+    assert.ok(avi, 'old.avi is ready');
+    const { createJob } = await platform.query<{ createJob: { id: string } }>(
+      `mutation { createJob(input: { sourceAssetId: "${avi.id}", presetId: "builtin-aac-192k" }) { id } }`,
+    );
+    const { page, consoleErrors, close } = await open(browser, platform);
+    try {
+      await signIn(page);
+      await page.getByRole('link', { name: 'Assets', exact: true }).click();
+      const row = page.locator('tr[data-asset="old.avi"]');
+      await row.getByRole('button', { name: 'Jobs' }).click();
+      const jobs = page.getByRole('region', { name: 'Jobs of this asset' });
+      await jobs.getByRole('link', { name: createJob.id.slice(0, 8) }).waitFor();
+      assert.match(await jobs.innerText(), /AAC 192k/);
+      await shoot(page, 'assets-jobs');
+      await row.getByRole('link', { name: 'Timeline' }).click();
+      await page.waitForURL(new RegExp(`#/timeline/${avi.id}$`));
+      await page.getByRole('heading', { name: 'in/old.avi' }).waitFor();
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
+    }
+  });
 });

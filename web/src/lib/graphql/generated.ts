@@ -67,6 +67,13 @@ export type DeleteAssetMutationVariables = Exact<{
 
 export type DeleteAssetMutation = { deleteAsset: { ok: boolean } };
 
+export type AssetJobsQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type AssetJobsQuery = { asset: { id: string, jobs: Array<{ id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null }> } };
+
 export type JobRowFragment = { id: string, status: string, progress: number, speed: number | null, eta: number | null, attempt: number, executor: string, priority: string, chunked: boolean, errorMessage: string | null, outputFilename: string, createdAt: string, startedAt: string | null, completedAt: string | null, sourceAsset: { id: string, filename: string } | null, preset: { id: string, name: string } | null };
 
 export type JobsQueryVariables = Exact<{
@@ -338,6 +345,39 @@ export const DeleteAssetDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeleteAssetMutation, DeleteAssetMutationVariables>;
+export const AssetJobsDocument = new TypedDocumentString(`
+    query AssetJobs($id: ID!) {
+  asset(id: $id) {
+    id
+    jobs {
+      ...JobRow
+    }
+  }
+}
+    fragment JobRow on TranscodeJob {
+  id
+  status
+  progress
+  speed
+  eta
+  attempt
+  executor
+  priority
+  chunked
+  errorMessage
+  outputFilename
+  createdAt
+  startedAt
+  completedAt
+  sourceAsset {
+    id
+    filename
+  }
+  preset {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<AssetJobsQuery, AssetJobsQueryVariables>;
 export const JobsDocument = new TypedDocumentString(`
     query Jobs($status: String) {
   jobs(status: $status) {
