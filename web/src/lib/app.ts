@@ -9,6 +9,7 @@ import { OperatorActions } from './managers/operator.svelte';
 import { PresetsManager } from './managers/presets.svelte';
 import { Router } from './managers/router.svelte';
 import { Session } from './managers/session.svelte';
+import { TimelineEditor } from './managers/timeline.svelte';
 
 /** The page's state, one instance of each manager, all talking through the session's client. */
 export const session = new Session();
@@ -22,3 +23,4 @@ export const jobDetail = new JobDetail(session.client, gateway, liveStreams, () 
 export const assets = new AssetsManager(session.client);
 export const presets = new PresetsManager(session.client);
 export const operator = new OperatorActions(session.client);
+export const timeline = new TimelineEditor(session.client);

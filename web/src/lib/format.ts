@@ -49,3 +49,13 @@ export function kbps(bitsPerSecond: number | null | undefined): string {
 }
 
 export const shortId = (id: string): string => id.slice(0, 8);
+
+/** A time on a timeline: m:ss.mmm (h:mm:ss.mmm past an hour), to the millisecond a frame needs. */
+export function timecode(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return DASH;
+  const ms = Math.max(0, Math.round(seconds * 1000));
+  const h = Math.floor(ms / 3_600_000);
+  const m = Math.floor((ms % 3_600_000) / 60_000);
+  const s = ((ms % 60_000) / 1000).toFixed(3).padStart(6, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}

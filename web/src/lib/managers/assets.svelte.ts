@@ -1,8 +1,10 @@
 import type { GraphqlClient } from '../graphql/client';
 import {
   type AssetFactsFragment,
+  AssetJobsDocument,
   AssetsDocument,
   DeleteAssetDocument,
+  type JobRowFragment,
   ScanMediaFolderDocument,
   type ScanMediaFolderMutation,
   UpdateAssetCommentsDocument,
@@ -106,6 +108,11 @@ export class AssetsManager {
   async saveComments(id: string, comments: string): Promise<void> {
     const { updateAsset } = await this.client.request(UpdateAssetCommentsDocument, { id, comments });
     this.#assets = this.#assets.map((asset) => (asset.id === id ? updateAsset : asset));
+  }
+
+  /** The jobs made from an asset, newest first: read when its row is opened, not kept. */
+  async jobsOf(id: string): Promise<JobRowFragment[]> {
+    return (await this.client.request(AssetJobsDocument, { id })).asset.jobs;
   }
 
   async remove(id: string): Promise<void> {

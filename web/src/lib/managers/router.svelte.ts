@@ -1,6 +1,6 @@
-export type Route = { view: 'jobs' } | { view: 'job'; id: string } | { view: 'assets' } | { view: 'presets' };
+export type Route = { view: 'jobs' } | { view: 'job'; id: string } | { view: 'assets' } | { view: 'presets' } | { view: 'timeline'; id: string | null };
 
-/** Hash routes (#/jobs, #/jobs/<id>, #/assets, #/presets): the API serves one index.html, so no server-side fallback is needed. */
+/** Hash routes (#/jobs, #/jobs/<id>, #/assets, #/presets, #/timeline/<asset id>): the API serves one index.html, so no server-side fallback is needed. */
 export class Router {
   #hash = $state(location.hash);
 
@@ -12,6 +12,7 @@ export class Router {
     const [view, id] = this.#hash.replace(/^#\/?/, '').split('/');
     if (view === 'jobs' && id) return { view: 'job', id: decodeURIComponent(id) };
     if (view === 'assets' || view === 'presets') return { view };
+    if (view === 'timeline') return { view, id: id ? decodeURIComponent(id) : null };
     return { view: 'jobs' };
   }
 
@@ -21,3 +22,4 @@ export class Router {
 }
 
 export const jobHref = (id: string): string => `#/jobs/${encodeURIComponent(id)}`;
+export const timelineHref = (assetId: string): string => `#/timeline/${encodeURIComponent(assetId)}`;
