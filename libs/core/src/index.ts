@@ -62,3 +62,4 @@ export * from './execution/work-item.verdict';
 export * from './execution/execution.providers';
 export * from './presence/worker-presence';
 export * from './presence/worker-presence.repository';
+export * from './presence/replica-presence';

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, executionProviders, WorkerPresenceRepository } from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders, replicaPresenceProvider, WorkerPresenceRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkAttempts } from './chunk-attempt.service';
 import { ChunkStitcher } from './chunk-stitch.service';
@@ -10,8 +10,7 @@ import { ChunkPipeline } from './chunk-pipeline.service';
 import { ChunkWatcher } from './chunk-watcher.service';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { ChunkerPresence } from './chunker-presence';
-import { CHUNKER_SETTINGS, chunkerSettings } from './chunker.settings';
+import { CHUNKER_SETTINGS, type ChunkerSettings, chunkerSettings } from './chunker.settings';
 import { SegmentMonitors } from './segment-monitor';
 import { SegmentWorkers } from './segment-worker.service';
 import { WorkDirRepository } from './work-dir.repository';
@@ -38,7 +37,13 @@ export class ChunkerModule {
         ChunkWatcher,
         ChunkCoordinator,
         WorkerPresenceRepository,
-        ChunkerPresence,
+        // Segment telemetry names a slot's worker by this id.
+        replicaPresenceProvider(CHUNKER_SETTINGS, (s: ChunkerSettings) => ({
+          kind: 'chunker',
+          replicaId: s.replicaId,
+          slots: s.workers,
+          workerId: (slot) => `${s.replicaId}-w${slot}`,
+        })),
         SegmentWorkers,
       ],
     };

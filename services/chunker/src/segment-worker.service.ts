@@ -7,6 +7,7 @@ import {
   decodeChunkSegmentItem,
   ffmpegFailure,
   FfmpegRepository,
+  ReplicaPresence,
   runFfmpeg,
   segmentEncodeThreads,
 } from '@mpr/core';
@@ -15,7 +16,6 @@ import { ChunkQueueLoops, safely } from './chunk-queue.loops';
 import { ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { ChunkerMetrics } from './chunker.metrics';
-import { ChunkerPresence } from './chunker-presence';
 import { AUDIO_FAILED, audioName, CHUNKER_SETTINGS, type ChunkerSettings, failedName, segmentName } from './chunker.settings';
 import { WorkDirRepository } from './work-dir.repository';
 import { attemptTelemetry } from './attempt-telemetry';
@@ -40,7 +40,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
     private readonly workDirs: WorkDirRepository,
-    private readonly presence: ChunkerPresence,
+    private readonly presence: ReplicaPresence,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
     this.loops = new ChunkQueueLoops(work, 'segment', this.logger, settings);

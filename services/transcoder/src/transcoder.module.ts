@@ -1,12 +1,11 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, executionProviders, WorkerPresenceRepository } from '@mpr/core';
+import { type AppConfig, CoreModule, executionProviders, replicaPresenceProvider, WorkerPresenceRepository } from '@mpr/core';
 import { AttemptClaimer } from './jobs/attempt-claimer.service';
 import { AttemptWatcher } from './jobs/attempt-watcher.service';
 import { RunningAttempts } from './jobs/running-attempts';
 import { TranscodeJobService } from './jobs/transcode-job.service';
-import { TranscoderPresence } from './jobs/transcoder-presence';
 import { TranscoderMetrics } from './transcoder.metrics';
-import { TRANSCODER_SETTINGS, transcoderSettings } from './transcoder.settings';
+import { TRANSCODER_SETTINGS, type TranscoderSettings, transcoderSettings } from './transcoder.settings';
 import { TranscodeDispatcher } from './work/transcode-dispatcher.service';
 import { TranscodeQueueRepository } from './work/transcode-queue.repository';
 
@@ -22,7 +21,13 @@ export class TranscoderModule {
         TranscodeQueueRepository,
         RunningAttempts,
         WorkerPresenceRepository,
-        TranscoderPresence,
+        // JobStarted names a slot's worker by this id.
+        replicaPresenceProvider(TRANSCODER_SETTINGS, (s: TranscoderSettings) => ({
+          kind: 'transcoder',
+          replicaId: s.workerIdPrefix,
+          slots: s.concurrency,
+          workerId: (slot) => `${s.workerIdPrefix}-${slot}`,
+        })),
         TranscoderMetrics,
         AttemptClaimer,
         TranscodeJobService,

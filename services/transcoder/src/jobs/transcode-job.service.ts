@@ -14,6 +14,7 @@ import {
   OutputService,
   ProbeError,
   type ProbeResult,
+  ReplicaPresence,
   runFfmpeg,
   type ShownPath,
   tempPathFor,
@@ -25,7 +26,6 @@ import { TranscoderMetrics, type TranscodeOutcome } from '../transcoder.metrics'
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import { AttemptClaimer, type Claim, type DeliveredItem } from './attempt-claimer.service';
 import { ProgressReporter } from './progress.reporter';
-import { TranscoderPresence } from './transcoder-presence';
 import { type AbortReason, type RunningAttempt, RunningAttempts } from './running-attempts';
 
 /** How an item leaves the queue: done with (ack), back for another replica now (nak), back later, or never to be seen again (term). */
@@ -73,7 +73,7 @@ export class TranscodeJobService {
     private readonly telemetry: JobTelemetryRepository,
     private readonly running: RunningAttempts,
     private readonly metrics: TranscoderMetrics,
-    private readonly presence: TranscoderPresence,
+    private readonly presence: ReplicaPresence,
     @Inject(TRANSCODER_SETTINGS) private readonly settings: TranscoderSettings,
   ) {}
 
