@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
 import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
@@ -127,5 +128,43 @@ describe('operator actions: dispatch pause, bulk retry and cancel, rebuild', () 
       rebuilt.jobs.map((j) => j.id),
       before.jobs.map((j) => j.id),
     );
+  });
+
+  /** What `nats req <root>.control.<action> '<body>' -H 'Authorization:Bearer …'` does: one request, one JSON reply. */
+  const control = async (action: string, body = '', token: string | null = PLATFORM_API_TOKEN) => {
+    const headers = natsHeaders();
+    if (token) headers.set('Authorization', `Bearer ${token}`);
+    const reply = await platform.streams.nc.request(`${platform.streams.names.subjectRoot}.control.${action}`, body, { timeout: 10_000, headers });
+    return reply.json<{ ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }>();
+  };
+
+  it('answers the same actions as NATS request/reply on <root>.control.<action>, JSON in and out, with the token', async () => {
+    assert.deepEqual(await control('state', '', null), {
+      ok: false,
+      error: { code: 'UNAUTHENTICATED', message: 'every control request needs an "Authorization: Bearer <token>" header' },
+    });
+    assert.equal((await control('pause', '', 'x'.repeat(PLATFORM_API_TOKEN.length))).error?.message, 'the bearer token is not valid');
+    assert.equal(
+      (await platform.query<{ dispatchState: Dispatch }>('query { dispatchState { paused } }')).dispatchState.paused,
+      false,
+      'refused: nothing paused',
+    );
+
+    const paused = await control('pause', JSON.stringify({ reason: 'from nats' }));
+    assert.deepEqual([paused.ok, paused.result?.paused, paused.result?.reason], [true, true, 'from nats']);
+    try {
+      const again = await control('pause');
+      assert.deepEqual(again.error, { code: 'ILLEGAL_TRANSITION', message: 'cannot pause dispatch jobs in state PAUSED: it is paused already (from nats)' });
+      assert.equal((await platform.query<{ dispatchState: Dispatch }>('query { dispatchState { paused } }')).dispatchState.paused, true, 'GraphQL sees it');
+      const cancelled = await control('cancel-all-pending');
+      assert.deepEqual([cancelled.ok, cancelled.result?.skipped], [true, 0]);
+    } finally {
+      assert.deepEqual((await control('resume')).result?.paused, false);
+    }
+    const rescan = await control('rescan');
+    assert.deepEqual([rescan.ok, rescan.result?.found], [true, 1]);
+    const rebuilt = await control('rebuild-read-models');
+    assert.ok(rebuilt.ok && Number(rebuilt.result?.events) > 0, JSON.stringify(rebuilt));
+    assert.deepEqual([(await control('retry-all-failed')).ok], [true]);
   });
 });

@@ -3,7 +3,8 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot } from '@mpr/core';
+import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot, StreamNames } from '@mpr/core';
+import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
 import { DerivedMediaService } from './derived/derived-media.service';
@@ -68,7 +69,12 @@ export class ApiModule {
           hooks: { preParsing: graphqlTokenHook(config.MPR_API_TOKEN) },
         }),
       ],
-      controllers: [MediaController, CallbackController, GraphiqlController],
+      controllers: [
+        MediaController,
+        CallbackController,
+        GraphiqlController,
+        controlController(new StreamNames(config.MPR_STREAM_PREFIX), config.MPR_API_TOKEN),
+      ],
       providers: [
         CallbackSecret,
         { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
