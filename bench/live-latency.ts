@@ -6,17 +6,26 @@
  * own process (`node dist/services/gateway/main.js`); the clients share this
  * one, on the same 2 cores. Prints figures only; asserts nothing.
  *
- *   npm run bench -- live-latency [--messages 20] [--interval-ms 250]
+ * Also per message its fan-out (until its last stream has it): the median,
+ * and how many took over 50 ms. With 200 streams a message is 200 of the
+ * deliveries, so p99 is the worst message or two: one stall of a shared
+ * machine moves it, where the fan-out median shows the usual cost.
+ * RSS is printed when the streams are live and after the last delivery, so
+ * a long run (`--messages 240`: a minute) shows whether memory stays flat.
+ *
+ *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc]
  */
 import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { GatewayWorld, type ProtocolName } from '../test/e2e/gateway-harness';
 import { waitFor } from '@mpr/core/testing/wait-for';
-import { option } from './support/bench.support';
+import { option, options } from './support/bench.support';
 
 const MESSAGES = option('messages', 20);
 // The chunker's coordinator publishes a job's progress every 250 ms: one job's live rate.
 const INTERVAL_MS = option('interval-ms', 250);
+const STREAMS = options('streams', ['1', '200', '1000']).map(Number);
+const PROTOCOLS = options('protocols', ['connect-json', 'grpc']) as ProtocolName[];
 const CLK_TCK = 100;
 
 function cpuSeconds(pid: number): number {
@@ -45,6 +54,8 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   setMaxListeners(0, controller.signal); // one listener per call
   const publishedAt = new Map<number, number>();
   const latencies: number[] = [];
+  /** Per message, when its last stream got it: the whole fan-out, which a single stall of the machine moves as one. */
+  const fanOut = new Map<number, number>();
   const ready = new Set<number>();
   const calls = Array.from({ length: streams }, async (_, n) => {
     try {
@@ -52,7 +63,11 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
         if (item.kind.case !== 'progress') continue;
         const sent = publishedAt.get(item.kind.value.etaSeconds);
         if (sent === undefined) ready.add(n);
-        else latencies.push(performance.now() - sent);
+        else {
+          const latency = performance.now() - sent;
+          latencies.push(latency);
+          fanOut.set(item.kind.value.etaSeconds, Math.max(latency, fanOut.get(item.kind.value.etaSeconds) ?? 0));
+        }
       }
     } catch (err) {
       if (!controller.signal.aborted) throw err;
@@ -61,6 +76,7 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   await world.publishProgress({ jobId, attempt: 1, percent: 1, etaSeconds: -1 });
   await waitFor(`${streams} streams to be live`, () => ready.size, { done: (n) => n === streams, timeoutMs: 120_000 });
   const pid = world.gateway.pid;
+  const rssLive = rssMb(pid);
   const cpuBefore = cpuSeconds(pid);
   const clientBefore = process.cpuUsage();
   for (let i = 1; i <= MESSAGES; i++) {
@@ -76,9 +92,10 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   controller.abort();
   await Promise.all(calls);
   const sorted = latencies.sort((a, b) => a - b);
+  const fanOuts = [...fanOut.values()].sort((a, b) => a - b);
   console.log(
     `${protocol.padEnd(13)} ${String(streams).padStart(5)} streams: p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  ` +
-      `max ${sorted.at(-1)?.toFixed(1)} ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s`,
+      `max ${sorted.at(-1)?.toFixed(1)} ms  fan-out to all: median ${percentile(fanOuts, 50).toFixed(1)} ms, ${fanOuts.filter((f) => f > 50).length}/${fanOuts.length} messages > 50 ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rssLive.toFixed(0)} → ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s`,
   );
 }
 
@@ -86,8 +103,8 @@ async function main(): Promise<void> {
   const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' });
   try {
     console.log(`live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2`);
-    for (const protocol of ['connect-json', 'grpc'] as const) {
-      for (const streams of [1, 200, 1000]) await run(world, protocol, streams);
+    for (const protocol of PROTOCOLS) {
+      for (const streams of STREAMS) await run(world, protocol, streams);
     }
   } finally {
     await world.stop();

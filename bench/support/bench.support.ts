@@ -7,6 +7,12 @@ export function option(name: string, fallback: number): number {
   return index > 0 ? Number(process.argv[index + 1]) : fallback;
 }
 
+/** `--name a,b,c` from the command line, or the fallback. */
+export function options(name: string, fallback: string[]): string[] {
+  const index = process.argv.indexOf(`--${name}`);
+  return index > 0 ? process.argv[index + 1].split(',').filter(Boolean) : fallback;
+}
+
 /** The middle value (the mean of the two middle ones for an even count). */
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((x, y) => x - y);

@@ -18,6 +18,8 @@ class RawGrpcStream {
   private pending = Buffer.alloc(0);
   trailers: http2.IncomingHttpHeaders | undefined;
   readonly ended: Promise<void>;
+  /** Closed by either side, also while paused (a reset is a control frame); `stream.rstCode` then says how. */
+  readonly closed: Promise<void>;
 
   constructor(
     readonly session: http2.ClientHttp2Session,
@@ -29,6 +31,16 @@ class RawGrpcStream {
       stream.once('end', resolve);
       stream.once('error', reject);
     });
+    // A test that expects a reset awaits `closed`; the error `ended` then carries is not a failure.
+    this.ended.catch(() => undefined);
+    this.closed = new Promise((resolve) => stream.once('close', resolve));
+  }
+
+  /** A WatchEvents call with a 1 KiB window, once it is live (its caught-up heartbeat came). */
+  static async live(url: string): Promise<RawGrpcStream> {
+    const reader = RawGrpcStream.open(url, 1_024);
+    await waitFor('the stream live (a heartbeat)', () => reader.messages.some((m) => m.kind.case === 'heartbeat'), { timeoutMs: 30_000 });
+    return reader;
   }
 
   static open(url: string, windowBytes: number): RawGrpcStream {
@@ -63,6 +75,11 @@ class RawGrpcStream {
   }
 }
 
+/** `count` JobCreated events, 20 at a time. */
+async function appendJobs(world: GatewayWorld, count: number): Promise<void> {
+  for (let n = 0; n < count; n += 20) await Promise.all(Array.from({ length: 20 }, () => world.createJob()));
+}
+
 describe('gateway: a reader that stops reading', () => {
   let world: GatewayWorld;
 
@@ -73,12 +90,11 @@ describe('gateway: a reader that stops reading', () => {
   after(() => world.stop());
 
   it('cannot grow the gateway’s memory: under a burst it lets go of the live feed at once, and its stream ends with resource_exhausted', async () => {
-    const reader = RawGrpcStream.open(world.url, 1_024);
+    const reader = await RawGrpcStream.live(world.url);
     try {
-      await waitFor('the stream live (a heartbeat)', () => reader.messages.some((m) => m.kind.case === 'heartbeat'), { timeoutMs: 30_000 });
       assert.equal(await world.consumerCount(world.streams.names.events), 1, 'the shared live feed of MPR_EVENTS');
       reader.stream.pause();
-      for (let n = 0; n < BURST; n += 20) await Promise.all(Array.from({ length: 20 }, () => world.createJob()));
+      await appendJobs(world, BURST);
       // Still not reading: the gateway holds at most BUFFER messages for it, then drops its share of the feed.
       await waitFor('the live feed released while the reader is paused', () => world.consumerCount(world.streams.names.events), {
         done: (count) => count === 0,
@@ -100,6 +116,56 @@ describe('gateway: a reader that stops reading', () => {
       );
     } finally {
       reader.close();
+    }
+  });
+});
+
+describe('gateway: a reader that never reads again', () => {
+  const STALL_SECONDS = 1;
+  const EVENTS = 200;
+  let world: GatewayWorld;
+
+  before(async () => {
+    // The default buffer (1024) holds the whole burst: only the stall limit can end this stream.
+    world = await GatewayWorld.start({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
+  });
+
+  after(() => world.stop());
+
+  it('is cut once its blocked write waited MPR_GATEWAY_STALL_SECONDS (HTTP/2 reset ENHANCE_YOUR_CALM), releasing its feed; a reader beside it keeps its stream', async () => {
+    const stalled = await RawGrpcStream.live(world.url);
+    const controller = new AbortController();
+    const reading: number[] = [];
+    let readingError: unknown;
+    const { sequence: first } = await world.createJob();
+    const reader = (async () => {
+      try {
+        for await (const m of world.client('grpc').watchEvents({ fromSequence: BigInt(first) }, { signal: controller.signal })) {
+          if (m.kind.case === 'event') reading.push(Number(m.kind.value.sequence));
+        }
+      } catch (err) {
+        if (!controller.signal.aborted) readingError = err;
+      }
+    })();
+    try {
+      stalled.stream.pause();
+      // ~250 bytes an event: far past the 1 KiB window and the stream's write buffer, so the gateway's write blocks.
+      await appendJobs(world, EVENTS);
+      await stalled.closed;
+      assert.equal(stalled.stream.rstCode, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
+      assert.ok(
+        world.gateway.logs.some((l) => l.message === `WatchEvents: the reader took nothing for ${STALL_SECONDS} s; its stream is cut`),
+        world.gateway.logText().slice(-2_000),
+      );
+      await waitFor('every event at the reading stream', () => reading.length, { done: (n) => n === EVENTS + 1, timeoutMs: 30_000 });
+      assert.equal(readingError, undefined);
+      // The reading stream holds the shared feed; with it gone, nothing of the cut stream is left.
+      controller.abort();
+      await reader;
+      await waitFor('the live feed released', () => world.consumerCount(world.streams.names.events), { done: (n) => n === 0, timeoutMs: 10_000 });
+    } finally {
+      controller.abort();
+      stalled.close();
     }
   });
 });

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { WatchEventsResponse, WatchJobResponse, WatchWorkersResponse } from '@mpr/contracts/gateway_pb';
@@ -109,6 +110,8 @@ describe('gateway: errors, buf curl, resume, shared feeds', () => {
     // No stream of this gateway is open: any consumer now is not this gateway's feed.
     const consumersBefore = await world.consumerCount(world.streams.names.events);
     const controller = new AbortController();
+    // One signal ends all 200 calls, each listening to it: 200 listeners are the design, not a leak.
+    setMaxListeners(200, controller.signal);
     const percents: number[][] = Array.from({ length: 200 }, () => []);
     const client = world.client('grpc');
     const streams = percents.map(async (received) => {

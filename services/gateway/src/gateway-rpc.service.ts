@@ -1,5 +1,5 @@
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig, BearerTokenCheck } from '@mpr/core';
 import { GatewayService } from '@mpr/contracts/gateway_pb';
 import { ChunkPipelineService } from './chunk-pipeline.service';
@@ -7,8 +7,8 @@ import { EventsWatchService } from './events-watch.service';
 import { bearerTokenInterceptor } from './gateway.auth';
 import { gatewayHandlers } from './gateway.handlers';
 import type { GatewayListener } from './gateway.listener';
-import { BrokerStatus } from './live/broker-status';
 import { GatewaySessions } from './live/gateway-sessions';
+import { callTransport, RpcCalls } from './live/rpc-calls';
 import { WorkersWatchService } from './workers-watch.service';
 
 /** Grace for streams told the gateway stops to send their last frame before their connections are cut. */
@@ -17,7 +17,6 @@ const SHUTDOWN_GRACE_MS = 200;
 /** Puts the Connect handler on the gateway's listener, and takes it down first at shutdown. */
 @Injectable()
 export class GatewayRpc implements BeforeApplicationShutdown {
-  private readonly logger = new Logger('Gateway');
   private listener: GatewayListener | undefined;
 
   constructor(
@@ -25,20 +24,18 @@ export class GatewayRpc implements BeforeApplicationShutdown {
     private readonly pipeline: ChunkPipelineService,
     private readonly workers: WorkersWatchService,
     private readonly sessions: GatewaySessions,
-    private readonly broker: BrokerStatus,
+    private readonly calls: RpcCalls,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   mount(listener: GatewayListener): void {
     this.listener = listener;
-    const handlers = gatewayHandlers(
-      { events: this.events, pipeline: this.pipeline, workers: this.workers, assertBrokerUp: () => this.broker.assertUp() },
-      this.logger,
-    );
+    const handlers = gatewayHandlers({ events: this.events, pipeline: this.pipeline, workers: this.workers, calls: this.calls });
     listener.serveRpc((fallback) =>
       connectNodeAdapter({
         routes: (router) => router.service(GatewayService, handlers),
         interceptors: [bearerTokenInterceptor(new BearerTokenCheck(this.config.MPR_API_TOKEN))],
+        contextValues: callTransport,
         fallback,
       }),
     );

@@ -7,6 +7,7 @@ import { GATEWAY_SETTINGS, gatewaySettings } from './gateway.settings';
 import { BrokerStatus } from './live/broker-status';
 import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
+import { RpcCalls } from './live/rpc-calls';
 import { StreamFeedRepository } from './stream-feed.repository';
 import { WorkersWatchService } from './workers-watch.service';
 
@@ -22,6 +23,7 @@ export class GatewayModule {
         BrokerStatus,
         GatewayFeeds,
         GatewaySessions,
+        RpcCalls,
         EventsWatchService,
         ChunkPipelineService,
         WorkersWatchService,

@@ -89,6 +89,11 @@ export const configSchema = z.object({
   MPR_GATEWAY_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Messages a gateway stream holds for a slow reader before it ends the stream with RESOURCE_EXHAUSTED. */
   MPR_GATEWAY_STREAM_BUFFER: z.coerce.number().int().min(1).max(1_000_000).default(1024),
+  /**
+   * A gateway stream whose reader took nothing this long (its write blocked: the client stopped reading) is cut, with
+   * everything it held; the client resumes from the last sequence it read.
+   */
+  MPR_GATEWAY_STALL_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   /** PEM files: both set, the gateway serves TLS (HTTP/2 and HTTP/1.1 by ALPN) instead of cleartext. */
   MPR_TLS_CERT: z.string().min(1).optional(),
   MPR_TLS_KEY: z.string().min(1).optional(),

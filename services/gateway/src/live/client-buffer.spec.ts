@@ -13,6 +13,18 @@ describe('ClientBuffer', () => {
     assert.equal(await buffer.next(5), IDLE);
   });
 
+  it('a wait after items moved the timer still lasts the whole idle time (one timer per stream, set again when it fires early)', async () => {
+    const buffer = new ClientBuffer<number>(4, new AbortController().signal);
+    const first = buffer.next(30);
+    setImmediate(() => buffer.push(1));
+    assert.equal(await first, 1);
+    const started = performance.now();
+    // The timer armed for the first wait fires first; it must not end this one early.
+    assert.equal(await buffer.next(80), IDLE);
+    assert.ok(performance.now() - started >= 75, `IDLE after ${performance.now() - started} ms`);
+    buffer.dispose();
+  });
+
   it('ends a reader that falls behind its capacity with resource_exhausted, and holds nothing more', async () => {
     let overflows = 0;
     const buffer = new ClientBuffer<number>(3, new AbortController().signal, () => overflows++);

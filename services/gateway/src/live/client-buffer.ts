@@ -13,6 +13,10 @@ export class ClientBuffer<T> {
   private readonly items: T[] = [];
   private failure: ConnectError | undefined;
   private wake: (() => void) | undefined;
+  /** When a waiting reader gets IDLE; the one timer below fires at or before it. */
+  private idleAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
 
   /** `onOverflow`: the reader fell behind; what it holds elsewhere (its share of the feeds) can go now, not when its blocked write drains. */
   constructor(
@@ -20,7 +24,14 @@ export class ClientBuffer<T> {
     private readonly signal: AbortSignal,
     private readonly onOverflow: () => void = () => undefined,
   ) {
-    signal.addEventListener('abort', () => this.notify(), { once: true });
+    signal.addEventListener(
+      'abort',
+      () => {
+        this.dispose();
+        this.notify();
+      },
+      { once: true },
+    );
   }
 
   get length(): number {
@@ -56,18 +67,40 @@ export class ClientBuffer<T> {
    */
   async next(idleMs: number): Promise<T | typeof IDLE | undefined> {
     if (this.items.length === 0 && !this.failure && !this.signal.aborted) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        timer = setTimeout(resolve, idleMs);
-      });
-      clearTimeout(timer);
+      this.idleAt = Date.now() + idleMs;
+      this.armTimer();
+      await new Promise<void>((resolve) => (this.wake = resolve));
       this.wake = undefined;
     }
     if (this.signal.aborted) return undefined;
     if (this.items.length > 0) return this.items.shift();
     if (this.failure) throw this.failure;
     return IDLE;
+  }
+
+  /** Stops the idle timer (the stream is over). */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /**
+   * One timer per stream, not one per message: while items keep coming it
+   * stays set and, when it fires before the wait's end (items moved it), is
+   * set again for the rest — so a busy stream touches no timer per message.
+   */
+  private armTimer(): void {
+    if (this.timer && this.timerAt <= this.idleAt) return;
+    clearTimeout(this.timer);
+    this.timerAt = this.idleAt;
+    this.timer = setTimeout(() => this.onTimer(), Math.max(1, this.idleAt - Date.now()));
+  }
+
+  private onTimer(): void {
+    this.timer = undefined;
+    if (!this.wake) return; // nobody waits: the next wait sets it again
+    if (this.idleAt > Date.now()) this.armTimer();
+    else this.notify();
   }
 
   private notify(): void {

@@ -49,7 +49,7 @@ export class StreamSession<L> {
    * went away. Throws UNAVAILABLE when the gateway stops or loses NATS.
    */
   async next(tickMs = this.heartbeatMs): Promise<L | typeof IDLE | undefined> {
-    const item = await this.buffer.next(Math.max(1, Math.min(tickMs, this.lastSentAt + this.heartbeatMs - Date.now())));
+    const item = await this.buffer.next(this.waitMs(tickMs));
     this.assertOpen();
     return item;
   }
@@ -61,15 +61,22 @@ export class StreamSession<L> {
    * undefined once the client went away. Throws UNAVAILABLE as `next()`.
    */
   async nextResponse<R>(respond: (item: L) => R | undefined, heartbeat: () => R): Promise<R | undefined> {
+    // The hot path of every live delivery: one await per item, straight on the buffer.
     for (;;) {
-      const item = await this.next();
+      const item = await this.buffer.next(this.waitMs(this.heartbeatMs));
+      this.assertOpen();
       if (item === undefined) return undefined;
       const response = item === IDLE ? (this.heartbeatDue() ? heartbeat() : undefined) : respond(item);
       if (response !== undefined) {
-        this.sent();
+        this.lastSentAt = Date.now();
         return response;
       }
     }
+  }
+
+  /** How long a wait may last: until `tickMs`, or the heartbeat, whichever is sooner. */
+  private waitMs(tickMs: number): number {
+    return Math.max(1, Math.min(tickMs, this.lastSentAt + this.heartbeatMs - Date.now()));
   }
 
   /** True (and the clock reset) when the stream said nothing for a heartbeat interval. */
@@ -91,6 +98,7 @@ export class StreamSession<L> {
   }
 
   close(): void {
+    this.buffer.dispose();
     for (const detach of this.detaches.splice(0)) detach();
   }
 }
