@@ -25,6 +25,7 @@ export * from './domain/asset.decider';
 export * from './domain/builtin-presets';
 export * from './domain/job.decider';
 export * from './domain/job.names';
+export * from './domain/job.columns';
 export * from './domain/preset.decider';
 export * from './domain/dispatch.decider';
 export * from './dispatch/dispatch-switch.repository';

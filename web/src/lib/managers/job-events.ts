@@ -1,7 +1,7 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { SequencedEvent } from '@mpr/contracts/events_pb';
 import type { JobProgress } from '@mpr/contracts/job_pb';
-import { executorName, priorityClass } from '@mpr/core/domain/job.names';
+import { isJobEvent, type JobColumns, jobColumnChange } from '@mpr/core/domain/job.columns';
 import type { JobRowFragment } from '../graphql/generated';
 
 /** A row of a live list: the API's fields, plus what only the live telemetry carries. */
@@ -45,65 +45,36 @@ export function statusAfter(event: JobEventAt['event']): LiveJobRow['status'] | 
   }
 }
 
-const NOT_STARTED = { progress: 0, speed: null, eta: null, fps: null, errorMessage: null, startedAt: null, completedAt: null } satisfies Partial<LiveJobRow>;
-
 /** The row a JobCreated makes (its asset's and preset's names come from `names`, when the page knows them). */
 export function createdRow(at: JobEventAt, names: Pick<LiveJobRow, 'sourceAsset' | 'preset'>): LiveJobRow | undefined {
   if (at.event.case !== 'jobCreated') return undefined;
-  const e = at.event.value;
-  return {
-    id: e.jobId,
-    status: 'pending',
-    priority: priorityClass(e.priority),
-    attempt: 1,
-    executor: executorName(e.executor) ?? '',
-    chunked: e.chunked,
-    outputFilename: e.outputFilename,
-    createdAt: at.occurredAt,
-    queuedSequence: at.sequence,
-    version: at.sequence,
-    ...names,
-    ...NOT_STARTED,
-  };
+  const change = jobColumnChange(at.jobId, at.event, at.sequence, at.occurredAt);
+  return change.kind === 'create' ? { ...liveColumns(change.row), fps: null, ...names } : undefined;
 }
 
 /**
- * A row as the API's job projection (services/api/src/projections/job.projection.ts)
- * leaves it after `at`: the same columns changed the same way, so a live row
- * equals what a reload would read. An event the row already shows (its
- * version) changes nothing.
+ * A row as the API's job projection leaves it after `at`: both apply
+ * `jobColumnChange` (libs/core), so a live row equals what a reload would
+ * read. An event the row already shows (its version) changes nothing.
  */
 export function applyJobEvent<R extends LiveJobRow>(row: R, at: JobEventAt): R {
   if (at.sequence <= row.version) return row;
-  const { event } = at;
-  const touch = { version: at.sequence };
-  switch (event.case) {
-    case 'jobStarted':
-      return {
-        ...row,
-        status: 'processing',
-        attempt: event.value.attempt,
-        executor: executorName(event.value.executor) ?? '',
-        startedAt: at.occurredAt,
-        progress: 0,
-        ...touch,
-      };
-    case 'jobProgressed':
-      // Live telemetry may already be past this milestone: never move backwards.
-      return { ...row, progress: Math.max(row.progress, event.value.percent), ...touch };
-    case 'jobCompleted':
-      return { ...row, status: 'completed', progress: 100, eta: 0, completedAt: at.occurredAt, ...touch };
-    case 'jobFailed':
-      return { ...row, status: 'failed', errorMessage: event.value.errorMessage, completedAt: at.occurredAt, eta: null, ...touch };
-    case 'jobCancelled':
-      return { ...row, status: 'cancelled', completedAt: at.occurredAt, eta: null, ...touch };
-    case 'jobRetried':
-      return { ...row, status: 'pending', attempt: event.value.attempt, queuedSequence: at.sequence, ...NOT_STARTED, ...touch };
-    case 'jobPriorityChanged':
-      return { ...row, priority: priorityClass(event.value.priority), ...touch };
-    default:
-      return { ...row, ...touch };
-  }
+  if (!isJobEvent(at.event)) return { ...row, version: at.sequence };
+  const change = jobColumnChange(at.jobId, at.event, at.sequence, at.occurredAt);
+  if (change.kind === 'create') return row;
+  const next = { ...row, ...liveColumns(change.set) };
+  if (change.progressAtLeast !== undefined) next.progress = Math.max(row.progress, change.progressAtLeast);
+  // A new attempt has no live telemetry yet.
+  if (change.set.status === 'pending') next.fps = null;
+  return next;
+}
+
+/** The columns a live row shows (the page reads no worker, trim or output path from its list). */
+function liveColumns<C extends Partial<JobColumns<string>>>(
+  columns: C,
+): Omit<C, 'sourceAssetId' | 'presetId' | 'trimStart' | 'trimEnd' | 'outputPath' | 'outputAssetId' | 'chunkDuration' | 'workerId'> {
+  const { sourceAssetId: _a, presetId: _p, trimStart: _s, trimEnd: _e, outputPath: _o, outputAssetId: _oa, chunkDuration: _c, workerId: _w, ...live } = columns;
+  return live;
 }
 
 /** Live progress of the attempt running now; a stale attempt's or an ended job's is ignored, as the API's progress projector does. */
