@@ -56,6 +56,16 @@ describe('scheduler: dispatch paused and resumed', () => {
     assert.equal(await metric(h.url, 'mpr_dispatch_paused'), 0);
   });
 
+  it('keeps the switch it read, without a read of the log per job event', async () => {
+    const before = await metric(h.url, 'mpr_scheduler_switch_reads_total');
+    const jobs = Array.from({ length: 10 }, (_, i) => `job-unread-${i}`);
+    for (const jobId of jobs) await h.createJob(jobId);
+    for (const jobId of jobs) await h.workUntil(jobId, 1);
+    const reads = (await metric(h.url, 'mpr_scheduler_switch_reads_total')) - before;
+    // Only the safety read (every 5 s) may come in between; reading per event would make it 10.
+    assert.ok(reads < jobs.length, `${reads} reads of the switch for ${jobs.length} job events`);
+  });
+
   it('follows the log order: a job appended before the pause is queued, the one after it waits', async () => {
     await h.stop();
     await h.createJob('job-before-pause');

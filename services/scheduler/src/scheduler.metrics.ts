@@ -16,6 +16,7 @@ export class SchedulerMetrics {
   readonly dispatchPaused: Gauge;
   readonly holding: Gauge;
   readonly held: Counter;
+  readonly switchReads: Counter;
 
   constructor(registry: MetricsRegistry, tracker: JobTracker, work: WorkRepository, events: JobEventsRepository) {
     this.dispatched = registry.counter('mpr_scheduler_dispatched_total', 'Job attempts handed to an executor.', ['executor']);
@@ -28,6 +29,10 @@ export class SchedulerMetrics {
     this.stalled = registry.counter('mpr_scheduler_stalled_total', 'Processing jobs the watchdog failed for want of heartbeats.');
     this.dispatchPaused = registry.gauge('mpr_dispatch_paused', '1 while the event log says dispatch is paused (pauseDispatch), as this replica last read it.');
     this.holding = registry.gauge('mpr_scheduler_holding', '1 while this replica holds the job events back because dispatch is paused.');
+    this.switchReads = registry.counter(
+      'mpr_scheduler_switch_reads_total',
+      'Reads of the dispatch switch from the log: at start, after a dispatch event or a reconnect, every 5 s; none per job event.',
+    );
     this.held = registry.counter('mpr_scheduler_held_total', 'Job events handed back to the consumer because dispatch was paused when they were appended.');
     registry.gauge('mpr_jobs', 'Jobs per state, as this replica has folded the job events.', ['state'], function () {
       for (const [status, count] of Object.entries(tracker.countByStatus())) this.set({ state: status.toLowerCase() }, count);

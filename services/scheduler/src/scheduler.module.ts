@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule } from '@mpr/core';
+import { type AppConfig, CoreModule, DispatchSwitchRepository, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
 import { JobEventsConsumer } from './job-events.consumer';
@@ -26,6 +27,11 @@ export class SchedulerModule {
         WorkRepository,
         TelemetryRepository,
         SchedulerMetrics,
+        {
+          provide: DispatchSwitchRepository,
+          useFactory: (nc: NatsConnection, names: StreamNames) => new DispatchSwitchRepository(nc, names),
+          inject: [NATS_CONNECTION, StreamNames],
+        },
         DispatchGate,
         DispatchService,
         RetryService,
