@@ -12,11 +12,7 @@ import * as typescriptOperations from '@graphql-codegen/typescript-operations';
 import { NestFactory } from '@nestjs/core';
 import { GraphQLSchemaBuilderModule, GraphQLSchemaFactory } from '@nestjs/graphql';
 import { parse, printSchema } from 'graphql';
-import { AssetResolver } from '../services/api/src/graphql/asset.resolver';
-import { JobResolver } from '../services/api/src/graphql/job.resolver';
-import { OperatorResolver } from '../services/api/src/graphql/operator.resolver';
-import { PresetResolver } from '../services/api/src/graphql/preset.resolver';
-import { SystemResolver } from '../services/api/src/graphql/system.resolver';
+import { GRAPHQL_RESOLVERS } from '../services/api/src/graphql/graphql.resolvers';
 
 /** dist/scripts/ → the checkout. */
 const ROOT = resolve(__dirname, '..', '..');
@@ -26,7 +22,7 @@ async function apiSchemaSdl(): Promise<string> {
   const app = await NestFactory.createApplicationContext(GraphQLSchemaBuilderModule, { logger: false });
   await app.init();
   try {
-    const schema = await app.get(GraphQLSchemaFactory).create([AssetResolver, JobResolver, PresetResolver, SystemResolver, OperatorResolver]);
+    const schema = await app.get(GraphQLSchemaFactory).create(GRAPHQL_RESOLVERS);
     return printSchema(schema);
   } finally {
     await app.close();

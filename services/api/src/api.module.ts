@@ -8,14 +8,10 @@ import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
 import { DerivedMediaService } from './derived/derived-media.service';
-import { AssetResolver } from './graphql/asset.resolver';
 import { queryCostRule } from './graphql/query-cost.rule';
 import { formatGraphqlErrors } from './graphql/graphql-errors';
+import { GRAPHQL_RESOLVERS } from './graphql/graphql.resolvers';
 import { graphqlTokenHook } from './graphql/graphql-door.hook';
-import { JobResolver } from './graphql/job.resolver';
-import { PresetResolver } from './graphql/preset.resolver';
-import { OperatorResolver } from './graphql/operator.resolver';
-import { SystemResolver } from './graphql/system.resolver';
 import { OperatorActionsService } from './control/operator-actions.service';
 import { JobsBulkService } from './jobs/jobs-bulk.service';
 import { DispatchService } from './system/dispatch.service';
@@ -91,14 +87,10 @@ export class ApiModule {
         PresetService,
         ScanService,
         MediaUrlService,
-        AssetResolver,
-        JobResolver,
-        PresetResolver,
-        SystemResolver,
         DispatchService,
         JobsBulkService,
         OperatorActionsService,
-        OperatorResolver,
+        ...GRAPHQL_RESOLVERS,
       ],
     };
   }
