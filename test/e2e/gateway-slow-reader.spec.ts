@@ -80,16 +80,24 @@ async function appendJobs(world: GatewayWorld, count: number): Promise<void> {
   for (let n = 0; n < count; n += 20) await Promise.all(Array.from({ length: 20 }, () => world.createJob()));
 }
 
-describe('gateway: a reader that stops reading', () => {
-  let world: GatewayWorld;
-
+/** A gateway of the suite's own with `env`, started before its tests and stopped after them. */
+function suiteGateway(env: Record<string, string>): () => GatewayWorld {
+  let world: GatewayWorld | undefined;
   before(async () => {
-    world = await GatewayWorld.start({ MPR_GATEWAY_STREAM_BUFFER: String(BUFFER) });
+    world = await GatewayWorld.start(env);
   });
+  after(() => world?.stop());
+  return () => {
+    if (!world) throw new Error('the gateway did not start');
+    return world;
+  };
+}
 
-  after(() => world.stop());
+describe('gateway: a reader that stops reading', () => {
+  const gateway = suiteGateway({ MPR_GATEWAY_STREAM_BUFFER: String(BUFFER) });
 
   it('cannot grow the gateway’s memory: under a burst it lets go of the live feed at once, and its stream ends with resource_exhausted', async () => {
+    const world = gateway();
     const reader = await RawGrpcStream.live(world.url);
     try {
       assert.equal(await world.consumerCount(world.streams.names.events), 1, 'the shared live feed of MPR_EVENTS');
@@ -123,16 +131,11 @@ describe('gateway: a reader that stops reading', () => {
 describe('gateway: a reader that never reads again', () => {
   const STALL_SECONDS = 1;
   const EVENTS = 200;
-  let world: GatewayWorld;
-
-  before(async () => {
-    // The default buffer (1024) holds the whole burst: only the stall limit can end this stream.
-    world = await GatewayWorld.start({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
-  });
-
-  after(() => world.stop());
+  // The default buffer (1024) holds the whole burst: only the stall limit can end this stream.
+  const gateway = suiteGateway({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
 
   it('is cut once its blocked write waited MPR_GATEWAY_STALL_SECONDS (HTTP/2 reset ENHANCE_YOUR_CALM), releasing its feed; a reader beside it keeps its stream', async () => {
+    const world = gateway();
     const stalled = await RawGrpcStream.live(world.url);
     const controller = new AbortController();
     const reading: number[] = [];

@@ -31,32 +31,33 @@ class FakeSwitchLog {
 
 const metrics = { switchReads: { inc: () => undefined }, dispatchPaused: { set: () => undefined } } as unknown as SchedulerMetrics;
 
-async function started(log: FakeSwitchLog): Promise<DispatchGate> {
+/** Runs `check` against a started gate over `log`, and stops the gate after. */
+async function withGate(log: FakeSwitchLog, check: (gate: DispatchGate) => Promise<void>): Promise<void> {
   const gate = new DispatchGate(log.asRepository(), metrics);
   await gate.start();
-  return gate;
+  try {
+    await check(gate);
+  } finally {
+    gate.stop();
+  }
 }
 
 describe('DispatchGate: the switch folded once, kept current by its watch', () => {
   it('answers job events from what it read at start: no read of the log per job event', async () => {
     const log = new FakeSwitchLog();
     log.store('PAUSED', 5, 'pause-1');
-    const gate = await started(log);
-    try {
+    await withGate(log, async (gate) => {
       assert.equal(log.reads, 1);
       assert.equal(await gate.holds(4), false, 'appended before the pause');
       assert.equal(await gate.holds(6), true, 'appended after it');
       assert.equal(await gate.holds(7), true);
       assert.equal(log.reads, 1);
-    } finally {
-      gate.stop();
-    }
+    });
   });
 
   it('after the watch names a dispatch event, job events read the log until it holds that event, then the gate is fresh again', async () => {
     const log = new FakeSwitchLog();
-    const gate = await started(log);
-    try {
+    await withGate(log, async (gate) => {
       // Seen by the watch, not stored yet: a job event read now was appended before it.
       log.watcher('pause-1');
       assert.equal(await gate.holds(10), false);
@@ -66,15 +67,12 @@ describe('DispatchGate: the switch folded once, kept current by its watch', () =
       assert.equal(log.reads, before + 1);
       assert.equal(await gate.holds(13), true);
       assert.equal(log.reads, before + 1, 'fresh: no more reads');
-    } finally {
-      gate.stop();
-    }
+    });
   });
 
   it('a reconnect (the watch may have missed an event) makes the next job event read once', async () => {
     const log = new FakeSwitchLog();
-    const gate = await started(log);
-    try {
+    await withGate(log, async (gate) => {
       log.store('PAUSED', 20, 'pause-2'); // appended while the connection was away: no watch message
       log.watcher(undefined);
       const before = log.reads;
@@ -84,8 +82,6 @@ describe('DispatchGate: the switch folded once, kept current by its watch', () =
       const settled = log.reads;
       assert.equal(await gate.holds(23), true);
       assert.equal(log.reads, settled);
-    } finally {
-      gate.stop();
-    }
+    });
   });
 });
