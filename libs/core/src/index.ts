@@ -10,6 +10,7 @@ export * from './events/event.codec';
 export * from './events/event.types';
 export * from './events/streams';
 export * from './health/health.service';
+export * from './health/health-ping';
 export * from './nats/nats.connection';
 export * from './service/service.runner';
 export * from './domain/command-handler';

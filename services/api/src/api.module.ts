@@ -19,6 +19,9 @@ import { SystemResolver } from './graphql/system.resolver';
 import { OperatorActionsService } from './control/operator-actions.service';
 import { JobsBulkService } from './jobs/jobs-bulk.service';
 import { DispatchService } from './system/dispatch.service';
+import { ServiceHealthRepository } from './system/service-health.repository';
+import { StreamStateRepository } from './system/stream-state.repository';
+import { SystemStatusService } from './system/system-status.service';
 import { CallbackController } from './http/callback.controller';
 import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
@@ -95,6 +98,9 @@ export class ApiModule {
         JobResolver,
         PresetResolver,
         SystemResolver,
+        SystemStatusService,
+        ServiceHealthRepository,
+        StreamStateRepository,
         DispatchService,
         JobsBulkService,
         OperatorActionsService,
