@@ -29,6 +29,7 @@ export * from './domain/job.names';
 export * from './domain/preset.decider';
 export * from './domain/dispatch.decider';
 export * from './dispatch/dispatch-switch.repository';
+export * from './dispatch/dispatch-hold';
 export * from './ffmpeg/codec-support.config';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';
