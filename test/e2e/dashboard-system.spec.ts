@@ -20,7 +20,8 @@ describe('the System view in Chromium', () => {
 
   before(async () => {
     [platform, browser] = await Promise.all([PlatformProcess.start(), launchChromium()]);
-    await makeKeyframedSource(join(platform.mediaIn, 'clip.mp4'), { seconds: 3, fps: 10, size: '320x180' });
+    // Long enough an encode (20 s of 640×360 to 720p) for the page to see the worker busy with it.
+    await makeKeyframedSource(join(platform.mediaIn, 'clip.mp4'), { seconds: 20, fps: 25, size: '640x360' });
   });
 
   after(async () => {
@@ -97,6 +98,11 @@ describe('the System view in Chromium', () => {
       await page.getByRole('button', { name: 'Resume dispatch' }).click();
       await page.locator('[data-result="resume"]').filter({ hasText: 'Dispatch resumed' }).waitFor();
       await page.locator('section[data-dispatch="running"]').waitFor();
+      // The transcoder's slot says live what it runs: this job, its first attempt.
+      const busy = page.locator('tr[data-worker][data-busy="yes"]').filter({ hasText: jobId.slice(0, 8) });
+      await busy.waitFor({ timeout: 60_000 });
+      assert.match(await busy.innerText(), /transcoder[\s\S]*try 1/);
+      await shoot(page, 'system-busy');
 
       await page.getByRole('link', { name: 'Jobs', exact: true }).click();
       await page.locator(`tr[data-job="${jobId}"] .badge-completed`).waitFor({ timeout: 120_000 });
