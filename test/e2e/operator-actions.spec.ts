@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { jetstream } from '@nats-io/jetstream';
 import { headers as natsHeaders } from '@nats-io/nats-core';
+import { Priority } from '@mpr/contracts/common_pb';
+import { enqueueChunkJob, enqueueTranscode } from '@mpr/core';
 import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
 import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
@@ -85,6 +88,44 @@ describe('operator actions: dispatch pause, bulk retry and cancel, rebuild', () 
     }
     const notPaused = await platform.graphql('mutation { resumeDispatch { paused } }');
     assert.equal(notPaused.errors?.[0]?.message, 'cannot resume dispatch jobs in state RUNNING: it is not paused');
+  });
+
+  it('attempts already queued in MPR_WORK when dispatch pauses (transcode and chunked) wait there for the resume, then complete', async () => {
+    const metric = async (service: 'transcoder' | 'chunker', name: string) => {
+      const response = await fetch(`${platform.url(service)}/metrics`, { headers: { authorization: `Bearer ${PLATFORM_API_TOKEN}` } });
+      return metricValue(await response.text(), name) ?? 0;
+    };
+    const heldBefore = await schedulerMetric('mpr_scheduler_held_total');
+    await pause('queued before');
+    try {
+      const single = await createJob();
+      const chunked = await createJob('chunked: true');
+      // The scheduler hands back the first job event after the pause and stops its consumer: the second stays in it unread.
+      await waitFor('the scheduler to hold the new jobs', () => schedulerMetric('mpr_scheduler_held_total'), { done: (n) => n > heldBefore });
+      // The transcoder's slot and both chunk coordinators (MPR_CHUNK_JOBS) read the switch and park: from here they pull nothing.
+      await waitFor('the transcoder to hold its slot', () => metric('transcoder', 'mpr_dispatch_holding_work'), { done: (n) => n === 1 });
+      await waitFor('the chunker to hold its coordinators', () => metric('chunker', 'mpr_dispatch_holding_work'), { done: (n) => n === 2 });
+      // What the scheduler publishes for attempts it dispatched a moment before the pause (the same message ids).
+      const js = jetstream(platform.streams.nc);
+      const attempt = (id: string) => ({ jobId: id, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
+      await enqueueTranscode(js, platform.streams.names, attempt(single.id));
+      await enqueueChunkJob(js, platform.streams.names, attempt(chunked.id));
+      const { systemStatus } = await platform.query<{ systemStatus: { workQueues: Array<{ workClass: string; depth: number; waiting: number }> } }>(
+        'query { systemStatus { workQueues { workClass depth waiting } } }',
+      );
+      const queued = (workClass: string) => systemStatus.workQueues.find((q) => q.workClass === workClass);
+      assert.deepEqual(queued('transcode-normal'), { workClass: 'transcode-normal', depth: 1, waiting: 1 });
+      assert.deepEqual(queued('chunk-job'), { workClass: 'chunk-job', depth: 1, waiting: 1 });
+      assert.deepEqual([(await job(single.id)).status, (await job(chunked.id)).status], ['pending', 'pending']);
+
+      await resume();
+      await jobUntil(single.id, 'completed');
+      await jobUntil(chunked.id, 'completed');
+      assert.equal(await metric('transcoder', 'mpr_dispatch_holding_work'), 0);
+      assert.equal(await metric('chunker', 'mpr_dispatch_holding_work'), 0);
+    } finally {
+      if ((await platform.query<{ dispatchState: Dispatch }>('query { dispatchState { paused } }')).dispatchState.paused) await resume();
+    }
   });
 
   it('cancelAllPending cancels every pending job; retryAllFailed retries every failed one', async () => {

@@ -7,6 +7,7 @@ import { APP_CONFIG, NATS_CONNECTION, PG_POOL, SERVICE_NAME } from './core.token
 import { EventStore } from './events/event-store';
 import { ensureStreams, StreamNames } from './events/streams';
 import { HealthController } from './health/health.controller';
+import { HealthResponder } from './health/health.responder';
 import { HealthService } from './health/health.service';
 import { MetricsController } from './metrics/metrics.controller';
 import { MetricsRegistry } from './metrics/metrics.registry';
@@ -14,7 +15,8 @@ import { connectNats } from './nats/nats.connection';
 
 /**
  * What every service gets: validated config, one NATS connection with the
- * streams in place, the event store, a PostgreSQL pool, /healthz and /metrics.
+ * streams in place, the event store, a PostgreSQL pool, /healthz and /metrics,
+ * and an answer to the health ping on NATS (`<root>.health`).
  */
 @Global()
 @Module({})
@@ -52,6 +54,7 @@ export class CoreModule implements OnApplicationShutdown {
           useFactory: () => new Pool({ connectionString: config.DATABASE_URL, max: 4, connectionTimeoutMillis: 3_000 }),
         },
         HealthService,
+        HealthResponder,
         MetricsRegistry,
       ],
       exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, EventStore, PG_POOL, HealthService, MetricsRegistry],

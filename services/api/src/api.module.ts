@@ -15,6 +15,9 @@ import { graphqlTokenHook } from './graphql/graphql-door.hook';
 import { OperatorActionsService } from './control/operator-actions.service';
 import { JobsBulkService } from './jobs/jobs-bulk.service';
 import { DispatchService } from './system/dispatch.service';
+import { ServiceHealthRepository } from './system/service-health.repository';
+import { StreamStateRepository } from './system/stream-state.repository';
+import { SystemStatusService } from './system/system-status.service';
 import { CallbackController } from './http/callback.controller';
 import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
@@ -87,6 +90,9 @@ export class ApiModule {
         PresetService,
         ScanService,
         MediaUrlService,
+        SystemStatusService,
+        ServiceHealthRepository,
+        StreamStateRepository,
         DispatchService,
         JobsBulkService,
         OperatorActionsService,

@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { decodeChunkJobItem, DomainError, JobRecorder, UnrunnableJob, verdictFor } from '@mpr/core';
+import { decodeChunkJobItem, DispatchHold, DomainError, JobRecorder, UnrunnableJob, verdictFor } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { Aborted, Refused } from './chunk.errors';
 import { ChunkPipeline } from './chunk-pipeline.service';
@@ -16,6 +16,7 @@ import { CHUNKER_SETTINGS, type ChunkerSettings } from './chunker.settings';
  * chunk-job item: decides what the delivery is for (verdictFor), claims the
  * job (StartJob), runs the attempt (ChunkPipeline: plan, encodes, stitch,
  * verification, publishing), records a failure and settles the item.
+ * Takes no new item while dispatch is paused.
  */
 @Injectable()
 export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -29,9 +30,11 @@ export class ChunkCoordinator implements OnApplicationBootstrap, BeforeApplicati
     private readonly pipeline: ChunkPipeline,
     private readonly aborts: ChunkAborts,
     private readonly metrics: ChunkerMetrics,
+    hold: DispatchHold,
     @Inject(CHUNKER_SETTINGS) private readonly settings: ChunkerSettings,
   ) {
-    this.loops = new ChunkQueueLoops(work, 'job', this.logger, settings);
+    // While dispatch is paused no new chunked attempt starts; the segments of running ones go on (SegmentWorkers has no hold).
+    this.loops = new ChunkQueueLoops(work, 'job', this.logger, settings, hold);
   }
 
   async onApplicationBootstrap(): Promise<void> {

@@ -8,7 +8,8 @@ import type { ChunkWorkRepository } from './chunk-work.repository';
  * woken at once by a new item (core NATS sees the publish), else polling
  * every second; the item's ack wait kept alive while it is handled; an item
  * whose handler throws is nak'd with `retryDelayMs`. What the coordinator
- * and the segment workers share.
+ * and the segment workers share. With a `hold` (the coordinator's
+ * DispatchHold) a loop pulls only while dispatch is not paused.
  */
 export class ChunkQueueLoops {
   private readonly announced = new WakeSignal();
@@ -21,6 +22,7 @@ export class ChunkQueueLoops {
     private readonly queue: ChunkQueue,
     private readonly logger: Logger,
     private readonly timing: { readonly ackWaitMs: number; readonly retryDelayMs: number },
+    private readonly hold?: { untilDispatching(): Promise<void> },
   ) {}
 
   start(count: number, handle: (msg: JsMsg, slot: number) => Promise<void>): void {
@@ -38,6 +40,8 @@ export class ChunkQueueLoops {
 
   private async run(slot: number, handle: (msg: JsMsg, slot: number) => Promise<void>): Promise<void> {
     while (!this.stopping) {
+      await this.hold?.untilDispatching();
+      if (this.stopping) return;
       this.announced.reset();
       let msg: JsMsg | null;
       try {

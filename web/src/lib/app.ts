@@ -9,7 +9,9 @@ import { OperatorActions } from './managers/operator.svelte';
 import { PresetsManager } from './managers/presets.svelte';
 import { Router } from './managers/router.svelte';
 import { Session } from './managers/session.svelte';
+import { SystemPanel } from './managers/system.svelte';
 import { TimelineEditor } from './managers/timeline.svelte';
+import { WorkersWatch } from './managers/workers.svelte';
 
 /** The page's state, one instance of each manager, all talking through the session's client. */
 export const session = new Session();
@@ -24,3 +26,5 @@ export const assets = new AssetsManager(session.client);
 export const presets = new PresetsManager(session.client);
 export const operator = new OperatorActions(session.client);
 export const timeline = new TimelineEditor(session.client);
+export const system = new SystemPanel(session.client, operator, assets);
+export const workers = new WorkersWatch(gateway, liveStreams, () => session.streamRefused());

@@ -59,3 +59,11 @@ export function timecode(seconds: number | null | undefined): string {
   const s = ((ms % 60_000) / 1000).toFixed(3).padStart(6, '0');
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
+
+/** ffprobe names a container by all its aliases ("mov,mp4,m4a,3gp,3g2,mj2"): the one the file's extension names, else the first. */
+export function containerName(formatName: string | null | undefined, filename: string): string {
+  if (!formatName) return DASH;
+  const aliases = formatName.split(',');
+  const extension = filename.split('.').pop()?.toLowerCase() ?? '';
+  return aliases.includes(extension) ? extension : aliases[0];
+}

@@ -50,6 +50,11 @@ export class StreamNames {
     return this.telemetrySubject('worker', workerId.replace(/[^A-Za-z0-9_-]/g, '_'));
   }
 
+  /** `<root>.health`: core NATS, every replica of every service answers a request with its health (HealthResponder). */
+  healthSubject(): string {
+    return `${this.subjectRoot}.health`;
+  }
+
   telemetrySubject(...tokens: string[]): string {
     return `${this.subjectRoot}.telemetry.${tokens.join('.')}`;
   }

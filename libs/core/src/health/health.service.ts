@@ -28,14 +28,15 @@ export class HealthService {
     private readonly names: StreamNames,
   ) {}
 
-  async report(): Promise<HealthReport> {
+  /** Each check bounded by `timeoutMs` (2 s for /healthz; shorter where someone waits for many answers). */
+  async report(timeoutMs = CHECK_TIMEOUT_MS): Promise<HealthReport> {
     const [nats, postgres] = await Promise.all([
-      timed(async () => {
+      timed(timeoutMs, async () => {
         // The event stream itself, not just the socket: JetStream can be down while NATS is up.
         const jsm = await jetstreamManager(this.nats);
         await jsm.streams.info(this.names.events);
       }),
-      timed(async () => {
+      timed(timeoutMs, async () => {
         await this.pool.query('SELECT 1');
       }),
     ]);
@@ -44,14 +45,14 @@ export class HealthService {
   }
 }
 
-async function timed(check: () => Promise<void>): Promise<CheckResult> {
+async function timed(timeoutMs: number, check: () => Promise<void>): Promise<CheckResult> {
   const started = performance.now();
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       check(),
       new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
       }),
     ]);
     return { ok: true, latencyMs: Math.round(performance.now() - started) };

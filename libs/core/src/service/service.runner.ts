@@ -4,7 +4,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type AppConfig, ConfigError, loadConfig } from '../config/config.schema';
 
-export type ServiceName = 'api' | 'scheduler' | 'transcoder' | 'chunker' | 'gateway';
+/** Every service of the platform, in the order `dist/services/all/main.js` starts them. */
+export const SERVICE_NAMES = ['api', 'gateway', 'scheduler', 'transcoder', 'chunker'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ServiceDefinition {
   name: ServiceName;

@@ -1,30 +1,46 @@
-import { Inject } from '@nestjs/common';
-import { Query, Resolver } from '@nestjs/graphql';
-import { APP_CONFIG, type AppConfig, HealthService } from '@mpr/core';
-import { version as VERSION } from '../../../../package.json';
-import { AssetService } from '../assets/asset.service';
-import { SystemStatusType } from './system.types';
+import { Args, Int, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { DispatchService } from '../system/dispatch.service';
+import { SystemStatusService } from '../system/system-status.service';
+import { JobType } from './job.types';
+import { DispatchStateType } from './operator.types';
+import { ReadModelPositionType, ServiceHealthType, SystemStatusType, WorkQueueType } from './system.types';
 
 @Resolver(() => SystemStatusType)
 export class SystemResolver {
   constructor(
-    private readonly health: HealthService,
-    private readonly assets: AssetService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly system: SystemStatusService,
+    private readonly dispatchSwitch: DispatchService,
   ) {}
 
   @Query(() => SystemStatusType)
-  async systemStatus(): Promise<SystemStatusType> {
-    const report = await this.health.report();
-    // Unknown rather than an error while PostgreSQL does not answer: the status must still say "degraded".
-    const missingAssets = report.checks.postgres.ok ? await this.assets.countMissing().catch(() => null) : null;
-    return {
-      status: report.status,
-      version: VERSION,
-      executor: this.config.MPR_EXECUTOR,
-      natsConnected: report.checks.nats.ok,
-      databaseConnected: report.checks.postgres.ok,
-      missingAssets,
-    };
+  systemStatus() {
+    return this.system.overview();
+  }
+
+  @ResolveField(() => [ServiceHealthType], {
+    description: 'Every service, with each replica that answered the health ping on NATS (about a second to gather).',
+  })
+  services() {
+    return this.system.services();
+  }
+
+  @ResolveField(() => [WorkQueueType], { description: 'Depth and consumer lag per work class of MPR_WORK.' })
+  workQueues() {
+    return this.system.workQueues();
+  }
+
+  @ResolveField(() => ReadModelPositionType)
+  readModels() {
+    return this.system.readModels();
+  }
+
+  @ResolveField(() => [JobType], { description: 'Failed jobs, the latest failure first.' })
+  recentFailures(@Args('limit', { type: () => Int, nullable: true, defaultValue: 10, description: '1 to 100.' }) limit: number) {
+    return this.system.recentFailures(limit);
+  }
+
+  @ResolveField(() => DispatchStateType)
+  dispatch() {
+    return this.dispatchSwitch.view();
   }
 }

@@ -1,6 +1,6 @@
 import { type BeforeApplicationShutdown, Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { JsMsg } from '@nats-io/jetstream';
-import { FfmpegRepository, type PriorityClass, WakeSignal } from '@mpr/core';
+import { DispatchHold, FfmpegRepository, type PriorityClass, WakeSignal } from '@mpr/core';
 import { RunningAttempts } from '../jobs/running-attempts';
 import { TranscodeJobService } from '../jobs/transcode-job.service';
 import { TranscoderMetrics } from '../transcoder.metrics';
@@ -21,6 +21,8 @@ interface PickedItem {
  * waits, without polling, until an item is published (a plain subscription
  * sees every publish) or a slow safety tick passes: the tick also collects
  * items whose worker died, which JetStream redelivers only to a pull.
+ * While dispatch is paused it takes nothing (DispatchHold): an attempt queued
+ * just before the pause waits in MPR_WORK for the resume.
  */
 @Injectable()
 export class TranscodeDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -40,6 +42,7 @@ export class TranscodeDispatcher implements OnApplicationBootstrap, BeforeApplic
     private readonly running: RunningAttempts,
     private readonly ffmpeg: FfmpegRepository,
     private readonly metrics: TranscoderMetrics,
+    private readonly hold: DispatchHold,
     @Inject(TRANSCODER_SETTINGS) private readonly settings: TranscoderSettings,
   ) {
     this.busySlots = new Array<boolean>(settings.concurrency).fill(false);
@@ -95,6 +98,9 @@ export class TranscodeDispatcher implements OnApplicationBootstrap, BeforeApplic
   private async acquire(): Promise<PickedItem | undefined> {
     let sweep = false;
     while (!this.stopping) {
+      // Read the switch right before each pull: a pause stops this replica taking new attempts, not the ones it runs.
+      await this.hold.untilDispatching();
+      if (this.stopping) break;
       // Reset before reading the backlog: an item published after the read wakes the wait below.
       this.workAnnounced.reset();
       const backlog = await this.queue.backlog();

@@ -1,6 +1,7 @@
-export type Route = { view: 'jobs' } | { view: 'job'; id: string } | { view: 'assets' } | { view: 'presets' } | { view: 'timeline'; id: string | null };
+export type Route =
+  { view: 'jobs' } | { view: 'job'; id: string } | { view: 'assets' } | { view: 'presets' } | { view: 'system' } | { view: 'timeline'; id: string | null };
 
-/** Hash routes (#/jobs, #/jobs/<id>, #/assets, #/presets, #/timeline/<asset id>): the API serves one index.html, so no server-side fallback is needed. */
+/** Hash routes (#/jobs, #/jobs/<id>, #/assets, #/presets, #/system, #/timeline/<asset id>): the API serves one index.html, so no server-side fallback is needed. */
 export class Router {
   #hash = $state(location.hash);
 
@@ -11,7 +12,7 @@ export class Router {
   get route(): Route {
     const [view, id] = this.#hash.replace(/^#\/?/, '').split('/');
     if (view === 'jobs' && id) return { view: 'job', id: decodeURIComponent(id) };
-    if (view === 'assets' || view === 'presets') return { view };
+    if (view === 'assets' || view === 'presets' || view === 'system') return { view };
     if (view === 'timeline') return { view, id: id ? decodeURIComponent(id) : null };
     return { view: 'jobs' };
   }
