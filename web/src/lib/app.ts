@@ -1,5 +1,6 @@
 import { gatewayClient } from './gateway/gateway-client';
 import { AssetsManager } from './managers/assets.svelte';
+import { ChunkPipelineWatch } from './managers/chunk-pipeline.svelte';
 import { Clock } from './managers/clock.svelte';
 import { JobDetail } from './managers/job-detail.svelte';
 import { JobsFeed } from './managers/jobs-feed.svelte';
@@ -22,6 +23,7 @@ export const liveStreams = new LiveStreams();
 export const gateway = gatewayClient(session.token);
 export const jobsFeed = new JobsFeed(session.client, gateway, liveStreams, () => session.streamRefused());
 export const jobDetail = new JobDetail(session.client, gateway, liveStreams, () => session.streamRefused());
+export const chunkPipeline = new ChunkPipelineWatch(gateway, liveStreams, () => session.streamRefused());
 export const assets = new AssetsManager(session.client);
 export const presets = new PresetsManager(session.client);
 export const operator = new OperatorActions(session.client);

@@ -50,7 +50,9 @@ export class JobResolver {
     return this.jobService.list(status, { limit, offset });
   }
 
-  @Query(() => JobBoardType, { description: "A live list's start: every job's status, one page of rows, and the read models' sequence (one snapshot)." })
+  @Query(() => JobBoardType, {
+    description: "A live list's start: every job's status (completed ones as a count), one page of rows, and the read models' sequence (one snapshot).",
+  })
   jobBoard(
     @Args('status', { nullable: true }) status?: string,
     @Args('limit', { type: () => Int, nullable: true, defaultValue: 100, description: '1 to 1000.' }) limit?: number,

@@ -49,7 +49,10 @@ export class JobBoardEntryType {
 @ObjectType('JobBoard', { description: "The start of a live jobs list: apply the gateway's WatchEvents from `sequence + 1` on top of it." })
 export class JobBoardType {
   @Field(() => Float, { description: 'The last MPR_EVENTS sequence the read models had applied when this was read.' }) sequence!: number;
-  @Field(() => [JobBoardEntryType], { description: 'Every job, newest first.' }) entries!: JobBoardEntryType[];
+  @Field(() => Int, { description: 'How many jobs are completed. COMPLETED is final, so they have no entry: a live list counts them.' })
+  completed!: number;
+  @Field(() => [JobBoardEntryType], { description: 'Every job that is not completed (its status can still change), newest first.' })
+  entries!: JobBoardEntryType[];
   @Field(() => [JobType], { description: 'One page of the filtered jobs, newest first.' }) jobs!: JobType[];
 }
 

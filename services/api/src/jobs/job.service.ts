@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Repository } from 'typeorm';
+import { Not, type Repository } from 'typeorm';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import {
   assetDecider,
@@ -34,6 +34,9 @@ export interface JobPage {
 
 export interface JobBoard {
   sequence: number;
+  /** Completed jobs, counted only: COMPLETED is final (no command applies to it), so a live list needs no entry of theirs. */
+  completed: number;
+  /** Every job that is not completed. */
   entries: Array<Pick<JobRow, 'id' | 'status' | 'priority' | 'queuedSequence'>>;
   jobs: JobRow[];
 }
@@ -94,8 +97,14 @@ export class JobService {
     return this.jobs.manager.transaction('REPEATABLE READ', async (em) => {
       const jobs = em.getRepository(JobRow);
       const checkpoint = await em.getRepository(CheckpointRow).findOneBy({ name: READ_MODELS_PROJECTION });
-      const entries = await jobs.find({ select: { id: true, status: true, priority: true, queuedSequence: true }, order: { createdAt: 'DESC', id: 'ASC' } });
-      return { sequence: checkpoint?.sequence ?? 0, entries, jobs: await this.listIn(jobs, status, page) };
+      // Most of a long-lived board is completed jobs: sent as one count, 10,000 jobs were a 1.1 MB answer.
+      const entries = await jobs.find({
+        select: { id: true, status: true, priority: true, queuedSequence: true },
+        where: { status: Not('completed') },
+        order: { createdAt: 'DESC', id: 'ASC' },
+      });
+      const completed = await jobs.countBy({ status: 'completed' });
+      return { sequence: checkpoint?.sequence ?? 0, completed, entries, jobs: await this.listIn(jobs, status, page) };
     });
   }
 

@@ -1,4 +1,5 @@
 import type { WatchEventsResponse } from '@mpr/contracts/gateway_pb';
+import type { JobProgress } from '@mpr/contracts/job_pb';
 import { priorityClass } from '@mpr/core/domain/job.names';
 import type { GatewayClient } from '../gateway/gateway-client';
 import type { GraphqlClient } from '../graphql/client';
@@ -52,6 +53,8 @@ export class JobsFeed {
   #entries = new Map<string, Entry>();
   /** Bumped on every change of #entries (a plain Map: 10,000 jobs need no proxy each). */
   #entriesVersion = $state(0);
+  /** Completed jobs the board counted without an entry (COMPLETED is final: no event changes them). */
+  #completedUnlisted = $state(0);
   #rows = $state<LiveJobRow[]>([]);
   #filter = $state<JobFilter>('all');
   #shown = $state(PAGE);
@@ -60,6 +63,9 @@ export class JobsFeed {
   #sequence = $state(0);
   #recent: JobEventAt[] = [];
   #fetching = new Set<string>();
+  /** Progress received since the last frame, the latest per job: applied together once a frame. */
+  #progress = new Map<string, JobProgress>();
+  #frame: number | undefined;
   #openCount = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   readonly stream: LiveStream<WatchEventsResponse>;
@@ -83,6 +89,7 @@ export class JobsFeed {
     void this.#entriesVersion;
     const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
     for (const { status } of this.#entries.values()) if (status in counts) counts[status as JobStatus]++;
+    counts.completed += this.#completedUnlisted;
     return counts;
   });
 
@@ -107,7 +114,7 @@ export class JobsFeed {
 
   get total(): number {
     void this.#entriesVersion;
-    return this.#entries.size;
+    return this.#entries.size + this.#completedUnlisted;
   }
 
   get counts(): Record<JobStatus, number> {
@@ -164,6 +171,9 @@ export class JobsFeed {
     return () => {
       if (--this.#openCount > 0) return;
       clearTimeout(this.#retry);
+      if (this.#frame !== undefined) cancelAnimationFrame(this.#frame);
+      this.#frame = undefined;
+      this.#progress.clear();
       this.stream.stop();
     };
   }
@@ -189,6 +199,7 @@ export class JobsFeed {
       const { jobBoard } = await this.client.request(JobBoardDocument, { status: this.#filter === 'all' ? null : this.#filter, limit: PAGE });
       if (this.#openCount === 0) return;
       this.#entries = new Map(jobBoard.entries.map(({ id, ...entry }) => [id, entry]));
+      this.#completedUnlisted = jobBoard.completed;
       this.#entriesVersion++;
       this.#sequence = jobBoard.sequence;
       this.#rows = [...jobBoard.jobs].sort(newestFirst);
@@ -225,10 +236,21 @@ export class JobsFeed {
       if (this.#recent.length > RECENT_EVENTS) this.#recent.splice(0, this.#recent.length - RECENT_EVENTS);
       this.#applyToRow(at.jobId, at);
     } else if (kind.case === 'progress') {
-      const progress = kind.value;
-      const index = this.#rows.findIndex((job) => job.id === progress.jobId);
-      if (index >= 0) this.#rows[index] = applyProgress(this.#rows[index], progress);
+      // 50 jobs running send 200 messages a second: one change of the rows per message kept the page seconds behind its stream.
+      this.#progress.set(kind.value.jobId, kind.value);
+      this.#frame ??= requestAnimationFrame(() => this.#applyProgress());
     }
+  }
+
+  #applyProgress(): void {
+    this.#frame = undefined;
+    const progress = this.#progress;
+    this.#progress = new Map();
+    if (!this.#rows.some((job) => progress.has(job.id))) return;
+    this.#rows = this.#rows.map((job) => {
+      const latest = progress.get(job.id);
+      return latest ? applyProgress(job, latest) : job;
+    });
   }
 
   #applyToEntries(at: JobEventAt): void {
