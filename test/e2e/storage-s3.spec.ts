@@ -24,10 +24,11 @@ interface Job {
   errorMessage: string | null;
   outputPath: string | null;
   outputAssetId: string | null;
+  chunked: boolean;
 }
 
 const ASSET_FIELDS = 'id filePath root status videoCodec fileUrl { href }';
-const JOB_FIELDS = 'id status errorMessage outputPath outputAssetId';
+const JOB_FIELDS = 'id status errorMessage outputPath outputAssetId chunked';
 
 async function bytesOf(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -41,7 +42,7 @@ async function bytesOf(stream: Readable): Promise<Buffer> {
  * SDK's standard variables. The test puts objects in and reads them back with a store of its own; the platform is
  * reached only through GraphQL and HTTP.
  */
-describe('media roots on S3: scan, serving and a single-pass job S3 → S3', () => {
+describe('media roots on S3: scan, serving, single-pass and chunked jobs S3 → S3', () => {
   let s3: TestS3Server;
   let platform: PlatformProcess;
   let bucketIn: MediaStore;
@@ -115,34 +116,53 @@ describe('media roots on S3: scan, serving and a single-pass job S3 → S3', () 
     assert.equal((await fetch(`${api}/media/in/s3:%2F%2Fother%2Fx.mp4`, { headers: auth })).status, 403);
   });
 
-  it('runs a single-pass job from the bucket to the bucket: the output object published whole, nothing partial left', async () => {
+  const runJob = async (input: string): Promise<Job> => {
     const clip = (await assets()).find((a) => a.filePath === 'clip.mp4');
     assert.ok(clip, 'scanned first');
     const { createJob } = await platform.query<{ createJob: Job }>(
-      `mutation { createJob(input: { sourceAssetId: "${clip.id}", presetId: "builtin-h264-720p", outputFilename: "clip-720.mp4" }) { ${JOB_FIELDS} } }`,
+      `mutation { createJob(input: { sourceAssetId: "${clip.id}", presetId: "builtin-h264-720p", ${input} }) { ${JOB_FIELDS} } }`,
     );
     const job = async () => (await platform.query<{ job: Job }>(`query { job(id: "${createJob.id}") { ${JOB_FIELDS} } }`)).job;
-    const finished = await waitFor(`job ${createJob.id} to end`, job, {
+    return waitFor(`job ${createJob.id} to end`, job, {
       done: (j) => ['completed', 'failed', 'cancelled'].includes(j.status),
       timeoutMs: 120_000,
       describe: (j) => JSON.stringify(j),
     });
+  };
+
+  /** The output asset as registered, the bytes the API serves for it (the object's), and ffprobe's view of them. */
+  const checkOutput = async (finished: Job) => {
     assert.equal(finished.status, 'completed', JSON.stringify(finished));
-    assert.equal(finished.outputPath, 'clip-720.mp4');
-
-    const keys: string[] = [];
-    for await (const object of bucketOut.list()) keys.push(object.key);
-    assert.deepEqual(keys, ['clip-720.mp4'], 'only the finished output is in the bucket, no part files');
-
     const output = (await platform.query<{ asset: Asset }>(`query { asset(id: "${finished.outputAssetId}") { ${ASSET_FIELDS} } }`)).asset;
-    assert.deepEqual([output.root, output.filePath, output.status], ['out', 'clip-720.mp4', 'ready']);
+    assert.deepEqual([output.root, output.filePath, output.status], ['out', finished.outputPath, 'ready']);
     const served = Buffer.from(await (await fetch(`${platform.url('api')}${output.fileUrl.href}`)).arrayBuffer());
-    assert.deepEqual(served, await bytesOf(await bucketOut.read('clip-720.mp4')), 'served from the bucket');
-    const copy = join(local.path, 'output.mp4');
+    assert.deepEqual(served, await bytesOf(await bucketOut.read(finished.outputPath!)), 'served from the bucket');
+    const copy = join(local.path, `served-${finished.id}.mp4`);
     await writeFile(copy, served);
     const probe = await probeStreams(copy);
     assert.deepEqual(probe.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort(), ['audio:aac', 'video:h264']);
     assert.ok(Math.abs(probe.duration - 4) < 0.3, `ffprobe: ${probe.duration} s`);
+  };
+
+  const outputKeys = async () => {
+    const keys: string[] = [];
+    for await (const object of bucketOut.list()) keys.push(object.key);
+    return keys.sort();
+  };
+
+  it('runs a single-pass job from the bucket to the bucket: the output object published whole, nothing partial left', async () => {
+    const finished = await runJob('outputFilename: "clip-720.mp4"');
+    assert.equal(finished.outputPath, 'clip-720.mp4');
+    assert.deepEqual(await outputKeys(), ['clip-720.mp4'], 'only the finished output is in the bucket, no part files');
+    await checkOutput(finished);
+  });
+
+  it('runs a chunked job from the bucket to the bucket: segments in scratch space, only the stitched output published', async () => {
+    const finished = await runJob('outputFilename: "clip-chunked.mp4", chunked: true, chunkDuration: 2');
+    assert.equal(finished.outputPath, 'clip-chunked.mp4');
+    assert.equal(finished.chunked, true);
+    assert.deepEqual(await outputKeys(), ['clip-720.mp4', 'clip-chunked.mp4'], 'no segments, work folders or part files in the bucket');
+    await checkOutput(finished);
   });
 
   it('marks an asset missing when its object is deleted from the bucket', async () => {

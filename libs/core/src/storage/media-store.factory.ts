@@ -23,7 +23,9 @@ export function openMediaStore(name: 'in' | 'out', value: string, options: Media
     location.kind,
     location.kind === 'gs' ? { endpoint: options.gcsEndpoint, forcePathStyle: options.forcePathStyle } : options,
   );
-  // Each store its own folder: two stores of one root in one process (the transcoder's, the chunker's) never remove each other's files.
-  const scratch = join(options.scratchDir, `${name}-${process.pid}-${randomUUID().slice(0, 8)}`);
-  return new S3MediaStore(name, location, client, new ObjectSpool(join(scratch, 'spool')), new MediaRoot(name, join(scratch, 'work')));
+  const scratch = join(options.scratchDir, name);
+  // The work folder is shared by the processes of one machine (as a local root would be: the chunker's replicas
+  // there meet in it); each store's spool is its own, so no store removes a copy another one still reads.
+  const spool = new ObjectSpool(join(scratch, `spool-${process.pid}-${randomUUID().slice(0, 8)}`));
+  return new S3MediaStore(name, location, client, spool, new MediaRoot(name, join(scratch, 'work')));
 }
