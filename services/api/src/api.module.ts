@@ -3,7 +3,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot, StreamNames } from '@mpr/core';
+import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, mediaStoreProviders, StreamNames } from '@mpr/core';
 import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
@@ -30,7 +30,6 @@ import { JobProgressProjector } from './projections/job-progress.projector';
 import { ReadModelProjector } from './projections/read-model.projector';
 import { READ_MODEL_ENTITIES } from './read-models/read-models';
 import { ScanService } from './scan/scan.service';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COST = 2_000;
@@ -76,8 +75,7 @@ export class ApiModule {
       ],
       providers: [
         CallbackSecret,
-        { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
-        { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
+        ...mediaStoreProviders(config),
         { provide: FfprobeRepository, useValue: new FfprobeRepository() },
         { provide: FfmpegRepository, useValue: new FfmpegRepository() },
         DerivedMediaCache,

@@ -59,7 +59,15 @@ export class ChunkContextLoader {
       this.contexts.set(key, context);
       // A failed read is not kept: the next segment reads again.
       context.catch(() => this.contexts.delete(key));
-      if (this.contexts.size > CACHED_ATTEMPTS) this.contexts.delete(this.contexts.keys().next().value as string);
+      if (this.contexts.size > CACHED_ATTEMPTS) {
+        const oldest = this.contexts.keys().next().value as string;
+        // Its source copy (a bucket's object spooled to scratch space) goes with it; a local source releases nothing.
+        void this.contexts
+          .get(oldest)
+          ?.then((evicted) => evicted.plan.source.release())
+          .catch(() => undefined);
+        this.contexts.delete(oldest);
+      }
     }
     return context;
   }

@@ -48,7 +48,25 @@ describe('loadConfig', () => {
     );
   });
 
-  it('refuses cloud media roots until storage supports them', () => {
-    assert.throws(() => loadConfig({ MEDIA_OUT: 's3://bucket/out' }), /MEDIA_OUT="s3:\/\/bucket\/out": must be a local path/);
+  it('takes s3:// and gs:// media roots, S3_ENDPOINT and S3_FORCE_PATH_STYLE', () => {
+    const config = loadConfig({ MEDIA_IN: 'gs://media/in', MEDIA_OUT: 's3://bucket/out', S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true' });
+    assert.equal(config.MEDIA_IN, 'gs://media/in');
+    assert.equal(config.MEDIA_OUT, 's3://bucket/out');
+    assert.equal(config.S3_ENDPOINT, 'http://minio:9000');
+    assert.equal(config.S3_FORCE_PATH_STYLE, true);
+    assert.equal(loadConfig({}).S3_FORCE_PATH_STYLE, false);
+  });
+
+  it('names what is wrong with a media root, never echoing credentials put into its URL', () => {
+    assert.throws(
+      () => loadConfig({ MEDIA_OUT: 'https://bucket/out' }),
+      /MEDIA_OUT="https:\/\/bucket\/out": a media root URL must start with s3:\/\/ or gs:\/\//,
+    );
+    assert.throws(() => loadConfig({ MEDIA_IN: 's3://Bad_Bucket/x' }), /MEDIA_IN="s3:\/\/Bad_Bucket\/x": "Bad_Bucket" is not a valid S3 bucket name/);
+    assert.throws(
+      () => loadConfig({ MEDIA_IN: 's3://AKIAEXAMPLE:topsecret@media/in' }),
+      (err: Error) => /MEDIA_IN="s3:\/\/…@media\/in": s3:\/\/ roots take no credentials/.test(err.message) && !/AKIAEXAMPLE|topsecret/.test(err.message),
+    );
+    assert.throws(() => loadConfig({ S3_FORCE_PATH_STYLE: 'yes' }), /S3_FORCE_PATH_STYLE="yes"/);
   });
 });

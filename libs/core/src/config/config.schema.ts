@@ -1,15 +1,24 @@
 import { z } from 'zod';
 import { EXECUTORS } from '../domain/job.names';
+import { parseStorageLocation } from '../storage/storage-location';
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 
-/** Where media lives: a local path now; s3:// and gs:// URLs arrive with the storage issue. */
+/** Where media lives: a local path, s3://bucket/prefix or gs://bucket/prefix (parseStorageLocation says what is wrong). */
 const mediaRoot = (fallback: string) =>
   z
     .string()
     .min(1)
     .default(fallback)
-    .refine((v) => !/^[a-z][a-z0-9+.-]*:\/\//i.test(v), { message: 'must be a local path (s3:// and gs:// are not supported yet)' });
+    .superRefine((value, ctx) => {
+      try {
+        parseStorageLocation(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    });
+
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /**
  * The environment every service reads, validated once at boot. Names follow
@@ -21,9 +30,13 @@ export const configSchema = z.object({
   MEDIA_IN: mediaRoot('media/in'),
   MEDIA_OUT: mediaRoot('media/out'),
   MEDIA_BASE_URL: z.url().optional(),
+  /** An S3-protocol endpoint (MinIO, …) for s3:// roots instead of AWS; credentials and region come from the AWS SDK's chain. */
+  S3_ENDPOINT: z.url().optional(),
+  S3_FORCE_PATH_STYLE: flag.default(false),
   /**
    * The platform's own files that are not media: derived media (thumbnail strips, browser previews) are cached
-   * under <dir>/cache and can be deleted at any time (they are made again on demand).
+   * under <dir>/cache and can be deleted at any time (they are made again on demand); with an s3:// or gs:// root,
+   * <dir>/scratch holds the local copies ffmpeg reads and the outputs on their way to the bucket.
    */
   MPR_DATA_DIR: z.string().min(1).default('.mpr'),
   NATS_URL: z
@@ -140,7 +153,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   throw new ConfigError(
     parsed.error.issues.map((issue) => {
       const name = String(issue.path[0]);
-      return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      return `${name}=${JSON.stringify(withoutUserInfo(env[name] ?? ''))}: ${issue.message}`;
     }),
   );
+}
+
+/** A URL's user part (a key pasted into s3://key:secret@bucket) never reaches a log. */
+function withoutUserInfo(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/]*@/i, '$1…@');
 }

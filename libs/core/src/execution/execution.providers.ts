@@ -2,11 +2,10 @@ import type { Provider } from '@nestjs/common';
 import type { AppConfig } from '../config/config.schema';
 import { FfmpegRepository } from '../ffmpeg/ffmpeg.repository';
 import { FfprobeRepository } from '../media/ffprobe.repository';
-import { MediaRoot } from '../media/media-root';
 import { JobEventsRepository } from './job-events.repository';
 import { JobRecorder } from './job-recorder.service';
 import { JobTelemetryRepository } from './job-telemetry.repository';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './media.tokens';
+import { mediaStoreProviders } from '../storage/media-store.providers';
 import { OutputFilesRepository } from './output-files.repository';
 import { OutputService } from './output.service';
 import { TranscodePlanner } from './transcode-planner.service';
@@ -14,8 +13,7 @@ import { TranscodePlanner } from './transcode-planner.service';
 /** What every service that runs jobs (transcoder, chunker) provides: media roots, ffmpeg/ffprobe, job bookkeeping and output publishing. */
 export function executionProviders(config: AppConfig): Provider[] {
   return [
-    { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
-    { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
+    ...mediaStoreProviders(config),
     { provide: FfmpegRepository, useValue: new FfmpegRepository() },
     { provide: FfprobeRepository, useValue: new FfprobeRepository() },
     JobEventsRepository,

@@ -1,21 +1,31 @@
-import { mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { MediaRoot } from '../media/media-root';
 import { ValidationError } from '../errors/domain.errors';
-import { MEDIA_OUT_ROOT } from './media.tokens';
+import type { MediaStore } from '../storage/media-store';
+import { MEDIA_OUT_STORE } from '../storage/media-store.providers';
 import { isTempFileOf } from './output-paths';
 
-/** Files under MEDIA_OUT; every path it takes is relative to that root. */
+/**
+ * Outputs under MEDIA_OUT; every path it takes is relative to that root. An attempt's files are made in the
+ * store's work root (the root itself when local, so publishing is a rename; this process's scratch space for a
+ * bucket, so nothing partial is ever an object) and published to the store.
+ */
 @Injectable()
 export class OutputFilesRepository {
-  constructor(@Inject(MEDIA_OUT_ROOT) private readonly root: MediaRoot) {}
+  private readonly root: MediaRoot;
 
+  constructor(@Inject(MEDIA_OUT_STORE) private readonly store: MediaStore) {
+    this.root = store.workRoot;
+  }
+
+  /** Where a work file (an attempt's temporary output) is on this machine. */
   absolute(relativePath: string): string {
     return this.root.target(relativePath);
   }
 
-  /** Creates the folder of `relativePath`, refusing one that a symlink leads out of the root. */
+  /** Creates the work folder of `relativePath`, refusing one that a symlink leads out of the root. */
   async prepareFolder(relativePath: string): Promise<void> {
     const folder = dirname(this.root.target(relativePath));
     await mkdir(folder, { recursive: true });
@@ -35,27 +45,29 @@ export class OutputFilesRepository {
     await Promise.all(names.filter((name) => isTempFileOf(name, outputPath, jobId)).map((name) => removeFile(join(folder, name))));
   }
 
+  /** Deletes a work file. */
   remove(relativePath: string): Promise<void> {
     return removeFile(this.root.target(relativePath));
   }
 
-  async exists(relativePath: string): Promise<boolean> {
-    return stat(this.root.target(relativePath)).then(
-      () => true,
-      (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT') return false;
-        throw err;
-      },
-    );
+  /** Deletes a published output. */
+  unpublish(relativePath: string): Promise<void> {
+    return this.store.delete(relativePath);
   }
 
+  /** Whether an output is published at `relativePath`. */
+  async exists(relativePath: string): Promise<boolean> {
+    return (await this.store.stat(relativePath)) !== undefined;
+  }
+
+  /** The size of a work file. */
   async size(relativePath: string): Promise<bigint> {
     return (await stat(this.root.target(relativePath), { bigint: true })).size;
   }
 
-  /** Atomic within the root's filesystem: readers see the old file or the new one, never a part. */
-  move(fromRelative: string, toRelative: string): Promise<void> {
-    return rename(this.root.target(fromRelative), this.root.target(toRelative));
+  /** Publishes a work file at `toRelative`: readers see the old output or the new one, never a part. */
+  async move(fromRelative: string, toRelative: string): Promise<void> {
+    await this.store.publishFile(this.root.target(fromRelative), toRelative);
   }
 }
 

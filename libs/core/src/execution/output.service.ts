@@ -55,7 +55,7 @@ export class OutputService {
 
   /** Takes back a published output whose job refused it (cancelled meanwhile): no file, no asset. */
   async retract(output: PublishedOutput): Promise<void> {
-    await this.files.remove(output.outputPath);
+    await this.files.unpublish(output.outputPath);
     try {
       await handleCommand(this.store, { type: 'asset', id: output.assetId }, assetDecider, { type: 'DeleteAsset', assetId: output.assetId });
     } catch (err) {

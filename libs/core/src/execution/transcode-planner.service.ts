@@ -4,10 +4,10 @@ import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcod
 import { DomainError } from '../errors/domain.errors';
 import { EventStore } from '../events/event-store';
 import type { JobState } from '../domain/job.decider';
-import { MediaRoot } from '../media/media-root';
+import type { LocalFile, MediaStore } from '../storage/media-store';
+import { MEDIA_IN_STORE, MEDIA_OUT_STORE } from '../storage/media-store.providers';
 import { type RangeContents, rangeContents } from '../media/source-range';
 import { presetDecider } from '../domain/preset.decider';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from './media.tokens';
 import type { ExpectedOutput } from './output-verification';
 import { tempPathFor } from './output-paths';
 import { loadState } from './aggregate-state';
@@ -15,8 +15,11 @@ import { loadState } from './aggregate-state';
 /** What running one attempt takes: the ffmpeg command and where it writes. */
 export interface TranscodePlan {
   readonly command: TranscodeCommand;
-  /** The source file: where ffmpeg reads it, and its path in its media root (what users know it by). */
-  readonly source: { readonly absolute: string; readonly relative: string };
+  /**
+   * The source file: where ffmpeg reads it (the file itself on a local root, a spooled copy of a bucket's object),
+   * its path in its media root (what users know it by), and `release()` for when the attempt is done with it.
+   */
+  readonly source: { readonly absolute: string; readonly relative: string; release(): Promise<void> };
   /** Relative to MEDIA_OUT: the job's outputFilename, and the temporary file ffmpeg writes. */
   readonly outputPath: string;
   readonly tempPath: string;
@@ -35,8 +38,8 @@ export class UnrunnableJob extends Error {
 export class TranscodePlanner {
   constructor(
     private readonly store: EventStore,
-    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
-    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    @Inject(MEDIA_IN_STORE) private readonly inStore: MediaStore,
+    @Inject(MEDIA_OUT_STORE) private readonly outStore: MediaStore,
   ) {}
 
   async plan(job: JobState): Promise<TranscodePlan> {
@@ -47,22 +50,29 @@ export class TranscodePlanner {
     // A preset deleted after the job was created still has its settings: the job runs as it was asked for.
     if (preset.status === 'NONE') throw new UnrunnableJob(`preset ${job.presetId} does not exist`);
     const probe = readySource(source, job.sourceAssetId);
-    const input = await this.sourcePath(source);
+    const input = await this.sourceFile(source);
     const tempPath = tempPathFor(job.outputFilename, job.jobId, job.attempt);
     const trim = { start: job.trimStart, end: job.trimEnd };
     let command: TranscodeCommand;
     let contents: RangeContents;
     try {
-      command = buildTranscodeCommand({ input, output: this.outRoot.target(tempPath), preset: preset.settings, source: probe, trim });
+      command = buildTranscodeCommand({
+        input: input.path,
+        output: this.outStore.workRoot.target(tempPath),
+        preset: preset.settings,
+        source: probe,
+        trim,
+      });
       contents = rangeContents(probe, trim, preset.settings);
     } catch (err) {
+      await input.release();
       if (err instanceof DomainError) throw new UnrunnableJob(err.message);
       throw err;
     }
     const copies = preset.settings.videoCodec === 'copy' || preset.settings.audioCodec === 'copy';
     return {
       command,
-      source: { absolute: input, relative: source.filePath },
+      source: { absolute: input.path, relative: source.filePath, release: () => input.release() },
       outputPath: job.outputFilename,
       tempPath,
       contents,
@@ -76,13 +86,13 @@ export class TranscodePlanner {
     };
   }
 
-  private async sourcePath(source: AssetState): Promise<string> {
-    const root = source.root === 'out' ? this.outRoot : this.inRoot;
+  private async sourceFile(source: AssetState): Promise<LocalFile> {
+    const store = source.root === 'out' ? this.outStore : this.inStore;
     try {
-      return await root.resolve(source.filePath);
+      return await store.localFile(source.filePath);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new UnrunnableJob(`source file ${source.filePath} is missing from MEDIA_${root.name.toUpperCase()}`);
+        throw new UnrunnableJob(`source file ${source.filePath} is missing from MEDIA_${store.name.toUpperCase()}`);
       }
       if (err instanceof DomainError) throw new UnrunnableJob(err.message);
       throw err;

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { ValidationError } from '../errors/domain.errors';
+import { assertMediaKey } from '../storage/media-key';
 
 /**
  * A folder that media paths are relative to (MEDIA_IN, MEDIA_OUT). Every path
@@ -18,15 +19,9 @@ export class MediaRoot {
     this.path = resolve(root);
   }
 
-  /** Checks the relative path's shape without touching the disk. */
+  /** Checks the relative path's shape without touching the disk (the rule of every backend, assertMediaKey). */
   static assertRelative(relativePath: string): void {
-    if (relativePath === '' || relativePath.includes('\0')) throw new ValidationError('media path is empty or holds a NUL byte', 'path');
-    if (isAbsolute(relativePath) || /^[a-zA-Z]:[\\/]/.test(relativePath)) {
-      throw new ValidationError(`media path "${relativePath}" must be relative to its root, not absolute`, 'path');
-    }
-    if (relativePath.split(/[\\/]/).includes('..')) {
-      throw new ValidationError(`media path "${relativePath}" may not contain ".."`, 'path');
-    }
+    assertMediaKey(relativePath);
   }
 
   /**

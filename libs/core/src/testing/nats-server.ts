@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import * as net from 'node:net';
 import { join } from 'node:path';
 import { tempDir } from './media-fixtures';
+import { accepts, freePort } from './ports';
 import { waitFor } from './wait-for';
 
 /** Where Debian puts nats-server (not always on PATH). */
@@ -11,25 +11,6 @@ const NATS_SERVER_PATHS = ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/us
 
 function natsServerBinary(): string {
   return NATS_SERVER_PATHS.find((path) => existsSync(path)) ?? 'nats-server';
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@mpr/core';
+import { APP_CONFIG, type AppConfig, type StoredObject } from '@mpr/core';
 
 /** What the API derives from a video asset for the dashboard. */
 export type DerivedKind = 'preview' | 'thumbnails';
@@ -42,11 +42,10 @@ export class DerivedMediaCache {
     this.dir = resolve(config.MPR_DATA_DIR, 'cache');
   }
 
-  /** The fingerprint of the file at `sourcePath` for `recipe`: it changes when the file or the way it is derived does. */
-  async fingerprintOf(sourcePath: string, recipe: string): Promise<string> {
-    const { size, mtimeMs } = await stat(sourcePath);
+  /** The fingerprint of a source (its size and modification time) for `recipe`: it changes when the file or the way it is derived does. */
+  fingerprintOf(source: StoredObject, recipe: string): string {
     return createHash('sha256')
-      .update(JSON.stringify([size, mtimeMs, recipe]))
+      .update(JSON.stringify([String(source.size), source.modifiedAt.getTime(), recipe]))
       .digest('hex')
       .slice(0, 24);
   }

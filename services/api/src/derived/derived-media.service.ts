@@ -7,12 +7,14 @@ import {
   type FfmpegCommand,
   ffmpegFailure,
   FfmpegRepository,
-  MEDIA_IN_ROOT,
-  MEDIA_OUT_ROOT,
-  MediaRoot,
+  MEDIA_IN_STORE,
+  MEDIA_OUT_STORE,
+  type MediaStore,
   mediaRootPaths,
   MetricsRegistry,
   runFfmpeg,
+  type ShownPath,
+  StoredObjectMissing,
   type ThumbnailStripGeometry,
   thumbnailStripGeometry,
 } from '@mpr/core';
@@ -50,8 +52,8 @@ export class DerivedMediaService implements OnModuleDestroy {
     private readonly cache: DerivedMediaCache,
     private readonly ffmpeg: FfmpegRepository,
     private readonly urls: MediaUrlService,
-    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
-    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    @Inject(MEDIA_IN_STORE) private readonly inStore: MediaStore,
+    @Inject(MEDIA_OUT_STORE) private readonly outStore: MediaStore,
     metrics: MetricsRegistry,
   ) {
     this.requests = metrics.counter(
@@ -101,23 +103,33 @@ export class DerivedMediaService implements OnModuleDestroy {
     const geometry = this.geometryOf(asset);
     if (kind === 'thumbnails' && !geometry)
       throw new DerivedMediaUnavailable('no-video', `${asset.root}/${asset.filePath} has no video, so it has no thumbnails`);
-    const root = rootOf(asset) === 'out' ? this.outRoot : this.inRoot;
-    const source = await root.resolve(asset.filePath);
-    const fingerprint = await this.cache.fingerprintOf(source, RECIPE_VERSION);
-    return this.cache.obtain({ kind, assetId: asset.id, fingerprint }, (output) => {
-      const command =
-        kind === 'thumbnails' && geometry
-          ? buildThumbnailStripCommand({ input: source, output, geometry })
-          : buildPreviewCommand({ input: source, output, hasVideo: Boolean(asset.videoCodec), hasAudio: Boolean(asset.audioCodec) });
-      return this.run(command, `the ${label} of ${asset.root}/${asset.filePath}`);
+    const store = rootOf(asset) === 'out' ? this.outStore : this.inStore;
+    const object = await store.stat(asset.filePath);
+    if (!object) throw new StoredObjectMissing(store.name, asset.filePath);
+    const fingerprint = this.cache.fingerprintOf(object, RECIPE_VERSION);
+    return this.cache.obtain({ kind, assetId: asset.id, fingerprint }, async (output) => {
+      // Only a make reads the source: a bucket's object is copied to scratch space for it, and the copy dropped after.
+      const source = await store.localFile(asset.filePath);
+      try {
+        const command =
+          kind === 'thumbnails' && geometry
+            ? buildThumbnailStripCommand({ input: source.path, output, geometry })
+            : buildPreviewCommand({ input: source.path, output, hasVideo: Boolean(asset.videoCodec), hasAudio: Boolean(asset.audioCodec) });
+        await this.run(command, `the ${label} of ${asset.root}/${asset.filePath}`, [source.path, `${asset.root}/${asset.filePath}`]);
+      } finally {
+        await source.release();
+      }
     });
   }
 
-  private async run(command: FfmpegCommand, what: string): Promise<void> {
+  private async run(command: FfmpegCommand, what: string, source: ShownPath): Promise<void> {
     const outcome = await runFfmpeg(this.ffmpeg, command, { signal: this.stopping.signal, stallMs: STALL_MS });
     if (outcome.kind === 'completed') return;
     if (outcome.kind === 'aborted') throw new Error(`${what} was not finished: the API is stopping`);
-    throw new DerivedMediaUnavailable('failed', `ffmpeg could not make ${what}: ${ffmpegFailure(outcome, mediaRootPaths(this.inRoot, this.outRoot))}`);
+    throw new DerivedMediaUnavailable(
+      'failed',
+      `ffmpeg could not make ${what}: ${ffmpegFailure(outcome, [source, ...mediaRootPaths(this.inStore.workRoot, this.outStore.workRoot)])}`,
+    );
   }
 
   private geometryOf(asset: AssetRow): ThumbnailStripGeometry | null {

@@ -7,9 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { APP_CONFIG, loadConfig, MediaRoot, MediaUrlSigner, NotFound } from '@mpr/core';
+import { APP_CONFIG, loadConfig, LocalMediaStore, MediaUrlSigner, NotFound } from '@mpr/core';
 import { tempDir } from '@mpr/core/testing/media-fixtures';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
+import { MEDIA_IN_STORE, MEDIA_OUT_STORE } from '@mpr/core';
 import { DerivedMediaUnavailable } from '../derived/derived-media.errors';
 import type { DerivedKind } from '../derived/derived-media.repository';
 import { DerivedMediaService } from '../derived/derived-media.service';
@@ -75,8 +75,8 @@ async function startMediaApp(env: Record<string, string>): Promise<MediaApp> {
     controllers: [MediaController],
     providers: [
       { provide: APP_CONFIG, useValue: loadConfig(env) },
-      { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', inPath) },
-      { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', outPath) },
+      { provide: MEDIA_IN_STORE, useValue: new LocalMediaStore('in', inPath) },
+      { provide: MEDIA_OUT_STORE, useValue: new LocalMediaStore('out', outPath) },
       MediaUrlService,
       { provide: DerivedMediaService, useValue: derived },
     ],

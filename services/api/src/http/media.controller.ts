@@ -2,8 +2,19 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { Controller, Get, HttpException, HttpStatus, Inject, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { extensionOf, MediaRoot, type MediaUrlQuery, NotFound, Unauthenticated, unauthenticatedHttp, ValidationError } from '@mpr/core';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
+import {
+  extensionOf,
+  MEDIA_IN_STORE,
+  MEDIA_OUT_STORE,
+  type MediaRoot,
+  type MediaStore,
+  type MediaUrlQuery,
+  NotFound,
+  StoredObjectMissing,
+  Unauthenticated,
+  unauthenticatedHttp,
+  ValidationError,
+} from '@mpr/core';
 import { DerivedMediaUnavailable } from '../derived/derived-media.errors';
 import { DERIVED_FILES, type DerivedKind } from '../derived/derived-media.repository';
 import { DerivedMediaService } from '../derived/derived-media.service';
@@ -46,25 +57,27 @@ const UNAVAILABLE_STATUS: Record<DerivedMediaUnavailable['reason'], HttpStatus> 
  * to a signed URL of the file or the bearer token (MediaUrlService).
  * `derived/<assetId>/preview.mp4` and `…/thumbnails.jpg` are made on the
  * first request (DerivedMediaService) and served the same way, behind the
- * same lock.
+ * same lock. A root in a bucket is served the same way, through the API
+ * (ranged GETs of the object): one lock, one signed-URL scheme, whatever the
+ * backend.
  */
 @Controller('media')
 export class MediaController {
   constructor(
-    @Inject(MEDIA_IN_ROOT) private readonly inRoot: MediaRoot,
-    @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
+    @Inject(MEDIA_IN_STORE) private readonly inStore: MediaStore,
+    @Inject(MEDIA_OUT_STORE) private readonly outStore: MediaStore,
     private readonly urls: MediaUrlService,
     private readonly derived: DerivedMediaService,
   ) {}
 
   @Get('in/*')
   serveIn(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.serve(this.inRoot, req, reply);
+    return this.serve(this.inStore, req, reply);
   }
 
   @Get('out/*')
   serveOut(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    return this.serve(this.outRoot, req, reply);
+    return this.serve(this.outStore, req, reply);
   }
 
   @Get('derived/:assetId/:file')
@@ -84,10 +97,13 @@ export class MediaController {
     return sendFile(await open(derived.path, 'r'), derived.contentType, req, reply);
   }
 
-  private async serve(root: MediaRoot, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  private async serve(store: MediaStore, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const relativePath = (req.params as Record<string, string>)['*'];
-    this.authorize(root.name, relativePath, req, reply);
-    return sendFile(await openInside(root, relativePath), CONTENT_TYPES[extensionOf(relativePath)] ?? 'application/octet-stream', req, reply);
+    this.authorize(store.name, relativePath, req, reply);
+    const contentType = CONTENT_TYPES[extensionOf(relativePath)] ?? 'application/octet-stream';
+    // A local root's workRoot is the root itself: its files are opened once and served from the handle.
+    if (store.location.kind === 'local') return sendFile(await openInside(store.workRoot, relativePath), contentType, req, reply);
+    return sendObject(store, relativePath, contentType, req, reply);
   }
 
   private authorize(root: MediaRootName, relativePath: string, req: FastifyRequest, reply: FastifyReply): void {
@@ -107,22 +123,49 @@ async function sendFile(file: FileHandle, contentType: string, req: FastifyReque
   try {
     const stat = await file.stat();
     if (!stat.isFile()) throw notFound();
-    const range = parseRange(req.headers.range, stat.size);
-    reply.header('Accept-Ranges', 'bytes');
-    if (range.kind === 'unsatisfiable') {
-      reply.code(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE).header('Content-Range', `bytes */${stat.size}`).header('Content-Length', 0);
-    } else {
-      const { start, end } = range.kind === 'partial' ? range : { start: 0, end: stat.size - 1 };
-      if (range.kind === 'partial') reply.code(HttpStatus.PARTIAL_CONTENT).header('Content-Range', `bytes ${start}-${end}/${stat.size}`);
-      reply.type(contentType).header('Content-Length', end - start + 1);
-      // An empty file has no byte range to read; the stream owns the handle from here and closes it when done, failed or aborted.
-      if (req.method === 'GET' && stat.size > 0) body = file.createReadStream({ start, end });
-    }
+    body = await sendHead(stat.size, contentType, req, reply, (range) => file.createReadStream(range));
   } finally {
     if (!body) await file.close();
   }
   // No body at all would make Fastify reset Content-Length to 0, which HEAD must not report.
   reply.send(body ?? Readable.from([]));
+}
+
+/** Sends an object of a bucket root, whole or the one byte range asked for, streamed from a ranged GET. */
+async function sendObject(store: MediaStore, key: string, contentType: string, req: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (key === '') throw notFound();
+  try {
+    const object = await store.stat(key);
+    if (!object) throw notFound();
+    const body = await sendHead(Number(object.size), contentType, req, reply, (range) => store.read(key, range));
+    reply.send(body ?? Readable.from([]));
+  } catch (err) {
+    if (err instanceof ValidationError) throw new HttpException({ error: err.message }, HttpStatus.FORBIDDEN);
+    // Deleted between the stat and the read.
+    if (err instanceof StoredObjectMissing) throw notFound();
+    throw err;
+  }
+}
+
+/** Sets status and headers for a file of `size` bytes; the body of the range to send, if the request gets one. */
+async function sendHead(
+  size: number,
+  contentType: string,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  read: (range: { start: number; end: number }) => Readable | Promise<Readable>,
+): Promise<Readable | undefined> {
+  const range = parseRange(req.headers.range, size);
+  reply.header('Accept-Ranges', 'bytes');
+  if (range.kind === 'unsatisfiable') {
+    reply.code(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE).header('Content-Range', `bytes */${size}`).header('Content-Length', 0);
+    return undefined;
+  }
+  const { start, end } = range.kind === 'partial' ? range : { start: 0, end: size - 1 };
+  if (range.kind === 'partial') reply.code(HttpStatus.PARTIAL_CONTENT).header('Content-Range', `bytes ${start}-${end}/${size}`);
+  reply.type(contentType).header('Content-Length', end - start + 1);
+  // An empty file has no byte range to read; a file's stream owns its handle from here and closes it when done, failed or aborted.
+  return req.method === 'GET' && size > 0 ? read({ start, end }) : undefined;
 }
 
 /**

@@ -1,5 +1,4 @@
-import { stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { posix } from 'node:path';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, type Repository } from 'typeorm';
@@ -12,13 +11,15 @@ import {
   isSupportedMedia,
   loadState,
   mapLimit,
-  MEDIA_IN_ROOT,
-  MediaRoot,
+  MEDIA_IN_STORE,
+  type MediaStore,
   ProbeError,
+  type StoredObject,
+  StoredObjectMissing,
+  ValidationError,
 } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
-import { walkFiles } from './media-walker';
 
 export interface ScanResult {
   /** Supported media files under MEDIA_IN. */
@@ -49,7 +50,7 @@ export class ScanService {
   private readonly probing = new Set<string>();
 
   constructor(
-    @Inject(MEDIA_IN_ROOT) private readonly root: MediaRoot,
+    @Inject(MEDIA_IN_STORE) private readonly root: MediaStore,
     @InjectRepository(AssetRow) private readonly assets: Repository<AssetRow>,
     private readonly ffprobe: FfprobeRepository,
     private readonly bus: CommandBus,
@@ -57,24 +58,25 @@ export class ScanService {
   ) {}
 
   async scan(): Promise<ScanResult> {
-    const files = await walkFiles(this.root.path, (path, err) => this.logger.warn(`cannot read ${path}: ${err.message}`));
-    const media = files.filter(isSupportedMedia);
-    const outcomes = await mapLimit(media, PROBE_CONCURRENCY, (path) => this.registerOne(path));
+    // The whole listing first (an object store's pages of 1000 keys): what is missing is what it does not hold.
+    const objects: StoredObject[] = [];
+    for await (const object of this.root.list()) objects.push(object);
+    const media = objects.filter((object) => isSupportedMedia(object.key));
+    const outcomes = await mapLimit(media, PROBE_CONCURRENCY, (object) => this.registerOne(object.key));
     const count = (outcome: Outcome) => outcomes.filter((o) => o === outcome).length;
-    const missing = await this.markMissing(new Set(media.map((path) => this.root.relativeOf(path))));
+    const missing = await this.markMissing(new Set(media.map((object) => object.key)));
     return {
       found: media.length,
       registered: count('registered'),
       skipped: count('skipped'),
-      unsupported: files.length - media.length,
+      unsupported: objects.length - media.length,
       missing,
       returned: count('returned'),
       reprobed: count('reprobed'),
     };
   }
 
-  private async registerOne(absolutePath: string): Promise<Outcome> {
-    const filePath = this.root.relativeOf(absolutePath);
+  private async registerOne(filePath: string): Promise<Outcome> {
     const assetId = assetIdFor('in', filePath);
     const known = await this.assets.findOne({ where: { id: assetId }, select: { id: true, status: true } });
     if (known && known.status !== 'missing' && known.status !== 'pending') return 'skipped';
@@ -88,25 +90,29 @@ export class ScanService {
   }
 
   private async visit(assetId: string, filePath: string, known: AssetRow['status'] | undefined): Promise<Outcome> {
-    let realPath: string;
+    let object: StoredObject | undefined;
     try {
-      realPath = await this.root.resolve(filePath);
+      // On a local root this also refuses a symlink that leads out of it.
+      object = await this.root.stat(filePath);
     } catch (err) {
-      this.logger.warn(`skipping ${filePath}: ${(err as Error).message}`);
+      if (!(err instanceof ValidationError)) throw err;
+      this.logger.warn(`skipping ${filePath}: ${err.message}`);
       return 'skipped';
     }
-    if (known === 'pending') return this.probeAgain(assetId, filePath, realPath);
-    const { size, mtime } = await stat(realPath);
-    if (known === 'missing') return this.recordReturned(assetId, filePath, realPath, BigInt(size), mtime);
+    // Gone since the listing: the next scan marks it missing.
+    if (!object) return 'skipped';
+    if (known === 'pending') return this.probeAgain(assetId, filePath);
+    const { size, modifiedAt } = object;
+    if (known === 'missing') return this.recordReturned(assetId, filePath, size, modifiedAt);
     let pendingAt: number;
     try {
       ({ version: pendingAt } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
         type: 'RegisterAsset',
         assetId,
         filePath,
-        filename: basename(filePath),
-        fileSize: BigInt(size),
-        fileModifiedAt: mtime,
+        filename: posix.basename(filePath),
+        fileSize: size,
+        fileModifiedAt: modifiedAt,
         root: 'in',
       }));
     } catch (err) {
@@ -114,7 +120,7 @@ export class ScanService {
       if (err instanceof DomainError) return 'skipped';
       throw err;
     }
-    await this.probe(assetId, filePath, realPath, pendingAt);
+    await this.probe(assetId, filePath, pendingAt);
     return 'registered';
   }
 
@@ -123,16 +129,16 @@ export class ScanService {
    * probe died with an earlier process. The log decides, since the read model
    * may not show a probe recorded a moment ago.
    */
-  private async probeAgain(assetId: string, filePath: string, realPath: string): Promise<Outcome> {
+  private async probeAgain(assetId: string, filePath: string): Promise<Outcome> {
     const { state, version } = await loadState(this.store, { type: 'asset', id: assetId }, assetDecider);
     if (state.status !== 'PENDING') return 'skipped';
     this.logger.log(`asset ${assetId}: ${filePath} was left pending, probed again`);
-    await this.probe(assetId, filePath, realPath, version);
+    await this.probe(assetId, filePath, version);
     return 'reprobed';
   }
 
   /** The same id again; a probe only when the decider found the file changed (PENDING). */
-  private async recordReturned(assetId: string, filePath: string, realPath: string, fileSize: bigint, fileModifiedAt: Date): Promise<Outcome> {
+  private async recordReturned(assetId: string, filePath: string, fileSize: bigint, fileModifiedAt: Date): Promise<Outcome> {
     const { state, events, version } = await this.bus.execute({ type: 'asset', id: assetId }, assetDecider, {
       type: 'RecordAssetReturned',
       assetId,
@@ -141,7 +147,7 @@ export class ScanService {
     });
     // No event: another scan recorded the return first.
     if (events.length === 0) return 'skipped';
-    if (state.status === 'PENDING') await this.probe(assetId, filePath, realPath, version);
+    if (state.status === 'PENDING') await this.probe(assetId, filePath, version);
     return 'returned';
   }
 
@@ -150,16 +156,27 @@ export class ScanService {
    * The command id is that of the probe of that version, so two probes of it
    * (two processes scanning at once) append one outcome.
    */
-  private async probe(assetId: string, filePath: string, realPath: string, pendingAt: number): Promise<void> {
+  private async probe(assetId: string, filePath: string, pendingAt: number): Promise<void> {
     const aggregate = { type: 'asset', id: assetId } as const;
     const options = { commandId: `probe-${assetId}-${pendingAt}` };
+    let file;
+    try {
+      // The file itself on a local root; a bucket's object is copied to scratch space first (docs/media-storage.md says why).
+      file = await this.root.localFile(filePath);
+    } catch (err) {
+      // Deleted since the listing: it stays pending, and the next scan marks it missing.
+      if (err instanceof StoredObjectMissing) return;
+      throw err;
+    }
     try {
       // A failure names the file as users know it (in/holidays/clip.mov), never by its host path.
-      const probe = await this.ffprobe.probe(realPath, PROBE_TIMEOUT_MS, [[realPath, `in/${filePath}`]]);
+      const probe = await this.ffprobe.probe(file.path, PROBE_TIMEOUT_MS, [[file.path, `in/${filePath}`]]);
       await this.bus.execute(aggregate, assetDecider, { type: 'RecordProbe', assetId, probe }, options);
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
       await this.bus.execute(aggregate, assetDecider, { type: 'RecordProbeFailure', assetId, errorMessage: err.message }, options);
+    } finally {
+      await file.release();
     }
   }
 

@@ -57,7 +57,8 @@ export class AttemptClaimer {
       const workerId = `${this.settings.workerIdPrefix}-${slot}`;
       const started = await this.recorder.start(job, version, workerId);
       if (!started) {
-        // Changed since we read it (another replica started it, a cancel): judge it again.
+        // Changed since we read it (another replica started it, a cancel): judge it again, without this plan's source copy.
+        void planned.then((result) => ('plan' in result ? result.plan.source.release() : undefined)).catch(() => undefined);
         raced = true;
         continue;
       }

@@ -160,7 +160,11 @@ export class TranscodeJobService {
     try {
       const planned = await claim.planned;
       if ('error' in planned) throw planned.error;
-      outcome = await this.transcode({ job, plan: planned.plan, running, queuedAt });
+      try {
+        outcome = await this.transcode({ job, plan: planned.plan, running, queuedAt });
+      } finally {
+        await planned.plan.source.release();
+      }
     } catch (err) {
       running.settle();
       outcome = await this.failAfterError(job, err);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 /**
  * Every regular file below `root`, as absolute paths. Symlinked folders are
  * not entered (they can loop, or lead out of the root); symlinked files are
- * returned and confined later by MediaRoot.resolve. Unreadable folders are
+ * returned and confined later by MediaRoot.resolve (LocalMediaStore.stat). Unreadable folders are
  * reported, not fatal.
  */
 export async function walkFiles(root: string, onError: (path: string, err: Error) => void): Promise<string[]> {

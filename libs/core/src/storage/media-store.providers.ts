@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { Provider } from '@nestjs/common';
+import type { AppConfig } from '../config/config.schema';
+import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '../execution/media.tokens';
+import { openMediaStore } from './media-store.factory';
+
+/** The MediaStores of MEDIA_IN (sources) and MEDIA_OUT (outputs). */
+export const MEDIA_IN_STORE = Symbol('MEDIA_IN_STORE');
+export const MEDIA_OUT_STORE = Symbol('MEDIA_OUT_STORE');
+
+/**
+ * Both roots' stores, and their local work folders as MEDIA_IN_ROOT / MEDIA_OUT_ROOT (the roots themselves when
+ * they are local): what a service that reads or writes media provides.
+ */
+export function mediaStoreProviders(config: AppConfig): Provider[] {
+  const options = { endpoint: config.S3_ENDPOINT, forcePathStyle: config.S3_FORCE_PATH_STYLE, scratchDir: join(config.MPR_DATA_DIR, 'scratch') };
+  const stores = { in: openMediaStore('in', config.MEDIA_IN, options), out: openMediaStore('out', config.MEDIA_OUT, options) };
+  return [
+    { provide: MEDIA_IN_STORE, useValue: stores.in },
+    { provide: MEDIA_OUT_STORE, useValue: stores.out },
+    { provide: MEDIA_IN_ROOT, useValue: stores.in.workRoot },
+    { provide: MEDIA_OUT_ROOT, useValue: stores.out.workRoot },
+  ];
+}
