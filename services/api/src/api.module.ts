@@ -3,7 +3,20 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, MediaRoot, StreamNames } from '@mpr/core';
+import {
+  type AppConfig,
+  CallbackSecret,
+  CoreModule,
+  FfmpegRepository,
+  FfprobeRepository,
+  JobTelemetryRepository,
+  MEDIA_IN_ROOT,
+  MEDIA_OUT_ROOT,
+  MediaRoot,
+  OutputFilesRepository,
+  OutputService,
+  StreamNames,
+} from '@mpr/core';
 import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
@@ -20,9 +33,9 @@ import { OperatorActionsService } from './control/operator-actions.service';
 import { JobsBulkService } from './jobs/jobs-bulk.service';
 import { DispatchService } from './system/dispatch.service';
 import { CallbackController } from './http/callback.controller';
-import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
 import { MediaController } from './http/media.controller';
+import { JobCallbackService } from './jobs/job-callback.service';
 import { JobService } from './jobs/job.service';
 import { MediaUrlService } from './media/media-url.service';
 import { PresetService } from './presets/preset.service';
@@ -31,7 +44,6 @@ import { JobProgressProjector } from './projections/job-progress.projector';
 import { ReadModelProjector } from './projections/read-model.projector';
 import { READ_MODEL_ENTITIES } from './read-models/read-models';
 import { ScanService } from './scan/scan.service';
-import { MEDIA_IN_ROOT, MEDIA_OUT_ROOT } from '@mpr/core';
 
 export const MAX_QUERY_DEPTH = 8;
 export const MAX_QUERY_COST = 2_000;
@@ -77,6 +89,10 @@ export class ApiModule {
       ],
       providers: [
         CallbackSecret,
+        JobCallbackService,
+        JobTelemetryRepository,
+        OutputFilesRepository,
+        OutputService,
         { provide: MEDIA_IN_ROOT, useValue: new MediaRoot('in', config.MEDIA_IN) },
         { provide: MEDIA_OUT_ROOT, useValue: new MediaRoot('out', config.MEDIA_OUT) },
         { provide: FfprobeRepository, useValue: new FfprobeRepository() },
