@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
-import { BUILTIN_PRESETS, decodeCloudJobPayload, jobCallbackToken, signCallback } from '@mpr/core';
+import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken, signCallback } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
-import { PAYLOAD_ENV } from '../../services/scheduler/src/cloud/cloud-run.executor';
 import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_GOOGLE_TOKEN, STATE_MACHINE_ARN } from './cloud-harness';
 
 /**
@@ -148,7 +147,7 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
     const env = overrides.containerOverrides[0].env;
     assert.deepEqual(
       env.map((e) => e.name),
-      [PAYLOAD_ENV],
+      [CLOUD_JOB_PAYLOAD_ENV],
     );
     const payload = decodeCloudJobPayload(env[0].value);
     assert.equal(payload.jobId, jobId);

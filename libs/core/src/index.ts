@@ -61,6 +61,7 @@ export * from './execution/output-verification';
 export * from './execution/output.service';
 export * from './execution/transcode-planner.service';
 export * from './execution/cloud-job.payload';
+export * from './execution/callback-report';
 export * from './execution/wake-signal';
 export * from './execution/work-item.verdict';
 export * from './execution/execution.providers';

@@ -28,6 +28,9 @@ export interface CloudJobPayload {
   readonly callback: { readonly url: string; readonly token: string };
 }
 
+/** Where a Cloud Run execution's overrides put the payload for the one-shot entry. */
+export const CLOUD_JOB_PAYLOAD_ENV = 'MPR_JOB_PAYLOAD';
+
 type Job = Pick<JobState, 'jobId' | 'attempt' | 'outputFilename' | 'trimStart' | 'trimEnd'>;
 
 export function cloudJobPayload(job: Job, inputs: RunnableInputs, source: CloudJobPayload['source'], callback: CloudJobPayload['callback']): CloudJobPayload {

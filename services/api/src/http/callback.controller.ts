@@ -1,8 +1,8 @@
 import { Controller, Headers, HttpCode, HttpException, HttpStatus, Param, Post, type RawBodyRequest, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, DomainError, verifyCallback } from '@mpr/core';
-import { type CallbackAnswer, type CallbackReport, JobCallbackService } from '../jobs/job-callback.service';
+import { CALLBACK_SIGNATURE_HEADER, type CallbackAnswer, type CallbackReport, CallbackSecret, DomainError, verifyCallback } from '@mpr/core';
+import { JobCallbackService } from '../jobs/job-callback.service';
 import { ReadModelsBehind } from '../projections/read-models-behind.error';
 
 const attempt = z.number().int().min(1);

@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import {
   assetIdFor,
+  type CallbackAnswer,
+  type CallbackReport,
   EventStore,
   FfprobeRepository,
   handleCommand,
@@ -17,19 +19,6 @@ import {
   tempPathFor,
 } from '@mpr/core';
 import { CommandBus } from '../projections/command.bus';
-
-/** What a cloud executor reports (validated at the HTTP edge). */
-export type CallbackReport =
-  | { status: 'progress'; attempt: number; percent: number; fps: number; speed: number; currentTime: number; etaSeconds: number }
-  /** Without `outputPath`: the output waits, verified, at the attempt's part file in MEDIA_OUT, for the platform to publish. */
-  | { status: 'completed'; attempt: number; outputPath?: string }
-  | { status: 'failed'; attempt: number; errorMessage: string; retryable: boolean };
-
-/** The job's status after the report, in the API's lower case; `changed: false` when the attempt had already ended. */
-export interface CallbackAnswer {
-  status: string;
-  changed?: false;
-}
 
 /**
  * Turns a cloud executor's reports into what a local transcoder would have

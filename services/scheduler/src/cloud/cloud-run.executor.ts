@@ -1,13 +1,10 @@
 import { ExecutionsClient, JobsClient } from '@google-cloud/run';
 import { Executor } from '@mpr/contracts/common_pb';
-import { type CloudJobPayload, encodeCloudJobPayload } from '@mpr/core';
+import { CLOUD_JOB_PAYLOAD_ENV, type CloudJobPayload, encodeCloudJobPayload } from '@mpr/core';
 import { type CloudExecution, type CloudExecutor, CloudExecutorRefusal } from './cloud-executor';
 
 /** The clients' options (google-gax's ClientOptions): endpoint, port, protocol, auth. */
 export type CloudRunClientOptions = NonNullable<ConstructorParameters<typeof JobsClient>[0]>;
-
-/** The environment variable the one-shot entry reads its payload from (services/transcoder/src/oneshot). */
-export const PAYLOAD_ENV = 'MPR_JOB_PAYLOAD';
 
 /** Canonical statuses (google.rpc.Code) a later attempt may get past; the rest need an operator. */
 const RETRYABLE_STATUSES = new Set(['DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'UNAVAILABLE', 'INTERNAL']);
@@ -65,7 +62,7 @@ export class CloudRunExecutor implements CloudExecutor {
 
   async start(payload: CloudJobPayload): Promise<CloudExecution> {
     let executionName: string | null | undefined;
-    const env = [{ name: PAYLOAD_ENV, value: encodeCloudJobPayload(payload) }];
+    const env = [{ name: CLOUD_JOB_PAYLOAD_ENV, value: encodeCloudJobPayload(payload) }];
     try {
       // The operation ends when the execution does: its metadata already names the execution, which is all we keep.
       const [operation] = await this.jobs.runJob({
