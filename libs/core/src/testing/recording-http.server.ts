@@ -26,8 +26,18 @@ export class RecordingHttpServer {
   private constructor(
     private readonly server: Server,
     readonly url: string,
-    readonly requests: readonly RecordedRequest[],
+    private readonly recorded: RecordedRequest[],
   ) {}
+
+  /** Every request so far, in order of arrival. */
+  get requests(): readonly RecordedRequest[] {
+    return this.recorded;
+  }
+
+  /** Forgets the requests so far (a test's next case starts from none). */
+  forget(): void {
+    this.recorded.length = 0;
+  }
 
   static async start(handle: (request: RecordedRequest) => RecordedAnswer): Promise<RecordingHttpServer> {
     const requests: RecordedRequest[] = [];

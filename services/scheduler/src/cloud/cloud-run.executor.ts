@@ -103,7 +103,7 @@ export class CloudRunExecutor implements CloudExecutor {
  * A clear refusal from a google-gax error. Over REST the error carries the
  * HTTP status as its code and the API's google.rpc.Status JSON as its message.
  */
-function googleRefusal(operation: string, resource: string, err: unknown): CloudExecutorRefusal {
+export function googleRefusal(operation: string, resource: string, err: unknown): CloudExecutorRefusal {
   const e = (err ?? {}) as { code?: number | string; message?: string };
   if (typeof e.code !== 'number') {
     return new CloudExecutorRefusal(`Cloud Run could not be reached for ${operation} on ${resource}: ${e.message ?? String(err)}`, true);
