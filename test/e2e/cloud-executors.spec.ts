@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
-import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken, signCallback } from '@mpr/core';
+import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_GOOGLE_TOKEN, STATE_MACHINE_ARN } from './cloud-harness';
 
@@ -12,17 +12,6 @@ import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_
  * read models around them.
  */
 const H264_720P = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!;
-
-async function postCallback(world: CloudWorld, jobId: string, report: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
-  const body = JSON.stringify(report);
-  const signature = `sha256=${signCallback(jobCallbackToken(CALLBACK_SECRET, jobId), body)}`;
-  const response = await fetch(`${world.api.url}/api/jobs/${jobId}/callback`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-mpr-signature': signature },
-    body,
-  });
-  return { status: response.status, body: await response.json() };
-}
 
 describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through their fakes', () => {
   let world: CloudWorld;
@@ -78,7 +67,7 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
     assert.equal(stops[0].input.error, 'MPR.Cancelled');
 
     const before = (await world.job(jobId)).events.map((e) => e.type);
-    const late = await postCallback(world, jobId, { status: 'completed', attempt: 1, outputPath: 'clip_720p.mp4' });
+    const late = await world.callback(jobId, { status: 'completed', attempt: 1, outputPath: 'clip_720p.mp4' });
     assert.deepEqual(late, { status: 200, body: { status: 'cancelled', changed: false } });
     assert.deepEqual(
       (await world.job(jobId)).events.map((e) => e.type),

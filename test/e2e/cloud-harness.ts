@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { OAuth2Client } from 'google-auth-library';
-import { type JobState, type RunningService, startService } from '@mpr/core';
+import { jobCallbackToken, type JobState, type RunningService, signCallback, startService } from '@mpr/core';
 import { FakeCloudRunApi } from '@mpr/core/testing/fake-cloud-run.server';
 import { FakeStepFunctionsApi } from '@mpr/core/testing/fake-step-functions.server';
 import { makeVideo } from '@mpr/core/testing/media-fixtures';
@@ -77,6 +77,18 @@ export class CloudWorld {
     );
     assert.equal(created.errors, undefined, JSON.stringify(created.errors));
     return created.data!.createJob.id;
+  }
+
+  /** POSTs a report to the job's callback, signed as its executor signs it. */
+  async callback(jobId: string, report: Record<string, unknown>): Promise<{ status: number; body: unknown }> {
+    const body = JSON.stringify(report);
+    const signature = `sha256=${signCallback(jobCallbackToken(CALLBACK_SECRET, jobId), body)}`;
+    const response = await fetch(`${this.api.url}/api/jobs/${jobId}/callback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-mpr-signature': signature },
+      body,
+    });
+    return { status: response.status, body: await response.json() };
   }
 
   job(jobId: string): Promise<JobView> {

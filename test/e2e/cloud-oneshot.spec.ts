@@ -72,6 +72,13 @@ describe('the one-shot entry (Lambda handler, Cloud Run container) end to end', 
     assert.ok(Math.abs((job.outputAsset?.duration ?? 0) - 1) < 0.1, `the 1 s clip, encoded (${job.outputAsset?.duration} s)`);
     assert.ok(existsSync(join(world.api.mediaOut, 'clip_h264_720p.mp4')));
     assert.deepEqual(await partFiles(), [], 'no part file left');
+
+    // The same report again, as an executor whose first answer was lost sends it: acknowledged, nothing appended.
+    assert.deepEqual(await world.callback(jobId, { status: 'completed', attempt: 1 }), { status: 200, body: { status: 'completed' } });
+    assert.deepEqual(
+      (await readJob(jobId)).events.map((e) => e.type),
+      types,
+    );
   });
 
   it('lambda: a source that is gone is reported as a final failure with the reason', async () => {

@@ -94,6 +94,8 @@ export class JobCallbackService {
     if (ended(state, attempt)) {
       // A late or repeated report: an output still staged for an ended attempt is nobody's.
       await this.files.remove(partPath);
+      // The same report again (its first answer was lost, or read models lagged): this attempt did complete.
+      if (state.status === 'COMPLETED' && state.attempt === attempt) return { status: 'completed' };
       return unchanged(state);
     }
     if (!(await this.files.exists(partPath))) {
