@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { DispatchSwitch, JobEvent, StoredEvent } from '@mpr/core';
-import { CloudDispatchService } from './cloud/cloud-dispatch.service';
 import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
 import { type DeliveryStream, type EventDelivery, JobEventsRepository } from './job-events.repository';
@@ -31,7 +30,6 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     private readonly events: JobEventsRepository,
     private readonly dispatcher: DispatchService,
-    private readonly cloud: CloudDispatchService,
     private readonly retries: RetryService,
     private readonly gate: DispatchGate,
     private readonly metrics: SchedulerMetrics,
@@ -132,10 +130,6 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
         return { kind: 'done' };
       case 'jobRetried':
         await this.dispatcher.dispatch(stored.aggregate.id, event.value.attempt, stored.occurredAt);
-        return { kind: 'done' };
-      case 'jobCancelled':
-        // A cloud execution does not read the log: it is told to stop.
-        await this.cloud.stop(stored.aggregate.id, event.value.attempt);
         return { kind: 'done' };
       case 'jobFailed':
         return this.retries.onFailure(

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CallbackSecret, CoreModule } from '@mpr/core';
 import { CloudDispatchService } from './cloud/cloud-dispatch.service';
+import { CloudStopsConsumer } from './cloud/cloud-stops.consumer';
 import { CLOUD_CLIENT_OVERRIDES, type CloudClientOverrides, CloudExecutors } from './cloud/cloud-executors';
 import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
@@ -27,6 +28,7 @@ export class SchedulerModule {
         CallbackSecret,
         CloudExecutors,
         CloudDispatchService,
+        CloudStopsConsumer,
         { provide: JobTracker, useFactory: () => new JobTracker() },
         JobEventsRepository,
         WorkRepository,
