@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'pg';
 import { Executor } from '@mpr/contracts/common_pb';
-import { handleCommand, jobDecider } from '@mpr/core';
+import { handleCommand, jobCallbackToken, jobDecider, signCallback } from '@mpr/core';
 import { makeVideo } from '@mpr/core/testing/media-fixtures';
 import { waitFor } from '@mpr/core/testing/wait-for';
-import { jobCallbackToken, signCallback } from '../../services/api/src/http/callback-signature';
 import { type ApiHarness, startApi } from './api-harness';
 
 const SECRET = 'a-callback-secret-of-at-least-32-chars';

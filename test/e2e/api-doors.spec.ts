@@ -3,9 +3,8 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
-import { handleCommand, jobDecider, MediaUrlSigner } from '@mpr/core';
+import { handleCommand, jobCallbackToken, jobDecider, MediaUrlSigner, signCallback } from '@mpr/core';
 import { makeVideo } from '@mpr/core/testing/media-fixtures';
-import { jobCallbackToken, signCallback } from '../../services/api/src/http/callback-signature';
 import { API_TOKEN, type ApiHarness, startApi } from './api-harness';
 
 const CALLBACK_SECRET = 'a-callback-secret-of-at-least-32-chars';

@@ -6,11 +6,10 @@ import mercuriusGateway from '@mercuriusjs/gateway';
 import Fastify from 'fastify';
 import { Client } from 'pg';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
-import { handleCommand, jobDecider, startService } from '@mpr/core';
+import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, handleCommand, jobDecider, signCallback, startService } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { makeAudio, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { apiService } from '../../services/api/src/api.service-definition';
-import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, signCallback } from '../../services/api/src/http/callback-signature';
 import { rebuildReadModels } from '../../services/api/src/read-models/read-model.rebuild';
 import { API_TOKEN, type ApiHarness, startApi } from './api-harness';
 

@@ -139,7 +139,7 @@ describe('operator actions: dispatch pause, bulk retry and cancel, rebuild', () 
     } finally {
       await resume();
     }
-    // An executor this build lacks fails at once, for good: two failed jobs to retry.
+    // A cloud executor the platform has not configured fails at once, for good: two failed jobs to retry.
     const failing = [await createJob('executor: "lambda"'), await createJob('executor: "lambda"')];
     for (const { id } of failing) await jobUntil(id, 'failed');
     const { retryAllFailed } = await platform.query<{ retryAllFailed: Bulk }>(`mutation { retryAllFailed { ${BULK_FIELDS} } }`);

@@ -4,6 +4,7 @@ import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { type TranscodeWorkItem, TranscodeWorkItemSchema } from '@mpr/contracts/work_pb';
 import {
   type AppConfig,
+  type EventStore,
   fold,
   handleCommand,
   type HandleResult,
@@ -116,16 +117,8 @@ export class SchedulerHarness {
     return this.command(jobId, { type: 'StartJob', jobId, workerId, executor: Executor.LOCAL });
   }
 
-  async job(jobId: string): Promise<JobView> {
-    const { events } = await this.streams.store.load({ type: 'job', id: jobId });
-    const stored = events as StoredEvent<JobEvent>[];
-    return {
-      state: fold(
-        jobDecider,
-        stored.map((e) => e.event),
-      ),
-      events: stored,
-    };
+  job(jobId: string): Promise<JobView> {
+    return loadJobView(this.streams.store, jobId);
   }
 
   async jobUntil(jobId: string, done: (state: JobState) => boolean, timeoutMs = 10_000): Promise<JobView> {
@@ -183,6 +176,19 @@ export class SchedulerHarness {
   retriesRefusedUntil(reason: 'not-retryable' | 'exhausted', count: number): Promise<number> {
     return waitFor(`${count} retries refused as ${reason}`, () => this.retriesRefused(reason), { done: (n) => n >= count, describe: (n) => `${n}` });
   }
+}
+
+/** A job's events and the state they fold to, read from the log. */
+export async function loadJobView(store: EventStore, jobId: string): Promise<JobView> {
+  const { events } = await store.load({ type: 'job', id: jobId });
+  const stored = events as StoredEvent<JobEvent>[];
+  return {
+    state: fold(
+      jobDecider,
+      stored.map((e) => e.event),
+    ),
+    events: stored,
+  };
 }
 
 /** Reads a metric's value from Prometheus text, e.g. metricValue(text, 'mpr_jobs', { state: 'failed' }). */

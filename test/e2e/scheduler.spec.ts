@@ -16,7 +16,7 @@ import {
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { metricValue, SchedulerHarness } from './scheduler-harness';
 
-const NOT_AVAILABLE = (executor: string) => `executor "${executor}" is not available yet in this build`;
+const NOT_CONFIGURED = (executor: string, variable: string) => `executor "${executor}" is not configured: set ${variable} (see docs/executors.md)`;
 
 describe('scheduler: dispatching jobs', () => {
   let h: SchedulerHarness;
@@ -48,10 +48,10 @@ describe('scheduler: dispatching jobs', () => {
     msg.ack();
   });
 
-  it('fails a job asking for an executor this build does not have, with a clear message', async () => {
+  it('fails a job asking for a cloud executor this deployment has not configured, with a clear message', async () => {
     await h.createJob('job-lambda', { executor: Executor.LAMBDA });
     const { state } = await h.jobUntil('job-lambda', (s) => s.status === 'FAILED');
-    assert.equal(state.errorMessage, NOT_AVAILABLE('lambda'));
+    assert.equal(state.errorMessage, NOT_CONFIGURED('lambda', 'MPR_SFN_STATE_MACHINE_ARN'));
     assert.equal(state.retryable, false);
     await h.drained();
     assert.equal((await h.job('job-lambda')).state.status, 'FAILED', 'not retried');
@@ -218,7 +218,7 @@ describe('scheduler: MPR_EXECUTOR=gcp', () => {
   it('fails jobs without an executor of their own, with a clear message', async () => {
     await h.createJob('job-default');
     const { state } = await h.jobUntil('job-default', (s) => s.status === 'FAILED');
-    assert.equal(state.errorMessage, NOT_AVAILABLE('gcp'));
+    assert.equal(state.errorMessage, NOT_CONFIGURED('gcp', 'MPR_CLOUD_RUN_JOB'));
     assert.equal(state.retryable, false);
   });
 

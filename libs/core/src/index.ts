@@ -1,6 +1,7 @@
 export * from './auth/bearer-token';
 export * from './auth/bearer-token.guard';
 export * from './auth/media-url.signer';
+export * from './auth/callback-signature';
 export * from './config/config.schema';
 export * from './core.module';
 export * from './core.tokens';
@@ -70,6 +71,8 @@ export * from './execution/output-paths';
 export * from './execution/output-verification';
 export * from './execution/output.service';
 export * from './execution/transcode-planner.service';
+export * from './execution/cloud-job.payload';
+export * from './execution/callback-report';
 export * from './execution/wake-signal';
 export * from './execution/work-item.verdict';
 export * from './execution/execution.providers';

@@ -3,7 +3,18 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import { type AppConfig, CoreModule, FfmpegRepository, FfprobeRepository, mediaStoreProviders, StreamNames } from '@mpr/core';
+import {
+  type AppConfig,
+  CallbackSecret,
+  CoreModule,
+  FfmpegRepository,
+  FfprobeRepository,
+  JobTelemetryRepository,
+  mediaStoreProviders,
+  OutputFilesRepository,
+  OutputService,
+  StreamNames,
+} from '@mpr/core';
 import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
@@ -19,9 +30,9 @@ import { ServiceHealthRepository } from './system/service-health.repository';
 import { StreamStateRepository } from './system/stream-state.repository';
 import { SystemStatusService } from './system/system-status.service';
 import { CallbackController } from './http/callback.controller';
-import { CallbackSecret } from './http/callback-signature';
 import { GraphiqlController } from './http/graphiql.controller';
 import { MediaController } from './http/media.controller';
+import { JobCallbackService } from './jobs/job-callback.service';
 import { JobService } from './jobs/job.service';
 import { MediaUrlService } from './media/media-url.service';
 import { PresetService } from './presets/preset.service';
@@ -76,6 +87,10 @@ export class ApiModule {
       providers: [
         CallbackSecret,
         ...mediaStoreProviders(config),
+        JobCallbackService,
+        JobTelemetryRepository,
+        OutputFilesRepository,
+        OutputService,
         { provide: FfprobeRepository, useValue: new FfprobeRepository() },
         { provide: FfmpegRepository, useValue: new FfmpegRepository() },
         DerivedMediaCache,

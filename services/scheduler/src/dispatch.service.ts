@@ -7,22 +7,17 @@ import {
   executorName,
   type ExecutorName,
   fold,
-  handleCommand,
-  IllegalTransition,
   jobDecider,
   type JobEvent,
   type JobState,
   loadState,
-  NotFound,
   presetDecider,
   priorityClass,
   whyNotChunkable,
 } from '@mpr/core';
+import { CloudDispatchService } from './cloud/cloud-dispatch.service';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { WorkRepository } from './work.repository';
-
-/** The executors this build can hand a job to; the cloud ones arrive with their own issue. */
-const AVAILABLE_EXECUTORS: ReadonlySet<ExecutorName> = new Set(['local']);
 
 /** Hands a pending job attempt to its executor. */
 @Injectable()
@@ -32,6 +27,7 @@ export class DispatchService {
   constructor(
     private readonly store: EventStore,
     private readonly work: WorkRepository,
+    private readonly cloud: CloudDispatchService,
     private readonly metrics: SchedulerMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
@@ -39,7 +35,7 @@ export class DispatchService {
   /**
    * Safe to run twice: the job is read again first (a cancelled or already
    * started attempt is left alone), the work item is deduplicated per attempt,
-   * and the failure of an unavailable executor has a deterministic command id.
+   * and a cloud attempt's start or failure has a deterministic command id.
    */
   async dispatch(jobId: string, attempt: number, queuedAt: Date): Promise<void> {
     const job = await this.currentState(jobId);
@@ -48,8 +44,10 @@ export class DispatchService {
       return;
     }
     const executor = this.executorFor(job);
-    if (!AVAILABLE_EXECUTORS.has(executor)) {
-      await this.failUnavailable(jobId, attempt, executor);
+    if (executor !== 'local') {
+      // A cloud execution runs the one-shot entry, a single pass: the chunker's segments need its workers.
+      if (job.chunked) this.logger.log(`job ${jobId} asked for chunking, but it runs on ${executor}: as a single pass`);
+      if (await this.cloud.dispatch(job, executor)) this.metrics.dispatched.inc({ executor });
       return;
     }
     const notChunkable = job.chunked ? await this.whyNotChunkable(job) : undefined;
@@ -78,25 +76,6 @@ export class DispatchService {
   /** The job's own choice, else the deployment's default (MPR_EXECUTOR). */
   private executorFor(job: JobState): ExecutorName {
     return executorName(job.executor) ?? this.config.MPR_EXECUTOR;
-  }
-
-  /** A clear, final failure rather than a job that waits forever for an executor that is not there. */
-  private async failUnavailable(jobId: string, attempt: number, executor: ExecutorName): Promise<void> {
-    const errorMessage = `executor "${executor}" is not available yet in this build`;
-    try {
-      await handleCommand(
-        this.store,
-        { type: 'job', id: jobId },
-        jobDecider,
-        { type: 'FailJob', jobId, attempt, errorMessage, retryable: false },
-        { commandId: `dispatch-${jobId}-${attempt}` },
-      );
-      this.logger.warn(`job ${jobId} failed: ${errorMessage}`);
-    } catch (err) {
-      // Cancelled (or otherwise decided) in the meantime: nothing left to fail.
-      if (err instanceof IllegalTransition || err instanceof NotFound) return;
-      throw err;
-    }
   }
 
   private async currentState(jobId: string): Promise<JobState> {

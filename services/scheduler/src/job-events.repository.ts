@@ -5,6 +5,11 @@ import { decodeEvent, type JobEvent, NATS_CONNECTION, type StoredEvent, StreamNa
 
 /** The durable consumer every scheduler replica shares: each job event is handled by one of them. */
 export const SCHEDULER_CONSUMER = 'scheduler';
+/**
+ * A second shared consumer, for what must not wait for a dispatch pause: telling cloud executions to stop. It
+ * starts at its creation (DeliverPolicy.New): cancels logged before it existed had no execution to reach.
+ */
+export const CLOUD_STOPS_CONSUMER = 'scheduler-cloud-stops';
 
 const NS_PER_MS = 1_000_000;
 /** Handling one event takes milliseconds; a replica silent for this long has died and its events go to another. */
@@ -65,10 +70,10 @@ export class JobEventsRepository {
   }
 
   /** Creates the shared consumer, or brings an existing one to the current limits; safe for replicas racing at boot. */
-  async ensureSharedConsumer(): Promise<void> {
+  async ensureSharedConsumer(name = SCHEDULER_CONSUMER): Promise<void> {
     const jsm = await jetstreamManager(this.nc, { checkAPI: false });
     const limits = { ack_wait: ACK_WAIT_MS * NS_PER_MS, max_deliver: -1, max_ack_pending: MAX_ACK_PENDING };
-    const exists = await jsm.consumers.info(this.names.events, SCHEDULER_CONSUMER).then(
+    const exists = await jsm.consumers.info(this.names.events, name).then(
       () => true,
       (err: unknown) => {
         if ((err as { code?: number }).code === JetStreamApiCodes.ConsumerNotFound) return false;
@@ -76,15 +81,15 @@ export class JobEventsRepository {
       },
     );
     if (exists) {
-      await jsm.consumers.update(this.names.events, SCHEDULER_CONSUMER, limits);
+      await jsm.consumers.update(this.names.events, name, limits);
       return;
     }
     await jsm.consumers.add(this.names.events, {
-      durable_name: SCHEDULER_CONSUMER,
+      durable_name: name,
       filter_subject: this.jobEventsSubject,
       ack_policy: AckPolicy.Explicit,
       // From the beginning on first creation: jobs created before the first scheduler ran are dispatched too.
-      deliver_policy: DeliverPolicy.All,
+      deliver_policy: name === CLOUD_STOPS_CONSUMER ? DeliverPolicy.New : DeliverPolicy.All,
       ...limits,
     });
   }
@@ -97,8 +102,8 @@ export class JobEventsRepository {
   }
 
   /** Ends (with an error) if the consumer or stream disappears, so the caller can create it again. */
-  async consumeShared(): Promise<DeliveryStream> {
-    const consumer = await this.js.consumers.get(this.names.events, SCHEDULER_CONSUMER);
+  async consumeShared(name = SCHEDULER_CONSUMER): Promise<DeliveryStream> {
+    const consumer = await this.js.consumers.get(this.names.events, name);
     const messages = await consumer.consume({ max_messages: PULL_BATCH, abort_on_missing_resource: true });
     const decode = (msg: JsMsg) => this.decode(msg);
     return {

@@ -18,9 +18,9 @@ const created = (jobId: string): JobEvent => ({
   case: 'jobCreated',
   value: create(JobCreatedSchema, { jobId, sourceAssetId: 'a', presetId: 'p', outputFilename: 'o.mp4', priority: Priority.NORMAL }),
 });
-const started = (jobId: string, attempt: number, workerId: string): JobEvent => ({
+const started = (jobId: string, attempt: number, workerId: string, executor = Executor.LOCAL): JobEvent => ({
   case: 'jobStarted',
-  value: create(JobStartedSchema, { jobId, attempt, workerId, executor: Executor.LOCAL }),
+  value: create(JobStartedSchema, { jobId, attempt, workerId, executor }),
 });
 
 describe('JobTracker', () => {
@@ -29,14 +29,28 @@ describe('JobTracker', () => {
     tracker.apply(stored('j1', created('j1'), 0));
     assert.equal(tracker.get('j1')?.status, 'PENDING');
     tracker.apply(stored('j1', started('j1', 1, 'w1'), 1));
-    assert.deepEqual(tracker.get('j1'), { status: 'PROCESSING', attempt: 1, workerId: 'w1', lastSeenAt: at(1) });
+    assert.deepEqual(tracker.get('j1'), {
+      status: 'PROCESSING',
+      attempt: 1,
+      workerId: 'w1',
+      workerExecutor: Executor.LOCAL,
+      startedAt: at(1),
+      lastSeenAt: at(1),
+    });
     tracker.apply(stored('j1', { case: 'jobFailed', value: create(JobFailedSchema, { jobId: 'j1', attempt: 1, retryable: true }) }, 2));
     tracker.apply(stored('j1', { case: 'jobRetried', value: create(JobRetriedSchema, { jobId: 'j1', attempt: 2, automatic: true }) }, 3));
     assert.equal(tracker.get('j1')?.status, 'PENDING');
     assert.equal(tracker.get('j1')?.attempt, 2);
     tracker.apply(stored('j1', started('j1', 2, 'w2'), 4));
     tracker.apply(stored('j1', { case: 'jobProgressed', value: create(JobProgressedSchema, { jobId: 'j1', attempt: 2, percent: 10 }) }, 6));
-    assert.deepEqual(tracker.get('j1'), { status: 'PROCESSING', attempt: 2, workerId: 'w2', lastSeenAt: at(6) });
+    assert.deepEqual(tracker.get('j1'), {
+      status: 'PROCESSING',
+      attempt: 2,
+      workerId: 'w2',
+      workerExecutor: Executor.LOCAL,
+      startedAt: at(4),
+      lastSeenAt: at(6),
+    });
   });
 
   it('lists processing jobs silent since a time, and progress of the current attempt only keeps one alive', () => {
@@ -58,6 +72,28 @@ describe('JobTracker', () => {
     assert.deepEqual(
       tracker.silentSince(at(60)).map((j) => j.jobId),
       ['j1'],
+    );
+  });
+
+  it('judges cloud attempts by their start (the deadline), never by heartbeats, and local ones the other way round', () => {
+    const tracker = new JobTracker();
+    for (const id of ['local', 'lambda', 'gcp']) tracker.apply(stored(id, created(id), 0));
+    tracker.apply(stored('local', started('local', 1, 'w1'), 1));
+    tracker.apply(stored('lambda', started('lambda', 1, 'arn:…:execution:m:lambda-a1', Executor.LAMBDA), 1));
+    tracker.apply(stored('gcp', started('gcp', 1, 'projects/p/…/executions/e', Executor.GCP), 3));
+    assert.deepEqual(
+      tracker.silentSince(at(10)).map((j) => j.jobId),
+      ['local'],
+    );
+    assert.deepEqual(
+      tracker.cloudStartedBefore(at(2)).map((j) => j.jobId),
+      ['lambda'],
+    );
+    tracker.apply(stored('lambda', { case: 'jobProgressed', value: create(JobProgressedSchema, { jobId: 'lambda', attempt: 1, percent: 50 }) }, 9));
+    assert.deepEqual(
+      tracker.cloudStartedBefore(at(10)).map((j) => j.jobId),
+      ['lambda', 'gcp'],
+      'progress does not move a deadline counted from the start',
     );
   });
 

@@ -1,3 +1,4 @@
+import { Executor } from '@mpr/contracts/common_pb';
 import { evolveJob, initialJobState, type JobEvent, type JobStatusName, type StoredEvent } from '@mpr/core';
 
 export type TrackedStatus = Exclude<JobStatusName, 'NONE'>;
@@ -8,6 +9,10 @@ export interface TrackedJob {
   readonly status: TrackedStatus;
   readonly attempt: number;
   readonly workerId: string;
+  /** Where the current attempt runs: a cloud one reports only through the API's callback, and has a deadline instead of heartbeats. */
+  readonly workerExecutor: Executor;
+  /** When the current attempt started (its JobStarted). */
+  readonly startedAt: Date;
   /**
    * The last sign of life of the current attempt that the watchdog knows of:
    * JobStarted, a milestone, or a progress message it looked up.
@@ -30,7 +35,9 @@ export class JobTracker {
   apply(stored: StoredEvent<JobEvent>): void {
     const jobId = stored.aggregate.id;
     const known = this.jobs.get(jobId);
-    const before = known ? { ...initialJobState, status: known.status, attempt: known.attempt, workerId: known.workerId } : initialJobState;
+    const before = known
+      ? { ...initialJobState, status: known.status, attempt: known.attempt, workerId: known.workerId, workerExecutor: known.workerExecutor }
+      : initialJobState;
     const after = evolveJob(before, stored.event);
     if (after.status === 'NONE') return;
     const startsLife = stored.event.case === 'jobStarted' || stored.event.case === 'jobProgressed';
@@ -38,6 +45,8 @@ export class JobTracker {
       status: after.status,
       attempt: after.attempt,
       workerId: after.workerId,
+      workerExecutor: after.workerExecutor,
+      startedAt: stored.event.case === 'jobStarted' || !known ? stored.occurredAt : known.startedAt,
       lastSeenAt: startsLife || !known ? stored.occurredAt : known.lastSeenAt,
     });
   }
@@ -48,13 +57,22 @@ export class JobTracker {
     if (job?.status === 'PROCESSING' && job.attempt === attempt && at > job.lastSeenAt) this.jobs.set(jobId, { ...job, lastSeenAt: at });
   }
 
-  /** PROCESSING jobs not seen alive since `before`: candidates for a closer look. */
+  /** PROCESSING jobs of local workers not seen alive since `before`: candidates for a closer look. */
   silentSince(before: Date): SilentJob[] {
-    const silent: SilentJob[] = [];
+    return this.processing((job) => !runsInCloud(job) && job.lastSeenAt < before);
+  }
+
+  /** PROCESSING attempts on a cloud executor started before `before`. */
+  cloudStartedBefore(before: Date): SilentJob[] {
+    return this.processing((job) => runsInCloud(job) && job.startedAt < before);
+  }
+
+  private processing(matches: (job: TrackedJob) => boolean): SilentJob[] {
+    const found: SilentJob[] = [];
     for (const [jobId, job] of this.jobs) {
-      if (job.status === 'PROCESSING' && job.lastSeenAt < before) silent.push({ jobId, ...job });
+      if (job.status === 'PROCESSING' && matches(job)) found.push({ jobId, ...job });
     }
-    return silent;
+    return found;
   }
 
   get(jobId: string): TrackedJob | undefined {
@@ -66,4 +84,8 @@ export class JobTracker {
     for (const job of this.jobs.values()) counts[job.status]++;
     return counts;
   }
+}
+
+export function runsInCloud(job: Pick<TrackedJob, 'workerExecutor'>): boolean {
+  return job.workerExecutor === Executor.LAMBDA || job.workerExecutor === Executor.GCP;
 }

@@ -1,6 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, DispatchSwitchRepository, NATS_CONNECTION, StreamNames } from '@mpr/core';
+import { type AppConfig, CallbackSecret, CoreModule, DispatchSwitchRepository, NATS_CONNECTION, StreamNames } from '@mpr/core';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { CloudDispatchService } from './cloud/cloud-dispatch.service';
+import { CloudStopsConsumer } from './cloud/cloud-stops.consumer';
+import { CLOUD_CLIENT_OVERRIDES, type CloudClientOverrides, CloudExecutors } from './cloud/cloud-executors';
 import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
 import { JobEventsConsumer } from './job-events.consumer';
@@ -15,13 +18,18 @@ import { WorkRepository } from './work.repository';
 
 @Module({})
 export class SchedulerModule {
-  /** `overrides` tunes the policy beyond what the environment sets (tests use a short retry backoff). */
-  static forRoot(config: AppConfig, overrides: Partial<SchedulerOptions> = {}): DynamicModule {
+  /** `overrides` tunes the policy beyond what the environment sets (tests use a short retry backoff); `cloudClients` points the cloud SDKs elsewhere (tests: their fakes). */
+  static forRoot(config: AppConfig, overrides: Partial<SchedulerOptions> = {}, cloudClients: CloudClientOverrides = {}): DynamicModule {
     return {
       module: SchedulerModule,
       imports: [CoreModule.forRoot('scheduler', config)],
       providers: [
         { provide: SCHEDULER_OPTIONS, useValue: schedulerOptions(config, overrides) },
+        { provide: CLOUD_CLIENT_OVERRIDES, useValue: cloudClients },
+        CallbackSecret,
+        CloudExecutors,
+        CloudDispatchService,
+        CloudStopsConsumer,
         { provide: JobTracker, useFactory: () => new JobTracker() },
         JobEventsRepository,
         WorkRepository,

@@ -10,6 +10,8 @@ export interface SchedulerOptions {
   retryMaxDelayMs: number;
   /** A PROCESSING job silent this long is failed as retryable (MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS). */
   heartbeatTimeoutMs: number;
+  /** A cloud attempt without an outcome this long after its start is failed as retryable and stopped (MPR_CLOUD_JOB_DEADLINE_SECONDS). */
+  cloudDeadlineMs: number;
 }
 
 export const SCHEDULER_OPTIONS = Symbol('SCHEDULER_OPTIONS');
@@ -25,6 +27,7 @@ export function schedulerOptions(config: AppConfig, overrides: Partial<Scheduler
     retryBaseDelayMs: 2_000,
     retryMaxDelayMs: 60_000,
     heartbeatTimeoutMs: config.MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS * 1_000,
+    cloudDeadlineMs: config.MPR_CLOUD_JOB_DEADLINE_SECONDS * 1_000,
     ...overrides,
   };
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { EventStore, handleCommand, IllegalTransition, jobDecider, type JobEvent, NotFound, type StoredEvent } from '@mpr/core';
+import { EventStore, executorName, handleCommand, IllegalTransition, jobDecider, type JobEvent, NotFound, type StoredEvent } from '@mpr/core';
+import { CloudDispatchService } from './cloud/cloud-dispatch.service';
 import { JobEventsRepository, type ReplayFeed } from './job-events.repository';
 import { JobTracker, type SilentJob } from './job.tracker';
 import { ReopeningLoop } from './reopening.loop';
@@ -39,6 +40,7 @@ export class WatchdogService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly tracker: JobTracker,
     private readonly store: EventStore,
     private readonly metrics: SchedulerMetrics,
+    private readonly cloud: CloudDispatchService,
     @Inject(SCHEDULER_OPTIONS) private readonly options: SchedulerOptions,
   ) {
     this.replay = new ReopeningLoop(
@@ -51,9 +53,12 @@ export class WatchdogService implements OnApplicationBootstrap, OnModuleDestroy 
 
   async onApplicationBootstrap(): Promise<void> {
     this.caughtUp = (await this.replay.start()).caughtUpAtStart;
-    this.timer = setInterval(() => {
-      if (this.caughtUp && !this.checking) this.checking = this.check(new Date()).finally(() => (this.checking = undefined));
-    }, watchdogIntervalMs(this.options.heartbeatTimeoutMs));
+    this.timer = setInterval(
+      () => {
+        if (this.caughtUp && !this.checking) this.checking = this.check(new Date()).finally(() => (this.checking = undefined));
+      },
+      watchdogIntervalMs(Math.min(this.options.heartbeatTimeoutMs, this.options.cloudDeadlineMs)),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -97,25 +102,45 @@ export class WatchdogService implements OnApplicationBootstrap, OnModuleDestroy 
         this.logger.warn(`watchdog check of job ${suspect.jobId} failed: ${(err as Error).message}`);
       }
     }
+    const cloudDeadline = new Date(now.getTime() - this.options.cloudDeadlineMs);
+    for (const overdue of this.tracker.cloudStartedBefore(cloudDeadline)) {
+      try {
+        await this.failOverdue(overdue);
+      } catch (err) {
+        this.logger.warn(`deadline of job ${overdue.jobId} not enforced yet: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /** A cloud execution that never called back: the attempt fails as retryable, and the execution is stopped. */
+  private async failOverdue(job: SilentJob): Promise<void> {
+    const seconds = Math.round(this.options.cloudDeadlineMs / 1_000);
+    const errorMessage = `no outcome from ${executorName(job.workerExecutor) ?? 'cloud'} execution ${job.workerId} within ${seconds} s of its start`;
+    if (await this.failRetryable(job, errorMessage, `deadline-${job.jobId}-${job.attempt}`, new Date())) await this.cloud.stop(job.jobId, job.attempt);
   }
 
   private async failStalled(job: SilentJob, now: Date): Promise<void> {
     const silentSeconds = Math.round((now.getTime() - job.lastSeenAt.getTime()) / 1_000);
-    const errorMessage = `no progress from worker ${job.workerId} for ${silentSeconds} s`;
+    await this.failRetryable(job, `no progress from worker ${job.workerId} for ${silentSeconds} s`, `watchdog-${job.jobId}-${job.attempt}`, now);
+  }
+
+  /** True if this replica appended the failure (another one may have, with the same command id). */
+  private async failRetryable(job: SilentJob, errorMessage: string, commandId: string, now: Date): Promise<boolean> {
     try {
       const result = await handleCommand(
         this.store,
         { type: 'job', id: job.jobId },
         jobDecider,
         { type: 'FailJob', jobId: job.jobId, attempt: job.attempt, errorMessage, retryable: true },
-        { commandId: `watchdog-${job.jobId}-${job.attempt}`, now },
+        { commandId, now },
       );
-      if (result.replayed) return;
+      if (result.replayed) return false;
       this.metrics.stalled.inc();
       this.logger.warn(`job ${job.jobId} attempt ${job.attempt} failed: ${errorMessage}`);
+      return true;
     } catch (err) {
       // Completed, failed or cancelled since the last event we folded: nothing is stalled.
-      if (err instanceof IllegalTransition || err instanceof NotFound) return;
+      if (err instanceof IllegalTransition || err instanceof NotFound) return false;
       throw err;
     }
   }

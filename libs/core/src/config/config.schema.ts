@@ -93,6 +93,26 @@ export const configSchema = z.object({
    * random key per process, so cloud callbacks only verify within one run.
    */
   MPR_CALLBACK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * The API as cloud executors reach it (scheme, host, optional path prefix): their callbacks go to
+   * <url>/api/jobs/<id>/callback. Unset: the API of the same process, which suits development only.
+   */
+  MPR_CALLBACK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The Step Functions state machine a `lambda` job runs as (deploy/aws/); its region is the ARN's. */
+  MPR_SFN_STATE_MACHINE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[A-Za-z0-9_-]{1,80}$/, 'must be arn:aws:states:<region>:<account>:stateMachine:<name>')
+    .optional(),
+  /** The Cloud Run Job a `gcp` job runs as: projects/<project>/locations/<region>/jobs/<job>. */
+  MPR_CLOUD_RUN_JOB: z
+    .string()
+    .regex(
+      /^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/locations\/[a-z0-9-]+\/jobs\/[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/,
+      'must be projects/<project>/locations/<region>/jobs/<job>',
+    )
+    .optional(),
+  /** A cloud job attempt that has not reported its outcome this long after it started is failed (retryable) and stopped. */
+  MPR_CLOUD_JOB_DEADLINE_SECONDS: z.coerce.number().int().min(10).max(86_400).default(3600),
   /** Idle gateway streams get a heartbeat message this often (a browser sees a stream's headers only with its first message). */
   MPR_GATEWAY_HEARTBEAT_SECONDS: z.coerce.number().min(0.05).max(300).default(15),
   /**

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { MediaProbe } from '@mpr/contracts/asset_pb';
+import type { PresetSettings } from '@mpr/contracts/preset_pb';
 import { type AssetState, assetDecider } from '../domain/asset.decider';
 import { buildTranscodeCommand, type TranscodeCommand } from '../ffmpeg/transcode-command';
 import { DomainError } from '../errors/domain.errors';
@@ -7,7 +9,7 @@ import type { JobState } from '../domain/job.decider';
 import type { LocalFile, MediaStore } from '../storage/media-store';
 import { MEDIA_IN_STORE, MEDIA_OUT_STORE } from '../storage/media-store.providers';
 import { type RangeContents, rangeContents } from '../media/source-range';
-import { presetDecider } from '../domain/preset.decider';
+import { presetDecider, type PresetState } from '../domain/preset.decider';
 import type { ExpectedOutput } from './output-verification';
 import { tempPathFor } from './output-paths';
 import { loadState } from './aggregate-state';
@@ -47,43 +49,16 @@ export class TranscodePlanner {
       loadState(this.store, { type: 'asset', id: job.sourceAssetId }, assetDecider),
       loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
     ]);
-    // A preset deleted after the job was created still has its settings: the job runs as it was asked for.
-    if (preset.status === 'NONE') throw new UnrunnableJob(`preset ${job.presetId} does not exist`);
-    const probe = readySource(source, job.sourceAssetId);
+    const inputs = runnableInputs(job, source, preset);
     const input = await this.sourceFile(source);
-    const tempPath = tempPathFor(job.outputFilename, job.jobId, job.attempt);
-    const trim = { start: job.trimStart, end: job.trimEnd };
-    let command: TranscodeCommand;
-    let contents: RangeContents;
     try {
-      command = buildTranscodeCommand({
-        input: input.path,
-        output: this.outStore.workRoot.target(tempPath),
-        preset: preset.settings,
-        source: probe,
-        trim,
-      });
-      contents = rangeContents(probe, trim, preset.settings);
+      return planTranscode(job, inputs, { absolute: input.path, relative: source.filePath, release: () => input.release() }, (path) =>
+        this.outStore.workRoot.target(path),
+      );
     } catch (err) {
       await input.release();
-      if (err instanceof DomainError) throw new UnrunnableJob(err.message);
       throw err;
     }
-    const copies = preset.settings.videoCodec === 'copy' || preset.settings.audioCodec === 'copy';
-    return {
-      command,
-      source: { absolute: input.path, relative: source.filePath, release: () => input.release() },
-      outputPath: job.outputFilename,
-      tempPath,
-      contents,
-      // What the kept streams hold in the range, not the container's length (its longest stream's).
-      expected: {
-        hasVideo: contents.video !== undefined,
-        hasAudio: contents.audio !== undefined,
-        expectedDuration: contents.duration,
-        atLeast: copies && (job.trimStart ?? 0) > 0,
-      },
-    };
   }
 
   private async sourceFile(source: AssetState): Promise<LocalFile> {
@@ -100,7 +75,55 @@ export class TranscodePlanner {
   }
 }
 
-function readySource(source: AssetState, assetId: string): NonNullable<AssetState['probe']> {
+/** What a job's attempt runs on: its preset's settings and its source's probe, read from the log. */
+export interface RunnableInputs {
+  readonly preset: PresetSettings;
+  readonly probe: MediaProbe;
+}
+
+/** The job's preset and source as they are now, or why the job cannot run (UnrunnableJob). Pure. */
+export function runnableInputs(job: Pick<JobState, 'sourceAssetId' | 'presetId'>, source: AssetState, preset: PresetState): RunnableInputs {
+  // A preset deleted after the job was created still has its settings: the job runs as it was asked for.
+  if (preset.status === 'NONE') throw new UnrunnableJob(`preset ${job.presetId} does not exist`);
+  return { preset: preset.settings, probe: readySource(source, job.sourceAssetId) };
+}
+
+/** The attempt's plan from what the log says and where the source is on this machine. Pure (throws UnrunnableJob). */
+export function planTranscode(
+  job: Pick<JobState, 'jobId' | 'attempt' | 'outputFilename' | 'trimStart' | 'trimEnd'>,
+  { preset, probe }: RunnableInputs,
+  source: TranscodePlan['source'],
+  outputTarget: (relativePath: string) => string,
+): TranscodePlan {
+  const tempPath = tempPathFor(job.outputFilename, job.jobId, job.attempt);
+  const trim = { start: job.trimStart, end: job.trimEnd };
+  let command: TranscodeCommand;
+  let contents: RangeContents;
+  try {
+    command = buildTranscodeCommand({ input: source.absolute, output: outputTarget(tempPath), preset, source: probe, trim });
+    contents = rangeContents(probe, trim, preset);
+  } catch (err) {
+    if (err instanceof DomainError) throw new UnrunnableJob(err.message);
+    throw err;
+  }
+  const copies = preset.videoCodec === 'copy' || preset.audioCodec === 'copy';
+  return {
+    command,
+    source,
+    outputPath: job.outputFilename,
+    tempPath,
+    contents,
+    // What the kept streams hold in the range, not the container's length (its longest stream's).
+    expected: {
+      hasVideo: contents.video !== undefined,
+      hasAudio: contents.audio !== undefined,
+      expectedDuration: contents.duration,
+      atLeast: copies && (job.trimStart ?? 0) > 0,
+    },
+  };
+}
+
+function readySource(source: AssetState, assetId: string): MediaProbe {
   switch (source.status) {
     case 'READY':
       if (source.probe) return source.probe;

@@ -4,11 +4,28 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { APP_CONFIG, assetIdFor, IllegalTransition, NotFound } from '@mpr/core';
+import { create } from '@bufbuild/protobuf';
+import { Executor } from '@mpr/contracts/common_pb';
+import { JobCancelledSchema, JobCreatedSchema, JobStartedSchema } from '@mpr/contracts/job_pb';
+import {
+  APP_CONFIG,
+  assetIdFor,
+  CallbackSecret,
+  EventStore,
+  FfprobeRepository,
+  IllegalTransition,
+  jobCallbackToken,
+  type JobEvent,
+  JobTelemetryRepository,
+  NotFound,
+  OutputFilesRepository,
+  OutputService,
+  signCallback,
+} from '@mpr/core';
+import { JobCallbackService } from '../jobs/job-callback.service';
 import { CommandBus } from '../projections/command.bus';
 import { ReadModelsBehind } from '../projections/read-models-behind.error';
 import { CallbackController } from './callback.controller';
-import { CallbackSecret, jobCallbackToken, signCallback } from './callback-signature';
 
 const SECRET = 'a-callback-secret-of-at-least-32-chars';
 const JOB = '7b0c3a52-5f0e-4c1e-9d7a-0c8f6f1f2a10';
@@ -31,15 +48,32 @@ class FakeCommandBus {
   }
 }
 
+/** The job's history the callback service reads when the bus refuses a command. */
+class FakeEventStore {
+  history: JobEvent[] = [];
+  async load() {
+    return { events: this.history.map((event, i) => ({ event, sequence: i + 1 })), version: this.history.length };
+  }
+}
+
 describe('CallbackController', () => {
   const bus = new FakeCommandBus();
+  const store = new FakeEventStore();
   let app: NestFastifyApplication;
   let url: string;
 
   before(async () => {
     @Module({
       controllers: [CallbackController],
-      providers: [{ provide: APP_CONFIG, useValue: { MPR_CALLBACK_SECRET: SECRET } }, CallbackSecret, { provide: CommandBus, useValue: bus }],
+      providers: [
+        { provide: APP_CONFIG, useValue: { MPR_CALLBACK_SECRET: SECRET } },
+        CallbackSecret,
+        JobCallbackService,
+        { provide: CommandBus, useValue: bus },
+        { provide: EventStore, useValue: store },
+        // Progress and staged outputs are the e2e specs' (test/e2e/cloud-oneshot.spec.ts): these reports never reach them.
+        ...[JobTelemetryRepository, OutputService, OutputFilesRepository, FfprobeRepository].map((provide) => ({ provide, useValue: {} })),
+      ],
     })
     class CallbackTestModule {}
 
@@ -51,6 +85,7 @@ describe('CallbackController', () => {
   beforeEach(() => {
     bus.calls = [];
     bus.failWith = undefined;
+    store.history = [];
   });
 
   /** Posts the body exactly as given, signed with the token of `signedFor` unless a signature is given. */
@@ -136,7 +171,6 @@ describe('CallbackController', () => {
   });
 
   for (const body of [
-    { attempt: 1, status: 'completed' },
     { attempt: 0, status: 'completed', outputPath: 'a.mp4' },
     { attempt: '1', status: 'completed', outputPath: 'a.mp4' },
     { attempt: 1, status: 'done', outputPath: 'a.mp4' },
@@ -152,11 +186,26 @@ describe('CallbackController', () => {
     });
   }
 
-  it('answers 409 when the job can no longer complete (cancelled meanwhile)', async () => {
+  it('acknowledges a completion for an attempt that already ended (cancelled meanwhile) with 200, changing nothing', async () => {
     bus.failWith = new IllegalTransition('job', JOB, 'CANCELLED', 'complete');
+    store.history = [
+      { case: 'jobCreated', value: create(JobCreatedSchema, { jobId: JOB, sourceAssetId: 'a', presetId: 'p', outputFilename: 'clip_720p.mp4' }) },
+      { case: 'jobStarted', value: create(JobStartedSchema, { jobId: JOB, attempt: 1, workerId: 'exec-1', executor: Executor.LAMBDA }) },
+      { case: 'jobCancelled', value: create(JobCancelledSchema, { jobId: JOB, attempt: 1 }) },
+    ];
+    const res = await post(JOB, completed);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { status: 'cancelled', changed: false });
+  });
+
+  it('answers 409 when the attempt has not ended but cannot take the report (never started)', async () => {
+    bus.failWith = new IllegalTransition('job', JOB, 'PENDING', 'complete');
+    store.history = [
+      { case: 'jobCreated', value: create(JobCreatedSchema, { jobId: JOB, sourceAssetId: 'a', presetId: 'p', outputFilename: 'clip_720p.mp4' }) },
+    ];
     const res = await post(JOB, completed);
     assert.equal(res.status, 409);
-    assert.deepEqual(await res.json(), { error: `cannot complete job ${JOB} in state CANCELLED` });
+    assert.deepEqual(await res.json(), { error: `cannot complete job ${JOB} in state PENDING` });
   });
 
   it('answers 404 for a job that does not exist', async () => {

@@ -1,20 +1,30 @@
 import { Controller, Headers, HttpCode, HttpException, HttpStatus, Param, Post, type RawBodyRequest, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { assertNever, assetIdFor, DomainError, type JobCommand, jobDecider } from '@mpr/core';
-import { CommandBus } from '../projections/command.bus';
+import { CALLBACK_SIGNATURE_HEADER, type CallbackAnswer, type CallbackReport, CallbackSecret, DomainError, verifyCallback } from '@mpr/core';
+import { JobCallbackService } from '../jobs/job-callback.service';
 import { ReadModelsBehind } from '../projections/read-models-behind.error';
-import { CALLBACK_SIGNATURE_HEADER, CallbackSecret, verifyCallback } from './callback-signature';
 
 const attempt = z.number().int().min(1);
 
-/** What a cloud executor reports when its job ends. */
+const figure = z.number().min(0).default(0);
+
+/** What a cloud executor reports while its attempt runs, and when it ends. */
 const callbackBody = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('completed'), attempt, outputPath: z.string().min(1) }),
+  z.object({
+    status: z.literal('progress'),
+    attempt,
+    percent: z.number().min(0).max(100),
+    fps: figure,
+    speed: figure,
+    currentTime: figure,
+    etaSeconds: figure,
+  }),
+  // Without outputPath: the output is staged at the attempt's part file and the platform publishes it.
+  z.object({ status: z.literal('completed'), attempt, outputPath: z.string().min(1).optional() }),
   // Not retryable unless the executor says so: it alone knows whether trying again could help.
   z.object({ status: z.literal('failed'), attempt, errorMessage: z.string().min(1), retryable: z.boolean().default(false) }),
-]);
-type CallbackBody = z.infer<typeof callbackBody>;
+]) satisfies z.ZodType<CallbackReport, unknown>;
 
 const HTTP_STATUS_OF: Record<DomainError['code'], HttpStatus> = {
   BAD_USER_INPUT: HttpStatus.BAD_REQUEST,
@@ -26,13 +36,14 @@ const HTTP_STATUS_OF: Record<DomainError['code'], HttpStatus> = {
 const httpError = (status: HttpStatus, message: string) => new HttpException({ error: message }, status);
 
 /**
- * Completion webhook for cloud executors (Lambda, Cloud Run). Only a request
- * signed with its job's token gets through; nothing is appended otherwise.
+ * Progress and completion webhook for cloud executors (Lambda, Cloud Run).
+ * Only a request signed with its job's token gets through; nothing is
+ * appended otherwise.
  */
 @Controller('api/jobs')
 export class CallbackController {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly callbacks: JobCallbackService,
     private readonly secret: CallbackSecret,
   ) {}
 
@@ -43,7 +54,7 @@ export class CallbackController {
     @Req() req: RawBodyRequest<FastifyRequest>,
     @Headers(CALLBACK_SIGNATURE_HEADER) signatureHeader: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<{ status: string }> {
+  ): Promise<CallbackAnswer> {
     // Nest keeps the raw bytes only for the JSON (and form) parsers it installs.
     if (!req.rawBody) throw httpError(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'the callback body must be application/json');
     const signature = verifyCallback(this.secret.key, jobId, req.rawBody, signatureHeader);
@@ -53,11 +64,7 @@ export class CallbackController {
     if (!parsed.success) throw httpError(HttpStatus.BAD_REQUEST, `invalid callback body: ${z.prettifyError(parsed.error)}`);
     try {
       // The same signed callback sent twice is the same command: the second one appends nothing.
-      const result = await this.bus.execute({ type: 'job', id: jobId }, jobDecider, commandOf(jobId, parsed.data), {
-        commandId: `callback-${signature.slice(0, 32)}`,
-      });
-      // In the vocabulary of the GraphQL API and the read model: "completed", not "COMPLETED".
-      return { status: result.state.status.toLowerCase() };
+      return await this.callbacks.report(jobId, parsed.data, `callback-${signature.slice(0, 32)}`);
     } catch (err) {
       if (err instanceof DomainError) throw httpError(HTTP_STATUS_OF[err.code], err.message);
       if (err instanceof ReadModelsBehind) {
@@ -72,19 +79,5 @@ export class CallbackController {
       }
       throw err;
     }
-  }
-}
-
-function commandOf(jobId: string, body: CallbackBody): JobCommand {
-  switch (body.status) {
-    case 'completed': {
-      // The id the output file gets as an asset whenever it is registered, derived from its path.
-      const outputAssetId = assetIdFor('out', body.outputPath);
-      return { type: 'CompleteJob', jobId, attempt: body.attempt, outputPath: body.outputPath, outputAssetId };
-    }
-    case 'failed':
-      return { type: 'FailJob', jobId, attempt: body.attempt, errorMessage: body.errorMessage, retryable: body.retryable };
-    default:
-      return assertNever(body);
   }
 }

@@ -10,9 +10,7 @@ import {
   type JobState,
   JobTelemetryRepository,
   OutputFilesRepository,
-  outputProblem,
   OutputService,
-  ProbeError,
   type ProbeResult,
   runFfmpeg,
   type ShownPath,
@@ -24,6 +22,8 @@ import {
 import { TranscoderMetrics, type TranscodeOutcome } from '../transcoder.metrics';
 import { TRANSCODER_SETTINGS, type TranscoderSettings } from '../transcoder.settings';
 import { AttemptClaimer, type Claim, type DeliveredItem } from './attempt-claimer.service';
+import { attemptFailure } from './attempt-failure';
+import { checkOutput } from './output-check';
 import { ProgressReporter } from './progress.reporter';
 import { TranscoderPresence } from './transcoder-presence';
 import { type AbortReason, type RunningAttempt, RunningAttempts } from './running-attempts';
@@ -195,24 +195,14 @@ export class TranscodeJobService {
     await reporter.flush();
 
     if (outcome.kind !== 'completed') await this.files.remove(plan.tempPath);
-    switch (outcome.kind) {
-      case 'aborted':
-        return abortOutcome(outcome.reason as AbortReason);
-      case 'stalled': {
-        const seconds = Math.round(this.settings.stallTimeoutMs / 1000);
-        // Not a frame in all that time: the source gives this encode nothing to write, and another attempt would hang
-        // the same way. A stall after some output is the machine's or the worker's, and is retried.
-        if (!reporter.producedOutput)
-          return this.recorder.fail(job, `ffmpeg produced no output in ${seconds} s: the source gives this preset and range nothing to encode`, false);
-        return this.recorder.fail(job, `ffmpeg made no progress for ${seconds} s`, true);
-      }
-      case 'killed-by-signal':
-        // Stopped by a signal we did not send (the OOM killer, an operator, a Ctrl-C): the input may well be fine.
-        return this.recorder.fail(job, `ffmpeg was stopped by ${outcome.signal}`, true);
-      case 'failed':
-        return this.recorder.fail(job, ffmpegErrorSummary(outcome.exit.stderr, this.mediaPaths(plan)) || `ffmpeg exited with code ${outcome.exit.code}`, false);
-      case 'completed':
-        break;
+    if (outcome.kind === 'aborted') return abortOutcome(outcome.reason as AbortReason);
+    if (outcome.kind !== 'completed') {
+      const failure = attemptFailure(outcome, {
+        producedOutput: reporter.producedOutput,
+        stallTimeoutMs: this.settings.stallTimeoutMs,
+        summary: (stderr) => ffmpegErrorSummary(stderr, this.mediaPaths(plan)),
+      });
+      return this.recorder.fail(job, failure.errorMessage, failure.retryable);
     }
 
     const probe = await this.verify(plan);
@@ -255,15 +245,8 @@ export class TranscodeJobService {
   }
 
   /** The probe of a finished encode, or why it may not be published. */
-  private async verify(plan: TranscodePlan): Promise<ProbeResult | string> {
-    let probe: ProbeResult;
-    try {
-      probe = await this.ffprobe.probe(this.files.absolute(plan.tempPath), undefined, this.mediaPaths(plan));
-    } catch (err) {
-      if (err instanceof ProbeError) return `the output is not readable: ${err.message}`;
-      throw err;
-    }
-    return outputProblem(probe, plan.expected) ?? probe;
+  private verify(plan: TranscodePlan): Promise<ProbeResult | string> {
+    return checkOutput(this.ffprobe, this.files.absolute(plan.tempPath), plan.expected, this.mediaPaths(plan));
   }
 
   /** ffmpeg names files by their absolute paths on this host; users know them by their paths in the media roots. */

@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { APP_CONFIG, type AppConfig } from '@mpr/core';
+import type { AppConfig } from '../config/config.schema';
+import { APP_CONFIG } from '../core.tokens';
 
 /*
  * A cloud executor signs its completion callback with a token that covers its

@@ -1,0 +1,90 @@
+import { randomUUID } from 'node:crypto';
+import { RecordingHttpServer, type RecordedAnswer, type RecordedRequest } from './recording-http.server';
+
+/** A Google API error answer (google.rpc.Status over HTTP): HTTP status, the canonical status name, a message. */
+export interface GoogleErrorAnswer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface CloudRunCall {
+  /** RunJob or CancelExecution, from the REST path. */
+  readonly operation: string;
+  /** The resource the path names (the job, the execution). */
+  readonly resource: string;
+  readonly body: Record<string, unknown>;
+  readonly request: RecordedRequest;
+}
+
+const EXECUTION_TYPE = 'type.googleapis.com/google.cloud.run.v2.Execution';
+
+/**
+ * A FAKE of the Cloud Run Admin API v2 (not Google): a local HTTP server that
+ * speaks its REST mapping for jobs.run and executions.cancel and records every
+ * request, so a test points the real @google-cloud/run clients (REST
+ * transport) at it and sees what they serialized, with their OAuth bearer
+ * header. Each run gets an execution named like Cloud Run's
+ * (`<job>/executions/<job id>-<n>`), returned as the operation's metadata.
+ */
+export class FakeCloudRunApi {
+  private readonly errors = new Map<string, GoogleErrorAnswer[]>();
+  private runs = 0;
+
+  private http!: RecordingHttpServer;
+
+  private constructor() {}
+
+  static async start(): Promise<FakeCloudRunApi> {
+    const fake = new FakeCloudRunApi();
+    fake.http = await RecordingHttpServer.start((request) => fake.answer(request));
+    return fake;
+  }
+
+  get port(): number {
+    return this.http.port;
+  }
+
+  calls(operation?: string): CloudRunCall[] {
+    return this.http.requests
+      .map((request) => ({ ...route(request), body: JSON.parse(request.body || '{}') as Record<string, unknown>, request }))
+      .filter((call) => operation === undefined || call.operation === operation);
+  }
+
+  failNext(operation: string, error: GoogleErrorAnswer, times = 1): void {
+    this.errors.set(operation, [...(this.errors.get(operation) ?? []), ...Array<GoogleErrorAnswer>(times).fill(error)]);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private answer(request: RecordedRequest): RecordedAnswer {
+    const { operation, resource } = route(request);
+    const error = this.errors.get(operation)?.shift();
+    if (error) return { status: error.status, body: { error: { code: error.status, message: error.message, status: error.code } } };
+    const location = resource.split('/').slice(0, 4).join('/');
+    switch (operation) {
+      case 'RunJob': {
+        const jobId = resource.split('/').at(-1);
+        const execution = `${resource}/executions/${jobId}-${(++this.runs).toString(36).padStart(5, '0')}`;
+        return {
+          status: 200,
+          body: { name: `${location}/operations/${randomUUID()}`, metadata: { '@type': EXECUTION_TYPE, name: execution, job: jobId }, done: false },
+        };
+      }
+      case 'CancelExecution':
+        return { status: 200, body: { name: `${location}/operations/${randomUUID()}`, metadata: { '@type': EXECUTION_TYPE, name: resource }, done: false } };
+      default:
+        return { status: 404, body: { error: { code: 404, message: `the fake does not do ${request.method} ${request.url}`, status: 'NOT_FOUND' } } };
+    }
+  }
+}
+
+/** `POST /v2/<job>:run`, `POST /v2/<execution>:cancel`. */
+function route(request: RecordedRequest): { operation: string; resource: string } {
+  const path = decodeURIComponent(request.url.split('?')[0]);
+  const match = /^\/v2\/(.+):(run|cancel)$/.exec(path);
+  if (request.method !== 'POST' || !match) return { operation: `${request.method} ${path}`, resource: '' };
+  return { operation: match[2] === 'run' ? 'RunJob' : 'CancelExecution', resource: match[1] };
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import { SFNClient, type SFNClientConfig, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import { Executor } from '@mpr/contracts/common_pb';
+import { type CloudJobPayload, encodeCloudJobPayload } from '@mpr/core';
+import { type CloudExecution, type CloudExecutor, CloudExecutorRefusal } from './cloud-executor';
+import { awsRefusal } from './aws-refusal';
+
+/** Step Functions limits an execution's name to 80 characters. */
+const MAX_NAME = 80;
+
+/**
+ * `lambda`: each job attempt is one execution of the deployment's state
+ * machine (deploy/aws/state-machine.asl.json), whose task invokes the
+ * one-shot Lambda with the execution's input: the job's payload.
+ *
+ * The execution is named after the attempt: StartExecution with the name of a
+ * running execution and the same input returns that execution instead of
+ * starting a second one, so a dispatch repeated after a crash starts nothing new.
+ */
+export class StepFunctionsExecutor implements CloudExecutor {
+  readonly name = 'lambda' as const;
+  readonly executor = Executor.LAMBDA;
+  private readonly client: SFNClient;
+
+  /** `clientConfig` beyond the region the ARN names: the SDK's credential chain and endpoint variables apply otherwise. */
+  constructor(
+    private readonly stateMachineArn: string,
+    clientConfig: SFNClientConfig = {},
+  ) {
+    this.client = new SFNClient({ region: stateMachineArn.split(':')[3], ...clientConfig });
+  }
+
+  async start(payload: CloudJobPayload): Promise<CloudExecution> {
+    const command = new StartExecutionCommand({
+      stateMachineArn: this.stateMachineArn,
+      name: executionName(payload.jobId, payload.attempt),
+      input: encodeCloudJobPayload(payload),
+    });
+    try {
+      const { executionArn } = await this.client.send(command);
+      if (!executionArn) throw new CloudExecutorRefusal('Step Functions answered StartExecution without an executionArn', true);
+      return { executionId: executionArn };
+    } catch (err) {
+      throw awsRefusal('Step Functions', 'StartExecution', this.stateMachineArn, err);
+    }
+  }
+
+  async cancel(executionArn: string): Promise<void> {
+    try {
+      await this.client.send(new StopExecutionCommand({ executionArn, error: 'MPR.Cancelled', cause: 'the job attempt was cancelled or failed by MPR' }));
+    } catch (err) {
+      throw awsRefusal('Step Functions', 'StopExecution', executionArn, err);
+    }
+  }
+
+  destroy(): void {
+    this.client.destroy();
+  }
+}
+
+/** `<jobId>-a<attempt>`, or a digest of it when that is longer than Step Functions allows. */
+export function executionName(jobId: string, attempt: number): string {
+  const name = `${jobId}-a${attempt}`;
+  if (name.length <= MAX_NAME) return name;
+  // 64 hex digits + `-a<attempt>` stays within the limit.
+  return `${createHash('sha256').update(jobId).digest('hex')}-a${attempt}`;
+}

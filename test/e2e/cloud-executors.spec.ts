@@ -1,0 +1,204 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Executor } from '@mpr/contracts/common_pb';
+import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken } from '@mpr/core';
+import { waitFor } from '@mpr/core/testing/wait-for';
+import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_GOOGLE_TOKEN, STATE_MACHINE_ARN } from './cloud-harness';
+
+/**
+ * The scheduler's cloud executors against fakes of their control planes (the
+ * real @aws-sdk/client-sfn and @google-cloud/run clients, pointed at local
+ * HTTP servers that record each request), with the real API, event log and
+ * read models around them.
+ */
+const H264_720P = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!;
+
+describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through their fakes', () => {
+  let world: CloudWorld;
+  before(async () => {
+    world = await CloudWorld.start({}, { MPR_MAX_ATTEMPTS: '2' });
+  });
+  after(() => world?.stop());
+
+  it('lambda: StartExecution of the state machine with the job payload, signed with SigV4; JobStarted names the execution', async () => {
+    const jobId = await world.createJob({ executor: 'lambda' });
+    const { state } = await world.jobUntil(jobId, 'started on lambda', (s) => s.status === 'PROCESSING');
+    const [call] = world.sfn.calls('StartExecution').filter((c) => String(c.input.name).startsWith(jobId));
+    assert.ok(call, 'StartExecution reached the fake');
+    assert.equal(call.input.stateMachineArn, STATE_MACHINE_ARN);
+    assert.equal(call.input.name, `${jobId}-a1`);
+    assert.equal(call.request.headers['x-amz-target'], 'AWSStepFunctions.StartExecution');
+    assert.equal(call.request.headers['content-type'], 'application/x-amz-json-1.0');
+    assert.match(
+      String(call.request.headers.authorization),
+      new RegExp(
+        `^AWS4-HMAC-SHA256 Credential=${FAKE_AWS_CREDENTIALS.accessKeyId}/\\d{8}/eu-west-1/states/aws4_request, SignedHeaders=.*x-amz-target.*, Signature=[0-9a-f]{64}$`,
+      ),
+    );
+
+    const payload = decodeCloudJobPayload(String(call.input.input));
+    assert.equal(payload.jobId, jobId);
+    assert.equal(payload.attempt, 1);
+    assert.deepEqual(payload.source, { root: 'in', path: 'clip.mp4' });
+    assert.equal(payload.outputPath, 'clip_h264_720p.mp4');
+    assert.equal(payload.preset.videoCodec, H264_720P.settings.videoCodec);
+    assert.equal(payload.preset.height, H264_720P.settings.height);
+    assert.ok(payload.probe.duration > 0.5, `the probe travels with the payload (duration ${payload.probe.duration})`);
+    assert.deepEqual(payload.callback, { url: `${world.api.url}/api/jobs/${jobId}/callback`, token: jobCallbackToken(CALLBACK_SECRET, jobId) });
+
+    assert.equal(state.workerExecutor, Executor.LAMBDA);
+    assert.equal(state.workerId, `arn:aws:states:eu-west-1:123456789012:execution:mpr-transcode:${jobId}-a1`);
+  });
+
+  it("lambda: cancel sends StopExecution for the attempt's execution; a callback after that is acknowledged and changes nothing", async () => {
+    const jobId = await world.createJob({ executor: 'lambda' });
+    const { state } = await world.jobUntil(jobId, 'started on lambda', (s) => s.status === 'PROCESSING');
+    const cancelled = await world.api.graphql<{ cancelJob: { status: string } }>(`mutation { cancelJob(id: "${jobId}") { status } }`);
+    assert.equal(cancelled.data?.cancelJob.status, 'cancelled');
+    const stops = await waitFor(
+      'StopExecution of the cancelled attempt',
+      async () => world.sfn.calls('StopExecution').filter((c) => c.input.executionArn === state.workerId),
+      {
+        done: (calls) => calls.length > 0,
+        describe: (calls) => `${calls.length}`,
+      },
+    );
+    assert.equal(stops.length, 1);
+    assert.equal(stops[0].input.error, 'MPR.Cancelled');
+
+    const before = (await world.job(jobId)).events.map((e) => e.type);
+    const late = await world.callback(jobId, { status: 'completed', attempt: 1, outputPath: 'clip_720p.mp4' });
+    assert.deepEqual(late, { status: 200, body: { status: 'cancelled', changed: false } });
+    assert.deepEqual(
+      (await world.job(jobId)).events.map((e) => e.type),
+      before,
+      'nothing appended',
+    );
+    assert.deepEqual(before, ['JobCreated', 'JobStarted', 'JobCancelled']);
+  });
+
+  it("lambda: AccessDenied fails the job at once, not retryable, with the service's words and what to check", async () => {
+    world.sfn.failAlways('StartExecution', { status: 400, type: 'AccessDeniedException', message: 'User is not authorized to perform: states:StartExecution' });
+    try {
+      const jobId = await world.createJob({ executor: 'lambda' });
+      const { state, events } = await world.jobUntil(jobId, 'failed', (s) => s.status === 'FAILED');
+      assert.equal(state.retryable, false);
+      assert.equal(
+        state.errorMessage,
+        `Step Functions refused StartExecution on ${STATE_MACHINE_ARN} (HTTP 400 AccessDeniedException: User is not authorized to perform: states:StartExecution); ` +
+          "the scheduler's AWS identity needs states:StartExecution and states:StopExecution on it (deploy/aws/scheduler-policy.json)",
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['JobCreated', 'JobFailed'],
+      );
+    } finally {
+      world.sfn.clear();
+    }
+  });
+
+  it("lambda: throttling (after the SDK's own 3 tries) fails the attempt as retryable; the retry policy starts attempt 2", async () => {
+    world.sfn.failNext('StartExecution', { status: 400, type: 'ThrottlingException', message: 'Rate exceeded' }, 3);
+    const jobId = await world.createJob({ executor: 'lambda' });
+    const { state, events } = await world.jobUntil(jobId, 'started on attempt 2', (s) => s.status === 'PROCESSING' && s.attempt === 2);
+    const failed = events.find((e) => e.event.case === 'jobFailed')!.event;
+    assert.equal(failed.case, 'jobFailed');
+    assert.equal(failed.value.retryable, true);
+    assert.match(failed.value.errorMessage, /^Step Functions refused StartExecution on .* \(HTTP 400 ThrottlingException: Rate exceeded\)$/);
+    assert.deepEqual(
+      world.sfn
+        .calls('StartExecution')
+        .filter((c) => String(c.input.name).startsWith(jobId))
+        .map((c) => c.input.name),
+      [`${jobId}-a1`, `${jobId}-a1`, `${jobId}-a1`, `${jobId}-a2`],
+    );
+    assert.equal(state.workerId.endsWith(`${jobId}-a2`), true);
+  });
+
+  it('gcp (MPR_EXECUTOR): RunJob with per-execution overrides and a bearer token; cancel cancels that execution', async () => {
+    const jobId = await world.createJob();
+    const { state } = await world.jobUntil(jobId, 'started on gcp', (s) => s.status === 'PROCESSING');
+    assert.equal(state.workerExecutor, Executor.GCP);
+    const run = world.run
+      .calls('RunJob')
+      .find((c) => (c.body.overrides as { containerOverrides: Array<{ args: string[] }> }).containerOverrides[0].args.includes(jobId));
+    assert.ok(run, 'RunJob reached the fake');
+    assert.equal(run.resource, CLOUD_RUN_JOB);
+    assert.equal(run.request.headers.authorization, `Bearer ${FAKE_GOOGLE_TOKEN}`);
+    const overrides = run.body.overrides as {
+      containerOverrides: Array<{ args: string[]; env: Array<{ name: string; value: string }> }>;
+      taskCount: number;
+      timeout: string;
+    };
+    assert.deepEqual(overrides.containerOverrides[0].args, ['--job-id', jobId, '--attempt', '1']);
+    assert.equal(overrides.taskCount, 1);
+    assert.equal(overrides.timeout, '3600s');
+    const env = overrides.containerOverrides[0].env;
+    assert.deepEqual(
+      env.map((e) => e.name),
+      [CLOUD_JOB_PAYLOAD_ENV],
+    );
+    const payload = decodeCloudJobPayload(env[0].value);
+    assert.equal(payload.jobId, jobId);
+    assert.equal(payload.callback.token, jobCallbackToken(CALLBACK_SECRET, jobId));
+    assert.match(state.workerId, new RegExp(`^${CLOUD_RUN_JOB}/executions/mpr-transcode-[0-9a-z]{5}$`));
+
+    await world.api.graphql(`mutation { cancelJob(id: "${jobId}") { status } }`);
+    const cancels = await waitFor(
+      'CancelExecution of the attempt',
+      async () => world.run.calls('CancelExecution').filter((c) => c.resource === state.workerId),
+      {
+        done: (calls) => calls.length > 0,
+        describe: (calls) => `${calls.length}`,
+      },
+    );
+    assert.equal(cancels[0].request.headers.authorization, `Bearer ${FAKE_GOOGLE_TOKEN}`);
+  });
+
+  it('gcp: PERMISSION_DENIED fails the job, not retryable, naming the role to grant', async () => {
+    world.run.failNext('RunJob', { status: 403, code: 'PERMISSION_DENIED', message: "Permission 'run.jobs.runWithOverrides' denied on resource" });
+    const jobId = await world.createJob({ executor: 'gcp' });
+    const { state } = await world.jobUntil(jobId, 'failed', (s) => s.status === 'FAILED');
+    assert.equal(state.retryable, false);
+    assert.equal(
+      state.errorMessage,
+      `Cloud Run refused RunJob on ${CLOUD_RUN_JOB} (403 PERMISSION_DENIED: Permission 'run.jobs.runWithOverrides' denied on resource); ` +
+        "the scheduler's service account needs run.jobs.runWithOverrides and run.executions.cancel (roles/run.developer) on it",
+    );
+  });
+
+  it('gcp: RESOURCE_EXHAUSTED fails the attempt as retryable; attempt 2 runs', async () => {
+    world.run.failNext('RunJob', { status: 429, code: 'RESOURCE_EXHAUSTED', message: 'Quota exceeded for job executions' });
+    const jobId = await world.createJob({ executor: 'gcp' });
+    const { events } = await world.jobUntil(jobId, 'started on attempt 2', (s) => s.status === 'PROCESSING' && s.attempt === 2);
+    const failed = events.find((e) => e.event.case === 'jobFailed')!.event;
+    assert.ok(failed.case === 'jobFailed' && failed.value.retryable && /429 RESOURCE_EXHAUSTED: Quota exceeded/.test(failed.value.errorMessage));
+  });
+});
+
+describe('cloud executors: the deadline', () => {
+  let world: CloudWorld;
+  before(async () => {
+    world = await CloudWorld.start({ cloudDeadlineMs: 1_500 }, { MPR_MAX_ATTEMPTS: '2' });
+  });
+  after(() => world?.stop());
+
+  it('an execution that never calls back is failed as retryable, stopped, and retried as a new execution', async () => {
+    const jobId = await world.createJob({ executor: 'lambda' });
+    const first = await world.jobUntil(jobId, 'started', (s) => s.status === 'PROCESSING');
+    const { events } = await world.jobUntil(jobId, 'on attempt 2', (s) => s.status === 'PROCESSING' && s.attempt === 2);
+    const failed = events.find((e) => e.event.case === 'jobFailed')!.event;
+    assert.ok(failed.case === 'jobFailed');
+    assert.equal(failed.value.retryable, true);
+    assert.equal(failed.value.errorMessage, `no outcome from lambda execution ${first.state.workerId} within 2 s of its start`);
+    const stopped = await waitFor('StopExecution of attempt 1', async () => world.sfn.calls('StopExecution').map((c) => c.input.executionArn), {
+      done: (arns) => arns.includes(first.state.workerId),
+      describe: (arns) => arns.join(', '),
+    });
+    assert.ok(stopped.includes(first.state.workerId));
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['JobCreated', 'JobStarted', 'JobFailed', 'JobRetried', 'JobStarted'],
+    );
+  });
+});
