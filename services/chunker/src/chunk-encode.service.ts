@@ -90,7 +90,7 @@ export class ChunkEncodes {
     }
     const inputs: SegmentInputs =
       inputsKind === 'pieces'
-        ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, context.source.duration) }
+        ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, context.source.duration, context.source.videoStart) }
         : inputsKind === 'seek'
           ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
           : { kind: 'accurate' };

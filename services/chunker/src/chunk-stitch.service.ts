@@ -10,9 +10,11 @@ import {
   FfprobeRepository,
   JobRecorder,
   mapProbe,
+  micros,
   OutputFilesRepository,
   OutputService,
   readStitchFacts,
+  segmentCuts,
   type StitchProbeOutput,
   verifyStitch,
 } from '@mpr/core';
@@ -44,7 +46,10 @@ export class ChunkStitcher {
     const { job, context, attempt, tell, signal } = at;
     const { plan, preset, source } = context;
     const { audio, range } = attempt;
-    const listPath = await attempt.dir.writeConcatList(chunks.segments.map((s) => segmentName(s.index)));
+    const cuts = segmentCuts(chunks, source.framerate);
+    const listPath = await attempt.dir.writeConcatList(
+      chunks.segments.map((s, i) => ({ name: segmentName(s.index), duration: micros(cuts[i].end - cuts[i].start) })),
+    );
     tell(['stitching']);
     const stitched = this.files.absolute(plan.tempPath);
     const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;

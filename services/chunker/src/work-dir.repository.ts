@@ -52,14 +52,14 @@ export class WorkDir {
     await rename(this.path(`${MANIFEST}.part`), this.path(MANIFEST));
   }
 
-  /** The concat demuxer's list of these segment files, in order; returns its path. */
-  async writeConcatList(segmentNames: readonly string[]): Promise<string> {
+  /** The concat demuxer's list of these segment files (each with its cut's length), in order; returns its path. */
+  async writeConcatList(segments: ReadonlyArray<{ readonly name: string; readonly duration: number }>): Promise<string> {
     const listPath = this.path(CONCAT_LIST);
     await writeFile(
       listPath,
       buildConcatList(
         listPath,
-        segmentNames.map((name) => this.path(name)),
+        segments.map(({ name, duration }) => ({ path: this.path(name), duration })),
       ),
     );
     return listPath;

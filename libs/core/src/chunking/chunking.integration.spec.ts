@@ -122,7 +122,8 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       const readsSource = segmentsReadSource({ container, ...all });
       // The asset probe's duration, as the chunker has it (6.021 s in Matroska; 7.4 s declared by the late one, measured to its content).
       const { stdout: probed } = await run('ffprobe', ['-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0', input]);
-      const source = { ...SOURCE, duration: Number((await ffprobe.probe(input)).duration) };
+      const probe = await ffprobe.probe(input);
+      const source = { ...SOURCE, duration: Number(probe.duration), videoStart: probe.videoStart };
       if (kind === 'late')
         assert.ok(Number(probed) > 7 && Math.abs(source.duration - 6.021) < 1 / FPS, `late clock: declared ${probed} s, planned ${source.duration} s`);
       assert.equal(readsSource, kind === 'mp4');
@@ -137,7 +138,7 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       }
       const plan = planChunks({ ...request, keyframes, streamCopy: true });
       assert.equal(plan.segments.length, 3);
-      const split = planSplit(plan, keyframes, FPS, source.duration);
+      const split = planSplit(plan, keyframes, FPS, source.duration, source.videoStart);
       if (!readsSource) await run('ffmpeg', ffmpegArgv(buildSplitCommand(input, join(work, 'piece-%03d.mkv'), split.splitTimes)));
 
       const cuts = segmentCuts(plan, FPS);
@@ -169,7 +170,13 @@ describe('chunked encode = single-pass encode (real ffmpeg)', () => {
       ]);
 
       const listPath = join(work, 'segments.ffconcat');
-      await writeFile(listPath, buildConcatList(listPath, segmentPaths));
+      await writeFile(
+        listPath,
+        buildConcatList(
+          listPath,
+          segmentPaths.map((path, i) => ({ path, duration: cuts[i].end - cuts[i].start })),
+        ),
+      );
       const stitched = join(work, 'stitched.mp4');
       await run('ffmpeg', ffmpegArgv(buildStitchCommand({ listPath, audioPath, preset, output: stitched })));
 
@@ -218,7 +225,7 @@ describe('chunked WebM audio = single-pass audio (real ffmpeg)', () => {
     const segment = buildSegmentEncodeCommand({ input, inputOffset: 0, cut: range, preset: vp9, source: SOURCE, output: segmentPath });
     await Promise.all([run('ffmpeg', ffmpegArgv(audio)), run('ffmpeg', ffmpegArgv(segment))]);
     const listPath = join(dir.path, 'segments.ffconcat');
-    await writeFile(listPath, buildConcatList(listPath, [segmentPath]));
+    await writeFile(listPath, buildConcatList(listPath, [{ path: segmentPath, duration: range.end - range.start }]));
     const stitched = join(dir.path, 'stitched.webm');
     await run('ffmpeg', ffmpegArgv(buildStitchCommand({ listPath, audioPath, preset: vp9, output: stitched })));
     const single = join(dir.path, 'single.webm');

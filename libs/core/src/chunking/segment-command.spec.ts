@@ -89,11 +89,12 @@ describe('planSplit', () => {
       plan.segments.map((s) => s.start),
       [0.52, 2.04, 4.04],
     );
-    assert.deepEqual(planSplit(plan, shifted, 25, 6.021), {
-      // No cut at the first keyframe (the segment muxer cannot cut before its first packet); pieces start at 2.021 and 4.021.
+    assert.deepEqual(planSplit(plan, shifted, 25, 6.021, 0.021), {
+      // No cut at the first keyframe (the segment muxer cannot cut before its first packet); pieces start at 2.021 and 4.021,
+      // the first one where the video does: it keeps the source's timestamps.
       splitTimes: [2.001, 4.001],
       pieces: [
-        { piece: 0, offset: 0 },
+        { piece: 0, offset: 0.021 },
         { piece: 1, offset: 2.021 },
         { piece: 2, offset: 4.021 },
       ],
@@ -203,6 +204,9 @@ describe('buildSegmentEncodeCommand', () => {
       '-enc_time_base:v',
       '-1',
       '-an',
+      // The piece starts at its keyframe, 2 s, 0.02 s into the cut: the segment's clock counts from the cut.
+      '-output_ts_offset',
+      '0.02',
       '-f',
       'matroska',
       'file:/tmp/job/segment-001.mkv',
@@ -266,7 +270,7 @@ describe('buildSegmentEncodeCommand', () => {
     assert.deepEqual(ffmpegArgv(command), [
       ...HEAD,
       ...[...CONFINED, '-threads', '1', '-itsoffset', '0.02', '-ss', '8.02', '-noaccurate_seek', '-i', 'file:/in/src.mp4'],
-      ...['-t', '7.98', ...H264_720P, '-an', '-threads', '1', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
+      ...['-t', '7.98', ...H264_720P, '-an', '-threads', '1', '-output_ts_offset', '0.02', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
     assert.throws(
       () =>
@@ -294,11 +298,11 @@ describe('buildSegmentEncodeCommand', () => {
     };
     assert.deepEqual(ffmpegArgv(buildSegmentEncodeCommand({ ...request, threads: 1 })), [
       ...[...HEAD, ...CONFINED, '-threads', '1', '-i', 'file:/tmp/job/piece-001.mkv'],
-      ...['-t', '1.98', ...H264_720P, '-an', '-threads', '1', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
+      ...['-t', '1.98', ...H264_720P, '-an', '-threads', '1', '-output_ts_offset', '0.02', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
     assert.deepEqual(ffmpegArgv(buildSegmentEncodeCommand(request)), [
       ...[...HEAD, ...CONFINED, '-i', 'file:/tmp/job/piece-001.mkv'],
-      ...['-t', '1.98', ...H264_720P, '-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
+      ...['-t', '1.98', ...H264_720P, '-an', '-output_ts_offset', '0.02', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
     assert.throws(() => buildSegmentEncodeCommand({ ...request, threads: 0 }), /threads must be a whole number/);
   });
@@ -391,20 +395,24 @@ describe('buildAudioEncodeCommand', () => {
 });
 
 describe('buildConcatList', () => {
-  it('names the segments relative to the list, which -safe 1 accepts', () => {
+  it('names the segments relative to the list, which -safe 1 accepts, each laid at its cut by its own clock and its cut length', () => {
     assert.equal(
-      buildConcatList('/tmp/job/segments.ffconcat', ['/tmp/job/segment-000.mkv', '/tmp/job/segment-001.mkv']),
-      "ffconcat version 1.0\nfile 'segment-000.mkv'\nfile 'segment-001.mkv'\n",
+      buildConcatList('/tmp/job/segments.ffconcat', [
+        { path: '/tmp/job/segment-000.mkv', duration: 1.5 },
+        { path: '/tmp/job/segment-001.mkv', duration: 1.0000004 },
+      ]),
+      "ffconcat version 1.0\nfile 'segment-000.mkv'\ninpoint 0\nduration 1.5\nfile 'segment-001.mkv'\ninpoint 0\nduration 1\n",
     );
   });
 
   it("escapes a quote as '\\''", () => {
-    assert.equal(buildConcatList('/tmp/j/l', ["/tmp/j/it's.mkv"]), "ffconcat version 1.0\nfile 'it'\\''s.mkv'\n");
+    assert.equal(buildConcatList('/tmp/j/l', [{ path: "/tmp/j/it's.mkv", duration: 2 }]), "ffconcat version 1.0\nfile 'it'\\''s.mkv'\ninpoint 0\nduration 2\n");
   });
 
-  it('refuses a segment elsewhere than the list, a relative path and an empty list', () => {
-    assert.throws(() => buildConcatList('/tmp/job/l', ['/tmp/other/segment-000.mkv']), /not next to the concat list/);
-    assert.throws(() => buildConcatList('/tmp/job/l', ['segment-000.mkv']), /absolute/);
+  it('refuses a segment elsewhere than the list, a relative path, a length that is not > 0 and an empty list', () => {
+    assert.throws(() => buildConcatList('/tmp/job/l', [{ path: '/tmp/other/segment-000.mkv', duration: 1 }]), /not next to the concat list/);
+    assert.throws(() => buildConcatList('/tmp/job/l', [{ path: 'segment-000.mkv', duration: 1 }]), /absolute/);
+    assert.throws(() => buildConcatList('/tmp/job/l', [{ path: '/tmp/job/segment-000.mkv', duration: 0 }]), /length > 0/);
     assert.throws(() => buildConcatList('/tmp/job/l', []), /nothing/);
   });
 });
@@ -415,6 +423,7 @@ describe('buildStitchCommand', () => {
       ffmpegArgv(buildStitchCommand({ listPath: '/tmp/job/segments.ffconcat', audioPath: '/tmp/job/audio.mp4', preset: H264, output: '/out/.x.mp4.part' })),
       [
         ...HEAD,
+        '-copyts',
         '-protocol_whitelist',
         'file,pipe',
         '-format_whitelist',
@@ -446,6 +455,7 @@ describe('buildStitchCommand', () => {
   it('tags HEVC hvc1 for MP4 and stitches video alone without audio', () => {
     assert.deepEqual(ffmpegArgv(buildStitchCommand({ listPath: '/tmp/job/l', preset: H265, output: '/out/x.mp4' })), [
       ...HEAD,
+      '-copyts',
       ...['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'concat,matroska', '-f', 'concat', '-safe', '1', '-i', 'file:/tmp/job/l'],
       '-map',
       '0:v:0',

@@ -62,8 +62,17 @@ export interface SplitPlan {
  * never encoded. The segment muxer cuts at the first keyframe at or after
  * each time, so each time is given half a frame early, out of reach of
  * rounding.
+ *
+ * A piece's offset is where its clock starts on the source's timeline,
+ * which is where ffmpeg's -ss counts from (the piece's start time). Later
+ * pieces start at their keyframe (`-reset_timestamps 1`); the first keeps
+ * the source's timestamps, so it starts where the source's video does
+ * (`videoStart`: in Matroska after the AAC priming, 21 ms). Counted from 0,
+ * a trimmed first segment's -ss landed 21 ms late and lost the range's
+ * first frame ([M5] matrix, no-cues.mkv: 53 frames where the single pass
+ * has 54).
  */
-export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number): SplitPlan {
+export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number, videoStart = 0): SplitPlan {
   const half = 0.5 / fps;
   const sorted = [...keyframes].sort((a, b) => a - b);
   const first = plan.segments[0];
@@ -79,7 +88,7 @@ export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: nu
 
   const pieces = plan.segments.map((segment) => {
     const piece = starts.filter((t) => t <= segment.start + half - 1e-6).length;
-    return { piece, offset: piece === 0 ? 0 : starts[piece - 1] };
+    return { piece, offset: piece === 0 ? micros(videoStart) : starts[piece - 1] };
   });
   return { splitTimes: starts.map((t) => micros(Math.max(0, t - half))), pieces };
 }
@@ -240,6 +249,14 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
  * segment's cut, without audio, written as Matroska. The codec tag the final
  * container needs (`-tag:v hvc1`), which Matroska refuses, moves to the
  * stitch (buildStitchCommand).
+ *
+ * The segment's clock counts from its cut's start, so that the stitch can
+ * lay each segment at its cut's place on the range (buildConcatList). A
+ * seek to the cut (`-ss`) counts from there already; an input read from its
+ * own start (a piece, a keyframe seek) counts from that start, which lies
+ * after the cut's (a keyframe is up to half a frame past its seam's cut, the
+ * source's video begins after its audio): `-output_ts_offset` adds the
+ * difference, after `-t` has cut by the input's clock.
  */
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
   requireChunkable(request.preset, request.source);
@@ -259,11 +276,12 @@ export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): Transc
   }
   // Before the input it sets the decoder's threads, after it the encoder's.
   const threads = request.threads !== undefined ? ['-threads', String(request.threads)] : [];
+  const lead = start < 0 ? ['-output_ts_offset', ffmpegNumber(-start)] : [];
   return {
     global: GLOBAL_OPTIONS,
     inputs: [{ options: [...parts.input.options, ...threads, ...seekTo], url: parts.input.url }],
     // Neither the container's options nor its codec tag: both belong to the stitch's output.
-    outputs: [fileOutput(request.output, SEGMENT_MUXER, [...parts.trim, ...parts.video, ...parts.audio, ...threads])],
+    outputs: [fileOutput(request.output, SEGMENT_MUXER, [...parts.trim, ...parts.video, ...parts.audio, ...threads, ...lead])],
     expectedDuration: parts.expectedDuration,
     hasVideo: parts.hasVideo,
     hasAudio: parts.hasAudio,
@@ -322,21 +340,37 @@ export function audioIntermediateExtension(container: string): string {
   return isContainer(container) ? audioIntermediateContainer(container) : 'mkv';
 }
 
+/** An encoded segment as the stitch lays it: its file and its cut's length (SegmentCut end − start). */
+export interface ConcatEntry {
+  readonly path: string;
+  readonly duration: number;
+}
+
 /**
- * The concat demuxer's list of the encoded segments, in order. The list must
+ * The concat demuxer's list of the encoded segments, in order, each laid at
+ * its cut's place: `inpoint 0` keeps the segment's own clock, which counts
+ * from its cut's start (buildSegmentEncodeCommand), and `duration` — its
+ * cut's length — puts the next one at the next cut. By default the demuxer
+ * moves each file's first frame to where the one before ends, and measures
+ * a Matroska file's length from 0, not from its first frame: a first
+ * segment whose video began 21 ms into its cut (a trim between frames, a
+ * video starting after its audio) left a 21 ms hole at the first seam, and a
+ * segment starting half a frame into its cut was laid half a frame early.
+ * The list must
  * sit in the segments' directory: ffmpeg's `-safe 1` refuses absolute paths
  * and `..`, and reads relative names from the list's directory. Names are
  * the chunker's own (`segment-000.mkv`), never user text; `-safe 1` also
  * refuses any name with characters outside [A-Za-z0-9_.-], and quotes are
  * escaped all the same.
  */
-export function buildConcatList(listPath: string, segmentPaths: readonly string[]): string {
-  requireAbsolute(listPath, ...segmentPaths);
-  if (segmentPaths.length === 0) throw new Error('nothing to concatenate');
+export function buildConcatList(listPath: string, segments: readonly ConcatEntry[]): string {
+  requireAbsolute(listPath, ...segments.map((s) => s.path));
+  if (segments.length === 0) throw new Error('nothing to concatenate');
   const directory = dirname(listPath);
-  const lines = segmentPaths.map((path) => {
+  const lines = segments.flatMap(({ path, duration }) => {
     if (dirname(path) !== directory) throw new Error(`segment ${JSON.stringify(path)} is not next to the concat list`);
-    return `file '${basename(path).replaceAll("'", "'\\''")}'`;
+    if (!(Number.isFinite(duration) && duration > 0)) throw new Error(`segment ${JSON.stringify(basename(path))} needs a length > 0, got ${duration}`);
+    return [`file '${basename(path).replaceAll("'", "'\\''")}'`, 'inpoint 0', `duration ${ffmpegNumber(duration)}`];
   });
   return ['ffconcat version 1.0', ...lines, ''].join('\n');
 }
@@ -368,7 +402,10 @@ export function buildStitchCommand(request: StitchRequest): FfmpegCommand {
   const videoCodec = request.preset.videoCodec ?? '';
   const videoTag = isVideoEncoder(videoCodec) ? videoTagArgs(videoCodec, container) : [];
   return {
-    global: GLOBAL_OPTIONS,
+    // The segments' clock and the audio's both count from the range's start, where the single pass's output
+    // starts: kept as they are. By default ffmpeg moves each input's first packet to 0, and the video lost its
+    // lead over the audio (sintel.mp4, video 0.119 s after the audio: the chunked output 0.119 s short).
+    global: [...GLOBAL_OPTIONS, '-copyts'],
     inputs: [segments, ...(request.audioPath ? [confinedInput(request.audioPath)] : [])],
     outputs: [fileOutput(request.output, muxer, ['-map', '0:v:0', ...(request.audioPath ? ['-map', '1:a:0'] : []), '-c', 'copy', ...videoTag, ...options])],
   };
