@@ -72,6 +72,10 @@ interface Load {
   longTaskMs: number;
   boardBytes: number;
   boardMs: number;
+  rows: number;
+  live: number;
+  /** "name start firstByte end" of each request, ms from navigation start. */
+  requests: string[];
 }
 
 /**
@@ -89,6 +93,8 @@ const PROBE = (total: number) => `(() => {
     document.querySelector('[data-live="live"] tr[data-job]') && document.querySelector('[data-count="all"]')?.textContent === '${total}';
   const failedShown = () => document.querySelector('tr[data-job]')?.getAttribute('data-status') === 'failed';
   const tick = () => {
+    marks.rows ??= document.querySelector('tr[data-job]') ? performance.now() : undefined;
+    marks.live ??= document.querySelector('[data-live="live"]') ? performance.now() : undefined;
     if (marks.ready === undefined && ready()) {
       marks.ready = performance.now();
       document.querySelector('button[aria-pressed] [data-count="failed"]').parentElement.click();
@@ -115,6 +121,8 @@ async function loadJobsView(browser: Browser, url: string, total: number): Promi
         firstPaint: paint['first-paint'], firstContentfulPaint: paint['first-contentful-paint'], ready: m.ready, interactive: m.interactive,
         click: m.interactive - m.clicked, longTasks: m.longTasks, longTaskMs: m.longTaskMs,
         boardBytes: board?.decodedBodySize ?? 0, boardMs: board ? board.responseEnd - board.requestStart : 0,
+        rows: m.rows, live: m.live,
+        requests: performance.getEntriesByType('resource').map((e) => [new URL(e.name).pathname.split('/').pop(), Math.round(e.startTime), Math.round(e.responseStart), Math.round(e.responseEnd)].join(' ')),
       };
     })()`)) as Load;
   } finally {
@@ -238,6 +246,8 @@ async function main(): Promise<void> {
       console.log(`   ${label.padEnd(46)} ${format(median(loads.map(pick))).padStart(10)}   (${loads.map((l) => format(pick(l))).join(', ')})`);
     row('first paint', (l) => l.firstPaint);
     row('first contentful paint', (l) => l.firstContentfulPaint);
+    row('rows drawn', (l) => l.rows);
+    row('stream live', (l) => l.live);
     row('ready: rows, every count, stream live', (l) => l.ready);
     row('interactive: a filter click answered', (l) => l.interactive);
     row('  the click itself', (l) => l.click);
@@ -249,6 +259,24 @@ async function main(): Promise<void> {
     row('long tasks until interactive (total)', (l) => l.longTaskMs);
     row('jobBoard answer (decoded size)', (l) => l.boardBytes, kb);
     row('jobBoard answer (request → last byte)', (l) => l.boardMs);
+    const middle = [...loads].sort((a, b) => a.ready - b.ready)[Math.floor(loads.length / 2)];
+    console.log(`   requests of the median load (name, start, first byte, end; ms): ${middle.requests.join(' | ')}`);
+    // Where the board's time goes, from Node: its entries alone, and with the page of rows as the page asks for them.
+    const timed = async (query: string) => {
+      const times: number[] = [];
+      for (let i = 0; i < LOADS; i++) {
+        const at = performance.now();
+        await platform.query(query);
+        times.push(performance.now() - at);
+      }
+      return median(times);
+    };
+    const entries = await timed('query { jobBoard(limit: 100) { sequence completed entries { id status priority queuedSequence } jobs { id } } }');
+    const withRows = await timed(
+      'query { jobBoard(limit: 100) { sequence completed entries { id status priority queuedSequence } jobs { id status progress createdAt sourceAsset { id filename } preset { id name } } } }',
+    );
+    console.log(`   ${'jobBoard from Node: entries + row ids'.padEnd(46)} ${ms(entries).padStart(10)}`);
+    console.log(`   ${"jobBoard from Node: + rows' asset and preset".padEnd(46)} ${ms(withRows).padStart(10)}`);
 
     console.log(`\n3. progress on NATS → the bar's new value (${running} jobs running, ${ROUNDS} rounds ${ROUND_MS} ms apart)`);
     const latencies = await progressLatency(browser, platform, ids.processing);
