@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
@@ -135,6 +135,28 @@ describe('S3MediaStore against an S3-protocol server (s3rver)', () => {
     assert.ok(requests.includes('CreateMultipartUploadCommand') && requests.includes('CompleteMultipartUploadCommand'), requests.join(', '));
     assert.equal(requests.filter((name) => name === 'UploadPartCommand').length, 3);
     assert.equal(await sha256(await media.read('twenty.bin')), await sha256(patternStream(20 * MiB)));
+  });
+
+  it('streams 200 MiB up, down and into the spool with bounded memory (never a whole file in memory)', async () => {
+    const media = store('s3://media/large');
+    const size = 200 * MiB;
+    global.gc?.();
+    const baseline = process.memoryUsage().rss;
+    let peak = baseline;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    try {
+      await media.write('large.bin', patternStream(size));
+      assert.equal(await sha256(await media.read('large.bin')), await sha256(patternStream(size)));
+      const file = await media.localFile('large.bin');
+      assert.equal((await stat(file.path)).size, size);
+      await file.release();
+    } finally {
+      clearInterval(sampler);
+    }
+    const grewMiB = (peak - baseline) / MiB;
+    console.log(`200 MiB up, down and spooled: peak RSS ${(peak / MiB).toFixed(0)} MiB, ${grewMiB.toFixed(0)} MiB above the start`);
+    // Parts of 8 MiB, two in flight, plus the SDK's and the streams' buffers; a whole file would be 200 MiB.
+    assert.ok(grewMiB < 120, `RSS grew by ${grewMiB.toFixed(0)} MiB`);
   });
 
   it('leaves nothing at the key when the body fails mid-upload, and an older object untouched', async () => {
