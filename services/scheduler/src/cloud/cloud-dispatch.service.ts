@@ -39,8 +39,10 @@ export class CloudDispatchService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** Safe to run twice for one attempt: the command id is the attempt's, and a job no longer PENDING is not started again. */
-  /** True once an execution runs the attempt. */
+  /**
+   * True once an execution runs the attempt. Safe to run twice for one attempt: the command id is the attempt's,
+   * and a job no longer PENDING is not started again.
+   */
   async dispatch(job: JobState, name: CloudExecutorName): Promise<boolean> {
     let executor: CloudExecutor;
     let payload: CloudJobPayload;
@@ -86,9 +88,10 @@ export class CloudDispatchService {
   async stop(jobId: string, attempt: number): Promise<void> {
     const { state } = await loadState(this.store, { type: 'job', id: jobId }, jobDecider);
     if (state.attempt !== attempt || !state.workerId) return;
-    const executor = this.executors.ranBy(state.workerExecutor);
-    if (!executor) return;
     try {
+      // Not configured any more (the deployment dropped it since): a refusal, logged below.
+      const executor = this.executors.ranBy(state.workerExecutor);
+      if (!executor) return;
       await executor.cancel(state.workerId);
       this.logger.log(`job ${jobId} attempt ${attempt}: ${executor.name} execution ${state.workerId} stopped`);
     } catch (err) {

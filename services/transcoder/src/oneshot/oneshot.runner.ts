@@ -6,8 +6,11 @@ import {
   type FfprobeRepository,
   planTranscode,
   runFfmpeg,
+  tempPathFor,
   type TranscodePlan,
   UnrunnableJob,
+  ValidationError,
+  withoutHostPaths,
 } from '@mpr/core';
 import { attemptFailure } from '../jobs/attempt-failure';
 import { checkOutput } from '../jobs/output-check';
@@ -43,7 +46,16 @@ export interface OneShotDeps {
 export async function runOneShot(payload: CloudJobPayload, deps: OneShotDeps): Promise<OneShotOutcome> {
   const logger = new Logger('OneShot');
   const { callback } = deps;
-  const outcome = await attempt(payload, deps, logger);
+  let outcome: OneShotOutcome;
+  try {
+    outcome = await attempt(payload, deps, logger);
+  } catch (err) {
+    // Something other than ffmpeg (the disk, a probe that could not run): as a transcoder does, a retryable failure, unless
+    // the job itself is at fault (a path the roots refuse). Its part file must not stay.
+    await deps.media.remove(tempPathFor(payload.outputPath, payload.jobId, payload.attempt)).catch(() => undefined);
+    logger.error(`job ${payload.jobId} attempt ${payload.attempt}: ${(err as Error).stack ?? String(err)}`);
+    outcome = { kind: 'failed', errorMessage: `transcoder error: ${withoutHostPaths((err as Error).message)}`, retryable: !(err instanceof ValidationError) };
+  }
   switch (outcome.kind) {
     case 'ended-elsewhere':
       logger.log(`job ${payload.jobId} attempt ${payload.attempt}: the job is ${outcome.status}, stopped`);
