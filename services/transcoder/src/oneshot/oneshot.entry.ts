@@ -1,4 +1,4 @@
-import { decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, loadConfig, MediaRoot } from '@mpr/core';
+import { ConfigError, decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, loadConfig, MediaRoot, parseStorageLocation } from '@mpr/core';
 import { CallbackClient } from './callback.client';
 import { LocalOneShotMedia } from './oneshot-media';
 import { type OneShotOutcome, runOneShot } from './oneshot.runner';
@@ -12,8 +12,14 @@ const PROGRESS_INTERVAL_MS = 1_000;
  * (a Lambda event, or the JSON text of MPR_JOB_PAYLOAD) and the media roots
  * from the environment (MEDIA_IN, MEDIA_OUT, validated as every service's).
  */
-export function runOneShotPayload(input: unknown, env: NodeJS.ProcessEnv = process.env): Promise<OneShotOutcome> {
+export async function runOneShotPayload(input: unknown, env: NodeJS.ProcessEnv = process.env): Promise<OneShotOutcome> {
   const config = loadConfig(env);
+  // The entry's media still goes through LocalOneShotMedia: a bucket root would be taken for a folder named "s3:".
+  const unsupported = (['MEDIA_IN', 'MEDIA_OUT'] as const)
+    .map((name) => [name, parseStorageLocation(config[name]).kind] as const)
+    .filter(([, kind]) => kind !== 'local')
+    .map(([name, kind]) => `${name} is a ${kind}:// root: the one-shot entry reads and writes mounted folders only so far (EFS, Cloud Storage FUSE)`);
+  if (unsupported.length > 0) throw new ConfigError(unsupported);
   const payload = decodeCloudJobPayload(input);
   return runOneShot(payload, {
     media: new LocalOneShotMedia(new MediaRoot('in', config.MEDIA_IN), new MediaRoot('out', config.MEDIA_OUT)),
