@@ -136,7 +136,9 @@ export class ChunkAttempts implements OnApplicationBootstrap {
     );
     // Built before anything runs: it also refuses a preset that cannot be chunked.
     const audioFile = audioName(preset.container ?? '');
-    const audio = buildAudioEncodeCommand({ input, range, preset, source, output: dir.path(audioFile) });
+    // Under a temporary name, renamed once done (ChunkEncodes), as the workers do: a coordinator killed mid-encode
+    // left a partial audio.mp4 that the retry took over as finished (`moov atom not found`, chunker-replicas.spec).
+    const audio = buildAudioEncodeCommand({ input, range, preset, source, output: dir.path(partialAudioName(audioFile)) });
     const manifest: AttemptManifest = {
       presetVersion: context.presetVersion,
       inputs: inputsKind,
@@ -238,4 +240,9 @@ export class ChunkAttempts implements OnApplicationBootstrap {
       if (!live || state.attempt > dir.attempt + 1) await dir.remove();
     }
   }
+}
+
+/** The coordinator's own audio encode writes here, then renames it to `audioFile`. */
+export function partialAudioName(audioFile: string): string {
+  return `${audioFile}.part`;
 }

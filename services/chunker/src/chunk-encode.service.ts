@@ -12,7 +12,7 @@ import {
   type SplitPlan,
   tailBoundaryTarget,
 } from '@mpr/core';
-import { type AttemptRun, ChunkAttempts } from './chunk-attempt.service';
+import { type AttemptRun, ChunkAttempts, partialAudioName } from './chunk-attempt.service';
 import { Aborted, Refused } from './chunk.errors';
 import { runStep } from './chunk-step.runner';
 import { ChunkWorkRepository } from './chunk-work.repository';
@@ -68,7 +68,11 @@ export class ChunkEncodes {
     const audioHere = audio !== undefined && !reused.audio && encodesAudioBesideWorkers(this.settings.workers, this.settings.cores);
     const audioQueued = audio !== undefined && !reused.audio && !audioHere;
     let audioFailure: Error | undefined;
-    const audioRun = audioHere ? runStep(this.ffmpeg, audio, 'the audio encode', signal, this.settings.stallMs, this.workDirs.shownPaths) : Promise.resolve();
+    const audioRun = audioHere
+      ? runStep(this.ffmpeg, audio, 'the audio encode', signal, this.settings.stallMs, this.workDirs.shownPaths).then(() =>
+          attempt.dir.settle(attempt.dir.path(partialAudioName(audioFile)), audioFile),
+        )
+      : Promise.resolve();
     audioRun.catch((err: Error) => {
       audioFailure = err;
       monitor.notify();

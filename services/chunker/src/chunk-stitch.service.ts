@@ -54,7 +54,20 @@ export class ChunkStitcher {
     const stitched = this.files.absolute(plan.tempPath);
     const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
     const [, sourceFrames] = await Promise.all([
-      runStep(this.ffmpeg, buildStitchCommand({ listPath, audioPath, preset, output: stitched }), 'the stitch', signal, this.settings.stallMs),
+      runStep(
+        this.ffmpeg,
+        buildStitchCommand({
+          listPath,
+          audioPath,
+          preset,
+          output: stitched,
+          videoStart: plan.contents.video ? plan.contents.video.start - range.start : undefined,
+          audioStart: plan.contents.audio ? plan.contents.audio.start - range.start : undefined,
+        }),
+        'the stitch',
+        signal,
+        this.settings.stallMs,
+      ),
       // Without a preset rate the output keeps the source's frames (framesIn); a preset rate makes its own.
       preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source.absolute, attempt) : undefined,
     ]);

@@ -423,7 +423,6 @@ describe('buildStitchCommand', () => {
       ffmpegArgv(buildStitchCommand({ listPath: '/tmp/job/segments.ffconcat', audioPath: '/tmp/job/audio.mp4', preset: H264, output: '/out/.x.mp4.part' })),
       [
         ...HEAD,
-        '-copyts',
         '-protocol_whitelist',
         'file,pipe',
         '-format_whitelist',
@@ -452,10 +451,17 @@ describe('buildStitchCommand', () => {
     );
   });
 
+  it('puts a stream that begins after the range starts back where it begins', () => {
+    const argv = ffmpegArgv(
+      buildStitchCommand({ listPath: '/tmp/job/l', audioPath: '/tmp/job/a.mp4', preset: H264, output: '/out/x.mp4', videoStart: 0.119, audioStart: 0 }),
+    );
+    assert.deepEqual(argv.slice(HEAD.length, HEAD.length + 2), ['-itsoffset', '0.119']);
+    assert.equal(argv.filter((a) => a === '-itsoffset').length, 1);
+  });
+
   it('tags HEVC hvc1 for MP4 and stitches video alone without audio', () => {
     assert.deepEqual(ffmpegArgv(buildStitchCommand({ listPath: '/tmp/job/l', preset: H265, output: '/out/x.mp4' })), [
       ...HEAD,
-      '-copyts',
       ...['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'concat,matroska', '-f', 'concat', '-safe', '1', '-i', 'file:/tmp/job/l'],
       '-map',
       '0:v:0',

@@ -383,6 +383,13 @@ export interface StitchRequest {
   readonly preset: PresetSettingsInit;
   /** Absolute path to write, a temporary name renamed once verified. */
   readonly output: string;
+  /**
+   * Seconds after the range's start at which the source's video and audio
+   * begin (rangeContents' video.start and audio.start less the range's):
+   * where the single pass's output has them. Absent or 0: at the start.
+   */
+  readonly videoStart?: number;
+  readonly audioStart?: number;
 }
 
 /**
@@ -390,25 +397,43 @@ export interface StitchRequest {
  * with its muxer options (`+faststart`) and the codec tag it needs. The list
  * may name only Matroska files; the audio input gets the same restrictions
  * as any input.
+ *
+ * ffmpeg moves each input's first packet to 0; a stream that begins later
+ * in the range (a video 0.119 s after its audio, sintel.mp4) is put back
+ * there by `-itsoffset`, or the chunked output came out that much short of
+ * the single pass. What lies under a frame (a trim between frames, a decoder
+ * that shows frames one late) is not: the verifier's expectation counts
+ * streams from where the probe says they begin (stitch.verifier).
  */
 export function buildStitchCommand(request: StitchRequest): FfmpegCommand {
   requireAbsolute(request.listPath, request.output, ...(request.audioPath ? [request.audioPath] : []));
   const container = requireContainer(request.preset);
   const { muxer, options } = containerFormat(container);
   const segments = {
-    options: ['-protocol_whitelist', 'file,pipe', '-format_whitelist', `concat,${SEGMENT_MUXER}`, '-f', 'concat', '-safe', '1'],
+    options: [
+      ...startOffset(request.videoStart),
+      '-protocol_whitelist',
+      'file,pipe',
+      '-format_whitelist',
+      `concat,${SEGMENT_MUXER}`,
+      '-f',
+      'concat',
+      '-safe',
+      '1',
+    ],
     url: `file:${request.listPath}`,
   };
   const videoCodec = request.preset.videoCodec ?? '';
   const videoTag = isVideoEncoder(videoCodec) ? videoTagArgs(videoCodec, container) : [];
   return {
-    // The segments' clock and the audio's both count from the range's start, where the single pass's output
-    // starts: kept as they are. By default ffmpeg moves each input's first packet to 0, and the video lost its
-    // lead over the audio (sintel.mp4, video 0.119 s after the audio: the chunked output 0.119 s short).
-    global: [...GLOBAL_OPTIONS, '-copyts'],
-    inputs: [segments, ...(request.audioPath ? [confinedInput(request.audioPath)] : [])],
+    global: GLOBAL_OPTIONS,
+    inputs: [segments, ...(request.audioPath ? [confinedInput(request.audioPath, startOffset(request.audioStart))] : [])],
     outputs: [fileOutput(request.output, muxer, ['-map', '0:v:0', ...(request.audioPath ? ['-map', '1:a:0'] : []), '-c', 'copy', ...videoTag, ...options])],
   };
+}
+
+function startOffset(seconds: number | undefined): string[] {
+  return seconds !== undefined && micros(seconds) > 0 ? ['-itsoffset', ffmpegNumber(micros(seconds))] : [];
 }
 
 /**
