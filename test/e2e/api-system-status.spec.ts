@@ -133,7 +133,7 @@ describe('systemStatus: services, work queues, read models, failures', () => {
       describe: (st) => JSON.stringify({ failures: st.recentFailures, readModels: st.readModels }),
     });
     assert.equal(s.recentFailures[0].status, 'failed');
-    assert.match(s.recentFailures[0].errorMessage ?? '', /executor "lambda" is not available/);
+    assert.match(s.recentFailures[0].errorMessage ?? '', /executor "lambda" is not configured: set MPR_SFN_STATE_MACHINE_ARN/);
     assert.equal(s.readModels.checkpoint, s.readModels.logHead);
     assert.ok(s.readModels.logHead > 0 && s.readModels.updatedAt !== null);
   });
