@@ -1,4 +1,4 @@
-import { type CloudJobPayload, LocalMediaStore, type MediaRoot, OutputFilesRepository, ValidationError } from '@mpr/core';
+import { type CloudJobPayload, type MediaStore, OutputFilesRepository, ValidationError } from '@mpr/core';
 
 /**
  * The one-shot entry's only way to its media: a local path ffmpeg reads the
@@ -29,17 +29,18 @@ export class SourceMissing extends Error {
 export class LocalOneShotMedia implements OneShotMedia {
   private readonly files: OutputFilesRepository;
 
+  /** Folder-backed stores (the entry refuses bucket roots before it gets here): the same confinement as every service's. */
   constructor(
-    private readonly inRoot: MediaRoot,
-    private readonly outRoot: MediaRoot,
+    private readonly inStore: MediaStore,
+    private readonly outStore: MediaStore,
   ) {
-    this.files = new OutputFilesRepository(new LocalMediaStore('out', outRoot.path));
+    this.files = new OutputFilesRepository(outStore);
   }
 
   async source({ root, path }: CloudJobPayload['source']): Promise<string> {
-    const media = root === 'out' ? this.outRoot : this.inRoot;
+    const store = root === 'out' ? this.outStore : this.inStore;
     try {
-      return await media.resolve(path);
+      return (await store.localFile(path)).path;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new SourceMissing(`source file ${path} is missing from MEDIA_${root.toUpperCase()}`);
       if (err instanceof ValidationError) throw new SourceMissing(err.message);
@@ -65,8 +66,8 @@ export class LocalOneShotMedia implements OneShotMedia {
 
   shownPaths(): ReadonlyArray<readonly [string, string]> {
     return [
-      [this.inRoot.path, 'in'],
-      [this.outRoot.path, 'out'],
+      [this.inStore.workRoot.path, 'in'],
+      [this.outStore.workRoot.path, 'out'],
     ];
   }
 }

@@ -1,4 +1,4 @@
-import { ConfigError, decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, loadConfig, MediaRoot, parseStorageLocation } from '@mpr/core';
+import { ConfigError, decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, LocalMediaStore, loadConfig, parseStorageLocation } from '@mpr/core';
 import { CallbackClient } from './callback.client';
 import { LocalOneShotMedia } from './oneshot-media';
 import { type OneShotOutcome, runOneShot } from './oneshot.runner';
@@ -22,7 +22,7 @@ export async function runOneShotPayload(input: unknown, env: NodeJS.ProcessEnv =
   if (unsupported.length > 0) throw new ConfigError(unsupported);
   const payload = decodeCloudJobPayload(input);
   return runOneShot(payload, {
-    media: new LocalOneShotMedia(new MediaRoot('in', config.MEDIA_IN), new MediaRoot('out', config.MEDIA_OUT)),
+    media: new LocalOneShotMedia(new LocalMediaStore('in', config.MEDIA_IN), new LocalMediaStore('out', config.MEDIA_OUT)),
     callback: new CallbackClient(payload.callback),
     ffmpeg: new FfmpegRepository(),
     ffprobe: new FfprobeRepository(),
