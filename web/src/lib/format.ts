@@ -23,6 +23,21 @@ export function clock(seconds: number | null | undefined): string {
   return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
+/**
+ * A media duration: m:ss from a minute up, seconds with two decimals below it, because a clip of
+ * 0.3 s or a 4.2 s trim read as "0:00" and "0:04" says nothing about what the file holds.
+ */
+export function duration(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds)) return DASH;
+  return seconds < 60 ? `${Math.max(0, seconds).toFixed(2)} s` : clock(seconds);
+}
+
+/** An encoder's speed against real time: two decimals near 1×, whole numbers for the huge speeds short audio reaches. */
+export function speed(factor: number | null | undefined): string {
+  if (factor == null || !Number.isFinite(factor)) return DASH;
+  return `${factor >= 100 ? Math.round(factor).toLocaleString('en-US') : factor.toFixed(2)}×`;
+}
+
 /** Time taken between two ISO instants (or until `now`, in ms). */
 export function elapsed(from: string | null | undefined, to?: string | null, now = Date.now()): string {
   if (!from) return DASH;
