@@ -1,12 +1,24 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
 import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
-import { assertConsole, openDashboard, shoot, signIn, launchChromium } from './dashboard-harness';
+import { assertConsole, openDashboard, shoot, signIn, launchChromium, WIDTHS } from './dashboard-harness';
 import { metricValue } from './scheduler-harness';
+
+/** The visible controls (buttons, links, fields) outside `selector` whose box meets one of its boxes, each as "tag text". */
+const controlsUnder = (page: Page, selector: string): Promise<string[]> =>
+  page.evaluate(`(() => {
+    const selector = ${JSON.stringify(selector)};
+    const over = [...document.querySelectorAll(selector)].map((el) => el.getBoundingClientRect());
+    const meets = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+    return [...document.querySelectorAll('button, a, input, select, textarea')]
+      .filter((el) => !el.closest(selector) && el.getClientRects().length > 0)
+      .filter((el) => over.some((box) => meets(box, el.getBoundingClientRect())))
+      .map((el) => el.tagName.toLowerCase() + ' ' + (el.textContent ?? '').trim());
+  })()`) as Promise<string[]>;
 
 /**
  * The System view in real Chromium against the whole platform: every
@@ -90,6 +102,12 @@ describe('the System view in Chromium', () => {
       const row = page.locator(`tr[data-job="${jobId}"]`);
       await row.locator('.badge-pending').waitFor();
       assert.match(await row.innerText(), /#1\b/, 'first in the queue');
+      // The Jobs list was read before the pause (at sign-in): the notice came with the stream's DispatchPaused.
+      await page
+        .locator('[data-dispatch-notice="paused"]')
+        .filter({ hasText: 'Dispatch is paused (disk swap)' })
+        .filter({ hasText: '1 pending job(s)' })
+        .waitFor();
 
       await page.getByRole('link', { name: 'System' }).click();
       await page.locator('section[data-dispatch="paused"]').filter({ hasText: '1 pending job(s) waiting' }).waitFor();
@@ -106,6 +124,28 @@ describe('the System view in Chromium', () => {
 
       await page.getByRole('link', { name: 'Jobs', exact: true }).click();
       await page.locator(`tr[data-job="${jobId}"] .badge-completed`).waitFor({ timeout: 120_000 });
+      assert.equal(await page.locator('[data-dispatch-notice]').count(), 0, 'no notice while dispatching');
+
+      // Paused from elsewhere (another operator, `nats req mpr.control.pause`): the open list says so, with no read of its own.
+      const reads: string[] = [];
+      page.on('request', (request) => void (request.url().endsWith('/graphql') && reads.push(request.postData() ?? '')));
+      await platform.query('mutation { pauseDispatch(reason: "from elsewhere") { paused } }');
+      const notice = page.locator('[data-dispatch-notice="paused"]').filter({ hasText: 'Dispatch is paused (from elsewhere)' });
+      await notice.waitFor();
+      assert.deepEqual(reads, [], 'no GraphQL request: the pause came live');
+      await page.setViewportSize(WIDTHS.phone);
+      await shoot(page, 'jobs-paused');
+
+      // Resumed from the notice at 390 px: its outcome shows under the header and lies over no control.
+      await page.setViewportSize(WIDTHS.phone);
+      await notice.getByRole('button', { name: 'Resume dispatch' }).click();
+      const toast = page.locator('[data-notice="ok"]').filter({ hasText: 'Dispatch resumed' });
+      await toast.waitFor();
+      await page.locator('[data-dispatch-notice]').waitFor({ state: 'detached' });
+      assert.deepEqual(await controlsUnder(page, '[data-notice]'), [], 'the notice covers no control');
+      await shoot(page, 'jobs-notice');
+      await toast.getByRole('button', { name: 'Dismiss' }).click();
+      await toast.waitFor({ state: 'detached' });
       assertConsole(consoleErrors, 1);
     } finally {
       await close();

@@ -51,7 +51,8 @@ describe('the dashboard in Chromium', () => {
       await signIn(page);
       await page.getByRole('link', { name: 'Assets' }).click();
       await page.getByRole('button', { name: 'Scan media folder' }).click();
-      await page.getByTestId('scan-result').filter({ hasText: '1 found · 1 new' }).waitFor();
+      // "1 new" when this test runs first; the cancel-and-retry test registers the clip too.
+      await page.getByTestId('scan-result').filter({ hasText: '1 found' }).waitFor();
       const row = page.locator('tr[data-asset="clip.mp4"]');
       await row.locator('.badge-ready').waitFor();
       assert.match(await row.innerText(), /h264/);
@@ -89,6 +90,54 @@ describe('the dashboard in Chromium', () => {
       assertConsole(consoleErrors, 1);
     } finally {
       await close();
+    }
+  });
+
+  it('cancels a job and retries it from its row, cancels all pending, and resumes a paused dispatch from the Jobs view', async () => {
+    // Set up through the API: the clip registered and dispatch paused, so that the jobs wait for the page's actions.
+    await platform.query('mutation { scanMediaFolder { registered } }');
+    const { assets } = await platform.query<{ assets: { id: string; filePath: string }[] }>('query { assets { id filePath } }');
+    const clip = assets.find((a) => a.filePath === 'clip.mp4')!;
+    await platform.query('mutation { pauseDispatch(reason: "cancel and retry") { paused } }');
+    const ids: string[] = [];
+    for (const name of ['one.mp4', 'two.mp4']) {
+      const { createJob } = await platform.query<{ createJob: { id: string } }>(
+        `mutation { createJob(input: { sourceAssetId: "${clip.id}", presetId: "builtin-h264-720p", outputFilename: "${name}" }) { id } }`,
+      );
+      ids.push(createJob.id);
+    }
+    const { page, consoleErrors, close } = await openDashboard();
+    page.on('dialog', (dialog) => void dialog.accept());
+    try {
+      await signIn(page);
+      const [one, two] = ids.map((id) => page.locator(`tr[data-job="${id}"]`));
+      await one.locator('.badge-pending').waitFor();
+      await page.locator('[data-dispatch-notice="paused"]').filter({ hasText: 'cancel and retry' }).waitFor();
+
+      await one.getByRole('button', { name: 'Cancel' }).click();
+      await one.locator('.badge-cancelled').waitFor();
+      await one.getByRole('button', { name: 'Retry' }).click();
+      await one.locator('.badge-pending').waitFor();
+      // The numeric cells: FPS, speed, ETA, elapsed, try.
+      assert.equal(await one.locator('td.num').nth(4).innerText(), '2', 'its second attempt');
+
+      await page.getByRole('button', { name: 'Cancel all pending' }).click();
+      await page
+        .locator('[data-notice="ok"]')
+        .filter({ hasText: /^Cancel all pending: [1-9]\d* done/ })
+        .waitFor();
+      await one.locator('.badge-cancelled').waitFor();
+      await two.locator('.badge-cancelled').waitFor();
+
+      await page.locator('[data-dispatch-notice="paused"]').getByRole('button', { name: 'Resume dispatch' }).click();
+      await page.locator('[data-dispatch-notice]').waitFor({ state: 'detached' });
+      await two.getByRole('button', { name: 'Retry' }).click();
+      await two.locator('.badge-completed').waitFor({ timeout: 120_000 });
+      assert.equal(await one.locator('.badge-cancelled').count(), 1, 'the other stays cancelled');
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
+      await platform.graphql('mutation { resumeDispatch { paused } }');
     }
   });
 

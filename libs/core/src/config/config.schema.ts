@@ -60,6 +60,8 @@ export const configSchema = z.object({
   MPR_CHUNKER_PORT: port(8084),
   /** Work items a transcoder replica runs at once. */
   MPR_TRANSCODE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** ffmpeg runs an API replica starts at once for derived media (browser previews, thumbnail strips); more requests wait their turn. */
+  MPR_DERIVED_MEDIA_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   /** Segment encodes a chunker replica runs at once. */
   MPR_CHUNK_WORKERS: z.coerce.number().int().min(1).max(64).default(2),
   /**

@@ -6,15 +6,20 @@ import { CommandBus } from '../projections/command.bus';
 import { AssetRow } from '../read-models/asset.entity';
 import { JobRow } from '../read-models/job.entity';
 import { rowOrNotFound } from '../read-models/row-or-not-found';
+import { RowsByIdLoader } from '../read-models/rows-by-id.loader';
 import { ASSET_STATUSES, parseStatusFilter } from '../read-models/status-filter';
 
 @Injectable()
 export class AssetService {
+  private readonly byId: RowsByIdLoader<AssetRow>;
+
   constructor(
     @InjectRepository(AssetRow) private readonly assets: Repository<AssetRow>,
     @InjectRepository(JobRow) private readonly jobs: Repository<JobRow>,
     private readonly bus: CommandBus,
-  ) {}
+  ) {
+    this.byId = new RowsByIdLoader(assets);
+  }
 
   list(status?: string | null): Promise<AssetRow[]> {
     const filter = parseStatusFilter(status, ASSET_STATUSES);
@@ -27,6 +32,11 @@ export class AssetService {
 
   find(id: string): Promise<AssetRow | null> {
     return this.assets.findOneBy({ id });
+  }
+
+  /** find, batched with the other ids the same GraphQL request asks (`request`: its context). */
+  findInRequest(request: object, id: string): Promise<AssetRow | null> {
+    return this.byId.load(request, id);
   }
 
   get(id: string): Promise<AssetRow> {

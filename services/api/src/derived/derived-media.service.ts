@@ -1,7 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import {
+  APP_CONFIG,
+  type AppConfig,
   browserPlayback,
+  ConcurrencyLimit,
   buildPreviewCommand,
   buildThumbnailStripCommand,
   type FfmpegCommand,
@@ -46,6 +49,14 @@ export interface ThumbnailStrip extends MediaUrl, ThumbnailStripGeometry {}
 export class DerivedMediaService implements OnModuleDestroy {
   private readonly stopping = new AbortController();
   private readonly requests: Counter<'kind' | 'outcome'>;
+  private readonly runs: Counter<'kind'>;
+  private readonly queued: Counter<'kind'>;
+  /**
+   * One queue for every make of this replica: a page of assets (or a script) asking for fifty previews at once
+   * started fifty ffmpeg processes. Requests for the same file never reach it twice (DerivedMediaCache's single flight).
+   */
+  private readonly slots: ConcurrencyLimit;
+  private peak = 0;
 
   constructor(
     private readonly assets: AssetService,
@@ -55,11 +66,32 @@ export class DerivedMediaService implements OnModuleDestroy {
     @Inject(MEDIA_IN_STORE) private readonly inStore: MediaStore,
     @Inject(MEDIA_OUT_STORE) private readonly outStore: MediaStore,
     metrics: MetricsRegistry,
+    @Inject(APP_CONFIG) config: Pick<AppConfig, 'MPR_DERIVED_MEDIA_CONCURRENCY'>,
   ) {
     this.requests = metrics.counter(
       'mpr_derived_media_requests_total',
       'Requests for derived media (previews, thumbnail strips) by outcome: cached, made (ran ffmpeg), joined (waited for a run in flight), failed.',
       ['kind', 'outcome'],
+    );
+    this.slots = new ConcurrencyLimit(config.MPR_DERIVED_MEDIA_CONCURRENCY);
+    this.runs = metrics.counter('mpr_derived_media_ffmpeg_runs_total', 'ffmpeg processes started for derived media, by kind.', ['kind']);
+    this.queued = metrics.counter(
+      'mpr_derived_media_ffmpeg_queued_total',
+      'Makes of derived media that waited for a free slot (MPR_DERIVED_MEDIA_CONCURRENCY) before starting ffmpeg, by kind.',
+      ['kind'],
+    );
+    const slots = this.slots;
+    metrics.gauge('mpr_derived_media_ffmpeg_running', 'ffmpeg processes running for derived media now.', [], function () {
+      this.set(slots.running);
+    });
+    const peakOf = () => this.peak;
+    metrics.gauge(
+      'mpr_derived_media_ffmpeg_running_peak',
+      'The most ffmpeg processes for derived media that ran at once since the API started.',
+      [],
+      function () {
+        this.set(peakOf());
+      },
     );
   }
 
@@ -107,7 +139,7 @@ export class DerivedMediaService implements OnModuleDestroy {
     const object = await store.stat(asset.filePath);
     if (!object) throw new StoredObjectMissing(store.name, asset.filePath);
     const fingerprint = this.cache.fingerprintOf(object, RECIPE_VERSION);
-    return this.cache.obtain({ kind, assetId: asset.id, fingerprint }, async (output) => {
+    const make = async (output: string) => {
       // Only a make reads the source: a bucket's object is copied to scratch space for it, and the copy dropped after.
       const source = await store.localFile(asset.filePath);
       try {
@@ -115,14 +147,23 @@ export class DerivedMediaService implements OnModuleDestroy {
           kind === 'thumbnails' && geometry
             ? buildThumbnailStripCommand({ input: source.path, output, geometry })
             : buildPreviewCommand({ input: source.path, output, hasVideo: Boolean(asset.videoCodec), hasAudio: Boolean(asset.audioCodec) });
-        await this.run(command, `the ${label} of ${asset.root}/${asset.filePath}`, [source.path, `${asset.root}/${asset.filePath}`]);
+        await this.run(kind, command, `the ${label} of ${asset.root}/${asset.filePath}`, [source.path, `${asset.root}/${asset.filePath}`]);
       } finally {
         await source.release();
       }
-    });
+    };
+    // The slot is taken before the source is copied out of a bucket: the scratch copies are bounded too.
+    return this.cache.obtain({ kind, assetId: asset.id, fingerprint }, (output) =>
+      this.slots.run(
+        () => make(output),
+        () => this.queued.inc({ kind }),
+      ),
+    );
   }
 
-  private async run(command: FfmpegCommand, what: string, source: ShownPath): Promise<void> {
+  private async run(kind: DerivedKind, command: FfmpegCommand, what: string, source: ShownPath): Promise<void> {
+    this.runs.inc({ kind });
+    this.peak = Math.max(this.peak, this.slots.running);
     const outcome = await runFfmpeg(this.ffmpeg, command, { signal: this.stopping.signal, stallMs: STALL_MS });
     if (outcome.kind === 'completed') return;
     if (outcome.kind === 'aborted') throw new Error(`${what} was not finished: the API is stopping`);

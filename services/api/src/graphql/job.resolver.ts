@@ -1,4 +1,4 @@
-import { Args, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
+import { Args, Context, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
 import { create } from '@bufbuild/protobuf';
@@ -27,18 +27,18 @@ export class JobResolver {
   }
 
   @ResolveField(() => MediaAssetType, { nullable: true, description: 'Null once the source asset was deleted.' })
-  sourceAsset(@Parent() job: JobRow) {
-    return this.assetService.find(job.sourceAssetId);
+  sourceAsset(@Parent() job: JobRow, @Context() request: object) {
+    return this.assetService.findInRequest(request, job.sourceAssetId);
   }
 
   @ResolveField(() => MediaAssetType, { nullable: true })
-  outputAsset(@Parent() job: JobRow) {
-    return job.outputAssetId ? this.assetService.find(job.outputAssetId) : null;
+  outputAsset(@Parent() job: JobRow, @Context() request: object) {
+    return job.outputAssetId ? this.assetService.findInRequest(request, job.outputAssetId) : null;
   }
 
   @ResolveField(() => PresetType, { nullable: true, description: 'Null once the preset was deleted.' })
-  preset(@Parent() job: JobRow) {
-    return this.presetService.find(job.presetId);
+  preset(@Parent() job: JobRow, @Context() request: object) {
+    return this.presetService.findInRequest(request, job.presetId);
   }
 
   @Query(() => [JobType], { description: 'Jobs, newest first; status: pending, processing, completed, failed or cancelled (any case).' })

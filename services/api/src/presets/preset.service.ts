@@ -8,18 +8,22 @@ import { BUILTIN_PRESETS, EventStore, handleCommand, presetDecider } from '@mpr/
 import { CommandBus } from '../projections/command.bus';
 import { PresetRow } from '../read-models/preset.entity';
 import { rowOrNotFound } from '../read-models/row-or-not-found';
+import { RowsByIdLoader } from '../read-models/rows-by-id.loader';
 
 export type PresetSettingsInput = MessageInitShape<typeof PresetSettingsSchema>;
 
 @Injectable()
 export class PresetService implements OnApplicationBootstrap {
   private readonly logger = new Logger(PresetService.name);
+  private readonly byId: RowsByIdLoader<PresetRow>;
 
   constructor(
     @InjectRepository(PresetRow) private readonly presets: Repository<PresetRow>,
     private readonly bus: CommandBus,
     private readonly store: EventStore,
-  ) {}
+  ) {
+    this.byId = new RowsByIdLoader(presets);
+  }
 
   /**
    * Builtin presets are events too, appended once at first boot. The command
@@ -44,8 +48,9 @@ export class PresetService implements OnApplicationBootstrap {
     return this.presets.find({ order: { builtin: 'DESC', name: 'ASC' } });
   }
 
-  find(id: string): Promise<PresetRow | null> {
-    return this.presets.findOneBy({ id });
+  /** By id, batched with the other ids the same GraphQL request asks (`request`: its context). */
+  findInRequest(request: object, id: string): Promise<PresetRow | null> {
+    return this.byId.load(request, id);
   }
 
   get(id: string): Promise<PresetRow> {

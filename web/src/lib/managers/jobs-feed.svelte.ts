@@ -1,3 +1,5 @@
+import { timestampDate } from '@bufbuild/protobuf/wkt';
+import type { SequencedEvent } from '@mpr/contracts/events_pb';
 import type { WatchEventsResponse } from '@mpr/contracts/gateway_pb';
 import type { JobProgress } from '@mpr/contracts/job_pb';
 import { priorityClass } from '@mpr/core/domain/job.names';
@@ -35,6 +37,14 @@ interface Entry {
   queuedSequence: number;
 }
 
+/** Whether the scheduler hands pending jobs out (pauseDispatch / resumeDispatch); null until the board is read. */
+export interface DispatchSwitch {
+  paused: boolean;
+  reason: string;
+  /** When it was last switched (ISO time); null: never. */
+  since: string | null;
+}
+
 const newestFirst = (a: LiveJobRow, b: LiveJobRow) => b.createdAt.localeCompare(a.createdAt) || a.id.localeCompare(b.id);
 
 /**
@@ -61,6 +71,7 @@ export class JobsFeed {
   #loaded = $state(false);
   #error = $state<string | null>(null);
   #sequence = $state(0);
+  #dispatch = $state<DispatchSwitch | null>(null);
   #recent: JobEventAt[] = [];
   #fetching = new Set<string>();
   /** Progress received since the last frame, the latest per job: applied together once a frame. */
@@ -79,7 +90,7 @@ export class JobsFeed {
     this.stream = new LiveStream(
       'jobs',
       streams,
-      (signal) => gateway.watchEvents({ fromSequence: BigInt(this.#sequence + 1), aggregateTypes: ['job'], withProgress: true }, { signal }),
+      (signal) => gateway.watchEvents({ fromSequence: BigInt(this.#sequence + 1), aggregateTypes: ['job', 'dispatch'], withProgress: true }, { signal }),
       (message) => this.#receive(message),
       onUnauthenticated,
     );
@@ -144,6 +155,11 @@ export class JobsFeed {
     return this.#sequence;
   }
 
+  /** The dispatch switch as the log has it now: a pause shows on the list the moment it is appended, without a read. */
+  get dispatch(): DispatchSwitch | null {
+    return this.#dispatch;
+  }
+
   job(id: string): LiveJobRow | undefined {
     return this.#rows.find((job) => job.id === id);
   }
@@ -196,12 +212,14 @@ export class JobsFeed {
 
   async #start(): Promise<void> {
     try {
-      const { jobBoard } = await this.client.request(JobBoardDocument, { status: this.#filter === 'all' ? null : this.#filter, limit: PAGE });
+      const { jobBoard, dispatchState } = await this.client.request(JobBoardDocument, { status: this.#filter === 'all' ? null : this.#filter, limit: PAGE });
       if (this.#openCount === 0) return;
       this.#entries = new Map(jobBoard.entries.map(({ id, ...entry }) => [id, entry]));
       this.#completedUnlisted = jobBoard.completed;
       this.#entriesVersion++;
       this.#sequence = jobBoard.sequence;
+      // Read from the log beside the board: the dispatch events after its sequence come again below, each the whole switch.
+      this.#dispatch = { paused: dispatchState.paused, reason: dispatchState.reason, since: dispatchState.since ?? null };
       this.#rows = [...jobBoard.jobs].sort(newestFirst);
       this.#error = null;
       this.#loaded = true;
@@ -227,6 +245,7 @@ export class JobsFeed {
   #receive(message: WatchEventsResponse): void {
     const { kind } = message;
     if (kind.case === 'event') {
+      if (this.#applyDispatch(kind.value)) return;
       const at = jobEventAt(kind.value);
       // A resumed stream starts after the last sequence applied; anything at or before it was applied already.
       if (!at || at.sequence <= this.#sequence) return;
@@ -240,6 +259,20 @@ export class JobsFeed {
       this.#progress.set(kind.value.jobId, kind.value);
       this.#frame ??= requestAnimationFrame(() => this.#applyProgress());
     }
+  }
+
+  /** A dispatch event sets the whole switch; true when `sequenced` was one. */
+  #applyDispatch(sequenced: SequencedEvent): boolean {
+    const envelope = sequenced.event;
+    if (envelope?.aggregateType !== 'dispatch') return false;
+    const sequence = Number(sequenced.sequence);
+    if (sequence <= this.#sequence) return true;
+    this.#sequence = sequence;
+    const since = envelope.occurredAt ? timestampDate(envelope.occurredAt).toISOString() : new Date().toISOString();
+    const { data } = envelope;
+    if (data.case === 'dispatchPaused') this.#dispatch = { paused: true, reason: data.value.reason, since };
+    else if (data.case === 'dispatchResumed') this.#dispatch = { paused: false, reason: '', since };
+    return true;
   }
 
   #applyProgress(): void {

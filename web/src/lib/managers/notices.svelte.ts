@@ -4,9 +4,10 @@ export interface Notice {
   text: string;
 }
 
-const SHOWN_MS = 6_000;
+/** An outcome is read at a glance; a refusal may need reading twice (each can be dismissed before). */
+const SHOWN_MS = { ok: 4_000, error: 12_000 } as const;
 
-/** Outcomes of actions (a cancel refused, a scan's counts), shown for a few seconds in a corner. */
+/** Outcomes of actions (a cancel refused, a scan's counts), shown for a few seconds under the header. */
 export class Notices {
   #items = $state<Notice[]>([]);
   #next = 1;
@@ -42,6 +43,6 @@ export class Notices {
   #push(kind: Notice['kind'], text: string): void {
     const id = this.#next++;
     this.#items = [...this.#items, { id, kind, text }];
-    setTimeout(() => this.dismiss(id), kind === 'error' ? SHOWN_MS * 2 : SHOWN_MS);
+    setTimeout(() => this.dismiss(id), SHOWN_MS[kind]);
   }
 }
