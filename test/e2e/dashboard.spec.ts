@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { makeKeyframedSource } from '@mpr/core/testing/media-fixtures';
+import { waitFor } from '@mpr/core/testing/wait-for';
 import { PlatformProcess } from '@mpr/core/testing/platform-process';
-import { assertConsole, launchChromium, openDashboard as open, shoot, signIn } from './dashboard-harness';
+import { WIDTHS, assertConsole, launchChromium, openDashboard as open, shoot, signIn } from './dashboard-harness';
 
 /**
  * The dashboard in a real Chromium against the platform as `npm start` runs
@@ -84,6 +86,16 @@ describe('the dashboard in Chromium', () => {
       await page.getByText('No failed jobs.').waitFor();
       await page.getByRole('button', { name: /^all/ }).click();
       await shoot(page, 'jobs');
+      // At 390 px a job is a card: its status, bar and actions are on screen without scrolling sideways.
+      await page.setViewportSize(WIDTHS.phone);
+      for (const part of ['.c-status', '.c-progress', '.c-source']) {
+        const box = await jobRow.locator(part).boundingBox();
+        assert.ok(box, `${part} is shown at 390 px`);
+        assert.ok(box.x >= 0 && box.x + box.width <= WIDTHS.phone.width, `${part} lies within 390 px: ${JSON.stringify(box)}`);
+      }
+      const wrap = await page.locator('.table-wrap').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
+      assert.ok(wrap.scroll <= wrap.client, `the jobs list does not scroll sideways at 390 px: ${JSON.stringify(wrap)}`);
+      await page.setViewportSize(WIDTHS.desktop);
       await page.getByRole('link', { name: 'Assets' }).click();
       await page.locator('tr[data-asset="clip.mp4"]').waitFor();
       await shoot(page, 'assets');
@@ -138,6 +150,68 @@ describe('the dashboard in Chromium', () => {
     } finally {
       await close();
       await platform.graphql('mutation { resumeDispatch { paused } }');
+    }
+  });
+
+  it('from the keyboard alone: filters failed jobs and retries all of them once their file is back', async () => {
+    // Two jobs fail on a file that went corrupt after the scan; putting the file back lets a retry finish them.
+    const path = join(platform.mediaIn, 'fragile.mp4');
+    await makeKeyframedSource(path, { seconds: 2, fps: 10, size: '320x180' });
+    await platform.query('mutation { scanMediaFolder { registered } }');
+    const { assets } = await platform.query<{ assets: { id: string; filePath: string }[] }>('query { assets { id filePath } }');
+    const fragile = assets.find((a) => a.filePath === 'fragile.mp4')!;
+    const whole = await readFile(path);
+    await writeFile(path, whole.subarray(0, 2048));
+    const ids: string[] = [];
+    for (const name of ['fragile-one.mp4', 'fragile-two.mp4']) {
+      const { createJob } = await platform.query<{ createJob: { id: string } }>(
+        `mutation { createJob(input: { sourceAssetId: "${fragile.id}", presetId: "builtin-h264-720p", outputFilename: "${name}" }) { id } }`,
+      );
+      ids.push(createJob.id);
+    }
+    const statuses = async () =>
+      Promise.all(ids.map(async (id) => (await platform.query<{ job: { status: string } }>(`query { job(id: "${id}") { status } }`)).job.status));
+    await waitFor('both jobs FAILED on the truncated file', statuses, {
+      timeoutMs: 120_000,
+      done: (s) => s.every((status) => status === 'failed'),
+      describe: (s) => s.join(', '),
+    });
+    await writeFile(path, whole);
+
+    const { page, consoleErrors, close } = await openDashboard();
+    page.on('dialog', (dialog) => void dialog.accept());
+    try {
+      await signIn(page);
+      const rows = ids.map((id) => page.locator(`tr[data-job="${id}"]`));
+      await rows[0].locator('.badge-failed').waitFor();
+      /** Tabs until `name` has the focus, as a keyboard user would; fails if it is never reached. */
+      const tabTo = async (name: RegExp) => {
+        for (let presses = 0; presses < 60; presses++) {
+          await page.keyboard.press('Tab');
+          const focused = String(await page.evaluate("document.activeElement?.textContent?.trim() ?? ''"));
+          if (name.test(focused)) return;
+        }
+        assert.fail(`${name} is not reachable with Tab`);
+      };
+      await tabTo(/^failed\s*\d+$/);
+      await page.keyboard.press('Space');
+      await page
+        .getByRole('button', { name: /^failed/ })
+        .and(page.locator('[aria-pressed="true"]'))
+        .waitFor();
+      await waitFor('only the two failed jobs listed', () => page.locator('tbody tr[data-job]').count(), { done: (n) => n === 2, describe: String });
+      await tabTo(/^Retry all failed$/);
+      await page.keyboard.press('Enter');
+      await page
+        .locator('[data-notice="ok"]')
+        .filter({ hasText: /^Retry all failed: 2 done/ })
+        .waitFor();
+      await page.getByRole('button', { name: /^all/ }).click();
+      for (const row of rows) await row.locator('.badge-completed').waitFor({ timeout: 120_000 });
+      assert.equal(await rows[1].locator('td.num').nth(4).innerText(), '2', 'each on its second attempt');
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
     }
   });
 
