@@ -74,6 +74,11 @@ describe('the dashboard in Chromium', () => {
       assert.equal(response.status(), 200);
       assert.equal(response.headers()['content-type'], 'video/mp4');
       await page.getByRole('cell', { name: 'JobCompleted', exact: true }).waitFor();
+      // The history shows each payload's own fields, not the envelope: the last progress says 100, the end names the output.
+      const historyRow = (type: string) =>
+        page.locator('table[data-history] tr[data-sequence]').filter({ has: page.getByRole('cell', { name: type, exact: true }) });
+      assert.equal(await historyRow('JobProgressed').last().locator('.fact').innerText(), 'percent 100');
+      assert.match(await historyRow('JobCompleted').locator('.data').innerText(), /^outputPath clip_h264_720p\.mp4\s+outputAssetId [\w-]{36}/);
       await shoot(page, 'job');
 
       await page.getByRole('link', { name: '← Jobs' }).click();

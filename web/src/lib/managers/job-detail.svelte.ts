@@ -1,5 +1,6 @@
 import { create, toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
+import { type EventFact, eventFacts } from '@mpr/core/events/event.facts';
 import type { WatchJobResponse } from '@mpr/contracts/gateway_pb';
 import type { GatewayClient } from '../gateway/gateway-client';
 import type { GraphqlClient } from '../graphql/client';
@@ -17,6 +18,8 @@ export interface HistoryEntry {
   attempt: number | null;
   /** The event as protobuf JSON (what `nats stream view` shows). */
   data: string;
+  /** Its payload's fields but the job's id and attempt, which the page shows already. */
+  facts: EventFact[];
 }
 
 /** A failed attempt, with the reason ffmpeg or the platform gave. */
@@ -149,6 +152,7 @@ export class JobDetail {
       this.#last = at.sequence;
       const envelope = kind.value.event;
       const value = envelope.data.value as { attempt?: number } | undefined;
+      const data = toJsonString(EventSchema, create(EventSchema, envelope));
       this.#history = [
         ...this.#history,
         {
@@ -156,7 +160,8 @@ export class JobDetail {
           type: envelope.type,
           occurredAt: at.occurredAt,
           attempt: value?.attempt ?? (at.event.case === 'jobCreated' ? 1 : null),
-          data: toJsonString(EventSchema, create(EventSchema, envelope)),
+          data,
+          facts: eventFacts(data, ['jobId', 'attempt']),
         },
       ];
       this.#events.push(at);
