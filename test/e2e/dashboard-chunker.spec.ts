@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { mkdir, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -124,6 +125,47 @@ describe('the dashboard: Chunker view (Chromium, WatchChunkPipeline)', () => {
       assertConsole(again.consoleErrors, 1);
     } finally {
       await again.close();
+    }
+  });
+  it('draws a failed segment in its lane, then its retry running to done, and the job completes', async () => {
+    await platform.query('mutation { scanMediaFolder { registered } }');
+    const { assets } = await platform.query<{ assets: { id: string; filePath: string }[] }>('query { assets { id filePath } }');
+    const film = assets.find((a) => a.filePath === 'film.mp4')!;
+    // Held until the blocker is in place: a directory where segment 2's first delivery writes, so that encode cannot open its output.
+    await platform.query('mutation { pauseDispatch(reason: "segment blocker") { paused } }');
+    let jobId: string;
+    let blocker: string;
+    try {
+      const { createJob } = await platform.query<{ createJob: { id: string } }>(
+        `mutation { createJob(input: { sourceAssetId: "${film.id}", presetId: "builtin-h264-720p", chunked: true, chunkDuration: 5, outputFilename: "film-retried.mp4" }) { id } }`,
+      );
+      jobId = createJob.id;
+      blocker = join(platform.mediaOut, '.mpr-chunks', `${jobId}-a1`, 'segment-002.mkv.d1.part');
+      await mkdir(blocker, { recursive: true });
+    } finally {
+      await platform.query('mutation { resumeDispatch { paused } }');
+    }
+    const { page, consoleErrors, close } = await openDashboard(browser, platform);
+    try {
+      await signIn(page);
+      await page.locator(`tr[data-job="${jobId}"] a`).first().click();
+      await page.getByRole('link', { name: 'Chunker view →' }).click();
+      await page.locator('[data-run="s2#1"][data-state="failed"]').waitFor({ timeout: 120_000 });
+      await rmdir(blocker);
+      await page.locator('[data-stage="verified"]').waitFor({ timeout: 180_000 });
+      await page.locator('.toolbar .badge-completed').waitFor({ timeout: 60_000 });
+      const { lanes, segments } = await drawn(page);
+      const runs = lanes.flatMap((lane) => lane.split(': ')[1].split(' '));
+      assert.ok(runs.includes('s2#1=failed'), `the failed delivery stays drawn: ${lanes.join(' | ')}`);
+      assert.ok(
+        runs.some((run) => /^s2#[2-9]=done$/.test(run)),
+        `a later delivery of segment 2 ran to done: ${lanes.join(' | ')}`,
+      );
+      for (const segment of segments) assert.match(segment, /^\d+=done /, 'every segment of the plan is done');
+      await shoot(page, 'chunker-retried');
+      assertConsole(consoleErrors, 1);
+    } finally {
+      await close();
     }
   });
 });
