@@ -93,7 +93,7 @@ describe('the dashboard in Chromium', () => {
       await shoot(page, 'jobs');
       // At 390 px a job is a card: its status, bar and actions are on screen without scrolling sideways.
       await page.setViewportSize(WIDTHS.phone);
-      for (const part of ['.c-status', '.c-progress', '.c-source']) {
+      for (const part of ['td:has(.badge)', 'td:has([role="progressbar"])', 'td[data-label="Source"]']) {
         const box = await jobRow.locator(part).boundingBox();
         assert.ok(box, `${part} is shown at 390 px`);
         assert.ok(box.x >= 0 && box.x + box.width <= WIDTHS.phone.width, `${part} lies within 390 px: ${JSON.stringify(box)}`);
@@ -104,6 +104,14 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('link', { name: 'Assets' }).click();
       await page.locator('tr[data-asset="clip.mp4"]').waitFor();
       await shoot(page, 'assets');
+      // An asset is a card at 390 px too: its status and its Transcode… button are on screen.
+      await page.setViewportSize(WIDTHS.phone);
+      const assetRow = page.locator('tr[data-asset="clip.mp4"]');
+      for (const part of [assetRow.locator('td:has(.badge)'), assetRow.getByRole('button', { name: 'Transcode…' })]) {
+        const box = await part.boundingBox();
+        assert.ok(box && box.x >= 0 && box.x + box.width <= WIDTHS.phone.width, `an asset's status and actions lie within 390 px: ${JSON.stringify(box)}`);
+      }
+      await page.setViewportSize(WIDTHS.desktop);
       assertConsole(consoleErrors, 1);
     } finally {
       await close();
