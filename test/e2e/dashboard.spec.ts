@@ -234,6 +234,8 @@ describe('the dashboard in Chromium', () => {
       await signIn(page);
       await page.getByRole('link', { name: 'Presets' }).click();
       await page.locator('tr[data-preset="builtin-h264-720p"]').waitFor();
+      // A builtin video preset sets only the height: its size reads 720p, not a dash.
+      assert.equal(await page.locator('tr[data-preset="builtin-h264-720p"] td[data-label="Size"]').innerText(), '720p');
       await page.getByRole('button', { name: 'New preset' }).click();
       await page.getByLabel('Name').fill('Broken');
       await page.getByLabel('Container').fill('nope');

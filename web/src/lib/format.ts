@@ -55,6 +55,14 @@ export function resolution(width: number | null | undefined, height: number | nu
   return width && height ? `${width}×${height}` : DASH;
 }
 
+/** A preset's output size: builtin video presets set only the height (the width follows the aspect ratio), which reads "720p". */
+export function presetSize(width: number | null | undefined, height: number | null | undefined): string {
+  if (width && height) return `${width}×${height}`;
+  if (height) return `${height}p`;
+  if (width) return `${width} wide`;
+  return DASH;
+}
+
 export function orDash(value: string | number | null | undefined): string {
   return value === null || value === undefined || value === '' ? DASH : String(value);
 }
