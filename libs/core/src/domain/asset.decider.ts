@@ -13,7 +13,7 @@ import {
 } from '@mpr/contracts/asset_pb';
 import { AssetStatus } from '@mpr/contracts/common_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
-import { assertNever, type Decider } from './decider';
+import { assertNever, deciderOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'asset';
@@ -142,32 +142,15 @@ export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
   }
 }
 
-export function decideAsset(command: AssetCommand, state: AssetState): AssetEvent[] {
-  switch (command.type) {
-    case 'RegisterAsset':
-      return registerAsset(command, state);
-    case 'RecordProbe':
-      return recordProbe(command, state);
-    case 'RecordProbeFailure':
-      return recordProbeFailure(command, state);
-    case 'UpdateAsset':
-      return updateAsset(command, state);
-    case 'DeleteAsset':
-      return deleteAsset(command, state);
-    case 'MarkAssetMissing':
-      return markMissing(command, state);
-    case 'RecordAssetReturned':
-      return recordReturned(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const assetDecider: Decider<AssetCommand, AssetEvent, AssetState> = {
-  initialState: initialAssetState,
-  evolve: evolveAsset,
-  decide: decideAsset,
-};
+export const assetDecider = deciderOf<AssetCommand, AssetEvent, AssetState>(initialAssetState, evolveAsset, {
+  RegisterAsset: registerAsset,
+  RecordProbe: recordProbe,
+  RecordProbeFailure: recordProbeFailure,
+  UpdateAsset: updateAsset,
+  DeleteAsset: deleteAsset,
+  MarkAssetMissing: markMissing,
+  RecordAssetReturned: recordReturned,
+});
 
 /**
  * A path stored relative to a storage root must stay inside it: not empty,

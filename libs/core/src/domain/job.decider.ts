@@ -13,7 +13,7 @@ import {
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { checkTrim } from '../media/source-range';
 import { validateRelativePath } from './asset.decider';
-import { assertNever, type Decider } from './decider';
+import { assertNever, deciderOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'job';
@@ -178,34 +178,16 @@ export function evolveJob(state: JobState, event: JobEvent): JobState {
   }
 }
 
-export function decideJob(command: JobCommand, state: JobState): JobEvent[] {
-  switch (command.type) {
-    case 'CreateJob':
-      return createJob(command, state);
-    case 'StartJob':
-      return startJob(command, state);
-    case 'ReportMilestone':
-      return reportMilestone(command, state);
-    case 'CompleteJob':
-      return completeJob(command, state);
-    case 'FailJob':
-      return failJob(command, state);
-    case 'CancelJob':
-      return cancelJob(command, state);
-    case 'RetryJob':
-      return retryJob(command, state);
-    case 'ChangeJobPriority':
-      return changePriority(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
-  initialState: initialJobState,
-  evolve: evolveJob,
-  decide: decideJob,
-};
+export const jobDecider = deciderOf<JobCommand, JobEvent, JobState>(initialJobState, evolveJob, {
+  CreateJob: createJob,
+  StartJob: startJob,
+  ReportMilestone: reportMilestone,
+  CompleteJob: completeJob,
+  FailJob: failJob,
+  CancelJob: cancelJob,
+  RetryJob: retryJob,
+  ChangeJobPriority: changePriority,
+});
 
 type CommandOf<T extends JobCommand['type']> = Extract<JobCommand, { type: T }>;
 

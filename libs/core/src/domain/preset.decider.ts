@@ -1,7 +1,7 @@
 import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, type PresetSettings, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
-import { assertNever, type Decider } from './decider';
+import { assertNever, deciderOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 import {
   AUDIO_CODECS,
@@ -65,24 +65,11 @@ export function evolvePreset(state: PresetState, event: PresetEvent): PresetStat
   }
 }
 
-export function decidePreset(command: PresetCommand, state: PresetState): PresetEvent[] {
-  switch (command.type) {
-    case 'CreatePreset':
-      return createPreset(command, state);
-    case 'UpdatePreset':
-      return updatePreset(command, state);
-    case 'DeletePreset':
-      return deletePreset(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const presetDecider: Decider<PresetCommand, PresetEvent, PresetState> = {
-  initialState: initialPresetState,
-  evolve: evolvePreset,
-  decide: decidePreset,
-};
+export const presetDecider = deciderOf<PresetCommand, PresetEvent, PresetState>(initialPresetState, evolvePreset, {
+  CreatePreset: createPreset,
+  UpdatePreset: updatePreset,
+  DeletePreset: deletePreset,
+});
 
 /** Throws a ValidationError naming the first bad field; returns the settings as a message. */
 export function validatePresetSettings(init: PresetSettingsInit): PresetSettings {
