@@ -40,6 +40,8 @@ export * from './domain/preset.decider';
 export * from './domain/dispatch.decider';
 export * from './dispatch/dispatch-switch.repository';
 export * from './dispatch/dispatch-hold';
+export * from './dispatch/dispatch-switch.providers';
+export * from './dispatch/watched-dispatch-switch';
 export * from './ffmpeg/codec-support.config';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';
