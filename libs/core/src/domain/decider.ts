@@ -48,3 +48,17 @@ export function deciderOf<Command extends { type: string }, Event extends Domain
     },
   };
 }
+
+/** One handler per event case, given the event's value: a case with no handler does not compile. */
+export type EventHandlers<Event extends DomainEvent, State> = {
+  [Case in Event['case']]: (state: State, value: Extract<Event, { case: Case }>['value']) => State;
+};
+
+/** An `evolve` that hands each event to the handler of its case (what every aggregate's fold shares). */
+export function evolverOf<Event extends DomainEvent, State>(handlers: EventHandlers<Event, State>): (state: State, event: Event) => State {
+  return (state, event) => {
+    const handler = handlers[event.case as Event['case']] as ((state: State, value: Event['value']) => State) | undefined;
+    if (!handler) throw new Error(`unhandled case: ${JSON.stringify(event.case)}`);
+    return handler(state, event.value);
+  };
+}

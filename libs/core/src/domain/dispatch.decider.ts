@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { DispatchPausedSchema, DispatchResumedSchema } from '@mpr/contracts/dispatch_pb';
 import type { AggregateRef, DomainEvent } from '../events/event.types';
 import { IllegalTransition, ValidationError } from '../errors/domain.errors';
-import { assertNever, deciderOf } from './decider';
+import { deciderOf, evolverOf } from './decider';
 
 /** The one dispatch switch of a deployment (subject `<root>.events.dispatch.jobs`). */
 export const DISPATCH_AGGREGATE: AggregateRef = { type: 'dispatch', id: 'jobs' };
@@ -29,18 +29,12 @@ export const initialDispatchState: DispatchState = { status: 'RUNNING', reason: 
 
 /**
  * Each event sets the whole state, so the aggregate's last event alone gives
- * it: the scheduler reads only that one (a direct get) before each dispatch.
+ * it: a watched switch reads only that one (a direct get) when it is stale.
  */
-export function evolveDispatch(_state: DispatchState, event: DispatchEvent): DispatchState {
-  switch (event.case) {
-    case 'dispatchPaused':
-      return { status: 'PAUSED', reason: event.value.reason };
-    case 'dispatchResumed':
-      return { status: 'RUNNING', reason: '' };
-    default:
-      return assertNever(event);
-  }
-}
+export const evolveDispatch = evolverOf<DispatchEvent, DispatchState>({
+  dispatchPaused: (_state, value) => ({ status: 'PAUSED', reason: value.reason }),
+  dispatchResumed: () => ({ status: 'RUNNING', reason: '' }),
+});
 
 export const dispatchDecider = deciderOf<DispatchCommand, DispatchEvent, DispatchState>(initialDispatchState, evolveDispatch, {
   PauseDispatch: pauseDispatch,

@@ -13,7 +13,7 @@ import {
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { checkTrim } from '../media/source-range';
 import { validateRelativePath } from './asset.decider';
-import { assertNever, deciderOf } from './decider';
+import { deciderOf, evolverOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'job';
@@ -114,69 +114,55 @@ export const initialJobState: JobState = {
   outputAssetId: '',
 };
 
-export function evolveJob(state: JobState, event: JobEvent): JobState {
-  switch (event.case) {
-    case 'jobCreated': {
-      const e = event.value;
-      return {
-        ...initialJobState,
-        status: 'PENDING',
-        jobId: e.jobId,
-        sourceAssetId: e.sourceAssetId,
-        presetId: e.presetId,
-        trimStart: e.trimStart,
-        trimEnd: e.trimEnd,
-        outputFilename: e.outputFilename,
-        executor: e.executor,
-        chunked: e.chunked,
-        chunkDuration: e.chunkDuration,
-        priority: e.priority,
-      };
-    }
-    case 'jobStarted':
-      return {
-        ...state,
-        status: 'PROCESSING',
-        attempt: event.value.attempt,
-        workerId: event.value.workerId,
-        workerExecutor: event.value.executor,
-        lastMilestone: 0,
-      };
-    case 'jobProgressed':
-      return { ...state, lastMilestone: event.value.percent };
-    case 'jobCompleted':
-      return {
-        ...state,
-        status: 'COMPLETED',
-        outputPath: event.value.outputPath,
-        outputAssetId: event.value.outputAssetId,
-      };
-    case 'jobFailed':
-      return {
-        ...state,
-        status: 'FAILED',
-        errorMessage: event.value.errorMessage,
-        retryable: event.value.retryable,
-      };
-    case 'jobCancelled':
-      return { ...state, status: 'CANCELLED' };
-    case 'jobRetried':
-      return {
-        ...state,
-        status: 'PENDING',
-        attempt: event.value.attempt,
-        workerId: '',
-        workerExecutor: Executor.UNSPECIFIED,
-        lastMilestone: 0,
-        errorMessage: '',
-        retryable: false,
-      };
-    case 'jobPriorityChanged':
-      return { ...state, priority: event.value.priority };
-    default:
-      return assertNever(event);
-  }
-}
+export const evolveJob = evolverOf<JobEvent, JobState>({
+  jobCreated: (_state, e) => ({
+    ...initialJobState,
+    status: 'PENDING',
+    jobId: e.jobId,
+    sourceAssetId: e.sourceAssetId,
+    presetId: e.presetId,
+    trimStart: e.trimStart,
+    trimEnd: e.trimEnd,
+    outputFilename: e.outputFilename,
+    executor: e.executor,
+    chunked: e.chunked,
+    chunkDuration: e.chunkDuration,
+    priority: e.priority,
+  }),
+  jobStarted: (state, value) => ({
+    ...state,
+    status: 'PROCESSING',
+    attempt: value.attempt,
+    workerId: value.workerId,
+    workerExecutor: value.executor,
+    lastMilestone: 0,
+  }),
+  jobProgressed: (state, value) => ({ ...state, lastMilestone: value.percent }),
+  jobCompleted: (state, value) => ({
+    ...state,
+    status: 'COMPLETED',
+    outputPath: value.outputPath,
+    outputAssetId: value.outputAssetId,
+  }),
+  jobFailed: (state, value) => ({
+    ...state,
+    status: 'FAILED',
+    errorMessage: value.errorMessage,
+    retryable: value.retryable,
+  }),
+  jobCancelled: (state) => ({ ...state, status: 'CANCELLED' }),
+  jobRetried: (state, value) => ({
+    ...state,
+    status: 'PENDING',
+    attempt: value.attempt,
+    workerId: '',
+    workerExecutor: Executor.UNSPECIFIED,
+    lastMilestone: 0,
+    errorMessage: '',
+    retryable: false,
+  }),
+  jobPriorityChanged: (state, value) => ({ ...state, priority: value.priority }),
+});
 
 export const jobDecider = deciderOf<JobCommand, JobEvent, JobState>(initialJobState, evolveJob, {
   CreateJob: createJob,
