@@ -177,6 +177,11 @@ export const jobDecider = deciderOf<JobCommand, JobEvent, JobState>(initialJobSt
 
 type CommandOf<T extends JobCommand['type']> = Extract<JobCommand, { type: T }>;
 
+/** The job and attempt an attempt's event is about: every event from JobStarted to JobCancelled names both. */
+function currentAttempt(state: JobState): { jobId: string; attempt: number } {
+  return { jobId: state.jobId, attempt: state.attempt };
+}
+
 function createJob(command: CommandOf<'CreateJob'>, state: JobState): JobEvent[] {
   if (state.status !== 'NONE') throw illegal(command, state, 'create', 'it already exists');
   requireId(command.jobId, 'jobId');
@@ -219,8 +224,7 @@ function startJob(command: CommandOf<'StartJob'>, state: JobState): JobEvent[] {
     {
       case: 'jobStarted',
       value: create(JobStartedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         workerId: command.workerId,
         executor: command.executor,
       }),
@@ -240,7 +244,7 @@ function reportMilestone(command: CommandOf<'ReportMilestone'>, state: JobState)
   return [
     {
       case: 'jobProgressed',
-      value: create(JobProgressedSchema, { jobId: state.jobId, attempt: state.attempt, percent }),
+      value: create(JobProgressedSchema, { ...currentAttempt(state), percent }),
     },
   ];
 }
@@ -253,8 +257,7 @@ function completeJob(command: CommandOf<'CompleteJob'>, state: JobState): JobEve
     {
       case: 'jobCompleted',
       value: create(JobCompletedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         outputPath: command.outputPath,
         outputAssetId: command.outputAssetId,
       }),
@@ -270,8 +273,7 @@ function failJob(command: CommandOf<'FailJob'>, state: JobState): JobEvent[] {
     {
       case: 'jobFailed',
       value: create(JobFailedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         errorMessage: command.errorMessage,
         retryable: command.retryable,
       }),
@@ -284,7 +286,7 @@ function cancelJob(command: CommandOf<'CancelJob'>, state: JobState): JobEvent[]
   return [
     {
       case: 'jobCancelled',
-      value: create(JobCancelledSchema, { jobId: state.jobId, attempt: state.attempt, reason: command.reason ?? '' }),
+      value: create(JobCancelledSchema, { ...currentAttempt(state), reason: command.reason ?? '' }),
     },
   ];
 }
