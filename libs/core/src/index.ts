@@ -7,6 +7,7 @@ export * from './core.module';
 export * from './core.tokens';
 export * from './errors/domain.errors';
 export * from './events/event-store';
+export * from './events/event-follower';
 export * from './events/event.codec';
 export * from './events/event.types';
 export * from './events/streams';

@@ -1,5 +1,4 @@
 import type { ConsumerMessages, ConsumerNotification, JsMsg } from '@nats-io/jetstream';
-import type { StoredEvent } from './event.types';
 
 /**
  * How long one pull waits on the server. nats.js asks for idle heartbeats at
@@ -27,27 +26,29 @@ const LOST: ReadonlySet<ConsumerNotification['type']> = new Set([
   'heartbeats_missed',
 ]);
 
-export interface EventFollowerOptions {
+export interface EventFollowerOptions<T> {
   /** Opens an ordered consumer from `sequence` on. */
   open(sequence: number): Promise<ConsumerMessages>;
-  decode(msg: JsMsg): StoredEvent;
+  /** What a message is to the reader; undefined: nothing to hand out (it is passed over, not read again). */
+  decode(msg: JsMsg): T | undefined;
   /** Told when a consumer is replaced, and why. */
   onReopen?(reason: string, sequence: number): void;
 }
 
 /**
- * Every event from a sequence on, then live, in log order, none twice and
- * none skipped, whatever happens to the consumer underneath: a lost one is
- * replaced by one that starts after the last event handed out.
+ * Every message of a stream from a sequence on, then live, in log order,
+ * none twice and none skipped, whatever happens to the ordered consumer
+ * underneath: a lost one is replaced by one that starts after the last
+ * message handed out.
  */
-export class EventFollower implements AsyncIterable<StoredEvent> {
+export class EventFollower<T> implements AsyncIterable<T> {
   private next: number;
   private current?: ConsumerMessages;
   private stopped = false;
   private wakeFromDelay?: () => void;
 
   constructor(
-    private readonly options: EventFollowerOptions,
+    private readonly options: EventFollowerOptions<T>,
     first: ConsumerMessages,
     fromSequence: number,
   ) {
@@ -55,7 +56,7 @@ export class EventFollower implements AsyncIterable<StoredEvent> {
     this.next = fromSequence;
   }
 
-  async *[Symbol.asyncIterator](): AsyncGenerator<StoredEvent> {
+  async *[Symbol.asyncIterator](): AsyncGenerator<T> {
     let failures = 0;
     try {
       while (!this.stopped) {
@@ -69,11 +70,11 @@ export class EventFollower implements AsyncIterable<StoredEvent> {
         const lost = this.watch(messages);
         try {
           for await (const msg of messages) {
-            const stored = this.options.decode(msg);
             // A replaced consumer may hand out again what its predecessor had buffered.
-            if (stored.sequence < this.next) continue;
-            this.next = stored.sequence + 1;
-            yield stored;
+            if (msg.seq < this.next) continue;
+            this.next = msg.seq + 1;
+            const item = this.options.decode(msg);
+            if (item !== undefined) yield item;
           }
         } catch (err) {
           lost.reason ??= `the consumer failed: ${(err as Error).message}`;
