@@ -47,7 +47,8 @@ describe('API: read-your-writes through bursts of commands while the projection 
     const created = new Set<string>();
     let slowestMs = 0;
     for (let burst = 0; burst < BURSTS; burst++) {
-      if (burst > 0) assert.equal(await loseTheProjectionsConsumer(), 1, 'the projection follows the log on one consumer');
+      // At least the one it follows on (one nats.js recreated on its own and that was replaced may linger until it expires).
+      if (burst > 0) assert.ok((await loseTheProjectionsConsumer()) >= 1, 'the projection follows the log on a consumer of the stream');
       await Promise.all(
         Array.from({ length: PER_BURST }, async (_, i) => {
           const started = Date.now();

@@ -24,6 +24,8 @@ const LOST: ReadonlySet<ConsumerNotification['type']> = new Set([
   'consumer_deleted',
   'consumer_not_found',
   'heartbeats_missed',
+  // A pull that found no consumer to answer it: nats.js waits for missed heartbeats before it does anything.
+  'no_responders',
 ]);
 
 export interface EventFollowerOptions<T> {
