@@ -4,14 +4,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { makeAudio, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { type ApiHarness, startApi } from './api-harness';
+import type { AssetFields } from './graphql-rows';
 
-interface Asset {
-  id: string;
-  filePath: string;
-  status: string;
-  fileSize: number;
-  duration: number | null;
-}
+type Asset = Pick<AssetFields, 'id' | 'filePath' | 'status' | 'fileSize' | 'duration'>;
 
 const ASSET_FIELDS = 'id filePath status fileSize duration';
 

@@ -5,31 +5,11 @@ import { after, before, describe, it } from 'node:test';
 import { makePlaylistTrap, makeVideo } from '@mpr/core/testing/media-fixtures';
 import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { waitFor } from '@mpr/core/testing/wait-for';
+import type { AssetFields, JobFields } from './graphql-rows';
 import { makeKeyframedSource, probeStreams } from './transcoder-harness';
 
-interface Job {
-  id: string;
-  status: string;
-  progress: number;
-  attempt: number;
-  errorMessage: string | null;
-  outputPath: string | null;
-  outputAssetId: string | null;
-  chunked: boolean;
-}
-
-interface Asset {
-  id: string;
-  filePath: string;
-  root: string;
-  status: string;
-  videoCodec: string | null;
-  audioCodec: string | null;
-  height: number | null;
-  duration: number | null;
-  sourceJobId: string | null;
-  fileUrl: { href: string };
-}
+type Job = JobFields;
+type Asset = Pick<AssetFields, 'id' | 'filePath' | 'root' | 'status' | 'videoCodec' | 'audioCodec' | 'height' | 'duration' | 'sourceJobId' | 'fileUrl'>;
 
 const JOB_FIELDS = 'id status progress attempt errorMessage outputPath outputAssetId chunked';
 const ASSET_FIELDS = 'id filePath root status videoCodec audioCodec height duration sourceJobId fileUrl { href }';

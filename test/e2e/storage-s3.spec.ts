@@ -8,24 +8,10 @@ import { makeAudio, makeKeyframedSource, probeStreams, tempDir } from '@mpr/core
 import { PLATFORM_API_TOKEN, PlatformProcess } from '@mpr/core/testing/platform-process';
 import { TestS3Server } from '@mpr/core/testing/s3-server';
 import { waitFor } from '@mpr/core/testing/wait-for';
+import type { AssetFields, JobFields } from './graphql-rows';
 
-interface Asset {
-  id: string;
-  filePath: string;
-  root: string;
-  status: string;
-  videoCodec: string | null;
-  fileUrl: { href: string };
-}
-
-interface Job {
-  id: string;
-  status: string;
-  errorMessage: string | null;
-  outputPath: string | null;
-  outputAssetId: string | null;
-  chunked: boolean;
-}
+type Asset = Pick<AssetFields, 'id' | 'filePath' | 'root' | 'status' | 'videoCodec' | 'fileUrl'>;
+type Job = Pick<JobFields, 'id' | 'status' | 'errorMessage' | 'outputPath' | 'outputAssetId' | 'chunked'>;
 
 const ASSET_FIELDS = 'id filePath root status videoCodec fileUrl { href }';
 const JOB_FIELDS = 'id status errorMessage outputPath outputAssetId chunked';

@@ -1,9 +1,9 @@
 import { Global, Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { jetstream, type JetStreamClient, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { Pool } from 'pg';
 import type { AppConfig } from './config/config.schema';
-import { APP_CONFIG, NATS_CONNECTION, PG_POOL, SERVICE_NAME } from './core.tokens';
+import { APP_CONFIG, JETSTREAM_CLIENT, NATS_CONNECTION, PG_POOL, SERVICE_NAME } from './core.tokens';
 import { EventStore } from './events/event-store';
 import { ensureStreams, StreamNames } from './events/streams';
 import { HealthController } from './health/health.controller';
@@ -43,10 +43,11 @@ export class CoreModule implements OnApplicationShutdown {
             return nc;
           },
         },
+        { provide: JETSTREAM_CLIENT, inject: [NATS_CONNECTION], useFactory: (nc: NatsConnection) => jetstream(nc) },
         {
           provide: EventStore,
-          inject: [NATS_CONNECTION, StreamNames],
-          useFactory: (nc: NatsConnection, names: StreamNames) => new EventStore(jetstream(nc), names),
+          inject: [JETSTREAM_CLIENT, StreamNames],
+          useFactory: (js: JetStreamClient, names: StreamNames) => new EventStore(js, names),
         },
         {
           provide: PG_POOL,
@@ -57,7 +58,7 @@ export class CoreModule implements OnApplicationShutdown {
         HealthResponder,
         MetricsRegistry,
       ],
-      exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, EventStore, PG_POOL, HealthService, MetricsRegistry],
+      exports: [SERVICE_NAME, APP_CONFIG, StreamNames, NATS_CONNECTION, JETSTREAM_CLIENT, EventStore, PG_POOL, HealthService, MetricsRegistry],
     };
   }
 

@@ -3,18 +3,7 @@ import { GraphQLModule } from '@nestjs/graphql';
 import { MercuriusFederationDriver, type MercuriusFederationDriverConfig } from '@nestjs/mercurius';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import depthLimit from 'graphql-depth-limit';
-import {
-  type AppConfig,
-  CallbackSecret,
-  CoreModule,
-  FfmpegRepository,
-  FfprobeRepository,
-  JobTelemetryRepository,
-  mediaStoreProviders,
-  OutputFilesRepository,
-  OutputService,
-  StreamNames,
-} from '@mpr/core';
+import { type AppConfig, CallbackSecret, CoreModule, outputProviders, StreamNames } from '@mpr/core';
 import { controlController } from './control/control.controller';
 import { AssetService } from './assets/asset.service';
 import { DerivedMediaCache } from './derived/derived-media.repository';
@@ -86,13 +75,8 @@ export class ApiModule {
       ],
       providers: [
         CallbackSecret,
-        ...mediaStoreProviders(config),
+        ...outputProviders(config),
         JobCallbackService,
-        JobTelemetryRepository,
-        OutputFilesRepository,
-        OutputService,
-        { provide: FfprobeRepository, useValue: new FfprobeRepository() },
-        { provide: FfmpegRepository, useValue: new FfmpegRepository() },
         DerivedMediaCache,
         DerivedMediaService,
         ReadModelProjector,

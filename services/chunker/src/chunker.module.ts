@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, DispatchHold, executionProviders, WorkerPresenceRepository } from '@mpr/core';
+import { type AppConfig, CoreModule, DispatchHold, dispatchSwitchProviders, executionProviders, WorkerPresenceRepository } from '@mpr/core';
 import { ChunkAborts } from './chunk-aborts';
 import { ChunkAttempts } from './chunk-attempt.service';
 import { ChunkStitcher } from './chunk-stitch.service';
@@ -36,6 +36,7 @@ export class ChunkerModule {
         ChunkEncodes,
         ChunkPipeline,
         ChunkWatcher,
+        ...dispatchSwitchProviders(),
         DispatchHold,
         ChunkCoordinator,
         WorkerPresenceRepository,

@@ -1,6 +1,5 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { DispatchSwitch, JobEvent, StoredEvent } from '@mpr/core';
-import { DispatchGate } from './dispatch.gate';
+import { type DispatchSwitch, type JobEvent, type StoredEvent, WatchedDispatchSwitch } from '@mpr/core';
 import { DispatchService } from './dispatch.service';
 import { type DeliveryStream, type EventDelivery, JobEventsRepository } from './job-events.repository';
 import { ReopeningLoop } from './reopening.loop';
@@ -25,19 +24,25 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
   /** Set while held by a pause: the stopped (or stopping) loop. */
   private held?: Promise<void>;
   private resuming?: Promise<void>;
+  private unwatch?: () => void;
   private destroyed = false;
 
   constructor(
     private readonly events: JobEventsRepository,
     private readonly dispatcher: DispatchService,
     private readonly retries: RetryService,
-    private readonly gate: DispatchGate,
+    private readonly dispatchSwitch: WatchedDispatchSwitch,
     private readonly metrics: SchedulerMetrics,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.gate.start();
-    this.gate.onRead((current) => this.resumeIfRunning(current));
+    this.unwatch = this.dispatchSwitch.onRead((current) => {
+      this.metrics.switchReads.inc();
+      this.metrics.dispatchPaused.set(current.state.status === 'PAUSED' ? 1 : 0);
+      this.resumeIfRunning(current);
+    });
+    // The first read starts the watch; a scheduler that cannot read the switch does not start.
+    await this.dispatchSwitch.fresh();
     // Started even while paused: events appended before the pause are still handled, the first one after it stops the loop.
     await this.startLoop();
   }
@@ -45,7 +50,7 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
   /** Before CoreModule drains the NATS connection: finish the event in hand, take no more. */
   async onModuleDestroy(): Promise<void> {
     this.destroyed = true;
-    this.gate.stop();
+    this.unwatch?.();
     await this.resuming;
     await (this.held ?? this.loop?.stop());
   }
@@ -73,7 +78,7 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
       return;
     }
     try {
-      if (await this.gate.holds(delivery.event.sequence)) {
+      if (await this.dispatchSwitch.pausedBefore(delivery.event.sequence)) {
         delivery.redeliverIn(0);
         this.metrics.held.inc();
         this.hold(loop, delivery.event);
@@ -99,7 +104,7 @@ export class JobEventsConsumer implements OnApplicationBootstrap, OnModuleDestro
     const stopped = loop.stop();
     this.held = stopped;
     // A resume that landed while the loop was stopping found nothing held yet: read the switch once more.
-    void stopped.then(() => this.gate.read()).catch((err: Error) => this.logger.warn(`reading the dispatch switch failed: ${err.message}`));
+    void stopped.then(() => this.dispatchSwitch.read()).catch((err: Error) => this.logger.warn(`reading the dispatch switch failed: ${err.message}`));
   }
 
   private resumeIfRunning(current: DispatchSwitch): void {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, jetstream, jetstreamManager, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
-import { decodeEvent, type JobEvent, NATS_CONNECTION, type StoredEvent, StreamNames } from '@mpr/core';
+import { decodeEvent, EventFollower, FOLLOW_PULL_EXPIRES_MS, type JobEvent, NATS_CONNECTION, type StoredEvent, StreamNames } from '@mpr/core';
 
 /** The durable consumer every scheduler replica shares: each job event is handled by one of them. */
 export const SCHEDULER_CONSUMER = 'scheduler';
@@ -128,27 +128,35 @@ export class JobEventsRepository {
     };
   }
 
-  /** Every job event from `fromSequence` on, then live. */
+  /** Every job event from `fromSequence` on, then live; a lost consumer is replaced from the next sequence (EventFollower). */
   async replay(fromSequence = 1): Promise<ReplayFeed> {
-    const consumer = await this.js.consumers.get(this.names.events, {
-      filter_subjects: this.jobEventsSubject,
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: Math.max(1, fromSequence),
-    });
-    const { num_pending } = await consumer.info(true);
-    const messages = await consumer.consume();
-    const decode = (msg: JsMsg) => this.decode(msg);
+    const open = async (sequence: number) => {
+      const consumer = await this.js.consumers.get(this.names.events, {
+        filter_subjects: this.jobEventsSubject,
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: Math.max(1, sequence),
+      });
+      return { consumer, messages: await consumer.consume({ max_messages: 100, expires: FOLLOW_PULL_EXPIRES_MS }) };
+    };
+    const start = Math.max(1, fromSequence);
+    const first = await open(start);
+    const { num_pending } = await first.consumer.info(true);
+    const follower = new EventFollower<ReplayedEvent>(
+      {
+        open: async (sequence) => (await open(sequence)).messages,
+        decode: (msg) => {
+          const event = this.decode(msg);
+          return event && { event, caughtUp: msg.info.pending === 0 };
+        },
+        onReopen: (reason, sequence) => this.logger.warn(`replaying job events from ${sequence} on a new consumer (${reason})`),
+      },
+      first.messages,
+      start,
+    );
     return {
       caughtUpAtStart: num_pending === 0,
-      async *[Symbol.asyncIterator]() {
-        for await (const msg of messages) {
-          const event = decode(msg);
-          if (event) yield { event, caughtUp: msg.info.pending === 0 };
-        }
-      },
-      async stop() {
-        await messages.close();
-      },
+      [Symbol.asyncIterator]: () => follower[Symbol.asyncIterator](),
+      stop: () => follower.stop(),
     };
   }
 

@@ -1,10 +1,8 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CallbackSecret, CoreModule, DispatchSwitchRepository, NATS_CONNECTION, StreamNames } from '@mpr/core';
-import type { NatsConnection } from '@nats-io/nats-core';
+import { type AppConfig, CallbackSecret, CoreModule, dispatchSwitchProviders } from '@mpr/core';
 import { CloudDispatchService } from './cloud/cloud-dispatch.service';
 import { CloudStopsConsumer } from './cloud/cloud-stops.consumer';
 import { CLOUD_CLIENT_OVERRIDES, type CloudClientOverrides, CloudExecutors } from './cloud/cloud-executors';
-import { DispatchGate } from './dispatch.gate';
 import { DispatchService } from './dispatch.service';
 import { JobEventsConsumer } from './job-events.consumer';
 import { JobEventsRepository } from './job-events.repository';
@@ -35,12 +33,7 @@ export class SchedulerModule {
         WorkRepository,
         TelemetryRepository,
         SchedulerMetrics,
-        {
-          provide: DispatchSwitchRepository,
-          useFactory: (nc: NatsConnection, names: StreamNames) => new DispatchSwitchRepository(nc, names),
-          inject: [NATS_CONNECTION, StreamNames],
-        },
-        DispatchGate,
+        ...dispatchSwitchProviders(),
         DispatchService,
         RetryService,
         JobEventsConsumer,

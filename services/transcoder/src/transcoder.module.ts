@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { type AppConfig, CoreModule, DispatchHold, executionProviders, WorkerPresenceRepository } from '@mpr/core';
+import { type AppConfig, CoreModule, DispatchHold, dispatchSwitchProviders, executionProviders, WorkerPresenceRepository } from '@mpr/core';
 import { AttemptClaimer } from './jobs/attempt-claimer.service';
 import { AttemptWatcher } from './jobs/attempt-watcher.service';
 import { RunningAttempts } from './jobs/running-attempts';
@@ -27,6 +27,7 @@ export class TranscoderModule {
         AttemptClaimer,
         TranscodeJobService,
         AttemptWatcher,
+        ...dispatchSwitchProviders(),
         DispatchHold,
         TranscodeDispatcher,
       ],

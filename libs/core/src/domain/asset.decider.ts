@@ -13,7 +13,7 @@ import {
 } from '@mpr/contracts/asset_pb';
 import { AssetStatus } from '@mpr/contracts/common_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
-import { assertNever, type Decider } from './decider';
+import { deciderOf, evolverOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'asset';
@@ -102,72 +102,40 @@ export const initialAssetState: AssetState = {
   statusBeforeMissing: 'PENDING',
 };
 
-export function evolveAsset(state: AssetState, event: AssetEvent): AssetState {
-  switch (event.case) {
-    case 'assetRegistered': {
-      const e = event.value;
-      return {
-        ...initialAssetState,
-        status: 'PENDING',
-        assetId: e.assetId,
-        filePath: e.filePath,
-        filename: e.filename,
-        fileSize: e.fileSize,
-        fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
-        root: e.root === 'out' ? 'out' : 'in',
-        sourceJobId: e.sourceJobId,
-      };
-    }
-    case 'assetProbed':
-      return { ...state, status: 'READY', probe: event.value.probe, errorMessage: '' };
-    case 'assetProbeFailed':
-      return { ...state, status: 'ERROR', errorMessage: event.value.errorMessage };
-    case 'assetUpdated':
-      return { ...state, comments: event.value.comments };
-    case 'assetDeleted':
-      return { ...state, status: 'DELETED' };
-    case 'assetMissing':
-      return { ...state, status: 'MISSING', statusBeforeMissing: presentStatus(state.status) };
-    case 'assetReturned': {
-      const e = event.value;
-      return {
-        ...state,
-        status: presentStatusOf(e.status),
-        fileSize: e.fileSize,
-        fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
-      };
-    }
-    default:
-      return assertNever(event);
-  }
-}
+export const evolveAsset = evolverOf<AssetEvent, AssetState>({
+  assetRegistered: (_state, e) => ({
+    ...initialAssetState,
+    status: 'PENDING',
+    assetId: e.assetId,
+    filePath: e.filePath,
+    filename: e.filename,
+    fileSize: e.fileSize,
+    fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
+    root: e.root === 'out' ? 'out' : 'in',
+    sourceJobId: e.sourceJobId,
+  }),
+  assetProbed: (state, value) => ({ ...state, status: 'READY', probe: value.probe, errorMessage: '' }),
+  assetProbeFailed: (state, value) => ({ ...state, status: 'ERROR', errorMessage: value.errorMessage }),
+  assetUpdated: (state, value) => ({ ...state, comments: value.comments }),
+  assetDeleted: (state) => ({ ...state, status: 'DELETED' }),
+  assetMissing: (state) => ({ ...state, status: 'MISSING', statusBeforeMissing: presentStatus(state.status) }),
+  assetReturned: (state, e) => ({
+    ...state,
+    status: presentStatusOf(e.status),
+    fileSize: e.fileSize,
+    fileModifiedMs: e.fileModifiedAt ? timestampDate(e.fileModifiedAt).getTime() : undefined,
+  }),
+});
 
-export function decideAsset(command: AssetCommand, state: AssetState): AssetEvent[] {
-  switch (command.type) {
-    case 'RegisterAsset':
-      return registerAsset(command, state);
-    case 'RecordProbe':
-      return recordProbe(command, state);
-    case 'RecordProbeFailure':
-      return recordProbeFailure(command, state);
-    case 'UpdateAsset':
-      return updateAsset(command, state);
-    case 'DeleteAsset':
-      return deleteAsset(command, state);
-    case 'MarkAssetMissing':
-      return markMissing(command, state);
-    case 'RecordAssetReturned':
-      return recordReturned(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const assetDecider: Decider<AssetCommand, AssetEvent, AssetState> = {
-  initialState: initialAssetState,
-  evolve: evolveAsset,
-  decide: decideAsset,
-};
+export const assetDecider = deciderOf<AssetCommand, AssetEvent, AssetState>(initialAssetState, evolveAsset, {
+  RegisterAsset: registerAsset,
+  RecordProbe: recordProbe,
+  RecordProbeFailure: recordProbeFailure,
+  UpdateAsset: updateAsset,
+  DeleteAsset: deleteAsset,
+  MarkAssetMissing: markMissing,
+  RecordAssetReturned: recordReturned,
+});
 
 /**
  * A path stored relative to a storage root must stay inside it: not empty,

@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { DispatchPausedSchema, DispatchResumedSchema } from '@mpr/contracts/dispatch_pb';
 import type { AggregateRef, DomainEvent } from '../events/event.types';
 import { IllegalTransition, ValidationError } from '../errors/domain.errors';
-import { assertNever, type Decider } from './decider';
+import { deciderOf, evolverOf } from './decider';
 
 /** The one dispatch switch of a deployment (subject `<root>.events.dispatch.jobs`). */
 export const DISPATCH_AGGREGATE: AggregateRef = { type: 'dispatch', id: 'jobs' };
@@ -29,40 +29,29 @@ export const initialDispatchState: DispatchState = { status: 'RUNNING', reason: 
 
 /**
  * Each event sets the whole state, so the aggregate's last event alone gives
- * it: the scheduler reads only that one (a direct get) before each dispatch.
+ * it: a watched switch reads only that one (a direct get) when it is stale.
  */
-export function evolveDispatch(_state: DispatchState, event: DispatchEvent): DispatchState {
-  switch (event.case) {
-    case 'dispatchPaused':
-      return { status: 'PAUSED', reason: event.value.reason };
-    case 'dispatchResumed':
-      return { status: 'RUNNING', reason: '' };
-    default:
-      return assertNever(event);
-  }
+export const evolveDispatch = evolverOf<DispatchEvent, DispatchState>({
+  dispatchPaused: (_state, value) => ({ status: 'PAUSED', reason: value.reason }),
+  dispatchResumed: () => ({ status: 'RUNNING', reason: '' }),
+});
+
+export const dispatchDecider = deciderOf<DispatchCommand, DispatchEvent, DispatchState>(initialDispatchState, evolveDispatch, {
+  PauseDispatch: pauseDispatch,
+  ResumeDispatch: resumeDispatch,
+});
+
+function pauseDispatch(command: Extract<DispatchCommand, { type: 'PauseDispatch' }>, state: DispatchState): DispatchEvent[] {
+  const reason = command.reason.trim();
+  if (reason.length > MAX_PAUSE_REASON_LENGTH) throw new ValidationError(`reason must be at most ${MAX_PAUSE_REASON_LENGTH} characters`, 'reason');
+  if (state.status === 'PAUSED') throw illegal(state, 'pause', `it is paused already${state.reason ? ` (${state.reason})` : ''}`);
+  return [{ case: 'dispatchPaused', value: create(DispatchPausedSchema, { reason, origin: command.origin }) }];
 }
 
-export function decideDispatch(command: DispatchCommand, state: DispatchState): DispatchEvent[] {
-  switch (command.type) {
-    case 'PauseDispatch': {
-      const reason = command.reason.trim();
-      if (reason.length > MAX_PAUSE_REASON_LENGTH) throw new ValidationError(`reason must be at most ${MAX_PAUSE_REASON_LENGTH} characters`, 'reason');
-      if (state.status === 'PAUSED') throw illegal(state, 'pause', `it is paused already${state.reason ? ` (${state.reason})` : ''}`);
-      return [{ case: 'dispatchPaused', value: create(DispatchPausedSchema, { reason, origin: command.origin }) }];
-    }
-    case 'ResumeDispatch':
-      if (state.status === 'RUNNING') throw illegal(state, 'resume', 'it is not paused');
-      return [{ case: 'dispatchResumed', value: create(DispatchResumedSchema, { origin: command.origin }) }];
-    default:
-      return assertNever(command);
-  }
+function resumeDispatch(command: Extract<DispatchCommand, { type: 'ResumeDispatch' }>, state: DispatchState): DispatchEvent[] {
+  if (state.status === 'RUNNING') throw illegal(state, 'resume', 'it is not paused');
+  return [{ case: 'dispatchResumed', value: create(DispatchResumedSchema, { origin: command.origin }) }];
 }
-
-export const dispatchDecider: Decider<DispatchCommand, DispatchEvent, DispatchState> = {
-  initialState: initialDispatchState,
-  evolve: evolveDispatch,
-  decide: decideDispatch,
-};
 
 function illegal(state: DispatchState, verb: string, reason: string): IllegalTransition {
   return new IllegalTransition(DISPATCH_AGGREGATE.type, DISPATCH_AGGREGATE.id, state.status, verb, reason);

@@ -13,7 +13,7 @@ import {
 import type { AggregateType, DomainEvent } from '../events/event.types';
 import { checkTrim } from '../media/source-range';
 import { validateRelativePath } from './asset.decider';
-import { assertNever, type Decider } from './decider';
+import { deciderOf, evolverOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 
 const AGGREGATE: AggregateType = 'job';
@@ -114,100 +114,73 @@ export const initialJobState: JobState = {
   outputAssetId: '',
 };
 
-export function evolveJob(state: JobState, event: JobEvent): JobState {
-  switch (event.case) {
-    case 'jobCreated': {
-      const e = event.value;
-      return {
-        ...initialJobState,
-        status: 'PENDING',
-        jobId: e.jobId,
-        sourceAssetId: e.sourceAssetId,
-        presetId: e.presetId,
-        trimStart: e.trimStart,
-        trimEnd: e.trimEnd,
-        outputFilename: e.outputFilename,
-        executor: e.executor,
-        chunked: e.chunked,
-        chunkDuration: e.chunkDuration,
-        priority: e.priority,
-      };
-    }
-    case 'jobStarted':
-      return {
-        ...state,
-        status: 'PROCESSING',
-        attempt: event.value.attempt,
-        workerId: event.value.workerId,
-        workerExecutor: event.value.executor,
-        lastMilestone: 0,
-      };
-    case 'jobProgressed':
-      return { ...state, lastMilestone: event.value.percent };
-    case 'jobCompleted':
-      return {
-        ...state,
-        status: 'COMPLETED',
-        outputPath: event.value.outputPath,
-        outputAssetId: event.value.outputAssetId,
-      };
-    case 'jobFailed':
-      return {
-        ...state,
-        status: 'FAILED',
-        errorMessage: event.value.errorMessage,
-        retryable: event.value.retryable,
-      };
-    case 'jobCancelled':
-      return { ...state, status: 'CANCELLED' };
-    case 'jobRetried':
-      return {
-        ...state,
-        status: 'PENDING',
-        attempt: event.value.attempt,
-        workerId: '',
-        workerExecutor: Executor.UNSPECIFIED,
-        lastMilestone: 0,
-        errorMessage: '',
-        retryable: false,
-      };
-    case 'jobPriorityChanged':
-      return { ...state, priority: event.value.priority };
-    default:
-      return assertNever(event);
-  }
-}
+export const evolveJob = evolverOf<JobEvent, JobState>({
+  jobCreated: (_state, e) => ({
+    ...initialJobState,
+    status: 'PENDING',
+    jobId: e.jobId,
+    sourceAssetId: e.sourceAssetId,
+    presetId: e.presetId,
+    trimStart: e.trimStart,
+    trimEnd: e.trimEnd,
+    outputFilename: e.outputFilename,
+    executor: e.executor,
+    chunked: e.chunked,
+    chunkDuration: e.chunkDuration,
+    priority: e.priority,
+  }),
+  jobStarted: (state, value) => ({
+    ...state,
+    status: 'PROCESSING',
+    attempt: value.attempt,
+    workerId: value.workerId,
+    workerExecutor: value.executor,
+    lastMilestone: 0,
+  }),
+  jobProgressed: (state, value) => ({ ...state, lastMilestone: value.percent }),
+  jobCompleted: (state, value) => ({
+    ...state,
+    status: 'COMPLETED',
+    outputPath: value.outputPath,
+    outputAssetId: value.outputAssetId,
+  }),
+  jobFailed: (state, value) => ({
+    ...state,
+    status: 'FAILED',
+    errorMessage: value.errorMessage,
+    retryable: value.retryable,
+  }),
+  jobCancelled: (state) => ({ ...state, status: 'CANCELLED' }),
+  jobRetried: (state, value) => ({
+    ...state,
+    status: 'PENDING',
+    attempt: value.attempt,
+    workerId: '',
+    workerExecutor: Executor.UNSPECIFIED,
+    lastMilestone: 0,
+    errorMessage: '',
+    retryable: false,
+  }),
+  jobPriorityChanged: (state, value) => ({ ...state, priority: value.priority }),
+});
 
-export function decideJob(command: JobCommand, state: JobState): JobEvent[] {
-  switch (command.type) {
-    case 'CreateJob':
-      return createJob(command, state);
-    case 'StartJob':
-      return startJob(command, state);
-    case 'ReportMilestone':
-      return reportMilestone(command, state);
-    case 'CompleteJob':
-      return completeJob(command, state);
-    case 'FailJob':
-      return failJob(command, state);
-    case 'CancelJob':
-      return cancelJob(command, state);
-    case 'RetryJob':
-      return retryJob(command, state);
-    case 'ChangeJobPriority':
-      return changePriority(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const jobDecider: Decider<JobCommand, JobEvent, JobState> = {
-  initialState: initialJobState,
-  evolve: evolveJob,
-  decide: decideJob,
-};
+export const jobDecider = deciderOf<JobCommand, JobEvent, JobState>(initialJobState, evolveJob, {
+  CreateJob: createJob,
+  StartJob: startJob,
+  ReportMilestone: reportMilestone,
+  CompleteJob: completeJob,
+  FailJob: failJob,
+  CancelJob: cancelJob,
+  RetryJob: retryJob,
+  ChangeJobPriority: changePriority,
+});
 
 type CommandOf<T extends JobCommand['type']> = Extract<JobCommand, { type: T }>;
+
+/** The job and attempt an attempt's event is about: every event from JobStarted to JobCancelled names both. */
+function currentAttempt(state: JobState): { jobId: string; attempt: number } {
+  return { jobId: state.jobId, attempt: state.attempt };
+}
 
 function createJob(command: CommandOf<'CreateJob'>, state: JobState): JobEvent[] {
   if (state.status !== 'NONE') throw illegal(command, state, 'create', 'it already exists');
@@ -251,8 +224,7 @@ function startJob(command: CommandOf<'StartJob'>, state: JobState): JobEvent[] {
     {
       case: 'jobStarted',
       value: create(JobStartedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         workerId: command.workerId,
         executor: command.executor,
       }),
@@ -272,7 +244,7 @@ function reportMilestone(command: CommandOf<'ReportMilestone'>, state: JobState)
   return [
     {
       case: 'jobProgressed',
-      value: create(JobProgressedSchema, { jobId: state.jobId, attempt: state.attempt, percent }),
+      value: create(JobProgressedSchema, { ...currentAttempt(state), percent }),
     },
   ];
 }
@@ -285,8 +257,7 @@ function completeJob(command: CommandOf<'CompleteJob'>, state: JobState): JobEve
     {
       case: 'jobCompleted',
       value: create(JobCompletedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         outputPath: command.outputPath,
         outputAssetId: command.outputAssetId,
       }),
@@ -302,8 +273,7 @@ function failJob(command: CommandOf<'FailJob'>, state: JobState): JobEvent[] {
     {
       case: 'jobFailed',
       value: create(JobFailedSchema, {
-        jobId: state.jobId,
-        attempt: state.attempt,
+        ...currentAttempt(state),
         errorMessage: command.errorMessage,
         retryable: command.retryable,
       }),
@@ -316,7 +286,7 @@ function cancelJob(command: CommandOf<'CancelJob'>, state: JobState): JobEvent[]
   return [
     {
       case: 'jobCancelled',
-      value: create(JobCancelledSchema, { jobId: state.jobId, attempt: state.attempt, reason: command.reason ?? '' }),
+      value: create(JobCancelledSchema, { ...currentAttempt(state), reason: command.reason ?? '' }),
     },
   ];
 }

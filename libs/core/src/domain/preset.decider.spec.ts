@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { create } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
+import { BUILTIN_PRESETS } from './builtin-presets';
 import { fold } from './decider';
 import { given, lifecycleSuite, type LifecycleRow } from './decider.testing';
 import { IllegalTransition, ValidationError } from '../errors/domain.errors';
@@ -9,17 +10,8 @@ import { type PresetCommand, presetDecider, type PresetEvent, type PresetSetting
 
 const PRESET = 'preset-1';
 
-const SETTINGS: PresetSettingsInit = {
-  name: 'Web 720p',
-  description: 'small',
-  container: 'mp4',
-  videoCodec: 'libx264',
-  videoCrf: 23,
-  videoPreset: 'veryfast',
-  height: 720,
-  audioCodec: 'aac',
-  audioBitrate: '128k',
-};
+/** The shipped H.264 720p settings (mp4, libx264 CRF 23 veryfast, 720 lines, AAC 128k) under a name of the test's. */
+const SETTINGS: PresetSettingsInit = { ...BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings, name: 'Web 720p', description: 'small' };
 const OTHER_SETTINGS: PresetSettingsInit = { ...SETTINGS, name: 'Web 720p, better', videoCrf: 20 };
 
 // Events.

@@ -1,7 +1,7 @@
 import { create, equals, type MessageInitShape } from '@bufbuild/protobuf';
 import { PresetCreatedSchema, PresetDeletedSchema, type PresetSettings, PresetSettingsSchema, PresetUpdatedSchema } from '@mpr/contracts/preset_pb';
 import type { AggregateType, DomainEvent } from '../events/event.types';
-import { assertNever, type Decider } from './decider';
+import { deciderOf, evolverOf } from './decider';
 import { IllegalTransition, NotFound, ValidationError } from '../errors/domain.errors';
 import {
   AUDIO_CODECS,
@@ -47,42 +47,22 @@ export const initialPresetState: PresetState = {
   builtin: false,
 };
 
-export function evolvePreset(state: PresetState, event: PresetEvent): PresetState {
-  switch (event.case) {
-    case 'presetCreated':
-      return {
-        status: 'ACTIVE',
-        presetId: event.value.presetId,
-        settings: event.value.settings ?? create(PresetSettingsSchema),
-        builtin: event.value.builtin,
-      };
-    case 'presetUpdated':
-      return { ...state, settings: event.value.settings ?? create(PresetSettingsSchema) };
-    case 'presetDeleted':
-      return { ...state, status: 'DELETED' };
-    default:
-      return assertNever(event);
-  }
-}
+export const evolvePreset = evolverOf<PresetEvent, PresetState>({
+  presetCreated: (_state, value) => ({
+    status: 'ACTIVE',
+    presetId: value.presetId,
+    settings: value.settings ?? create(PresetSettingsSchema),
+    builtin: value.builtin,
+  }),
+  presetUpdated: (state, value) => ({ ...state, settings: value.settings ?? create(PresetSettingsSchema) }),
+  presetDeleted: (state) => ({ ...state, status: 'DELETED' }),
+});
 
-export function decidePreset(command: PresetCommand, state: PresetState): PresetEvent[] {
-  switch (command.type) {
-    case 'CreatePreset':
-      return createPreset(command, state);
-    case 'UpdatePreset':
-      return updatePreset(command, state);
-    case 'DeletePreset':
-      return deletePreset(command, state);
-    default:
-      return assertNever(command);
-  }
-}
-
-export const presetDecider: Decider<PresetCommand, PresetEvent, PresetState> = {
-  initialState: initialPresetState,
-  evolve: evolvePreset,
-  decide: decidePreset,
-};
+export const presetDecider = deciderOf<PresetCommand, PresetEvent, PresetState>(initialPresetState, evolvePreset, {
+  CreatePreset: createPreset,
+  UpdatePreset: updatePreset,
+  DeletePreset: deletePreset,
+});
 
 /** Throws a ValidationError naming the first bad field; returns the settings as a message. */
 export function validatePresetSettings(init: PresetSettingsInit): PresetSettings {

@@ -7,6 +7,7 @@ import { Priority } from '@mpr/contracts/common_pb';
 import { JobCreatedSchema, JobPriorityChangedSchema } from '@mpr/contracts/job_pb';
 import { ConcurrencyConflict } from '../errors/domain.errors';
 import { createTestStreams, type TestStreams, uniqueSuffix } from '../testing/test-infra';
+import { waitFor } from '../testing/wait-for';
 import { EVENT_TYPE_HEADER } from './event-store';
 import type { AggregateRef, DomainEvent } from './event.types';
 import { ensureStreams } from './streams';
@@ -172,5 +173,43 @@ describe('EventStore on JetStream', () => {
     await reading;
     await subscription.stop();
     assert.deepEqual(seen, [v2, v3]);
+  });
+
+  it('keeps following when its consumer is lost: a replacement starts after the last event handed out, none skipped or twice', async () => {
+    const jsm = await jetstreamManager(t.nc);
+    const asset: AggregateRef = { type: 'asset', id: `asset-${uniqueSuffix()}` };
+    let version = 0;
+    const append = async (n: number) => {
+      version = await t.store.append(asset, [{ case: 'assetUpdated', value: create(AssetUpdatedSchema, { assetId: asset.id, comments: `c${n}` }) }], {
+        expectedVersion: version,
+        commandId: `lost-${asset.id}-${n}`,
+        now,
+      });
+      return version;
+    };
+    const first = await append(0);
+    const reopened: string[] = [];
+    const subscription = await t.store.subscribe(first, (reason) => reopened.push(reason));
+    const seen: number[] = [];
+    const reading = (async () => {
+      for await (const stored of subscription) seen.push(stored.sequence);
+    })();
+    const appended = [first];
+    try {
+      await waitFor('the first event', () => seen.length, { done: (n) => n === 1 });
+      // What a slow-consumer disconnect, a lost delivery or a server restart leaves behind: the server's side of the consumer gone.
+      for await (const consumer of await jsm.consumers.list(t.names.events)) await jsm.consumers.delete(t.names.events, consumer.name);
+      for (let n = 1; n <= 5; n++) {
+        const sequence = await append(n);
+        appended.push(sequence);
+        // Bound: a pull expires after 2 s and a lost consumer shows within two heartbeats (1 s each); nats.js on its own took 45 s.
+        await waitFor(`event ${sequence} to be handed out`, () => seen.at(-1), { done: (last) => last === sequence, timeoutMs: 10_000 });
+      }
+    } finally {
+      await subscription.stop();
+      await reading;
+    }
+    assert.deepEqual(seen, appended);
+    assert.ok(reopened.length >= 1, 'the lost consumer was replaced');
   });
 });

@@ -2,6 +2,7 @@ import { headers as natsHeaders } from '@nats-io/nats-core';
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type JetStreamClient, type JsMsg } from '@nats-io/jetstream';
 import { ConcurrencyConflict } from '../errors/domain.errors';
 import { decodeEvent, encodeEvent } from './event.codec';
+import { EventFollower, FOLLOW_PULL_EXPIRES_MS } from './event-follower';
 import { type AggregateRef, type DomainEvent, eventTypeName, type StoredEvent } from './event.types';
 import type { StreamNames } from './streams';
 
@@ -92,22 +93,22 @@ export class EventStore {
     return { events, version: events.at(-1)?.sequence ?? 0 };
   }
 
-  /** Every event from `fromSequence` on, then live: what projections fold. */
-  async subscribe(fromSequence = 1): Promise<EventSubscription> {
-    const consumer = await this.js.consumers.get(this.names.events, {
-      filter_subjects: this.names.allEvents(),
-      deliver_policy: DeliverPolicy.StartSequence,
-      opt_start_seq: Math.max(1, fromSequence),
-    });
-    const messages = await consumer.consume();
-    return {
-      async *[Symbol.asyncIterator]() {
-        for await (const msg of messages) yield toStoredEvent(msg);
-      },
-      async stop() {
-        await messages.close();
-      },
+  /**
+   * Every event from `fromSequence` on, then live: what projections fold.
+   * An ordered consumer underneath, replaced by a fresh one from the next
+   * sequence whenever nats.js reports it lost (EventFollower); `onReopen` hears why.
+   */
+  async subscribe(fromSequence = 1, onReopen?: (reason: string, sequence: number) => void): Promise<EventSubscription> {
+    const open = async (sequence: number) => {
+      const consumer = await this.js.consumers.get(this.names.events, {
+        filter_subjects: this.names.allEvents(),
+        deliver_policy: DeliverPolicy.StartSequence,
+        opt_start_seq: Math.max(1, sequence),
+      });
+      return consumer.consume({ max_messages: 100, expires: FOLLOW_PULL_EXPIRES_MS });
     };
+    const start = Math.max(1, fromSequence);
+    return new EventFollower({ open, decode: toStoredEvent, onReopen }, await open(start), start);
   }
 }
 

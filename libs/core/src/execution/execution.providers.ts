@@ -10,17 +10,23 @@ import { OutputFilesRepository } from './output-files.repository';
 import { OutputService } from './output.service';
 import { TranscodePlanner } from './transcode-planner.service';
 
-/** What every service that runs jobs (transcoder, chunker) provides: media roots, ffmpeg/ffprobe, job bookkeeping and output publishing. */
-export function executionProviders(config: AppConfig): Provider[] {
+/**
+ * What publishing a job's output takes (media roots, ffmpeg/ffprobe, output
+ * files, the output service, job telemetry): the workers, and the API for a
+ * cloud attempt's callback.
+ */
+export function outputProviders(config: AppConfig): Provider[] {
   return [
     ...mediaStoreProviders(config),
     { provide: FfmpegRepository, useValue: new FfmpegRepository() },
     { provide: FfprobeRepository, useValue: new FfprobeRepository() },
-    JobEventsRepository,
-    JobRecorder,
     JobTelemetryRepository,
-    TranscodePlanner,
     OutputFilesRepository,
     OutputService,
   ];
+}
+
+/** What every service that runs jobs (transcoder, chunker) provides: output publishing, and job bookkeeping and planning. */
+export function executionProviders(config: AppConfig): Provider[] {
+  return [...outputProviders(config), JobEventsRepository, JobRecorder, TranscodePlanner];
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { RecordingHttpServer, type RecordedAnswer, type RecordedRequest } from './recording-http.server';
+import { FakeControlPlane } from './fake-control-plane';
+import type { RecordedAnswer, RecordedRequest } from './recording-http.server';
 
 /** A Google API error answer (google.rpc.Status over HTTP): HTTP status, the canonical status name, a message. */
 export interface GoogleErrorAnswer {
@@ -27,41 +28,24 @@ const EXECUTION_TYPE = 'type.googleapis.com/google.cloud.run.v2.Execution';
  * header. Each run gets an execution named like Cloud Run's
  * (`<job>/executions/<job id>-<n>`), returned as the operation's metadata.
  */
-export class FakeCloudRunApi {
-  private readonly errors = new Map<string, GoogleErrorAnswer[]>();
+export class FakeCloudRunApi extends FakeControlPlane<CloudRunCall, GoogleErrorAnswer> {
   private runs = 0;
 
-  private http!: RecordingHttpServer;
-
-  private constructor() {}
-
-  static async start(): Promise<FakeCloudRunApi> {
-    const fake = new FakeCloudRunApi();
-    fake.http = await RecordingHttpServer.start((request) => fake.answer(request));
-    return fake;
+  static start(): Promise<FakeCloudRunApi> {
+    return FakeControlPlane.listen(new FakeCloudRunApi());
   }
 
   get port(): number {
     return this.http.port;
   }
 
-  calls(operation?: string): CloudRunCall[] {
-    return this.http.requests
-      .map((request) => ({ ...route(request), body: JSON.parse(request.body || '{}') as Record<string, unknown>, request }))
-      .filter((call) => operation === undefined || call.operation === operation);
+  protected parse(request: RecordedRequest): CloudRunCall {
+    return { ...route(request), body: JSON.parse(request.body || '{}') as Record<string, unknown>, request };
   }
 
-  failNext(operation: string, error: GoogleErrorAnswer, times = 1): void {
-    this.errors.set(operation, [...(this.errors.get(operation) ?? []), ...Array<GoogleErrorAnswer>(times).fill(error)]);
-  }
-
-  close(): Promise<void> {
-    return this.http.close();
-  }
-
-  private answer(request: RecordedRequest): RecordedAnswer {
+  protected answer(request: RecordedRequest): RecordedAnswer {
     const { operation, resource } = route(request);
-    const error = this.errors.get(operation)?.shift();
+    const error = this.nextError(operation);
     if (error) return { status: error.status, body: { error: { code: error.status, message: error.message, status: error.code } } };
     const location = resource.split('/').slice(0, 4).join('/');
     switch (operation) {

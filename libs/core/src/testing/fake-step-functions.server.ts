@@ -1,4 +1,5 @@
-import { RecordingHttpServer, type RecordedAnswer, type RecordedRequest } from './recording-http.server';
+import { FakeControlPlane } from './fake-control-plane';
+import type { RecordedAnswer, RecordedRequest } from './recording-http.server';
 
 /** An AWS JSON-protocol error answer: HTTP status, the error's type and its message. */
 export interface AwsErrorAnswer {
@@ -21,38 +22,15 @@ export interface StepFunctionsCall {
  * (endpoint override) and sees what it serialized and signed. Errors are
  * queued per operation and answered in the service's own shape.
  */
-export class FakeStepFunctionsApi {
-  private readonly errors = new Map<string, AwsErrorAnswer[]>();
+export class FakeStepFunctionsApi extends FakeControlPlane<StepFunctionsCall, AwsErrorAnswer> {
   private readonly always = new Map<string, AwsErrorAnswer>();
 
-  private http!: RecordingHttpServer;
-
-  private constructor() {}
-
-  static async start(): Promise<FakeStepFunctionsApi> {
-    const fake = new FakeStepFunctionsApi();
-    fake.http = await RecordingHttpServer.start((request) => fake.answer(request));
-    return fake;
+  static start(): Promise<FakeStepFunctionsApi> {
+    return FakeControlPlane.listen(new FakeStepFunctionsApi());
   }
 
   get endpoint(): string {
     return this.http.url;
-  }
-
-  /** Every call, in order, parsed. */
-  calls(operation?: string): StepFunctionsCall[] {
-    return this.http.requests
-      .map((request) => ({
-        operation: String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, ''),
-        input: JSON.parse(request.body || '{}'),
-        request,
-      }))
-      .filter((call) => operation === undefined || call.operation === operation);
-  }
-
-  /** The next `times` calls of the operation get this error. */
-  failNext(operation: string, error: AwsErrorAnswer, times = 1): void {
-    this.errors.set(operation, [...(this.errors.get(operation) ?? []), ...Array<AwsErrorAnswer>(times).fill(error)]);
   }
 
   /** Every call of the operation gets this error until `clear`. */
@@ -60,18 +38,18 @@ export class FakeStepFunctionsApi {
     this.always.set(operation, error);
   }
 
-  clear(): void {
-    this.errors.clear();
+  override clear(): void {
+    super.clear();
     this.always.clear();
   }
 
-  close(): Promise<void> {
-    return this.http.close();
+  protected parse(request: RecordedRequest): StepFunctionsCall {
+    return { operation: operationOf(request), input: JSON.parse(request.body || '{}'), request };
   }
 
-  private answer(request: RecordedRequest): RecordedAnswer {
-    const operation = String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
-    const error = this.errors.get(operation)?.shift() ?? this.always.get(operation);
+  protected answer(request: RecordedRequest): RecordedAnswer {
+    const operation = operationOf(request);
+    const error = this.nextError(operation) ?? this.always.get(operation);
     if (error) {
       return {
         status: error.status,
@@ -97,4 +75,9 @@ export class FakeStepFunctionsApi {
         };
     }
   }
+}
+
+/** From X-Amz-Target: `AWSStepFunctions.StartExecution` → StartExecution. */
+function operationOf(request: RecordedRequest): string {
+  return String(request.headers['x-amz-target'] ?? '').replace(/^AWSStepFunctions\./, '');
 }

@@ -32,7 +32,9 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
 
   async onApplicationBootstrap(): Promise<void> {
     this.position = await this.writer.ensureCheckpoint();
-    this.subscription = await this.store.subscribe(this.position + 1);
+    this.subscription = await this.store.subscribe(this.position + 1, (reason, sequence) =>
+      this.logger.warn(`following MPR_EVENTS from event ${sequence} on a new consumer (${reason})`),
+    );
     this.loop = this.run(this.subscription);
   }
 
