@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { create, type MessageInitShape, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { type Client, createClient, type Interceptor, type Transport } from '@connectrpc/connect';
@@ -180,6 +181,20 @@ export class GatewayWorld {
     return message;
   }
 
+  /** A series of the gateway's /metrics (its value without labels but `service`); 0 when absent. */
+  async metric(name: string, token?: string): Promise<number> {
+    const response = await fetch(`${this.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  }
+
+  /** The gateway's streams and live feeds now, from /metrics: both 0 once every client left. */
+  async held(): Promise<{ streams: number; feeds: number }> {
+    const [streams, feeds] = await Promise.all([this.metric('mpr_gateway_streams'), this.metric('mpr_gateway_live_feeds')]);
+    return { streams, feeds };
+  }
+
   /** Consumers on a stream now (the gateway's replays and live feeds are the only ones in a test's streams). */
   async consumerCount(stream: string): Promise<number> {
     const info = await (await jetstreamManager(this.streams.nc)).streams.info(stream);
@@ -191,6 +206,19 @@ export class GatewayWorld {
     await this.streams.cleanup();
     await this.media.remove();
   }
+}
+
+/** A gateway of the suite's own with `env`, started before its tests and stopped after them. */
+export function suiteGateway(env: Record<string, string>): () => GatewayWorld {
+  let world: GatewayWorld | undefined;
+  before(async () => {
+    world = await GatewayWorld.start(env);
+  });
+  after(() => world?.stop());
+  return () => {
+    if (!world) throw new Error('the gateway did not start');
+    return world;
+  };
 }
 
 function authorization(token: string): Interceptor {

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WatchEventsRequestSchema, type WatchEventsResponse, WatchEventsResponseSchema } from '@mpr/contracts/gateway_pb';
-import { GatewayWorld, waitFor } from './gateway-harness';
+import { type GatewayWorld, suiteGateway, waitFor } from './gateway-harness';
 
 const BUFFER = 16;
 const BURST = 400;
@@ -78,19 +78,6 @@ class RawGrpcStream {
 /** `count` JobCreated events, 20 at a time. */
 async function appendJobs(world: GatewayWorld, count: number): Promise<void> {
   for (let n = 0; n < count; n += 20) await Promise.all(Array.from({ length: 20 }, () => world.createJob()));
-}
-
-/** A gateway of the suite's own with `env`, started before its tests and stopped after them. */
-function suiteGateway(env: Record<string, string>): () => GatewayWorld {
-  let world: GatewayWorld | undefined;
-  before(async () => {
-    world = await GatewayWorld.start(env);
-  });
-  after(() => world?.stop());
-  return () => {
-    if (!world) throw new Error('the gateway did not start');
-    return world;
-  };
 }
 
 describe('gateway: a reader that stops reading', () => {

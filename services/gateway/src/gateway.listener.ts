@@ -53,6 +53,13 @@ export class GatewayListener extends net.Server {
     this.rpc = make(this.fallback);
   }
 
+  /** Bytes written to the connections that their sockets still hold (the kernel took none of them yet). */
+  get unsentBytes(): number {
+    let bytes = 0;
+    for (const socket of this.sockets) bytes += socket.writableLength;
+    return bytes;
+  }
+
   /** Ends every connection: after the streams were told to end, so close() need not wait for clients. */
   destroyConnections(): void {
     for (const socket of this.sockets) socket.destroy();
