@@ -221,7 +221,8 @@ export function suiteGateway(env: Record<string, string>): () => GatewayWorld {
   };
 }
 
-function authorization(token: string): Interceptor {
+/** Sends `Authorization: Bearer <token>` with every call. */
+export function authorization(token: string): Interceptor {
   return (next) => (request) => {
     request.header.set('authorization', `Bearer ${token}`);
     return next(request);
