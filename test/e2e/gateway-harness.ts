@@ -35,15 +35,17 @@ export class GatewayWorld {
     readonly media: TestMediaRoots,
     private readonly env: Record<string, string>,
     readonly ca?: string,
+    private readonly nodeArgs: string[] = [],
   ) {
-    this.gateway = GatewayWorld.spawn(env);
+    this.gateway = GatewayWorld.spawn(env, nodeArgs);
   }
 
   /**
    * `natsUrl`: a nats-server of the test's own (TestNatsServer) instead of the run's shared one.
    * `ca`: the certificate clients trust, when the gateway serves TLS (MPR_TLS_CERT/KEY in `extraEnv`).
+   * `nodeArgs`: node flags for the gateway process (a benchmark's --cpu-prof).
    */
-  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string; ca?: string } = {}): Promise<GatewayWorld> {
+  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string; ca?: string; nodeArgs?: string[] } = {}): Promise<GatewayWorld> {
     const [streams, media] = await Promise.all([createTestStreams(options.natsUrl), createTestMediaRoots('mpr-gateway-')]);
     const env = testServiceEnv(
       { streams, media },
@@ -55,13 +57,13 @@ export class GatewayWorld {
         MPR_LOG_LEVEL: 'log',
       },
     );
-    const world = new GatewayWorld(streams, media, env, options.ca);
+    const world = new GatewayWorld(streams, media, env, options.ca, options.nodeArgs);
     await world.gateway.ready;
     return world;
   }
 
-  private static spawn(env: Record<string, string>): ServiceProcess {
-    return new ServiceProcess('gateway', env);
+  private static spawn(env: Record<string, string>, nodeArgs: string[]): ServiceProcess {
+    return new ServiceProcess('gateway', env, { nodeArgs });
   }
 
   get url(): string {
@@ -78,7 +80,7 @@ export class GatewayWorld {
   /** Stops the gateway and starts it again (on a new port). */
   async restart(): Promise<void> {
     await this.gateway.stop();
-    this.gateway = GatewayWorld.spawn(this.env);
+    this.gateway = GatewayWorld.spawn(this.env, this.nodeArgs);
     await this.gateway.ready;
   }
 
