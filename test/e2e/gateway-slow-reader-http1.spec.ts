@@ -4,6 +4,7 @@ import * as net from 'node:net';
 import { describe, it } from 'node:test';
 import { create, toBinary } from '@bufbuild/protobuf';
 import { WatchJobRequestSchema } from '@mpr/contracts/gateway_pb';
+import { startApi } from './api-harness';
 import { suiteGateway, waitFor } from './gateway-harness';
 
 const STALL_SECONDS = 1;
@@ -20,13 +21,17 @@ const BATCH = 1_000;
 /** Loopback's kernel buffers take ~4 MB (~25,000 progress messages as Connect JSON, ~65,000 as gRPC-Web) before a write blocks. */
 const MAX_MESSAGES = 400_000;
 
-const HTTP1_PROTOCOLS = [
-  { name: 'Connect (JSON)', contentType: 'application/connect+json', body: (jobId: string) => Buffer.from(JSON.stringify({ jobId })) },
+const connectJson = (jobId: string) => Buffer.from(JSON.stringify({ jobId }));
+const HTTP1_CALLS = [
+  { name: 'Connect (JSON)', contentType: 'application/connect+json', body: connectJson, viaApi: false },
   {
     name: 'gRPC-Web',
     contentType: 'application/grpc-web+proto',
     body: (jobId: string) => Buffer.from(toBinary(WatchJobRequestSchema, create(WatchJobRequestSchema, { jobId }))),
+    viaApi: false,
   },
+  // The dashboard's way: the API's origin pipes the stream, so its backpressure must reach the gateway through the proxy.
+  { name: "Connect (JSON) through the API's origin", contentType: 'application/connect+json', body: connectJson, viaApi: true },
 ];
 
 /**
@@ -62,13 +67,14 @@ function rssMb(pid: number): number {
 describe('gateway: a reader over HTTP/1.1 that never reads', () => {
   const gateway = suiteGateway({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
 
-  for (const protocol of HTTP1_PROTOCOLS) {
+  for (const protocol of HTTP1_CALLS) {
     it(`${protocol.name}: under a progress flood its blocked write holds at most one socket buffer, it lets go of its feeds, and its response is cut within the stall limit`, async (t) => {
       const world = gateway();
       assert.deepEqual(await world.held(), { streams: 0, feeds: 0 }, 'nothing held before the call');
       const cutBefore = await world.metric('mpr_gateway_stalled_streams_cut_total');
       const { jobId } = await world.createJob();
-      const socket = neverReadingCall(world.url, protocol.contentType, protocol.body(jobId));
+      const api = protocol.viaApi ? await startApi({ MPR_API_TOKEN: '', MPR_GATEWAY_URL: world.url }) : undefined;
+      const socket = neverReadingCall(api?.url ?? world.url, protocol.contentType, protocol.body(jobId));
       let closed = false;
       socket.once('close', () => (closed = true));
       socket.on('error', () => undefined); // the cut connection resets; the test reads that from `closed`
@@ -122,6 +128,7 @@ describe('gateway: a reader over HTTP/1.1 that never reads', () => {
         await waitFor('the client to see its connection closed', () => closed, { timeoutMs: 5_000 });
       } finally {
         socket.destroy();
+        await api?.stop();
       }
     });
   }
