@@ -72,6 +72,7 @@ describe('gateway: a reader over HTTP/1.1 that never reads', () => {
       const world = gateway();
       assert.deepEqual(await world.held(), { streams: 0, feeds: 0 }, 'nothing held before the call');
       const cutBefore = await world.metric('mpr_gateway_stalled_streams_cut_total');
+      const overflowedBefore = await world.metric('mpr_gateway_streams_overflowed_total');
       const { jobId } = await world.createJob();
       const api = protocol.viaApi ? await startApi({ MPR_API_TOKEN: '', MPR_GATEWAY_URL: world.url }) : undefined;
       const socket = neverReadingCall(api?.url ?? world.url, protocol.contentType, protocol.body(jobId));
@@ -112,6 +113,7 @@ describe('gateway: a reader over HTTP/1.1 that never reads', () => {
         assert.ok(maxUnsent <= UNSENT_BOUND, `the gateway held ${maxUnsent} unsent bytes for the reader (bound ${UNSENT_BOUND})`);
         assert.equal(await world.metric('mpr_gateway_unsent_bytes'), 0, 'the cut connection holds nothing');
         assert.equal(await world.metric('mpr_gateway_stalled_streams_cut_total'), cutBefore + 1);
+        assert.equal(await world.metric('mpr_gateway_streams_overflowed_total'), overflowedBefore + 1, 'the feeds went because its buffer overflowed');
         assert.equal(await world.consumerCount(world.streams.names.events), 0, 'no consumer left on MPR_EVENTS');
         assert.ok(
           world.gateway.logs.some((l) => l.message === `WatchJob: the reader took nothing for ${STALL_SECONDS} s; its stream is cut`),

@@ -42,7 +42,7 @@ export class GatewayMetrics {
     gauge('mpr_gateway_live_feeds', 'Shared live sources (NATS subscriptions and consumers) running now.', (s) => s.liveFeeds());
     gauge(
       'mpr_gateway_unsent_bytes',
-      "Bytes the gateway's connections hold that the kernel has not taken yet (what readers that stopped reading cost in Node).",
+      "Bytes the gateway's connections (their sockets and HTTP/2 streams) hold that the kernel has not taken yet: what readers that stopped reading cost in Node.",
       (s) => s.unsentBytes(),
     );
   }
