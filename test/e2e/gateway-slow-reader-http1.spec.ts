@@ -17,7 +17,14 @@ const STALL_SECONDS = 1;
 const CUT_WITHIN_MS = STALL_SECONDS * 1_250 + 3_000;
 /** A blocked HTTP/1.1 write: connect-node waits for 'drain' once the socket's buffer (16 KiB) is full, so Node holds that and one message. */
 const UNSENT_BOUND = 64 * 1024;
-const BATCH = 1_000;
+/**
+ * The flood goes in batches the writer drains between (it writes as long as
+ * the kernel takes it); the stream's buffer holds 8 of them, so only a
+ * blocked write lets it overflow — a cold gateway that fell one batch behind
+ * would otherwise end the stream with resource_exhausted before it blocked.
+ */
+const BATCH = 500;
+const BUFFER = 4_096;
 /** Loopback's kernel buffers take ~4 MB (~25,000 progress messages as Connect JSON, ~65,000 as gRPC-Web) before a write blocks. */
 const MAX_MESSAGES = 400_000;
 
@@ -65,7 +72,7 @@ function rssMb(pid: number): number {
 }
 
 describe('gateway: a reader over HTTP/1.1 that never reads', () => {
-  const gateway = suiteGateway({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
+  const gateway = suiteGateway({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS), MPR_GATEWAY_STREAM_BUFFER: String(BUFFER) });
 
   for (const protocol of HTTP1_CALLS) {
     it(`${protocol.name}: under a progress flood its blocked write holds at most one socket buffer, it lets go of its feeds, and its response is cut within the stall limit`, async (t) => {
