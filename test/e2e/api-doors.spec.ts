@@ -29,6 +29,8 @@ interface World {
 async function startWorld(env: Record<string, string>): Promise<World> {
   const h = await startApi({ MPR_CALLBACK_SECRET: CALLBACK_SECRET, ...env });
   await makeVideo(join(h.mediaIn, 'clip.mp4'));
+  // An output on its plain path: the door to MEDIA_OUT, apart from the job whose signed outputUrl a test below follows.
+  await writeFile(join(h.mediaOut, 'earlier-output.mp4'), 'an earlier output');
   await h.graphql('mutation { scanMediaFolder { registered } }');
   const { data } = await h.graphql<{ assets: Array<{ id: string }> }>('query { assets(status: "ready") { id } }');
   const assetId = data!.assets[0].id;
@@ -72,6 +74,7 @@ function doors(world: World): Record<string, (credential: Credential) => Promise
     'GET /media/in': (c) => fetch(`${h.url}/media/in/clip.mp4`, { headers: authorization(c) }),
     'HEAD /media/in': (c) => fetch(`${h.url}/media/in/clip.mp4`, { method: 'HEAD', headers: authorization(c) }),
     'GET /media/in with Range': (c) => fetch(`${h.url}/media/in/clip.mp4`, { headers: { range: 'bytes=0-99', ...authorization(c) } }),
+    'GET /media/out': (c) => fetch(`${h.url}/media/out/earlier-output.mp4`, { headers: authorization(c) }),
     'GET /metrics': (c) => fetch(`${h.url}/metrics`, { headers: authorization(c) }),
     'POST /api/jobs/:id/callback': (c) =>
       fetch(`${h.url}/api/jobs/${jobId}/callback`, {
@@ -125,6 +128,7 @@ describe('API: one lock on every door', () => {
         'GET /media/in': { none: 401, wrong: 401, right: 200 },
         'HEAD /media/in': { none: 401, wrong: 401, right: 200 },
         'GET /media/in with Range': { none: 401, wrong: 401, right: 206 },
+        'GET /media/out': { none: 401, wrong: 401, right: 200 },
         'GET /metrics': { none: 401, wrong: 401, right: 200 },
         'POST /api/jobs/:id/callback': { none: 401, wrong: 401, right: 200 },
         'GET /healthz': { none: 200, wrong: 200, right: 200 },
@@ -188,14 +192,19 @@ describe('API: one lock on every door', () => {
       }
     });
 
-    it('refuses an expired signed URL with 403 and when it expired', async () => {
+    it('refuses an expired signed URL with 403 and when it expired, for sources and outputs alike', async () => {
       const expires = Math.floor(Date.now() / 1000) - 1;
-      const signature = new MediaUrlSigner(API_TOKEN).sign('in', 'clip.mp4', expires);
-      const response = await fetch(`${world.h.url}/media/in/clip.mp4?expires=${expires}&signature=${signature}`);
-      assert.equal(response.status, 403);
-      assert.deepEqual(await response.json(), {
-        error: `this signed URL expired at ${new Date(expires * 1000).toISOString()}; ask the API for a fresh one`,
-      });
+      const signer = new MediaUrlSigner(API_TOKEN);
+      for (const [root, file] of [
+        ['in', 'clip.mp4'],
+        ['out', 'earlier-output.mp4'],
+      ] as const) {
+        const response = await fetch(`${world.h.url}/media/${root}/${file}?expires=${expires}&signature=${signer.sign(root, file, expires)}`);
+        assert.equal(response.status, 403, root);
+        assert.deepEqual(await response.json(), {
+          error: `this signed URL expired at ${new Date(expires * 1000).toISOString()}; ask the API for a fresh one`,
+        });
+      }
     });
   });
 
@@ -214,6 +223,7 @@ describe('API: one lock on every door', () => {
         'GET /media/in': { none: 200, wrong: 200, right: 200 },
         'HEAD /media/in': { none: 200, wrong: 200, right: 200 },
         'GET /media/in with Range': { none: 206, wrong: 206, right: 206 },
+        'GET /media/out': { none: 200, wrong: 200, right: 200 },
         'GET /metrics': { none: 200, wrong: 200, right: 200 },
         'POST /api/jobs/:id/callback': { none: 401, wrong: 401, right: 200 },
         'GET /healthz': { none: 200, wrong: 200, right: 200 },

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import { create, type MessageInitShape, toJsonString } from '@bufbuild/protobuf';
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import { type Client, createClient, type Interceptor, type Transport } from '@connectrpc/connect';
@@ -34,15 +35,17 @@ export class GatewayWorld {
     readonly media: TestMediaRoots,
     private readonly env: Record<string, string>,
     readonly ca?: string,
+    private readonly nodeArgs: string[] = [],
   ) {
-    this.gateway = GatewayWorld.spawn(env);
+    this.gateway = GatewayWorld.spawn(env, nodeArgs);
   }
 
   /**
    * `natsUrl`: a nats-server of the test's own (TestNatsServer) instead of the run's shared one.
    * `ca`: the certificate clients trust, when the gateway serves TLS (MPR_TLS_CERT/KEY in `extraEnv`).
+   * `nodeArgs`: node flags for the gateway process (a benchmark's --cpu-prof).
    */
-  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string; ca?: string } = {}): Promise<GatewayWorld> {
+  static async start(extraEnv: Record<string, string> = {}, options: { natsUrl?: string; ca?: string; nodeArgs?: string[] } = {}): Promise<GatewayWorld> {
     const [streams, media] = await Promise.all([createTestStreams(options.natsUrl), createTestMediaRoots('mpr-gateway-')]);
     const env = testServiceEnv(
       { streams, media },
@@ -54,13 +57,13 @@ export class GatewayWorld {
         MPR_LOG_LEVEL: 'log',
       },
     );
-    const world = new GatewayWorld(streams, media, env, options.ca);
+    const world = new GatewayWorld(streams, media, env, options.ca, options.nodeArgs);
     await world.gateway.ready;
     return world;
   }
 
-  private static spawn(env: Record<string, string>): ServiceProcess {
-    return new ServiceProcess('gateway', env);
+  private static spawn(env: Record<string, string>, nodeArgs: string[]): ServiceProcess {
+    return new ServiceProcess('gateway', env, { nodeArgs });
   }
 
   get url(): string {
@@ -77,7 +80,7 @@ export class GatewayWorld {
   /** Stops the gateway and starts it again (on a new port). */
   async restart(): Promise<void> {
     await this.gateway.stop();
-    this.gateway = GatewayWorld.spawn(this.env);
+    this.gateway = GatewayWorld.spawn(this.env, this.nodeArgs);
     await this.gateway.ready;
   }
 
@@ -180,6 +183,20 @@ export class GatewayWorld {
     return message;
   }
 
+  /** A series of the gateway's /metrics (its value without labels but `service`); 0 when absent. */
+  async metric(name: string, token?: string): Promise<number> {
+    const response = await fetch(`${this.url}/metrics`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    if (!response.ok) throw new Error(`/metrics answered ${response.status}`);
+    const line = (await response.text()).split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  }
+
+  /** The gateway's streams and live feeds now, from /metrics: both 0 once every client left. */
+  async held(): Promise<{ streams: number; feeds: number }> {
+    const [streams, feeds] = await Promise.all([this.metric('mpr_gateway_streams'), this.metric('mpr_gateway_live_feeds')]);
+    return { streams, feeds };
+  }
+
   /** Consumers on a stream now (the gateway's replays and live feeds are the only ones in a test's streams). */
   async consumerCount(stream: string): Promise<number> {
     const info = await (await jetstreamManager(this.streams.nc)).streams.info(stream);
@@ -193,7 +210,21 @@ export class GatewayWorld {
   }
 }
 
-function authorization(token: string): Interceptor {
+/** A gateway of the suite's own with `env`, started before its tests and stopped after them. */
+export function suiteGateway(env: Record<string, string>): () => GatewayWorld {
+  let world: GatewayWorld | undefined;
+  before(async () => {
+    world = await GatewayWorld.start(env);
+  });
+  after(() => world?.stop());
+  return () => {
+    if (!world) throw new Error('the gateway did not start');
+    return world;
+  };
+}
+
+/** Sends `Authorization: Bearer <token>` with every call. */
+export function authorization(token: string): Interceptor {
   return (next) => (request) => {
     request.header.set('authorization', `Bearer ${token}`);
     return next(request);

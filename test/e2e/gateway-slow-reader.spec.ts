@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import * as http2 from 'node:http2';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { WatchEventsRequestSchema, type WatchEventsResponse, WatchEventsResponseSchema } from '@mpr/contracts/gateway_pb';
-import { GatewayWorld, waitFor } from './gateway-harness';
+import { type GatewayWorld, suiteGateway, waitFor } from './gateway-harness';
 
 const BUFFER = 16;
 const BURST = 400;
@@ -80,19 +80,6 @@ async function appendJobs(world: GatewayWorld, count: number): Promise<void> {
   for (let n = 0; n < count; n += 20) await Promise.all(Array.from({ length: 20 }, () => world.createJob()));
 }
 
-/** A gateway of the suite's own with `env`, started before its tests and stopped after them. */
-function suiteGateway(env: Record<string, string>): () => GatewayWorld {
-  let world: GatewayWorld | undefined;
-  before(async () => {
-    world = await GatewayWorld.start(env);
-  });
-  after(() => world?.stop());
-  return () => {
-    if (!world) throw new Error('the gateway did not start');
-    return world;
-  };
-}
-
 describe('gateway: a reader that stops reading', () => {
   const gateway = suiteGateway({ MPR_GATEWAY_STREAM_BUFFER: String(BUFFER) });
 
@@ -134,7 +121,7 @@ describe('gateway: a reader that never reads again', () => {
   // The default buffer (1024) holds the whole burst: only the stall limit can end this stream.
   const gateway = suiteGateway({ MPR_GATEWAY_STALL_SECONDS: String(STALL_SECONDS) });
 
-  it('is cut once its blocked write waited MPR_GATEWAY_STALL_SECONDS (HTTP/2 reset ENHANCE_YOUR_CALM), releasing its feed; a reader beside it keeps its stream', async () => {
+  it('is cut once its blocked write waited MPR_GATEWAY_STALL_SECONDS (HTTP/2 reset ENHANCE_YOUR_CALM), releasing its feed; a reader beside it keeps its stream', async (t) => {
     const world = gateway();
     const stalled = await RawGrpcStream.live(world.url);
     const controller = new AbortController();
@@ -152,9 +139,18 @@ describe('gateway: a reader that never reads again', () => {
     })();
     try {
       stalled.stream.pause();
+      let closed = false;
+      void stalled.closed.then(() => (closed = true));
       // ~250 bytes an event: far past the 1 KiB window and the stream's write buffer, so the gateway's write blocks.
       await appendJobs(world, EVENTS);
-      await stalled.closed;
+      // What the blocked stream holds in the gateway, sampled until it is cut: flow control keeps it in the HTTP/2 stream's buffer.
+      let maxUnsent = 0;
+      await waitFor('the stalled stream to be cut', async () => {
+        maxUnsent = Math.max(maxUnsent, await world.metric('mpr_gateway_unsent_bytes'));
+        return closed;
+      });
+      assert.ok(maxUnsent > 0 && maxUnsent <= 64 * 1024, `the gateway held ${maxUnsent} unsent bytes for the stalled reader`);
+      t.diagnostic(`at most ${maxUnsent} unsent bytes while stalled`);
       assert.equal(stalled.stream.rstCode, http2.constants.NGHTTP2_ENHANCE_YOUR_CALM);
       assert.ok(
         world.gateway.logs.some((l) => l.message === `WatchEvents: the reader took nothing for ${STALL_SECONDS} s; its stream is cut`),

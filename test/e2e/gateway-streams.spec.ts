@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
 import { after, before, describe, it } from 'node:test';
-import { Code, ConnectError } from '@connectrpc/connect';
-import type { WatchEventsResponse, WatchJobResponse, WatchWorkersResponse } from '@mpr/contracts/gateway_pb';
+import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createConnectTransport, createGrpcWebTransport } from '@connectrpc/connect-node';
+import { GatewayService, type WatchJobResponse, type WatchWorkersResponse } from '@mpr/contracts/gateway_pb';
 import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { bufCurl, collect, GatewayWorld, PROTOCOLS, waitFor } from './gateway-harness';
+import { API_TOKEN, startApi } from './api-harness';
+import { authorization, bufCurl, collect, GatewayWorld, PROTOCOLS, waitFor } from './gateway-harness';
 
 async function codeOf(stream: AsyncIterable<unknown>): Promise<Code | undefined> {
   try {
@@ -184,31 +186,113 @@ describe('gateway: errors, buf curl, resume, shared feeds', () => {
   let stopped = false;
 });
 
+type Credential = 'none' | 'wrong' | 'right';
+const CREDENTIALS: Credential[] = ['none', 'wrong', 'right'];
+
+/** How a stream answers first: `served` (a message came) or the code it ended with. The call is aborted after (a `break` would not cancel it). */
+async function firstAnswer(open: (signal: AbortSignal) => AsyncIterable<unknown>): Promise<string> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 10_000);
+  try {
+    for await (const _ of open(controller.signal)) return 'served';
+    return 'ended';
+  } catch (err) {
+    return Code[ConnectError.from(err).code];
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
+
 describe('gateway with MPR_API_TOKEN', () => {
-  const token = 'gateway-test-token-0123456789';
+  const token = API_TOKEN;
+  const tokenOf = (credential: Credential) => (credential === 'none' ? undefined : credential === 'right' ? token : 'w'.repeat(token.length));
   let world: GatewayWorld;
+  let jobId: string;
 
   before(async () => {
     world = await GatewayWorld.start({ MPR_API_TOKEN: token });
+    ({ jobId } = await world.createJob(undefined, true));
+    await world.publishChunkStep(jobId, 'planned', { attempt: 1 });
   });
 
   after(() => world.stop());
 
-  it('refuses every RPC without the token or with a wrong one (unauthenticated), serves it with the right one', async () => {
-    for (const protocol of PROTOCOLS) {
-      assert.equal(await codeOf(world.client(protocol).watchWorkers({})), Code.Unauthenticated, protocol);
-      assert.equal(await codeOf(world.client(protocol, 'wrong-token-0123456789').watchEvents({})), Code.Unauthenticated, protocol);
-      assert.equal(await codeOf(world.client(protocol).watchJob({ jobId: 'x' })), Code.Unauthenticated, protocol);
-      assert.equal(await codeOf(world.client(protocol).watchChunkPipeline({ jobId: 'x' })), Code.Unauthenticated, protocol);
-      const items = await collect<WatchEventsResponse>(
-        (signal) => world.client(protocol, token).watchEvents({ fromSequence: 1_000_000n }, { signal }),
-        (all) => all.length >= 1,
-      );
-      assert.equal(items[0].kind.case, 'heartbeat', protocol);
+  /** Each RPC's first answer with each credential, from `client(credential)`. */
+  async function answers(client: (credential: Credential) => Client<typeof GatewayService>): Promise<Record<string, Record<Credential, string>>> {
+    const rpcs: Record<string, (c: Client<typeof GatewayService>, signal: AbortSignal) => AsyncIterable<unknown>> = {
+      WatchEvents: (c, signal) => c.watchEvents({ fromSequence: 1n }, { signal }),
+      WatchJob: (c, signal) => c.watchJob({ jobId }, { signal }),
+      WatchChunkPipeline: (c, signal) => c.watchChunkPipeline({ jobId }, { signal }),
+      WatchWorkers: (c, signal) => c.watchWorkers({}, { signal }),
+    };
+    const result: Record<string, Record<Credential, string>> = {};
+    for (const [rpc, call] of Object.entries(rpcs)) {
+      result[rpc] = { none: '', wrong: '', right: '' };
+      for (const credential of CREDENTIALS) result[rpc][credential] = await firstAnswer((signal) => call(client(credential), signal));
     }
-    const refused = await bufCurl(world.url, 'WatchWorkers', {}, { protocol: 'connect' });
-    assert.match(refused.stderr, /unauthenticated/);
-    const served = await bufCurl(world.url, 'WatchEvents', { fromSequence: '1000000' }, { protocol: 'grpc', headers: [`Authorization: Bearer ${token}`] });
-    assert.ok(served.messages[0]?.heartbeat, served.stderr);
+    return result;
+  }
+
+  const locked = { none: 'Unauthenticated', wrong: 'Unauthenticated', right: 'served' };
+  const everyRpcLocked = { WatchEvents: locked, WatchJob: locked, WatchChunkPipeline: locked, WatchWorkers: locked };
+
+  it('answers every RPC over every protocol only with the token: without it or with a wrong one unauthenticated', async () => {
+    for (const protocol of PROTOCOLS) {
+      assert.deepEqual(await answers((credential) => world.client(protocol, tokenOf(credential))), everyRpcLocked, protocol);
+    }
+    const refused = await firstAnswer((signal) => world.client('connect-json').watchEvents({}, { signal }));
+    assert.equal(refused, 'Unauthenticated');
+    try {
+      for await (const _ of world.client('grpc', 'w'.repeat(token.length)).watchWorkers({})) break;
+      assert.fail('expected unauthenticated');
+    } catch (err) {
+      assert.equal(ConnectError.from(err).rawMessage, 'the bearer token is not valid');
+    }
+  });
+
+  it('buf curl: each protocol refused without the token or with a wrong one, served with it', async () => {
+    for (const protocol of ['connect', 'grpcweb', 'grpc'] as const) {
+      for (const credential of CREDENTIALS) {
+        const headers = credential === 'none' ? [] : [`Authorization: Bearer ${tokenOf(credential)}`];
+        const { messages, stderr } = await bufCurl(world.url, 'WatchEvents', { fromSequence: '1000000' }, { protocol, headers });
+        if (credential === 'right') assert.ok(messages[0]?.heartbeat, `${protocol}: ${stderr}`);
+        else assert.match(stderr, /unauthenticated/, `${protocol} ${credential}`);
+      }
+    }
+  });
+
+  it('answers /metrics only with the token, /healthz always', async () => {
+    const statuses: Record<string, Record<Credential, number>> = {};
+    for (const path of ['/metrics', '/healthz']) {
+      statuses[path] = { none: 0, wrong: 0, right: 0 };
+      for (const credential of CREDENTIALS) {
+        const bearer = tokenOf(credential);
+        const response = await fetch(`${world.url}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+        await response.arrayBuffer();
+        statuses[path][credential] = response.status;
+      }
+    }
+    assert.deepEqual(statuses, { '/metrics': { none: 401, wrong: 401, right: 200 }, '/healthz': { none: 200, wrong: 200, right: 200 } });
+  });
+
+  it("through the API's origin (its proxy of /mpr.v1.GatewayService/*, as the dashboard calls): the same lock", async () => {
+    const api = await startApi({ MPR_GATEWAY_URL: world.url });
+    try {
+      for (const protocol of ['connect-binary', 'grpc-web'] as const) {
+        const client = (credential: Credential) => {
+          const bearer = tokenOf(credential);
+          const interceptors = bearer ? [authorization(bearer)] : [];
+          const transport =
+            protocol === 'grpc-web'
+              ? createGrpcWebTransport({ baseUrl: api.url, httpVersion: '1.1', interceptors })
+              : createConnectTransport({ baseUrl: api.url, httpVersion: '1.1', useBinaryFormat: true, interceptors });
+          return createClient(GatewayService, transport);
+        };
+        assert.deepEqual(await answers(client), everyRpcLocked, protocol);
+      }
+    } finally {
+      await api.stop();
+    }
   });
 });

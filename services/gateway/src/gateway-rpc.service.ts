@@ -7,6 +7,8 @@ import { EventsWatchService } from './events-watch.service';
 import { bearerTokenInterceptor } from './gateway.auth';
 import { gatewayHandlers } from './gateway.handlers';
 import type { GatewayListener } from './gateway.listener';
+import { GatewayMetrics } from './gateway.metrics';
+import { GatewayFeeds } from './live/gateway-feeds';
 import { GatewaySessions } from './live/gateway-sessions';
 import { callTransport, RpcCalls } from './live/rpc-calls';
 import { WorkersWatchService } from './workers-watch.service';
@@ -25,11 +27,14 @@ export class GatewayRpc implements BeforeApplicationShutdown {
     private readonly workers: WorkersWatchService,
     private readonly sessions: GatewaySessions,
     private readonly calls: RpcCalls,
+    private readonly feeds: GatewayFeeds,
+    private readonly metrics: GatewayMetrics,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   mount(listener: GatewayListener): void {
     this.listener = listener;
+    this.metrics.observe({ streams: () => this.calls.running, liveFeeds: () => this.feeds.running, unsentBytes: () => listener.unsentBytes });
     const handlers = gatewayHandlers({ events: this.events, pipeline: this.pipeline, workers: this.workers, calls: this.calls });
     listener.serveRpc((fallback) =>
       connectNodeAdapter({

@@ -31,6 +31,8 @@ const CORS_HEADERS = {
 export class GatewayListener extends net.Server {
   private rpc: RequestHandler | undefined;
   private readonly sockets = new Set<net.Socket>();
+  /** HTTP/2 streams open now: one whose reader stopped holds what flow control keeps back in its own buffer, not its socket's. */
+  private readonly h2Streams = new Set<http2.ServerHttp2Stream>();
   private readonly http1: http.Server;
   private readonly http2: http2.Http2Server | http2.Http2SecureServer;
   readonly tls: boolean;
@@ -46,11 +48,23 @@ export class GatewayListener extends net.Server {
     this.http2 = tls
       ? http2.createSecureServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key), allowHTTP1: true, ALPNProtocols: ['h2', 'http/1.1'] }, route)
       : http2.createServer(route);
+    this.http2.on('stream', (stream: http2.ServerHttp2Stream) => {
+      this.h2Streams.add(stream);
+      stream.once('close', () => this.h2Streams.delete(stream));
+    });
   }
 
   /** The Connect handler, made with Fastify as its fallback for what is not an RPC; until set (still booting), everything goes to Fastify. */
   serveRpc(make: (fallback: RequestHandler) => RequestHandler): void {
     this.rpc = make(this.fallback);
+  }
+
+  /** Bytes written to the connections that their sockets, or their HTTP/2 streams, still hold (the kernel took none of them yet). */
+  get unsentBytes(): number {
+    let bytes = 0;
+    for (const socket of this.sockets) bytes += socket.writableLength;
+    for (const stream of this.h2Streams) bytes += stream.writableLength;
+    return bytes;
   }
 
   /** Ends every connection: after the streams were told to end, so close() need not wait for clients. */

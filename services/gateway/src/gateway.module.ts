@@ -3,6 +3,7 @@ import { type AppConfig, CoreModule } from '@mpr/core';
 import { ChunkPipelineService } from './chunk-pipeline.service';
 import { EventsWatchService } from './events-watch.service';
 import { GatewayRpc } from './gateway-rpc.service';
+import { GatewayMetrics } from './gateway.metrics';
 import { GATEWAY_SETTINGS, gatewaySettings } from './gateway.settings';
 import { BrokerStatus } from './live/broker-status';
 import { GatewayFeeds } from './live/gateway-feeds';
@@ -20,6 +21,7 @@ export class GatewayModule {
       providers: [
         { provide: GATEWAY_SETTINGS, useValue: gatewaySettings(config) },
         StreamFeedRepository,
+        GatewayMetrics,
         BrokerStatus,
         GatewayFeeds,
         GatewaySessions,

@@ -22,9 +22,10 @@ export class ServiceProcess {
   constructor(
     readonly name: string,
     env: Record<string, string>,
-    options: { cpus?: string } = {},
+    options: { cpus?: string; nodeArgs?: string[] } = {},
   ) {
-    const argv = [process.execPath, '--enable-source-maps', join(DIST, 'services', name, 'main.js')];
+    // `nodeArgs`: flags NODE_OPTIONS refuses, such as a benchmark's --cpu-prof.
+    const argv = [process.execPath, '--enable-source-maps', ...(options.nodeArgs ?? []), join(DIST, 'services', name, 'main.js')];
     const [command, ...args] = options.cpus ? ['taskset', '-c', options.cpus, ...argv] : argv;
     this.child = spawn(command, args, { env: { ...process.env, ...env, MPR_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let announce: (url: string) => void = () => undefined;

@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
+import { GatewayMetrics } from '../gateway.metrics';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.settings';
 import { BrokerStatus } from './broker-status';
 import { StreamSession } from './stream-session';
@@ -12,6 +13,7 @@ export class GatewaySessions {
   constructor(
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
     private readonly broker: BrokerStatus,
+    private readonly metrics: GatewayMetrics,
   ) {
     // Every open stream listens for the gateway stopping: thousands of listeners are expected, not a leak.
     setMaxListeners(0, this.stopping.signal);
@@ -21,7 +23,7 @@ export class GatewaySessions {
     this.broker.assertUp();
     return new StreamSession<L>(
       callSignal,
-      { shutdown: this.stopping.signal, brokerLost: this.broker.lost },
+      { shutdown: this.stopping.signal, brokerLost: this.broker.lost, overflowed: () => this.metrics.overflowed.inc() },
       this.settings.bufferSize,
       this.settings.heartbeatMs,
     );

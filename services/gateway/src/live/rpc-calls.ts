@@ -3,6 +3,7 @@ import { createContextKey, createContextValues, type ContextValues, type Handler
 import type { ConnectNodeAdapterOptions } from '@connectrpc/connect-node';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { toWireError } from '../gateway.errors';
+import { GatewayMetrics } from '../gateway.metrics';
 import { GATEWAY_SETTINGS, type GatewaySettings } from '../gateway.settings';
 import { BrokerStatus } from './broker-status';
 
@@ -49,6 +50,7 @@ export class RpcCalls implements OnModuleDestroy {
   constructor(
     @Inject(GATEWAY_SETTINGS) private readonly settings: GatewaySettings,
     private readonly broker: BrokerStatus,
+    private readonly metrics: GatewayMetrics,
   ) {
     // One clock for all streams; a quarter of the limit keeps a drop within 1.25 × of it.
     this.ticker = setInterval(() => this.dropStalled(), Math.max(50, settings.stallMs / 4));
@@ -89,6 +91,7 @@ export class RpcCalls implements OnModuleDestroy {
     for (const call of this.calls) {
       if (call.handedOutAt === 0 || call.handedOutAt > before) continue;
       this.logger.warn(`${call.rpc}: the reader took nothing for ${this.settings.stallMs / 1000} s; its stream is cut`);
+      this.metrics.stalledCut.inc({ rpc: call.rpc });
       call.drop();
     }
   }

@@ -17,13 +17,16 @@ export class StreamSession<L> {
 
   constructor(
     callSignal: AbortSignal,
-    private readonly ends: { readonly shutdown: AbortSignal; readonly brokerLost: AbortSignal },
+    private readonly ends: { readonly shutdown: AbortSignal; readonly brokerLost: AbortSignal; readonly overflowed?: () => void },
     bufferSize: number,
     private readonly heartbeatMs: number,
   ) {
     this.signal = AbortSignal.any([callSignal, ends.shutdown, ends.brokerLost]);
     // A reader that fell behind lets go of the shared feeds at once: its write may stay blocked as long as its client does not read.
-    this.buffer = new ClientBuffer<L>(bufferSize, this.signal, () => this.close());
+    this.buffer = new ClientBuffer<L>(bufferSize, this.signal, () => {
+      this.ends.overflowed?.();
+      this.close();
+    });
   }
 
   /** Listens to `feed`, keeping what `select` maps to a live item. */
