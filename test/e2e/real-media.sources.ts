@@ -149,6 +149,15 @@ const ALL_SOURCES: readonly MatrixSource[] = [
       await writeFile(path, stdout);
     },
   },
+  {
+    name: 'phone-3gp.mp4',
+    origin: 'ffmpeg: 3GP (brand 3gp4) with H.263 176×144 at 15 fps and 16 kHz mono AAC, named .mp4 (the scan takes the types the original system took)',
+    covers: 'a feature-phone clip: H.263, low-rate audio (16 kHz; an Opus output still plays at 48 kHz)',
+    async make(path) {
+      const video = ['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=15:duration=2'];
+      await ffmpeg([...video, ...tone(16000, 2), '-c:v', 'h263', '-g', '15', '-c:a', 'aac', '-ac', '1', '-b:a', '24k', '-f', '3gp', path]);
+    },
+  },
 ];
 
 /**

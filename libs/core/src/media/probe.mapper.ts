@@ -120,17 +120,45 @@ export function buildMediaProbe(input: string): FfprobeCommand {
   return ffprobeOf(input, { read: [], show: ['-show_format', '-show_streams'], format: 'json' });
 }
 
-/** Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream index, on the input's clock. Pure. */
-export function packetEnds(csv: string): Map<number, number> {
+/**
+ * Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream
+ * index, on the input's clock. A stream in `wholeFrames` (decodedWhole) plays each packet as long as its longest
+ * one: the decoder's last frame is whole whatever the container declares. Pure.
+ */
+export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new Set()): Map<number, number> {
   const ends = new Map<number, number>();
+  const longest = new Map<number, number>();
   for (const line of csv.split('\n')) {
     const [index, pts, duration] = line.trim().split(',');
     const stream = Number(index);
-    const end = packetEnd(pts, duration);
-    if (index === '' || !Number.isInteger(stream) || end === undefined) continue;
+    if (index === '' || !Number.isInteger(stream)) continue;
+    const length = Number(duration);
+    if (wholeFrames.has(stream) && Number.isFinite(length)) longest.set(stream, Math.max(length, longest.get(stream) ?? 0));
+    const played = longest.get(stream);
+    const end = packetEnd(pts, played !== undefined ? String(played) : duration);
+    if (end === undefined) continue;
     ends.set(stream, Math.max(micros(end), ends.get(stream) ?? 0));
   }
   return ends;
+}
+
+/** Audio codecs of fixed-length frames, whose decoder outputs every frame whole. */
+const FIXED_FRAME_AUDIO = new Set(['aac', 'mp3', 'mp2', 'ac3', 'eac3']);
+
+/**
+ * The streams whose last packet plays longer than its declared duration
+ * (packetEnds' `wholeFrames`): fixed-frame audio in MP4/MOV/3GP. The edit
+ * list's end shortens that packet to the audio's declared length, but
+ * ffmpeg 5.1's mov demuxer tells the decoder nothing of it, and the decoder
+ * outputs the whole frame: 2 s of 16 kHz AAC (32000 samples declared)
+ * decodes to 32768, 48 ms more, which every encode of it keeps ([M5]
+ * matrix, phone-3gp.mp4: an Opus output of 98688 samples where 2 s gives
+ * 96000, more than an Opus frame). Pure.
+ */
+export function decodedWhole(output: FfprobeOutput): Set<number> {
+  const { audio } = keptStreams(output);
+  const mov = (output.format?.format_name ?? '').split(',').includes('mov');
+  return mov && audio?.index !== undefined && FIXED_FRAME_AUDIO.has(audio.codec_name ?? '') ? new Set([audio.index]) : new Set();
 }
 
 /**

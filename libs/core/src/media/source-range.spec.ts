@@ -134,6 +134,15 @@ describe('rangeContents (what an output of the range holds)', () => {
     assert.equal(rangeContents(OLD_PROBE, { start: 0.2, end: 1 }, REMUX).duration, 0.8);
   });
 
+  it('given audio decoded past the container duration, when the range reads to the end, then the audio runs to its own end; a cut stops it', () => {
+    // A 3GP whose 16 kHz AAC declares 2 s and decodes to 2.048 s (its last frame whole)
+    const phone = { duration: 2, videoCodec: 'h263', audioCodec: 'aac', framerate: 15, videoStart: 0, videoEnd: 2, audioStart: 0, audioEnd: 2.048 };
+    const whole = rangeContents(phone, {}, H264);
+    assert.deepEqual([whole.range, whole.video, whole.audio, whole.duration], [{ start: 0, end: 2 }, { start: 0, end: 2 }, { start: 0, end: 2.048 }, 2.048]);
+    assert.deepEqual(rangeContents(phone, { start: 0.4 }, H264).audio, { start: 0.4, end: 2.048 });
+    assert.deepEqual(rangeContents(phone, { start: 0.4, end: 1.6 }, H264).audio, { start: 0.4, end: 1.6 });
+  });
+
   it('given what cannot work, then the refusal is the trim rule or the empty output, not a plan', () => {
     assert.throws(() => rangeContents(OLD_PROBE, { start: 2 }, H264), /trimStart 2s is not before the end of the source \(1.601s\)/);
     assert.throws(() => rangeContents({ duration: 3, videoCodec: 'h264', audioCodec: '' }, {}, MP3), UnsupportedCombination);

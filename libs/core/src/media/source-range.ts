@@ -144,7 +144,10 @@ export function rangeContents(source: SourceProbe, trim: TrimRange, preset: Pres
     );
   }
   const video = kept.hasVideo ? within(range, source.videoStart, source.videoEnd) : undefined;
-  const audio = kept.hasAudio ? within(range, source.audioStart, source.audioEnd) : undefined;
+  // A range that reaches the source's end is read to the end (cutsEnd): its audio ends where the decoder ends
+  // it, which may be past the container's duration (the probe's audioEnd: a last AAC frame decoded whole).
+  const audioRange = cutsEnd(range, source.duration ?? 0) ? range : { start: range.start, end: Math.max(range.end, source.audioEnd ?? range.end) };
+  const audio = kept.hasAudio ? within(audioRange, source.audioStart, source.audioEnd) : undefined;
   if (!video && !audio) {
     const kind = kept.hasVideo ? (kept.hasAudio ? 'video or audio' : 'video') : 'audio';
     const spans = [kept.hasVideo ? streamSpan('video', source.videoStart, source.videoEnd) : '', kept.hasAudio ? streamSpan('audio', source.audioStart, source.audioEnd) : '']
