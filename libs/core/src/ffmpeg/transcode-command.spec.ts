@@ -114,10 +114,14 @@ describe('buildTranscodeCommand', () => {
   });
 
   describe('sources', () => {
-    it('an audio-only source under a video preset makes an audio-only file', () => {
-      const command = build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY });
-      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT]);
+    it('an audio-only source under a video preset is refused; under the remux, its audio is copied', () => {
+      assert.throws(
+        () => build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY }),
+        (e: Error) => e instanceof UnsupportedCombination && /makes video, but the source has audio only/.test(e.message),
+      );
+      const command = build({ preset: builtin('builtin-remux'), source: AUDIO_ONLY });
       assert.deepStrictEqual([command.hasVideo, command.hasAudio], [false, true]);
+      assert.ok(ffmpegArgv(command).includes('-vn'));
     });
 
     it('a source without sound makes a silent video', () => {

@@ -89,7 +89,15 @@ describe('keptStreams', () => {
   it('given a preset and a source, then the output keeps what both have', () => {
     assert.deepEqual(keptStreams(H264, AUDIO_LONGER), { hasVideo: true, hasAudio: true });
     assert.deepEqual(keptStreams(MP3, AUDIO_LONGER), { hasVideo: false, hasAudio: true });
-    assert.deepEqual(keptStreams(H264, { audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
+    assert.deepEqual(keptStreams(REMUX, { audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
+  });
+
+  it('given a video preset on an audio-only source, then it is refused: the output would have no picture', () => {
+    const err = refusal(() => keptStreams(H264, { videoCodec: '', audioCodec: 'pcm_s16le' }));
+    assert.ok(err instanceof UnsupportedCombination);
+    assert.equal(err.message, 'preset "H.264 720p" makes video, but the source has audio only: the output would have no picture; use an audio preset');
+    // A stream copy copies what there is: the remux of a WAV is its audio in Matroska.
+    assert.deepEqual(keptStreams(REMUX, { videoCodec: '', audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
   });
 
   it('given an audio preset on a video-only source, then it is refused as an empty output', () => {

@@ -93,17 +93,23 @@ export function audioTimedBySamples(container: string | undefined): boolean {
 
 /**
  * Which streams an encode maps: those the preset makes that the source has.
- * Refuses a preset that makes nothing from this source.
+ * Refuses a preset that makes nothing from this source, and one that encodes
+ * video from a source without any: its output would be the sound alone in
+ * a video container (an .mp4 or .webm without a picture), which is what an
+ * audio preset is for. A stream copy (the remux) copies what there is.
  */
 export function keptStreams(preset: PresetStreams, source: SourceProbe): { hasVideo: boolean; hasAudio: boolean } {
   const sourceVideo = (source.videoCodec ?? '') !== '';
   const sourceAudio = (source.audioCodec ?? '') !== '';
   const hasVideo = sourceVideo && (preset.videoCodec ?? '') !== '';
   const hasAudio = sourceAudio && (preset.audioCodec ?? '') !== '';
+  const has = sourceVideo ? 'video only' : sourceAudio ? 'audio only' : 'neither video nor audio';
   if (!hasVideo && !hasAudio) {
-    const has = sourceVideo ? 'video only' : sourceAudio ? 'audio only' : 'neither video nor audio';
     const wants = !preset.videoCodec ? 'audio' : !preset.audioCodec ? 'video' : 'video or audio';
     throw new UnsupportedCombination(`preset "${preset.name ?? ''}" makes ${wants}, but the source has ${has}: the output would be empty`);
+  }
+  if (!sourceVideo && (preset.videoCodec ?? '') !== '' && preset.videoCodec !== 'copy') {
+    throw new UnsupportedCombination(`preset "${preset.name ?? ''}" makes video, but the source has ${has}: the output would have no picture; use an audio preset`);
   }
   return { hasVideo, hasAudio };
 }
