@@ -69,7 +69,7 @@ export class ChunkStitcher {
         this.settings.stallMs,
       ),
       // Without a preset rate the output keeps the source's frames (framesIn); a preset rate makes its own.
-      preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source.absolute, attempt) : undefined,
+      preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source, attempt) : undefined,
     ]);
     const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbe(stitched))) as StitchProbeOutput & FfprobeOutput;
     const facts = readStitchFacts(stitchProbe);
