@@ -11,6 +11,7 @@ import {
   type FfprobeOutput,
   lateStart,
   mapProbe,
+  believedEnd,
   decodedWhole,
   packetEnds,
   type ProbeResult,
@@ -64,7 +65,7 @@ export class FfprobeRepository {
     const origin = Number(output.format?.start_time);
     const from = sampleTimed ? 0 : (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
     const packets = await this.output(buildPacketTailProbe(absolutePath, from), timeoutMs, paths).catch(() => '');
-    const ends = packetEnds(packets, decodedWhole(output));
+    const ends = packetEnds(packets, decodedWhole(output), believedEnd(output, declared));
     const spans = streamSpans(output, ends);
     const audioLength = sampleTimed ? audioPacketsLength(output, packets) : undefined;
     const audio = audioLength === undefined ? {} : sampleTimedEnd(spans, audioLength);

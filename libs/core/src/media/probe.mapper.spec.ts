@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { audioPacketsLength, contentLength, decodedWhole, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
+import { audioPacketsLength, believedEnd, contentLength, decodedWhole, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -138,6 +138,14 @@ describe('stream spans', () => {
       assert.deepEqual([...decodedWhole(other)], []);
       assert.equal(packetEnds(tail, decodedWhole(other)).get(1), 2);
     }
+  });
+
+  it("does not believe a packet's duration that runs far past the container's end: it ends at its time", () => {
+    // ffprobe 5.1 on a stream copy of a 0.872 s Ogg Vorbis file: the last packet "lasts" 44739 s
+    const until = believedEnd({ format: { start_time: '0.000000' } }, 0.872229);
+    assert.deepEqual([...packetEnds('0,0.862000,0.010667\n0,0.872667,44739.242229,\n', new Set(), until)], [[0, 0.872667]]);
+    // A last AAC frame decoded whole, 48 ms past the declared 2 s, is believed
+    assert.equal(packetEnds('1,1.984000,0.064000\n', new Set(), believedEnd({}, 2)).get(1), 2.048);
   });
 
   it('gives each kept stream its start and end on the media timeline, from packets where the tail has them', () => {

@@ -123,9 +123,12 @@ export function buildMediaProbe(input: string): FfprobeCommand {
 /**
  * Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream
  * index, on the input's clock. A stream in `wholeFrames` (decodedWhole) plays each packet as long as its longest
- * one: the decoder's last frame is whole whatever the container declares. Pure.
+ * one: the decoder's last frame is whole whatever the container declares. A duration that would end a packet past
+ * `believedUntil` (the container's end and a frame: believedEnd) is not believed, and the packet ends at its
+ * time: ffmpeg 5.1's stream copy of an Ogg Vorbis file wrote a last granule that its demuxer reads as a packet
+ * of 44739 s ([M5] matrix, camera-shutter.ogg). Pure.
  */
-export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new Set()): Map<number, number> {
+export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new Set(), believedUntil = Number.POSITIVE_INFINITY): Map<number, number> {
   const ends = new Map<number, number>();
   const longest = new Map<number, number>();
   for (const line of csv.split('\n')) {
@@ -135,11 +138,24 @@ export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new S
     const length = Number(duration);
     if (wholeFrames.has(stream) && Number.isFinite(length)) longest.set(stream, Math.max(length, longest.get(stream) ?? 0));
     const played = longest.get(stream);
-    const end = packetEnd(pts, played !== undefined ? String(played) : duration);
+    const end = believed(packetEnd(pts, played !== undefined ? String(played) : duration), pts, believedUntil);
     if (end === undefined) continue;
     ends.set(stream, Math.max(micros(end), ends.get(stream) ?? 0));
   }
   return ends;
+}
+
+/** A packet's end, or its time when its duration runs past `until`. */
+function believed(end: number | undefined, pts: string | undefined, until: number): number | undefined {
+  return end !== undefined && end > until ? packetEnd(pts, undefined) : end;
+}
+
+/** How far past the container's end a stream's last packet may end: a frame decoded whole (1152 samples at 8 kHz is 0.144 s). */
+const OVERHANG_SECONDS = 0.15;
+
+/** packetEnds' `believedUntil` for a file that declares `declared` seconds: its end on the input's clock, and a frame. */
+export function believedEnd(output: FfprobeOutput, declared: number): number {
+  return clockOrigin(output) + declared + OVERHANG_SECONDS;
 }
 
 /** Audio codecs of fixed-length frames, whose decoder outputs every frame whole. */
