@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile, rm, writeFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { describePackagedFile, type PackagedFile, packagedFile } from '@mpr/core/testing/package-media.fetcher';
 
@@ -37,6 +37,7 @@ const MUXJS = 'package/test/segments';
 const SINTEL_TS: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/sintel-captions.ts` };
 const FMP4_INIT: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/malformed-sei-init.mp4` };
 const FMP4_SEGMENT: PackagedFile = { registry: 'npm', pkg: 'mux.js@7.1.0', path: `${MUXJS}/malformed-sei.m4s` };
+const SHUTTER_OGA: PackagedFile = { registry: 'debian', pkg: 'sound-theme-freedesktop', path: 'usr/share/sounds/freedesktop/stereo/camera-shutter.oga' };
 
 const ffmpeg = (args: string[]) => run('ffmpeg', ['-v', 'error', '-y', ...args]);
 const testsrc = (size: string, fps: number, seconds: number) => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${fps}:duration=${seconds}`];
@@ -147,6 +148,66 @@ const ALL_SOURCES: readonly MatrixSource[] = [
         { encoding: 'buffer', maxBuffer: 64 << 20 },
       );
       await writeFile(path, stdout);
+    },
+  },
+  {
+    name: 'phone-3gp.mp4',
+    origin: 'ffmpeg: 3GP (brand 3gp4) with H.263 176×144 at 15 fps and 16 kHz mono AAC, named .mp4 (the scan takes the types the original system took)',
+    covers: 'a feature-phone clip: H.263, low-rate audio (16 kHz; an Opus output still plays at 48 kHz)',
+    async make(path) {
+      const video = ['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=15:duration=2'];
+      await ffmpeg([...video, ...tone(16000, 2), '-c:v', 'h263', '-g', '15', '-c:a', 'aac', '-ac', '1', '-b:a', '24k', '-f', '3gp', path]);
+    },
+  },
+  {
+    name: 'phone-rotated.mov',
+    origin: 'ffmpeg: H.264 160×90 at 30 fps + AAC in MOV, then stream-copied with a 90° display matrix (-metadata:s:v rotate=90)',
+    covers: 'a phone clip shot upright: a rotation display matrix (ffmpeg turns the picture upright when it encodes)',
+    open: {
+      presets: ['builtin-remux'],
+      why: "the remux copies into Matroska, and ffmpeg 5.1's Matroska muxer writes no display matrix: the copy shows the picture on its side",
+    },
+    async make(path) {
+      // ffmpeg 5.1 writes the display matrix only on a stream copy (an encode drops the rotate tag): two steps.
+      const plain = `${path}.plain.mov`;
+      const codecs = ['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '30', '-c:a', 'aac'];
+      await ffmpeg([...testsrc('160x90', 30, 1.5), ...tone(48000, 1.5), ...codecs, plain]);
+      await ffmpeg(['-i', plain, '-c', 'copy', '-metadata:s:v', 'rotate=90', path]);
+      await rm(plain);
+    },
+  },
+  {
+    name: 'screen-capture.mkv',
+    origin: 'ffmpeg: H.264 at a variable rate (the picture still for 0.5 s), two audio tracks and SubRip subtitles in Matroska',
+    covers:
+      'a screen capture: variable frame rate, a first audio track (AAC 48 kHz mono, 2 s) and a longer second one (Opus stereo, 2.4 s), a subtitle stream; outputs keep the first video and first audio only',
+    async make(path) {
+      const srt = `${path}.srt`;
+      await writeFile(srt, '1\n00:00:00,200 --> 00:00:01,000\nRecording started\n\n2\n00:00:01,200 --> 00:00:01,900\nClick Save\n');
+      await ffmpeg([
+        ...testsrc('160x120', 30, 2),
+        ...tone(48000, 2),
+        ...['-f', 'lavfi', '-i', 'sine=frequency=660:sample_rate=44100:duration=2.4'],
+        ...['-i', srt],
+        ...['-map', '0:v', '-map', '1:a', '-map', '2:a', '-map', '3:s'],
+        // A screen recorder writes a frame only when the screen changes: none for frames 10–24 and 40–44.
+        ...['-vf', "select='not(between(n,10,24))*not(between(n,40,44))'", '-fps_mode', 'vfr'],
+        ...['-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-g', '30'],
+        ...['-c:a:0', 'aac', '-ac:a:0', '1', '-c:a:1', 'libopus', '-ac:a:1', '2', '-c:s', 'srt'],
+        ...['-metadata:s:a:0', 'title=Microphone', '-metadata:s:a:1', 'title=Desktop'],
+        path,
+      ]);
+      await rm(srt);
+    },
+  },
+  {
+    name: 'camera-shutter.ogg',
+    origin: describePackagedFile(SHUTTER_OGA),
+    covers: 'real Ogg Vorbis at 96 kHz stereo, 0.87 s, audio only (resampled to 48 kHz by Opus and MP3)',
+    async make(path) {
+      // The file as it ships (.oga is Ogg): ffmpeg 5.1's stream copy of it writes a last granule that reads as a
+      // 44739 s packet (packetEnds' believedUntil), and a remux of that copy keeps it.
+      await copyFile(await packagedFile(SHUTTER_OGA), path);
     },
   },
 ];

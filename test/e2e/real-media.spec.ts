@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { BUILTIN_PRESETS, type JobState, loadConfig, type RunningService, startService } from '@mpr/core';
 import { createTestDatabase, type TestDatabase } from '@mpr/core/testing/test-infra';
@@ -17,9 +19,11 @@ import { outputFacts, TranscoderWorld } from './transcoder-harness';
  * are created through the API, as a user would, and all run at once.
  *
  * Each job ends COMPLETED with an output the platform verified, or is
- * refused by createJob with a reason; a chunked output matches the single
+ * refused by createJob with a reason (a preset that encodes video, on a
+ * source without any, always is); a chunked output matches the single
  * pass of the same job (frames exactly, samples within one audio frame,
- * duration within one frame).
+ * duration within one frame); every output keeps the source's first video
+ * and first audio only, its picture turned as the source shows it.
  */
 
 const TOKEN = 'real-media-token-0123456789';
@@ -45,6 +49,32 @@ interface GraphqlAnswer<T> {
 }
 
 const PRESET_IDS = BUILTIN_PRESETS.map((p) => p.presetId);
+const run = promisify(execFile);
+
+/** What a file shows: its streams by kind, and its picture's orientation once its display matrix is applied. */
+interface Shown {
+  readonly kinds: readonly string[];
+  readonly codecs: { readonly video?: string; readonly audio?: string };
+  readonly portrait?: boolean;
+}
+
+async function shown(path: string): Promise<Shown> {
+  const entries = 'stream=codec_type,codec_name,width,height:stream_side_data=rotation';
+  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', entries, '-of', 'json', path]);
+  const streams = (
+    JSON.parse(stdout) as {
+      streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; side_data_list?: Array<{ rotation?: number }> }>;
+    }
+  ).streams;
+  const video = streams.find((s) => s.codec_type === 'video');
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  const turned = Math.abs(video?.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0) % 180 === 90;
+  return {
+    kinds: streams.map((s) => s.codec_type),
+    codecs: { video: video?.codec_name, audio: audio?.codec_name },
+    portrait: video ? (turned ? video.width! > video.height! : video.height! > video.width!) : undefined,
+  };
+}
 
 const caseKey = (c: Pick<Case, 'source' | 'presetId' | 'mode' | 'range'>) => `${c.source} ${c.presetId} ${c.mode} ${c.range}`;
 
@@ -58,6 +88,8 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
   let apiUrl = '';
   const cases = new Map<string, Case>();
   const durations = new Map<string, number>();
+  /** What each source shows (its streams, orientation), to hold its outputs to. */
+  const sourceViews = new Map<string, Shown>();
   const settled = new Map<string, Promise<void>>();
 
   async function graphql<T>(query: string): Promise<GraphqlAnswer<T>> {
@@ -73,6 +105,7 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
     async () => {
       [world, db] = await Promise.all([TranscoderWorld.create(), createTestDatabase()]);
       await Promise.all(MATRIX_SOURCES.map((s) => s.make(join(world.mediaIn, s.name))));
+      for (const s of MATRIX_SOURCES) sourceViews.set(s.name, await shown(join(world.mediaIn, s.name)));
       for (const s of MATRIX_SOURCES) console.log(`real-media source ${s.name}: ${s.origin} — ${s.covers}`);
 
       const env = world.env({
@@ -177,10 +210,17 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
         for (const range of RANGES) {
           const single = cases.get(caseKey({ source: source.name, presetId, mode: 'single', range }))!;
           const chunked = cases.get(caseKey({ source: source.name, presetId, mode: 'chunked', range }))!;
+          const view = sourceViews.get(source.name)!;
+          // A preset that encodes video has nothing to make of a source without any: refused at createJob.
+          const noPicture = view.codecs.video === undefined && (settings.videoCodec ?? '') !== '' && settings.videoCodec !== 'copy';
           for (const c of [single, chunked]) {
-            if (c.refused !== undefined) {
+            if (noPicture) {
+              if (!/makes video, but the source has audio only/.test(c.refused ?? ''))
+                problems.push(`${caseKey(c)}: not refused as making no picture: ${c.refused ?? c.job?.status}`);
+            } else if (c.refused !== undefined) {
               if (c.refused.trim().length < 10) problems.push(`${caseKey(c)}: refused without a reason (${JSON.stringify(c.refused)})`);
             } else if (c.job?.status !== 'COMPLETED') problems.push(`${caseKey(c)}: ${c.job?.status} — ${c.job?.errorMessage}`);
+            else problems.push(...keptProblems(c, view, await shown(join(world.mediaOut, c.job.outputPath))));
           }
           if (single.job?.status === 'COMPLETED' && chunked.job?.status === 'COMPLETED') {
             const [a, b] = await Promise.all([
@@ -213,6 +253,27 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
     for (const source of MATRIX_SOURCES) assert.ok(Number(durations.get(source.name)) > 0, `${source.name} has a measured duration`);
   });
 });
+
+/**
+ * What an output keeps of its source: the first video and the first audio, never a second audio track, subtitles
+ * or data; a copied stream as it was; the picture upright as the source shows it (ffmpeg applies a display matrix
+ * when it encodes, a stream copy keeps the matrix).
+ */
+function keptProblems(c: Case, source: Shown, output: Shown): string[] {
+  const problems: string[] = [];
+  const extra = output.kinds.filter((kind, i) => !((kind === 'video' || kind === 'audio') && output.kinds.indexOf(kind) === i));
+  if (extra.length > 0) problems.push(`${caseKey(c)}: the output keeps ${extra.join(', ')} streams beyond one video and one audio`);
+  const { settings } = BUILTIN_PRESETS.find((p) => p.presetId === c.presetId)!;
+  if (settings.videoCodec === 'copy' && output.codecs.video !== source.codecs.video)
+    problems.push(`${caseKey(c)}: copied video is ${output.codecs.video}, the source's first is ${source.codecs.video}`);
+  if (settings.audioCodec === 'copy' && output.codecs.audio !== source.codecs.audio)
+    problems.push(`${caseKey(c)}: copied audio is ${output.codecs.audio}, the source's first is ${source.codecs.audio}`);
+  if (output.portrait !== undefined && output.portrait !== source.portrait)
+    problems.push(
+      `${caseKey(c)}: the output shows the picture ${output.portrait ? 'upright' : 'on its side'}, the source ${source.portrait ? 'upright' : 'on its side'}`,
+    );
+  return problems;
+}
 
 async function inBatches<T>(items: readonly T[], size: number, each: (item: T) => Promise<void>): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(each));

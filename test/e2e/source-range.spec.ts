@@ -151,10 +151,19 @@ describe('createJob refuses what the probe shows cannot work (API)', () => {
     };
   }
 
-  it('refuses an audio preset on a video-only source, naming why, and creates no job', async () => {
-    const refused = await createJob('silent.mp4', 'builtin-mp3-192k');
-    assert.equal(refused.code, 'BAD_USER_INPUT');
-    assert.equal(refused.message, 'preset "MP3 192k" makes audio, but the source has video only: the output would be empty');
+  it('refuses an audio preset on a video-only source and a video preset on an audio-only one, naming why, and creates no job', async () => {
+    for (const [file, presetId, reason] of [
+      ['silent.mp4', 'builtin-mp3-192k', 'preset "MP3 192k" makes audio, but the source has video only: the output would be empty'],
+      [
+        'tiny.wav',
+        'builtin-h264-720p',
+        'preset "H.264 720p" makes video, but the source has audio only: the output would have no picture; use an audio preset',
+      ],
+    ]) {
+      const refused = await createJob(file, presetId);
+      assert.equal(refused.code, 'BAD_USER_INPUT', file);
+      assert.equal(refused.message, reason);
+    }
     const { data } = await h.graphql('query { jobs { id } }');
     assert.deepEqual(data!.jobs, []);
   });
@@ -170,8 +179,9 @@ describe('createJob refuses what the probe shows cannot work (API)', () => {
     assert.deepEqual(data!.jobs, []);
   });
 
-  it('accepts what can work: a video preset on the same range (video only), a 60 ms trim of a 0.1 s WAV', async () => {
+  it('accepts what can work: a video preset on the same range (video only), a 60 ms trim of a 0.1 s WAV, its remux', async () => {
     assert.ok((await createJob('uneven.avi', 'builtin-h264-720p', ', trimStart: 1.4')).id);
     assert.ok((await createJob('tiny.wav', 'builtin-flac', ', trimStart: 0.02, trimEnd: 0.08')).id);
+    assert.ok((await createJob('tiny.wav', 'builtin-remux')).id);
   });
 });

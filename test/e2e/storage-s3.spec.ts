@@ -115,8 +115,8 @@ describe('media roots on S3: scan, serving, single-pass and chunked jobs S3 → 
     assert.equal((await fetch(`${api}/media/in/s3:%2F%2Fother%2Fx.mp4`, { headers: auth })).status, 403);
   });
 
-  const runJob = async (input: string): Promise<Job> => {
-    const clip = await readyAsset('clip.mp4');
+  const runJob = async (input: string, source = 'clip.mp4'): Promise<Job> => {
+    const clip = await readyAsset(source);
     const { createJob } = await platform.query<{ createJob: Job }>(
       `mutation { createJob(input: { sourceAssetId: "${clip.id}", presetId: "builtin-h264-720p", ${input} }) { ${JOB_FIELDS} } }`,
     );
@@ -167,6 +167,19 @@ describe('media roots on S3: scan, serving, single-pass and chunked jobs S3 → 
     assert.equal(finished.chunked, true);
     await checkBucketHoldsOnlyOutputs('clip-chunked.mp4');
     await checkOutput(finished);
+  });
+
+  it("names a source read from a spooled copy by its media path when ffmpeg fails on it, never the copy's hashed name or a host path", async () => {
+    await bucketIn.write('broken/clip.mp4', Readable.from([await readFile(join(local.path, 'clip.mp4'))]));
+    await readyAsset('broken/clip.mp4');
+    // Replaced after its probe by bytes no demuxer reads: the job's ffmpeg (or ffprobe) fails on the spooled copy.
+    await bucketIn.write('broken/clip.mp4', Readable.from([Buffer.alloc(64 * 1024, 7)]));
+    for (const input of ['outputFilename: "broken-single.mp4"', 'outputFilename: "broken-chunked.mp4", chunked: true, chunkDuration: 2']) {
+      const failed = await runJob(input, 'broken/clip.mp4');
+      assert.equal(failed.status, 'failed', JSON.stringify(failed));
+      assert.match(failed.errorMessage ?? '', /in\/broken\/clip\.mp4/, input);
+      assert.doesNotMatch(failed.errorMessage ?? '', /[0-9a-f]{32}|spool|scratch|\/tmp\//, input);
+    }
   });
 
   it('marks an asset missing when its object is deleted from the bucket', async () => {

@@ -46,7 +46,7 @@ export * from './dispatch/watched-dispatch-switch';
 export * from './ffmpeg/codec-support.config';
 export * from './ffmpeg/progress.parser';
 export * from './ffmpeg/stderr.summary';
-export { encodedSampleRate } from './ffmpeg/audio-codec.config';
+export { outputSampleRate } from './ffmpeg/audio-codec.config';
 export * from './ffmpeg/transcode-command';
 export * from './ffmpeg/transcode.errors';
 export * from './work/job-progress';

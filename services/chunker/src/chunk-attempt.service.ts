@@ -9,6 +9,7 @@ import {
   isIndexedSource,
   type JobState,
   type KeyframeProbe,
+  type PlanSource,
   planChunks,
   readKeyframeProbe,
   type SegmentCut,
@@ -97,6 +98,7 @@ export class ChunkAttempts implements OnApplicationBootstrap {
     const dir = this.workDir(job);
     await dir.create();
     const input = context.plan.source.absolute;
+    const sourceFile = context.plan.source;
     const fps = source.framerate;
     // A lost attempt's manifest, read once: its chunk length and its finished files (takeOver).
     const earlierDir = job.attempt > 1 ? this.workDirs.of(job.jobId, job.attempt - 1) : undefined;
@@ -113,7 +115,7 @@ export class ChunkAttempts implements OnApplicationBootstrap {
       workers: capacity?.workers,
       fps,
     };
-    const { keyframes, formatStart, frames } = await this.probeKeyframes(input, source.container, request);
+    const { keyframes, formatStart, frames } = await this.probeKeyframes(sourceFile, source.container, request);
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
@@ -153,9 +155,9 @@ export class ChunkAttempts implements OnApplicationBootstrap {
   }
 
   /** The keyframes around `time` (one windowed probe from a second before it); none when the probe fails: the tail's move is an optimisation. */
-  async keyframesNear(input: string, time: number): Promise<readonly number[]> {
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, [Math.max(0, time - 1)]), undefined, this.workDirs.shownPaths).catch(() => ''))
-      .keyframes;
+  async keyframesNear(input: PlanSource, time: number): Promise<readonly number[]> {
+    const probe = buildKeyframeProbe(input.absolute, [Math.max(0, time - 1)]);
+    return readKeyframeProbe(await this.ffprobe.output(probe, undefined, this.workDirs.shownPaths(input)).catch(() => '')).keyframes;
   }
 
   /**
@@ -165,11 +167,11 @@ export class ChunkAttempts implements OnApplicationBootstrap {
    * seeking) the range's packets are listed now. Undefined when the packets
    * carry no times (framesIn counts at the rate then).
    */
-  async rangeFrames(input: string, attempt: PlannedAttempt): Promise<readonly number[] | undefined> {
+  async rangeFrames(input: PlanSource, attempt: PlannedAttempt): Promise<readonly number[] | undefined> {
     if (attempt.frames) return attempt.frames;
     const origin = attempt.formatStart ?? 0;
     const span = { start: attempt.range.start + origin, end: attempt.range.end + origin };
-    return readKeyframeProbe(await this.ffprobe.output(buildRangeFramesProbe(input, span), undefined, this.workDirs.shownPaths)).frames;
+    return readKeyframeProbe(await this.ffprobe.output(buildRangeFramesProbe(input.absolute, span), undefined, this.workDirs.shownPaths(input))).frames;
   }
 
   /**
@@ -177,14 +179,15 @@ export class ChunkAttempts implements OnApplicationBootstrap {
    * boundaries without reading the whole file; when that finds too few, or
    * the source is another container, every packet is read.
    */
-  private async probeKeyframes(input: string, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
+  private async probeKeyframes(input: PlanSource, container: string, request: Parameters<typeof chunkTargets>[0]): Promise<KeyframeProbe> {
     const around = isIndexedSource(container) ? chunkTargets(request) : [];
+    const paths = this.workDirs.shownPaths(input);
     if (around.length > 0) {
-      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input, around), undefined, this.workDirs.shownPaths));
+      const windowed = readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input.absolute, around), undefined, paths));
       // The windows' frames are not the range's: the stitch counts those (ChunkStitcher).
       if (segmentsReadSource({ container, ...windowed })) return { ...windowed, frames: undefined };
     }
-    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input), undefined, this.workDirs.shownPaths));
+    return readKeyframeProbe(await this.ffprobe.output(buildKeyframeProbe(input.absolute), undefined, paths));
   }
 
   /**

@@ -69,7 +69,7 @@ export class ChunkEncodes {
     const audioQueued = audio !== undefined && !reused.audio && !audioHere;
     let audioFailure: Error | undefined;
     const audioRun = audioHere
-      ? runStep(this.ffmpeg, audio, 'the audio encode', signal, this.settings.stallMs, this.workDirs.shownPaths).then(() =>
+      ? runStep(this.ffmpeg, audio, 'the audio encode', signal, this.settings.stallMs, this.workDirs.shownPaths(context.plan.source)).then(() =>
           attempt.dir.settle(attempt.dir.path(partialAudioName(audioFile)), audioFile),
         )
       : Promise.resolve();
@@ -152,7 +152,7 @@ export class ChunkEncodes {
   private async releaseTail(run: AttemptRun, held: ChunkPlan, measured: TailMeasure | undefined): Promise<ChunkPlan> {
     const { job, attempt, tell } = run;
     const fps = run.context.source.framerate;
-    const input = run.context.plan.source.absolute;
+    const input = run.context.plan.source;
     let chunks = held;
     let keyframes = attempt.keyframes;
     const target = measured && tailBoundaryTarget(chunks, measured.lagSeconds, measured.speed, fps);
@@ -216,7 +216,7 @@ export class ChunkEncodes {
     const { splitTimes } = inputs.split;
 
     const split = buildSplitCommand(context.plan.source.absolute, attempt.dir.path('piece-%03d.mkv'), splitTimes, attempt.dir.path(PIECE_LIST));
-    const splitRun = runStep(this.ffmpeg, split, 'the split', run.signal, this.settings.stallMs, this.workDirs.shownPaths);
+    const splitRun = runStep(this.ffmpeg, split, 'the split', run.signal, this.settings.stallMs, this.workDirs.shownPaths(context.plan.source));
     let splitEnded = false;
     const ended = splitRun.then(
       () => (splitEnded = true),

@@ -3,7 +3,6 @@ import {
   buildStitchCommand,
   buildStitchProbe,
   type ChunkPlan,
-  encodedSampleRate,
   expectedStitch,
   FfmpegRepository,
   type FfprobeOutput,
@@ -13,6 +12,7 @@ import {
   micros,
   OutputFilesRepository,
   OutputService,
+  outputSampleRate,
   readStitchFacts,
   segmentCuts,
   type StitchProbeOutput,
@@ -69,7 +69,7 @@ export class ChunkStitcher {
         this.settings.stallMs,
       ),
       // Without a preset rate the output keeps the source's frames (framesIn); a preset rate makes its own.
-      preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source.absolute, attempt) : undefined,
+      preset.framerate === undefined ? this.attempts.rangeFrames(context.plan.source, attempt) : undefined,
     ]);
     const stitchProbe = JSON.parse(await this.ffprobe.output(buildStitchProbe(stitched))) as StitchProbeOutput & FfprobeOutput;
     const facts = readStitchFacts(stitchProbe);
@@ -79,8 +79,9 @@ export class ChunkStitcher {
       audio: plan.contents.audio,
       fps: preset.framerate ?? source.framerate,
       sourceFrames,
-      // In the encoder's rate: libopus resamples a 44.1 kHz source to 48 kHz ([M5] matrix: 97536 samples "expected 89303").
-      audioSampleRate: audio ? encodedSampleRate(preset.audioCodec ?? '', preset.audioSampleRate, Number(source.audioSampleRate ?? 0)) : undefined,
+      // In the rate the output plays at: libopus resamples a 44.1 kHz source to 48 kHz ([M5] matrix: 97536 samples
+      // "expected 89303"), and an Opus encode of 16 kHz still plays at 48 kHz (98688 samples "expected 32000").
+      audioSampleRate: audio ? outputSampleRate(preset.audioCodec ?? '', preset.audioSampleRate, Number(source.audioSampleRate ?? 0)) : undefined,
       audioCodec: preset.audioCodec,
       hasVideo: true,
     });

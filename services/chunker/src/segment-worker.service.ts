@@ -175,7 +175,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         return;
       }
       await dir.discard(partial);
-      const reason = ffmpegFailure(outcome, this.workDirs.shownPaths);
+      const reason = ffmpegFailure(outcome, this.workDirs.shownPaths(context.plan.source));
       telemetry('failed', { error: reason, delivery: msg.info.deliveryCount });
       this.metrics.segments.inc({ outcome: 'failed' });
       if (msg.info.deliveryCount >= this.settings.maxDeliver) {

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { buildConcatList, MEDIA_IN_ROOT, MEDIA_OUT_ROOT, MediaRoot, mediaRootPaths, type ShownPath } from '@mpr/core';
+import { buildConcatList, MEDIA_IN_ROOT, MEDIA_OUT_ROOT, MediaRoot, mediaRootPaths, type PlanSource, type ShownPath, sourceShownPath } from '@mpr/core';
 import { type AttemptManifest, MANIFEST } from './attempt-manifest';
 
 /** Where all work directories live, relative to MEDIA_OUT: hidden, one per attempt. */
@@ -99,9 +99,13 @@ export class WorkDirRepository {
     @Inject(MEDIA_OUT_ROOT) private readonly outRoot: MediaRoot,
   ) {}
 
-  /** How the chunker's ffmpeg errors name the source and the work files: `in/…`, `out/…`, never a host path (ffmpegErrorSummary). */
-  get shownPaths(): readonly ShownPath[] {
-    return mediaRootPaths(this.inRoot, this.outRoot);
+  /**
+   * How the chunker's ffmpeg errors name the job's source and the work files: `in/…`, `out/…`, never a host path
+   * (ffmpegErrorSummary). The source first: a bucket's object is read from a spooled copy under a hashed name in
+   * scratch space, which is under neither root.
+   */
+  shownPaths(source: PlanSource): readonly ShownPath[] {
+    return [sourceShownPath(source), ...mediaRootPaths(this.inRoot, this.outRoot)];
   }
 
   of(jobId: string, attempt: number): WorkDir {

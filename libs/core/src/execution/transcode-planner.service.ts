@@ -13,21 +13,35 @@ import { presetDecider, type PresetState } from '../domain/preset.decider';
 import type { ExpectedOutput } from './output-verification';
 import { tempPathFor } from './output-paths';
 import { loadState } from './aggregate-state';
+import type { ShownPath } from '../ffmpeg/stderr.summary';
 
 /** What running one attempt takes: the ffmpeg command and where it writes. */
 export interface TranscodePlan {
   readonly command: TranscodeCommand;
   /**
    * The source file: where ffmpeg reads it (the file itself on a local root, a spooled copy of a bucket's object),
-   * its path in its media root (what users know it by), and `release()` for when the attempt is done with it.
+   * how messages name it (`in/clips/a.mov`: its root and its path there, what users know it by, never the host
+   * path or the spool copy's hashed name), and `release()` for when the attempt is done with it.
    */
-  readonly source: { readonly absolute: string; readonly relative: string; release(): Promise<void> };
+  readonly source: PlanSource;
   /** Relative to MEDIA_OUT: the job's outputFilename, and the temporary file ffmpeg writes. */
   readonly outputPath: string;
   readonly tempPath: string;
   readonly expected: ExpectedOutput;
   /** What the job's range of the source holds, stream by stream (what a chunked output is verified against). */
   readonly contents: RangeContents;
+}
+
+/** A plan's source file (TranscodePlan.source). */
+export interface PlanSource {
+  readonly absolute: string;
+  readonly shown: string;
+  release(): Promise<void>;
+}
+
+/** The source as ffmpeg's messages show it (ffmpegErrorSummary): its host path, or spooled copy, reads as its media path. */
+export function sourceShownPath(source: PlanSource): ShownPath {
+  return [source.absolute, source.shown];
 }
 
 /** The job cannot run as created (source gone, preset unusable for it): another attempt would fail the same way. */
@@ -50,21 +64,19 @@ export class TranscodePlanner {
       loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),
     ]);
     const inputs = runnableInputs(job, source, preset);
-    const input = await this.sourceFile(source);
+    const { file: input, shown } = await this.sourceFile(source);
     try {
-      return planTranscode(job, inputs, { absolute: input.path, relative: source.filePath, release: () => input.release() }, (path) =>
-        this.outStore.workRoot.target(path),
-      );
+      return planTranscode(job, inputs, { absolute: input.path, shown, release: () => input.release() }, (path) => this.outStore.workRoot.target(path));
     } catch (err) {
       await input.release();
       throw err;
     }
   }
 
-  private async sourceFile(source: AssetState): Promise<LocalFile> {
+  private async sourceFile(source: AssetState): Promise<{ file: LocalFile; shown: string }> {
     const store = source.root === 'out' ? this.outStore : this.inStore;
     try {
-      return await store.localFile(source.filePath);
+      return { file: await store.localFile(source.filePath), shown: `${store.name}/${source.filePath}` };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new UnrunnableJob(`source file ${source.filePath} is missing from MEDIA_${store.name.toUpperCase()}`);

@@ -11,6 +11,13 @@ interface AudioEncoderConfig {
    * takes every rate a preset may ask for.
    */
   readonly sampleRates?: readonly number[];
+  /**
+   * The rate the output plays at whatever rate was encoded, if the format
+   * fixes one: an Opus stream always decodes at 48 kHz (RFC 7845: the
+   * OpusHead's input rate is informational), so ffprobe reads a 16 kHz
+   * encode as 48 kHz and counts its samples at 48 kHz.
+   */
+  readonly playsAt?: number;
 }
 
 /** One entry per encoder the preset validation accepts (the Record type makes a missing one a compile error). */
@@ -18,7 +25,7 @@ const AUDIO_ENCODER_CONFIGS: Record<AudioEncoder, AudioEncoderConfig> = {
   aac: {},
   libmp3lame: { sampleRates: [48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000] },
   // Opus works at 48 kHz inside; libopus accepts only these rates.
-  libopus: { sampleRates: [48000, 24000, 16000, 12000, 8000] },
+  libopus: { sampleRates: [48000, 24000, 16000, 12000, 8000], playsAt: 48000 },
   libvorbis: {},
   flac: {},
   pcm_s16le: {},
@@ -40,14 +47,25 @@ export function audioEncoderArgs(settings: PresetSettings, encoder: AudioEncoder
 }
 
 /**
- * The sample rate the encoder writes: the preset's, else the source's, or
+ * The sample rate the encoder is fed: the preset's, else the source's, or
  * the encoder's preferred rate when it refuses the source's (libopus makes
- * 48 kHz of a 44.1 kHz MP3). What the output's sample count is measured in.
+ * 48 kHz of a 44.1 kHz MP3).
  */
-export function encodedSampleRate(encoder: string, presetRate: number | undefined, sourceRate: number): number {
+function encodedSampleRate(encoder: string, presetRate: number | undefined, sourceRate: number): number {
   if (presetRate !== undefined) return presetRate;
   const supported = isAudioEncoder(encoder) ? AUDIO_ENCODER_CONFIGS[encoder].sampleRates : undefined;
   return supported && !supported.includes(sourceRate) ? supported[0] : sourceRate;
+}
+
+/**
+ * The sample rate the output plays at, what its sample count is measured
+ * in: the encoded rate, or the one its format fixes (an Opus encode of a
+ * 16 kHz source is read as 48 kHz: a 2 s range holds 96000 samples, not
+ * the 32000 the source's rate would count — [M5] matrix, 3GP with 16 kHz AAC).
+ */
+export function outputSampleRate(encoder: string, presetRate: number | undefined, sourceRate: number): number {
+  const fixed = isAudioEncoder(encoder) ? AUDIO_ENCODER_CONFIGS[encoder].playsAt : undefined;
+  return fixed ?? encodedSampleRate(encoder, presetRate, sourceRate);
 }
 
 /**

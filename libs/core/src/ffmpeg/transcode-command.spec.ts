@@ -4,7 +4,7 @@ import { BUILTIN_PRESETS } from '../domain/builtin-presets';
 import { ValidationError } from '../errors/domain.errors';
 import type { PresetSettingsInit } from '../domain/preset.decider';
 import { ffmpegArgv } from './ffmpeg-command';
-import { encodedSampleRate } from './audio-codec.config';
+import { outputSampleRate } from './audio-codec.config';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
 import { UnsupportedCombination } from './transcode.errors';
 
@@ -114,10 +114,14 @@ describe('buildTranscodeCommand', () => {
   });
 
   describe('sources', () => {
-    it('an audio-only source under a video preset makes an audio-only file', () => {
-      const command = build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY });
-      assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, '-vn', '-map', '0:a:0', '-c:a', 'aac', '-b:a', '128k', ...FASTSTART, '-f', 'mp4', OUT]);
+    it('an audio-only source under a video preset is refused; under the remux, its audio is copied', () => {
+      assert.throws(
+        () => build({ preset: builtin('builtin-h264-720p'), source: AUDIO_ONLY }),
+        (e: Error) => e instanceof UnsupportedCombination && /makes video, but the source has audio only/.test(e.message),
+      );
+      const command = build({ preset: builtin('builtin-remux'), source: AUDIO_ONLY });
       assert.deepStrictEqual([command.hasVideo, command.hasAudio], [false, true]);
+      assert.ok(ffmpegArgv(command).includes('-vn'));
     });
 
     it('a source without sound makes a silent video', () => {
@@ -223,13 +227,15 @@ describe('buildTranscodeCommand', () => {
       ]);
     });
 
-    it('names the rate each encoder writes, which the output is measured in', () => {
-      assert.equal(encodedSampleRate('libopus', undefined, 44100), 48000);
-      assert.equal(encodedSampleRate('libopus', undefined, 24000), 24000);
-      assert.equal(encodedSampleRate('libmp3lame', undefined, 11025), 11025);
-      assert.equal(encodedSampleRate('aac', undefined, 22050), 22050);
-      assert.equal(encodedSampleRate('aac', 44100, 22050), 44100);
-      assert.equal(encodedSampleRate('copy', undefined, 22050), 22050);
+    it('names the rate each output plays at, which its samples are counted in', () => {
+      // Opus always plays at 48 kHz, whatever rate it was fed (a 16 kHz source, or a preset's 24 kHz).
+      assert.equal(outputSampleRate('libopus', undefined, 44100), 48000);
+      assert.equal(outputSampleRate('libopus', undefined, 16000), 48000);
+      assert.equal(outputSampleRate('libopus', 24000, 16000), 48000);
+      assert.equal(outputSampleRate('libmp3lame', undefined, 11025), 11025);
+      assert.equal(outputSampleRate('aac', undefined, 22050), 22050);
+      assert.equal(outputSampleRate('aac', 44100, 22050), 44100);
+      assert.equal(outputSampleRate('copy', undefined, 22050), 22050);
     });
 
     it('resamples a 44.1 kHz source to 48 kHz for Opus', () => {

@@ -11,6 +11,8 @@ import {
   type FfprobeOutput,
   lateStart,
   mapProbe,
+  believedEnd,
+  decodedWhole,
   packetEnds,
   type ProbeResult,
   sampleTimedEnd,
@@ -63,7 +65,7 @@ export class FfprobeRepository {
     const origin = Number(output.format?.start_time);
     const from = sampleTimed ? 0 : (Number.isFinite(origin) ? origin : 0) + declared - TAIL_SECONDS;
     const packets = await this.output(buildPacketTailProbe(absolutePath, from), timeoutMs, paths).catch(() => '');
-    const ends = packetEnds(packets);
+    const ends = packetEnds(packets, decodedWhole(output), believedEnd(output, declared));
     const spans = streamSpans(output, ends);
     const audioLength = sampleTimed ? audioPacketsLength(output, packets) : undefined;
     const audio = audioLength === undefined ? {} : sampleTimedEnd(spans, audioLength);
@@ -83,7 +85,7 @@ export class FfprobeRepository {
     timeoutMs: number,
     paths: readonly ShownPath[],
   ): Promise<Pick<ProbeResult, 'duration' | 'videoStart' | 'videoEnd' | 'audioStart' | 'audioEnd'>> {
-    const ends = packetEnds(await this.output(buildPacketTailProbe(absolutePath, 0), timeoutMs, paths).catch(() => ''));
+    const ends = packetEnds(await this.output(buildPacketTailProbe(absolutePath, 0), timeoutMs, paths).catch(() => ''), decodedWhole(output));
     const length = contentLength(Number.POSITIVE_INFINITY, start, ends);
     return { ...streamSpans(output, ends), duration: Number.isFinite(length) ? length : 0 };
   }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { audioPacketsLength, contentLength, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
+import { audioPacketsLength, believedEnd, contentLength, decodedWhole, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -115,6 +115,37 @@ describe('stream spans', () => {
       [0, 5.533],
       [1, 5.574],
     ]);
+  });
+
+  it("ends fixed-frame audio in MP4/3GP where its last frame, decoded whole, ends, not where the edit list shortens it", () => {
+    // ffprobe 5.1 on 2 s of 16 kHz AAC in 3GP: the last packet is cut to 16 ms of its 64 ms; ffmpeg decodes all 64
+    const tail = '1,1.920000,0.064000\n0,1.933333,0.066667\n1,1.984000,0.016000\n';
+    const output = (format: string, codec: string) => ({
+      format: { format_name: format },
+      streams: [
+        { index: 0, codec_type: 'video', codec_name: 'h263' },
+        { index: 1, codec_type: 'audio', codec_name: codec },
+      ],
+    });
+    const mov = output('mov,mp4,m4a,3gp,3g2,mj2', 'aac');
+    assert.deepEqual([...decodedWhole(mov)], [1]);
+    assert.deepEqual([...packetEnds(tail, decodedWhole(mov))], [
+      [1, 2.048],
+      [0, 2],
+    ]);
+    // Without the edit list's cut (Matroska), or for audio whose last packet is really short (PCM), as declared
+    for (const other of [output('matroska,webm', 'aac'), output('mov,mp4,m4a,3gp,3g2,mj2', 'pcm_s16le')]) {
+      assert.deepEqual([...decodedWhole(other)], []);
+      assert.equal(packetEnds(tail, decodedWhole(other)).get(1), 2);
+    }
+  });
+
+  it("does not believe a packet's duration that runs far past the container's end: it ends at its time", () => {
+    // ffprobe 5.1 on a stream copy of a 0.872 s Ogg Vorbis file: the last packet "lasts" 44739 s
+    const until = believedEnd({ format: { start_time: '0.000000' } }, 0.872229);
+    assert.deepEqual([...packetEnds('0,0.862000,0.010667\n0,0.872667,44739.242229,\n', new Set(), until)], [[0, 0.872667]]);
+    // A last AAC frame decoded whole, 48 ms past the declared 2 s, is believed
+    assert.equal(packetEnds('1,1.984000,0.064000\n', new Set(), believedEnd({}, 2)).get(1), 2.048);
   });
 
   it('gives each kept stream its start and end on the media timeline, from packets where the tail has them', () => {

@@ -120,17 +120,61 @@ export function buildMediaProbe(input: string): FfprobeCommand {
   return ffprobeOf(input, { read: [], show: ['-show_format', '-show_streams'], format: 'json' });
 }
 
-/** Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream index, on the input's clock. Pure. */
-export function packetEnds(csv: string): Map<number, number> {
+/**
+ * Where each stream's last packet in buildPacketTailProbe's output (`index,pts,duration` lines) ends, by stream
+ * index, on the input's clock. A stream in `wholeFrames` (decodedWhole) plays each packet as long as its longest
+ * one: the decoder's last frame is whole whatever the container declares. A duration that would end a packet past
+ * `believedUntil` (the container's end and a frame: believedEnd) is not believed, and the packet ends at its
+ * time: ffmpeg 5.1's stream copy of an Ogg Vorbis file wrote a last granule that its demuxer reads as a packet
+ * of 44739 s ([M5] matrix, camera-shutter.ogg). Pure.
+ */
+export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new Set(), believedUntil = Number.POSITIVE_INFINITY): Map<number, number> {
   const ends = new Map<number, number>();
+  const longest = new Map<number, number>();
   for (const line of csv.split('\n')) {
     const [index, pts, duration] = line.trim().split(',');
     const stream = Number(index);
-    const end = packetEnd(pts, duration);
-    if (index === '' || !Number.isInteger(stream) || end === undefined) continue;
+    if (index === '' || !Number.isInteger(stream)) continue;
+    const length = Number(duration);
+    if (wholeFrames.has(stream) && Number.isFinite(length)) longest.set(stream, Math.max(length, longest.get(stream) ?? 0));
+    const played = longest.get(stream);
+    const end = believed(packetEnd(pts, played !== undefined ? String(played) : duration), pts, believedUntil);
+    if (end === undefined) continue;
     ends.set(stream, Math.max(micros(end), ends.get(stream) ?? 0));
   }
   return ends;
+}
+
+/** A packet's end, or its time when its duration runs past `until`. */
+function believed(end: number | undefined, pts: string | undefined, until: number): number | undefined {
+  return end !== undefined && end > until ? packetEnd(pts, undefined) : end;
+}
+
+/** How far past the container's end a stream's last packet may end: a frame decoded whole (1152 samples at 8 kHz is 0.144 s). */
+const OVERHANG_SECONDS = 0.15;
+
+/** packetEnds' `believedUntil` for a file that declares `declared` seconds: its end on the input's clock, and a frame. */
+export function believedEnd(output: FfprobeOutput, declared: number): number {
+  return clockOrigin(output) + declared + OVERHANG_SECONDS;
+}
+
+/** Audio codecs of fixed-length frames, whose decoder outputs every frame whole. */
+const FIXED_FRAME_AUDIO = new Set(['aac', 'mp3', 'mp2', 'ac3', 'eac3']);
+
+/**
+ * The streams whose last packet plays longer than its declared duration
+ * (packetEnds' `wholeFrames`): fixed-frame audio in MP4/MOV/3GP. The edit
+ * list's end shortens that packet to the audio's declared length, but
+ * ffmpeg 5.1's mov demuxer tells the decoder nothing of it, and the decoder
+ * outputs the whole frame: 2 s of 16 kHz AAC (32000 samples declared)
+ * decodes to 32768, 48 ms more, which every encode of it keeps ([M5]
+ * matrix, phone-3gp.mp4: an Opus output of 98688 samples where 2 s gives
+ * 96000, more than an Opus frame). Pure.
+ */
+export function decodedWhole(output: FfprobeOutput): Set<number> {
+  const { audio } = keptStreams(output);
+  const mov = (output.format?.format_name ?? '').split(',').includes('mov');
+  return mov && audio?.index !== undefined && FIXED_FRAME_AUDIO.has(audio.codec_name ?? '') ? new Set([audio.index]) : new Set();
 }
 
 /**

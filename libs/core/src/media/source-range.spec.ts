@@ -89,7 +89,15 @@ describe('keptStreams', () => {
   it('given a preset and a source, then the output keeps what both have', () => {
     assert.deepEqual(keptStreams(H264, AUDIO_LONGER), { hasVideo: true, hasAudio: true });
     assert.deepEqual(keptStreams(MP3, AUDIO_LONGER), { hasVideo: false, hasAudio: true });
-    assert.deepEqual(keptStreams(H264, { audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
+    assert.deepEqual(keptStreams(REMUX, { audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
+  });
+
+  it('given a video preset on an audio-only source, then it is refused: the output would have no picture', () => {
+    const err = refusal(() => keptStreams(H264, { videoCodec: '', audioCodec: 'pcm_s16le' }));
+    assert.ok(err instanceof UnsupportedCombination);
+    assert.equal(err.message, 'preset "H.264 720p" makes video, but the source has audio only: the output would have no picture; use an audio preset');
+    // A stream copy copies what there is: the remux of a WAV is its audio in Matroska.
+    assert.deepEqual(keptStreams(REMUX, { videoCodec: '', audioCodec: 'pcm_s16le' }), { hasVideo: false, hasAudio: true });
   });
 
   it('given an audio preset on a video-only source, then it is refused as an empty output', () => {
@@ -132,6 +140,15 @@ describe('rangeContents (what an output of the range holds)', () => {
   it('given an asset probed before the stream spans, then every kept stream spans the range, as the container says', () => {
     assert.deepEqual(rangeContents(OLD_PROBE, {}, MP3), { range: { start: 0, end: 1.601 }, video: undefined, audio: { start: 0, end: 1.601 }, duration: 1.601 });
     assert.equal(rangeContents(OLD_PROBE, { start: 0.2, end: 1 }, REMUX).duration, 0.8);
+  });
+
+  it('given audio decoded past the container duration, when the range reads to the end, then the audio runs to its own end; a cut stops it', () => {
+    // A 3GP whose 16 kHz AAC declares 2 s and decodes to 2.048 s (its last frame whole)
+    const phone = { duration: 2, videoCodec: 'h263', audioCodec: 'aac', framerate: 15, videoStart: 0, videoEnd: 2, audioStart: 0, audioEnd: 2.048 };
+    const whole = rangeContents(phone, {}, H264);
+    assert.deepEqual([whole.range, whole.video, whole.audio, whole.duration], [{ start: 0, end: 2 }, { start: 0, end: 2 }, { start: 0, end: 2.048 }, 2.048]);
+    assert.deepEqual(rangeContents(phone, { start: 0.4 }, H264).audio, { start: 0.4, end: 2.048 });
+    assert.deepEqual(rangeContents(phone, { start: 0.4, end: 1.6 }, H264).audio, { start: 0.4, end: 1.6 });
   });
 
   it('given what cannot work, then the refusal is the trim rule or the empty output, not a plan', () => {

@@ -93,17 +93,23 @@ export function audioTimedBySamples(container: string | undefined): boolean {
 
 /**
  * Which streams an encode maps: those the preset makes that the source has.
- * Refuses a preset that makes nothing from this source.
+ * Refuses a preset that makes nothing from this source, and one that encodes
+ * video from a source without any: its output would be the sound alone in
+ * a video container (an .mp4 or .webm without a picture), which is what an
+ * audio preset is for. A stream copy (the remux) copies what there is.
  */
 export function keptStreams(preset: PresetStreams, source: SourceProbe): { hasVideo: boolean; hasAudio: boolean } {
   const sourceVideo = (source.videoCodec ?? '') !== '';
   const sourceAudio = (source.audioCodec ?? '') !== '';
   const hasVideo = sourceVideo && (preset.videoCodec ?? '') !== '';
   const hasAudio = sourceAudio && (preset.audioCodec ?? '') !== '';
+  const has = sourceVideo ? 'video only' : sourceAudio ? 'audio only' : 'neither video nor audio';
   if (!hasVideo && !hasAudio) {
-    const has = sourceVideo ? 'video only' : sourceAudio ? 'audio only' : 'neither video nor audio';
     const wants = !preset.videoCodec ? 'audio' : !preset.audioCodec ? 'video' : 'video or audio';
     throw new UnsupportedCombination(`preset "${preset.name ?? ''}" makes ${wants}, but the source has ${has}: the output would be empty`);
+  }
+  if (!sourceVideo && (preset.videoCodec ?? '') !== '' && preset.videoCodec !== 'copy') {
+    throw new UnsupportedCombination(`preset "${preset.name ?? ''}" makes video, but the source has ${has}: the output would have no picture; use an audio preset`);
   }
   return { hasVideo, hasAudio };
 }
@@ -144,7 +150,10 @@ export function rangeContents(source: SourceProbe, trim: TrimRange, preset: Pres
     );
   }
   const video = kept.hasVideo ? within(range, source.videoStart, source.videoEnd) : undefined;
-  const audio = kept.hasAudio ? within(range, source.audioStart, source.audioEnd) : undefined;
+  // A range that reaches the source's end is read to the end (cutsEnd): its audio ends where the decoder ends
+  // it, which may be past the container's duration (the probe's audioEnd: a last AAC frame decoded whole).
+  const audioRange = cutsEnd(range, source.duration ?? 0) ? range : { start: range.start, end: Math.max(range.end, source.audioEnd ?? range.end) };
+  const audio = kept.hasAudio ? within(audioRange, source.audioStart, source.audioEnd) : undefined;
   if (!video && !audio) {
     const kind = kept.hasVideo ? (kept.hasAudio ? 'video or audio' : 'video') : 'audio';
     const spans = [kept.hasVideo ? streamSpan('video', source.videoStart, source.videoEnd) : '', kept.hasAudio ? streamSpan('audio', source.audioStart, source.audioEnd) : '']

@@ -13,6 +13,7 @@ import {
   OutputService,
   type ProbeResult,
   runFfmpeg,
+  sourceShownPath,
   type ShownPath,
   tempPathFor,
   type TranscodePlan,
@@ -251,10 +252,7 @@ export class TranscodeJobService {
 
   /** ffmpeg names files by their absolute paths on this host; users know them by their paths in the media roots. */
   private mediaPaths(plan: TranscodePlan): ShownPath[] {
-    return [
-      [plan.source.absolute, `in/${plan.source.relative}`],
-      [this.files.absolute(plan.tempPath), `out/${plan.outputPath}`],
-    ];
+    return [sourceShownPath(plan.source), [this.files.absolute(plan.tempPath), `out/${plan.outputPath}`]];
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   type FfprobeRepository,
   planTranscode,
   runFfmpeg,
+  sourceShownPath,
   tempPathFor,
   type TranscodePlan,
   UnrunnableJob,
@@ -83,7 +84,7 @@ async function attempt(payload: CloudJobPayload, deps: OneShotDeps, logger: Logg
     plan = planTranscode(
       job,
       { preset: payload.preset, probe: payload.probe },
-      { absolute: source, relative: payload.source.path, release: async () => undefined },
+      { absolute: source, shown: `${payload.source.root}/${payload.source.path}`, release: async () => undefined },
       (path) => media.outputTarget(path),
     );
   } catch (err) {
@@ -117,7 +118,7 @@ async function attempt(payload: CloudJobPayload, deps: OneShotDeps, logger: Logg
     milestone: async () => undefined,
     onError: (what, err) => logger.warn(`job ${job.jobId}: ${what} not reported: ${err.message}`),
   });
-  const shown = [...media.shownPaths(), [plan.source.absolute, `in/${plan.source.relative}`] as const];
+  const shown = [...media.shownPaths(), sourceShownPath(plan.source)];
   const ran = await runFfmpeg(deps.ffmpeg, plan.command, {
     signal: stop.signal,
     stallMs: deps.stallTimeoutMs,
