@@ -151,8 +151,8 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     },
   },
   {
-    name: 'phone-3gp.mp4',
-    origin: 'ffmpeg: 3GP (brand 3gp4) with H.263 176×144 at 15 fps and 16 kHz mono AAC, named .mp4 (the scan takes the types the original system took)',
+    name: 'phone.3gp',
+    origin: 'ffmpeg: 3GP (brand 3gp4) with H.263 176×144 at 15 fps and 16 kHz mono AAC',
     covers: 'a feature-phone clip: H.263, low-rate audio (16 kHz; an Opus output still plays at 48 kHz)',
     async make(path) {
       const video = ['-f', 'lavfi', '-i', 'testsrc2=size=176x144:rate=15:duration=2'];

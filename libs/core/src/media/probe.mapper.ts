@@ -168,7 +168,7 @@ const FIXED_FRAME_AUDIO = new Set(['aac', 'mp3', 'mp2', 'ac3', 'eac3']);
  * ffmpeg 5.1's mov demuxer tells the decoder nothing of it, and the decoder
  * outputs the whole frame: 2 s of 16 kHz AAC (32000 samples declared)
  * decodes to 32768, 48 ms more, which every encode of it keeps ([M5]
- * matrix, phone-3gp.mp4: an Opus output of 98688 samples where 2 s gives
+ * matrix, phone.3gp: an Opus output of 98688 samples where 2 s gives
  * 96000, more than an Opus frame). Pure.
  */
 export function decodedWhole(output: FfprobeOutput): Set<number> {

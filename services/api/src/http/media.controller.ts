@@ -30,12 +30,14 @@ const CONTENT_TYPES: Record<string, string> = {
   flv: 'video/x-flv',
   wmv: 'video/x-ms-wmv',
   m4v: 'video/x-m4v',
+  '3gp': 'video/3gpp',
   mp3: 'audio/mpeg',
   wav: 'audio/wav',
   flac: 'audio/flac',
   aac: 'audio/aac',
   ogg: 'audio/ogg',
   m4a: 'audio/mp4',
+  opus: 'audio/ogg',
 };
 
 /** A missing file, a folder on the way that is a file, a symlink loop: all "not here". */

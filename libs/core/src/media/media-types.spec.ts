@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { isSupportedMedia } from './media-types';
+
+describe('isSupportedMedia', () => {
+  it("takes the original system's types and what phones write (3gp, opus), whatever the case of the extension", () => {
+    for (const path of ['a.mp4', 'b/c.MOV', 'phone.3gp', 'voice.opus', 'x.m4a', 'y.WMV']) assert.equal(isSupportedMedia(path), true, path);
+  });
+
+  it('skips other types, names without an extension and a dot in a folder name', () => {
+    for (const path of ['list.m3u8', 'notes.txt', 'README', 'folder.mp4/readme', '.mp4/file']) assert.equal(isSupportedMedia(path), false, path);
+  });
+});
