@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { createWriteStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
@@ -35,6 +36,18 @@ describe('chunker replicas on an S3 root, sharing no folder', () => {
   let bucketOut: MediaStore;
   let replicas: ChunkerProcess[] = [];
   const scratch = (i: number) => join(local.path, `replica-${i}`);
+  const env = (i: number) =>
+    world.env({
+      ...s3.env(),
+      MEDIA_IN: 's3://media/in',
+      MEDIA_OUT: 's3://media/out',
+      MPR_DATA_DIR: scratch(i),
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      MPR_CHUNKER_PORT: '0',
+      MPR_CHUNK_WORKERS: '1',
+      MPR_WORK_ACK_WAIT_SECONDS: '2',
+      MPR_LOG_LEVEL: 'log',
+    });
 
   before(async () => {
     [world, s3, local] = await Promise.all([TranscoderWorld.create(), TestS3Server.start(['media']), tempDir('mpr-chunk-s3-')]);
@@ -43,18 +56,6 @@ describe('chunker replicas on an S3 root, sharing no folder', () => {
     bucketIn = openMediaStore('in', 's3://media/in', options);
     bucketOut = openMediaStore('out', 's3://media/out', options);
     await world.seedPresets();
-    const env = (i: number) =>
-      world.env({
-        ...s3.env(),
-        MEDIA_IN: 's3://media/in',
-        MEDIA_OUT: 's3://media/out',
-        MPR_DATA_DIR: scratch(i),
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        MPR_CHUNKER_PORT: '0',
-        MPR_CHUNK_WORKERS: '1',
-        MPR_WORK_ACK_WAIT_SECONDS: '2',
-        MPR_LOG_LEVEL: 'log',
-      });
     replicas = [new ChunkerProcess(env(0)), new ChunkerProcess(env(1))];
     await Promise.all(replicas.map((r) => r.ready));
   });
@@ -133,5 +134,37 @@ describe('chunker replicas on an S3 root, sharing no folder', () => {
     const { jobId, telemetry } = await runChunked(asset, 'clip-pieces.mp4');
     assert.equal(telemetry.find((e) => e.subject.endsWith('.planned'))?.body.split, true);
     await assertPublishedAndClean(jobId, 'clip-pieces.mp4', telemetry);
+  });
+
+  it('a replica killed with -9 leaves its spooled source and work files; the next replica started on its scratch folder removes them', async () => {
+    const asset = await source('killed/clip.mp4');
+    const { jobId } = await runChunked(asset, 'killed-before.mp4');
+    const victim = replicas[1];
+    const inScratch = join(scratch(1), 'scratch', 'in');
+    const spool = (await readdir(inScratch)).find((name) => name.startsWith(`spool-${hostname()}-${victim.pid}-`));
+    assert.ok(spool, `the victim's spool folder in ${(await readdir(inScratch)).join(', ')}`);
+    assert.ok((await filesIn(join(inScratch, spool))).length > 0, 'it holds the spooled source');
+    // What an encode killed with its replica leaves: a partial segment of the (ended) job, and a transcoder's part file
+    // not written for an hour (longer than the heartbeat timeout, after which no attempt is still writing it).
+    const work = join(scratch(1), 'scratch', 'out', 'work');
+    const segmentPart = join(work, '.mpr-chunks', `${jobId}-a1`, 'segment-000.mkv.d1.part');
+    const stalePart = join(work, `.gone.mp4.${jobId}-a1.part`);
+    const freshPart = join(work, `.running.mp4.${jobId}-a2.part`);
+    for (const path of [segmentPart, stalePart, freshPart]) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, 'half an encode');
+    }
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(stalePart, hourAgo, hourAgo);
+    await victim.kill('SIGKILL');
+    assert.ok(existsSync(join(inScratch, spool)), 'a killed process removes nothing');
+
+    replicas[1] = new ChunkerProcess(env(1));
+    await replicas[1].ready;
+    await until("the dead replica's spool, the stale part file and the ended job's work files to be removed", () =>
+      [join(inScratch, spool), stalePart, dirname(segmentPart)].every((path) => !existsSync(path)),
+    );
+    assert.ok(existsSync(freshPart), 'a part file written within the heartbeat timeout is kept');
+    assert.match(replicas[1].logText(), new RegExp(`removed what stopped processes left in .*${spool}`));
   });
 });
