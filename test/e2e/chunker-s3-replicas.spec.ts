@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { after, before, describe, it } from 'node:test';
@@ -11,17 +11,11 @@ import { tempDir } from '@mpr/core/testing/media-fixtures';
 import { TestS3Server } from '@mpr/core/testing/s3-server';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { ChunkerProcess, createChunkedJob, forceSegmentsOnTwoReplicas, pidOf, segmentEvents, type TelemetryEvent } from './chunker-harness';
-import { eventsOf, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
+import { eventsOf, filesIn, makeKeyframedSource, outputFacts, TranscoderWorld, until } from './transcoder-harness';
 
 const FPS = 25;
 const SECONDS = 6;
 const PRESET = 'builtin-h264-720p';
-
-/** Every file below `dir` (none when it is not there), relative to it. */
-async function filesIn(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
-}
 
 /**
  * Two chunker replicas as processes with both roots in a bucket of an S3-protocol server started here, each with
