@@ -1,41 +1,19 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Executor, Priority } from '@mpr/contracts/common_pb';
+import { Priority } from '@mpr/contracts/common_pb';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS, enqueueChunkJob, handleCommand, jobDecider, presetDecider } from '@mpr/core';
-import { ServiceProcess } from '@mpr/core/testing/service-process';
-import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, signalPid, TranscoderWorld, until, untilGone } from './transcoder-harness';
+import { ChunkerProcess, createChunkedJob, forceSegmentsOnTwoReplicas, parentOf, pidOf, segmentEvents } from './chunker-harness';
+import { eventsOf, ffmpegProcesses, killPid, makeKeyframedSource, outputFacts, TranscoderWorld, until, untilGone } from './transcoder-harness';
 
 const FPS = 25;
 const SECONDS = 10;
 const PRESET = 'builtin-h264-720p';
 const run = promisify(execFile);
-
-/** The parent pid of a process, from /proc (undefined once it is gone). */
-async function parentOf(pid: number): Promise<number | undefined> {
-  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
-  // "pid (comm) state ppid …": the command name may hold spaces, so read after its closing parenthesis.
-  return text === undefined ? undefined : Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-/** A chunker replica as its own process. */
-class ChunkerProcess extends ServiceProcess {
-  constructor(env: Record<string, string>) {
-    super('chunker', env);
-  }
-}
-
-interface TelemetryEvent {
-  subject: string;
-  body: Record<string, unknown>;
-}
-
-/** `<hostname>-<pid>` (replicaId) or `<hostname>-<pid>-coordinator` (the job's workerId) → pid. */
-const pidOf = (id: unknown) => Number(/-(\d+)(?:-coordinator)?$/.exec(String(id))?.[1]);
 
 describe("chunker replicas (two processes sharing one job's segments)", () => {
   let world: TranscoderWorld;
@@ -61,37 +39,8 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
     await world?.cleanup();
   });
 
-  async function createChunked(
-    outputFilename: string,
-    presetId = PRESET,
-    beforeQueued?: (jobId: string) => Promise<void>,
-  ): Promise<{ jobId: string; telemetry: TelemetryEvent[]; stop(): void }> {
-    const jobId = randomUUID();
-    // Subscribed before the job exists: every segment event is seen.
-    const telemetry: TelemetryEvent[] = [];
-    const sub = world.streams.nc.subscribe(world.streams.names.telemetrySubject('chunker', jobId, '>'), {
-      callback: (_err, msg) => {
-        telemetry.push({ subject: msg.subject, body: JSON.parse(msg.string()) as Record<string, unknown> });
-      },
-    });
-    await world.streams.nc.flush();
-    await handleCommand(world.store, { type: 'job', id: jobId }, jobDecider, {
-      type: 'CreateJob',
-      jobId,
-      sourceAssetId: source,
-      presetId,
-      outputFilename,
-      chunkDuration: 2,
-      executor: Executor.LOCAL,
-      chunked: true,
-      priority: Priority.NORMAL,
-    });
-    await beforeQueued?.(jobId);
-    await enqueueChunkJob(world.js, world.streams.names, { jobId, attempt: 1, priority: Priority.NORMAL, queuedAt: new Date() });
-    return { jobId, telemetry, stop: () => sub.unsubscribe() };
-  }
-
-  const segmentEvents = (events: TelemetryEvent[], event: string) => events.filter((e) => e.subject.includes('.segment.') && e.subject.endsWith(`.${event}`));
+  const createChunked = (outputFilename: string, presetId = PRESET, beforeQueued?: (jobId: string) => Promise<void>) =>
+    createChunkedJob(world, { sourceAssetId: source, presetId, outputFilename }, beforeQueued);
 
   async function assertPublished(jobId: string, outputFilename: string): Promise<void> {
     const job = await world.job(jobId);
@@ -111,29 +60,7 @@ describe("chunker replicas (two processes sharing one job's segments)", () => {
 
   it('both replicas encode segments of one job; each segment is done once; the output is verified', async () => {
     const { jobId, telemetry, stop } = await createChunked('shared.mp4');
-    // Both replicas taking segments is forced, not hoped for: the replica that starts a segment first has its ffmpeg
-    // paused (SIGSTOP), and any it starts next, until the other has started one; with one worker each, the queued
-    // segments can only go to the other. The segment worker's heartbeat keeps the paused deliveries acknowledged.
-    await until('a segment to start', () => segmentEvents(telemetry, 'started').length > 0, 20_000, 5);
-    const firstTaker = pidOf(segmentEvents(telemetry, 'started')[0].body.replicaId);
-    const paused = new Set<number>();
-    try {
-      await until(
-        'the other replica to start a segment while the first one is paused',
-        async () => {
-          for (const pid of await ffmpegProcesses(jobId)) {
-            if (paused.has(pid) || (await parentOf(pid)) !== firstTaker) continue;
-            // An encode that ended since the listing is not paused, and needs no resuming.
-            if (signalPid(pid, 'SIGSTOP')) paused.add(pid);
-          }
-          return segmentEvents(telemetry, 'started').some((e) => pidOf(e.body.replicaId) !== firstTaker);
-        },
-        20_000,
-        5,
-      );
-    } finally {
-      for (const pid of paused) signalPid(pid, 'SIGCONT');
-    }
+    await forceSegmentsOnTwoReplicas(jobId, telemetry);
     await world.waitForStatus(jobId, 'COMPLETED', 30_000);
     await until('the verified event', () => telemetry.some((e) => e.subject.endsWith('.verified')), 2_000);
     stop();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
 import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
+import { CloudDispatchService } from '../../services/scheduler/src/cloud/cloud-dispatch.service';
 import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_GOOGLE_TOKEN, STATE_MACHINE_ARN } from './cloud-harness';
 
 /**
@@ -163,7 +164,7 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
     assert.equal(
       state.errorMessage,
       `Cloud Run refused RunJob on ${CLOUD_RUN_JOB} (403 PERMISSION_DENIED: Permission 'run.jobs.runWithOverrides' denied on resource); ` +
-        "the scheduler's service account needs run.jobs.runWithOverrides and run.executions.cancel (roles/run.developer) on it",
+        "the scheduler's service account needs run.jobs.runWithOverrides, run.executions.list and run.executions.cancel (roles/run.developer) on it",
     );
   });
 
@@ -173,6 +174,31 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
     const { events } = await world.jobUntil(jobId, 'started on attempt 2', (s) => s.status === 'PROCESSING' && s.attempt === 2);
     const failed = events.find((e) => e.event.case === 'jobFailed')!.event;
     assert.ok(failed.case === 'jobFailed' && failed.value.retryable && /429 RESOURCE_EXHAUSTED: Quota exceeded/.test(failed.value.errorMessage));
+  });
+
+  it('a re-dispatch of an attempt that already runs starts no second run: Step Functions by its name (with the same or another input), Cloud Run found by its arguments', async () => {
+    const dispatcher = world.scheduler.app.get(CloudDispatchService, { strict: false });
+    for (const executor of ['lambda', 'gcp'] as const) {
+      const jobId = await world.createJob({ executor });
+      const { state } = await world.jobUntil(jobId, `started on ${executor}`, (s) => s.status === 'PROCESSING');
+      // The job as a scheduler read it before it died between starting the execution and appending JobStarted.
+      const pending = { ...state, status: 'PENDING' as const, workerId: '' };
+      assert.equal(await dispatcher.dispatch(pending, executor), true);
+      // Read again after the crash, the payload may differ (here its trim): still the attempt's one run.
+      assert.equal(await dispatcher.dispatch({ ...pending, trimEnd: 0.5 }, executor), true);
+      const after = await world.job(jobId);
+      assert.equal(after.state.status, 'PROCESSING');
+      assert.equal(after.state.workerId, state.workerId, 'the same execution');
+      assert.equal(after.events.filter((e) => e.type === 'JobStarted').length, 1);
+      if (executor === 'lambda') {
+        const starts = world.sfn.calls('StartExecution').filter((c) => c.input.name === `${jobId}-a1`);
+        assert.equal(starts.length, 3, 'asked three times, by one name');
+      } else {
+        assert.equal(world.run.calls('RunJob').filter((c) => JSON.stringify(c.body).includes(jobId)).length, 1, 'one RunJob');
+        assert.ok(world.run.calls('ListExecutions').length >= 3, 'each dispatch looked for the attempt first');
+      }
+      await world.api.graphql(`mutation { cancelJob(id: "${jobId}") { status } }`);
+    }
   });
 });
 

@@ -19,6 +19,15 @@ export const CLOUD_RUN_JOB = 'projects/mpr-test-project/locations/europe-west1/j
 export const FAKE_AWS_CREDENTIALS = { accessKeyId: 'AKIAFAKEFORTESTS0001', secretAccessKey: 'fake-secret-for-the-fake-control-plane' };
 export const FAKE_GOOGLE_TOKEN = 'ya29.fake-token-for-the-fake-control-plane';
 
+export interface JobRead {
+  status: string;
+  attempt: number;
+  outputPath: string | null;
+  errorMessage: string | null;
+  outputAsset: { root: string; filePath: string; status: string; duration: number | null; videoCodec: string | null } | null;
+  events: Array<{ type: string }>;
+}
+
 /**
  * The API and the scheduler in this process on private streams, database and
  * media, with the real AWS and Google SDKs pointed at local fakes of Step
@@ -34,7 +43,12 @@ export class CloudWorld {
     readonly assetId: string,
   ) {}
 
-  static async start(options: Partial<SchedulerOptions> = {}, env: Record<string, string> = {}): Promise<CloudWorld> {
+  /** `placeClip`: where the clip made in the API's MEDIA_IN folder goes when MEDIA_IN is a bucket (put it there before the scan). */
+  static async start(
+    options: Partial<SchedulerOptions> = {},
+    env: Record<string, string> = {},
+    placeClip?: (localPath: string) => Promise<void>,
+  ): Promise<CloudWorld> {
     const sfn = await FakeStepFunctionsApi.start();
     const run = await FakeCloudRunApi.start();
     const api = await startApi({
@@ -62,7 +76,8 @@ export class CloudWorld {
       },
       config,
     );
-    await makeVideo(join(api.mediaIn, 'clip.mp4'));
+    const clip = await makeVideo(join(api.mediaIn, 'clip.mp4'));
+    if (placeClip) await placeClip(clip);
     await api.graphql('mutation { scanMediaFolder { registered } }');
     const { data } = await api.graphql<{ assets: Array<{ id: string }> }>('query { assets(status: "ready") { id } }');
     assert.equal(data?.assets.length, 1, 'the clip is registered and ready');
@@ -89,6 +104,22 @@ export class CloudWorld {
       body,
     });
     return { status: response.status, body: await response.json() };
+  }
+
+  /** The job as GraphQL reads it, with its output asset and events. */
+  async readJob(jobId: string): Promise<JobRead> {
+    const { data } = await this.api.graphql<{ job: JobRead }>(
+      `query { job(id: "${jobId}") { status attempt outputPath errorMessage outputAsset { root filePath status duration videoCodec } events { type } } }`,
+    );
+    return data!.job;
+  }
+
+  /** The input of the Step Functions execution the scheduler started for the job's first attempt: the one-shot's payload. */
+  async startedExecutionInput(jobId: string): Promise<unknown> {
+    await this.jobUntil(jobId, 'started on lambda', (s) => s.status === 'PROCESSING');
+    const call = this.sfn.calls('StartExecution').find((c) => c.input.name === `${jobId}-a1`);
+    assert.ok(call, 'the scheduler started an execution');
+    return JSON.parse(String(call.input.input));
   }
 
   job(jobId: string): Promise<JobView> {

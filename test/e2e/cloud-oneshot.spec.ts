@@ -18,15 +18,6 @@ import { CloudWorld } from './cloud-harness';
  */
 const ONESHOT_MAIN = resolve(__dirname, '../../services/transcoder/src/oneshot/oneshot.main.js');
 
-interface JobRead {
-  status: string;
-  attempt: number;
-  outputPath: string | null;
-  errorMessage: string | null;
-  outputAsset: { root: string; filePath: string; status: string; duration: number | null; videoCodec: string | null } | null;
-  events: Array<{ type: string }>;
-}
-
 describe('the one-shot entry (Lambda handler, Cloud Run container) end to end', () => {
   let world: CloudWorld;
   let mediaEnv: Record<string, string>;
@@ -36,21 +27,11 @@ describe('the one-shot entry (Lambda handler, Cloud Run container) end to end', 
   });
   after(() => world?.stop());
 
-  const readJob = async (jobId: string): Promise<JobRead> =>
-    (
-      await world.api.graphql<{ job: JobRead }>(
-        `query { job(id: "${jobId}") { status attempt outputPath errorMessage outputAsset { root filePath status duration videoCodec } events { type } } }`,
-      )
-    ).data!.job;
+  const readJob = (jobId: string) => world.readJob(jobId);
 
   const partFiles = async () => (await readdir(world.api.mediaOut)).filter((name) => name.endsWith('.part'));
 
-  async function startedExecutionInput(jobId: string): Promise<unknown> {
-    await world.jobUntil(jobId, 'started on lambda', (s) => s.status === 'PROCESSING');
-    const call = world.sfn.calls('StartExecution').find((c) => c.input.name === `${jobId}-a1`);
-    assert.ok(call, 'the scheduler started an execution');
-    return JSON.parse(String(call.input.input));
-  }
+  const startedExecutionInput = (jobId: string) => world.startedExecutionInput(jobId);
 
   it('lambda: the handler transcodes the source, reports progress and its outcome; the job is COMPLETED with its output asset', async () => {
     const jobId = await world.createJob({ executor: 'lambda' });

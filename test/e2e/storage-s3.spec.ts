@@ -144,6 +144,16 @@ describe('media roots on S3: scan, serving, single-pass and chunked jobs S3 → 
 
   /** What MEDIA_OUT's bucket holds: every key must be a published output, none a part file or a chunker work file. */
   const checkBucketHoldsOnlyOutputs = async (outputPath: string) => {
+    // A chunked job's work files are under .mpr-chunks/ until the attempt has ended, just after CompleteJob.
+    await waitFor(
+      'the chunker work prefix to be empty',
+      async () => {
+        const left: string[] = [];
+        for await (const object of bucketOut.list('.mpr-chunks')) left.push(object.key);
+        return left;
+      },
+      { done: (left) => left.length === 0, timeoutMs: 5_000, describe: (left) => left.join(', ') },
+    );
     const keys: string[] = [];
     for await (const object of bucketOut.list()) keys.push(object.key);
     assert.ok(keys.includes(outputPath), keys.join(', '));
@@ -161,7 +171,7 @@ describe('media roots on S3: scan, serving, single-pass and chunked jobs S3 → 
     await checkOutput(finished);
   });
 
-  it('runs a chunked job from the bucket to the bucket: segments in scratch space, only the stitched output published', async () => {
+  it('runs a chunked job from the bucket to the bucket: segments through the bucket, removed after, only the stitched output published', async () => {
     const finished = await runJob('outputFilename: "clip-chunked.mp4", chunked: true, chunkDuration: 2');
     assert.equal(finished.outputPath, 'clip-chunked.mp4');
     assert.equal(finished.chunked, true);

@@ -340,6 +340,12 @@ export async function untilGone(what: string, path: string, timeoutMs = 10_000):
   );
 }
 
+/** Every file below `dir` (none when it is not there), relative to it: what a scratch folder holds. */
+export async function filesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name)));
+}
+
 export function eventsOf(events: StoredEvent[], type: string): StoredEvent[] {
   return events.filter((e) => e.type === type);
 }

@@ -28,6 +28,7 @@ export * from './storage/media-store.factory';
 export * from './storage/media-store.providers';
 export * from './storage/s3-client.factory';
 export * from './storage/s3-media.store';
+export * from './storage/scratch-sweep';
 export * from './storage/storage-location';
 export * from './media/probe.mapper';
 export * from './media/source-range';

@@ -21,7 +21,8 @@ import type { AttemptTelemetry } from './attempt-telemetry';
 import { type ChunkContext, ChunkContextLoader } from './chunk-context';
 import { ChunkWorkRepository } from './chunk-work.repository';
 import { audioName, CHUNKER_SETTINGS, type ChunkerSettings, segmentName } from './chunker.settings';
-import { type WorkDir, WorkDirRepository } from './work-dir.repository';
+import type { WorkDir } from './work-dir';
+import { WorkDirRepository } from './work-dir.repository';
 
 /** How the log says an attempt's segments read the source. */
 const HOW = {

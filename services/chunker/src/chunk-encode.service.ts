@@ -197,6 +197,8 @@ export class ChunkEncodes {
         const i = queued++;
         const segment = chunks.segments[i];
         if (done.has(segment.index)) continue;
+        // On a bucket root the piece goes up first: the replica that takes the item may be on another machine.
+        if (pieces[i].piece) await attempt.dir.share(pieces[i].piece);
         await this.work.enqueueSegment({
           jobId: job.jobId,
           attempt: job.attempt,
@@ -223,7 +225,7 @@ export class ChunkEncodes {
       () => (splitEnded = true),
     );
     while (!splitEnded) {
-      const listed = new Set((await attempt.dir.read(PIECE_LIST)).split('\n'));
+      const listed = new Set((await attempt.dir.readLocal(PIECE_LIST)).split('\n'));
       await queueUpTo((piece) => listed.has(piece));
       await Promise.race([ended, sleep(SPLIT_POLL_MS)]);
     }

@@ -52,6 +52,8 @@ export class ChunkStitcher {
     );
     tell(['stitching']);
     const stitched = this.files.absolute(plan.tempPath);
+    // On a bucket root the audio, like the segments, may have been encoded on another machine: fetched here first.
+    if (audio) await attempt.dir.localize([attempt.audioFile]);
     const audioPath = audio ? attempt.dir.path(attempt.audioFile) : undefined;
     const [, sourceFrames] = await Promise.all([
       runStep(

@@ -7,6 +7,7 @@ import {
   decodeChunkSegmentItem,
   ffmpegFailure,
   FfmpegRepository,
+  type LocalFile,
   runFfmpeg,
   segmentEncodeThreads,
 } from '@mpr/core';
@@ -77,6 +78,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
     });
     const telemetry = (event: string, extra: Record<string, unknown> = {}) => tell([...subject, event], extra);
     const abort = this.aborts.register(item.jobId);
+    let piece: LocalFile | undefined;
     try {
       const { state: job } = await this.contexts.job(item.jobId);
       if (abort.signal.aborted && abort.signal.reason === 'shutdown') {
@@ -99,7 +101,9 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
       const dir = this.workDirs.of(item.jobId, item.attempt);
       const name = item.audio ? audioName(context.preset.container ?? '') : segmentName(item.index);
       // Per delivery: a dead replica's orphaned ffmpeg may still be writing its own.
-      const partial = dir.path(`${name}.d${msg.info.deliveryCount}.part`);
+      const partial = await dir.partial(`${name}.d${msg.info.deliveryCount}.part`);
+      // A piece from the split: on a bucket root fetched from the store unless this replica split the source.
+      piece = item.piece ? await dir.input(item.piece) : undefined;
       const command = item.audio
         ? buildAudioEncodeCommand({
             input: context.plan.source.absolute,
@@ -109,7 +113,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
             output: partial,
           })
         : buildSegmentEncodeCommand({
-            input: item.piece ? dir.path(item.piece) : context.plan.source.absolute,
+            input: piece ? piece.path : context.plan.source.absolute,
             inputOffset: item.inputOffset,
             // From the source itself, a segment past the first starts on the keyframe it seeks to.
             seek: !item.piece && item.inputOffset > 0,
@@ -188,6 +192,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
         msg.nak(this.settings.retryDelayMs);
       }
     } finally {
+      await piece?.release();
       abort.release();
     }
   }

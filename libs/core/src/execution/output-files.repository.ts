@@ -1,4 +1,7 @@
-import { mkdir, readdir, realpath, stat, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readdir, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join } from 'node:path';
 import { Inject, Injectable } from '@nestjs/common';
 import { MediaRoot } from '../media/media-root';
@@ -63,6 +66,33 @@ export class OutputFilesRepository {
   /** The size of a work file. */
   async size(relativePath: string): Promise<bigint> {
     return (await stat(this.root.target(relativePath), { bigint: true })).size;
+  }
+
+  /**
+   * Brings an output that an executor staged at `relativePath` of MEDIA_OUT (its part file) to the work root, where
+   * it is probed and published from: nothing to move on a folder root (the work root is the root), the object
+   * downloaded on a bucket (under a hidden name until complete). False when nothing is staged there.
+   */
+  async fetchStaged(relativePath: string): Promise<boolean> {
+    if (!(await this.exists(relativePath))) return false;
+    if (this.store.location.kind === 'local') return true;
+    await this.prepareFolder(relativePath);
+    const target = this.root.target(relativePath);
+    const part = `${target}.${randomUUID().slice(0, 8)}.dl`;
+    try {
+      await pipeline(await this.store.read(relativePath), createWriteStream(part));
+      await rename(part, target);
+    } catch (err) {
+      await removeFile(part).catch(() => undefined);
+      throw err;
+    }
+    return true;
+  }
+
+  /** Removes a staged output: its work file, and on a bucket its object. */
+  async removeStaged(relativePath: string): Promise<void> {
+    await this.remove(relativePath);
+    if (this.store.location.kind !== 'local') await this.store.delete(relativePath);
   }
 
   /** Publishes a work file at `toRelative`: readers see the old output or the new one, never a part. */

@@ -54,6 +54,15 @@ describe('LocalMediaStore', () => {
     await assert.rejects(store.read('none.mp4'), StoredObjectMissing);
   });
 
+  it('lists only a folder when asked (the chunker lists its work directory), nothing for one that is not there', async () => {
+    const keys = [];
+    for await (const object of store.list('sub')) keys.push(object.key);
+    assert.deepEqual(keys, ['sub/a.mp4']);
+    const none = [];
+    for await (const object of store.list('no-such-folder')) none.push(object.key);
+    assert.deepEqual(none, []);
+  });
+
   it('refuses a symlink out of the root, "..", absolute paths and URLs', async () => {
     await assert.rejects(store.stat('escape.mp4'), (err: Error) => err instanceof ValidationError && /leads outside the in root/.test(err.message));
     await assert.rejects(store.read('up/secret.mp4'), ValidationError);

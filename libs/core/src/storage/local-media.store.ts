@@ -34,8 +34,12 @@ export class LocalMediaStore implements MediaStore {
   }
 
   /** Symlinked files are listed (their targets' sizes); `stat` and `read` then refuse those that lead out of the root. */
-  async *list(): AsyncIterable<StoredObject> {
-    const files = await walkFiles(this.root.path, (path, err) => this.logger.warn(`cannot read ${path}: ${err.message}`));
+  async *list(folder?: string): AsyncIterable<StoredObject> {
+    const top = folder === undefined ? this.root.path : this.root.target(folder);
+    const files = await walkFiles(top, (path, err) => {
+      // A folder that is not there holds nothing.
+      if (path !== top || (err as NodeJS.ErrnoException).code !== 'ENOENT') this.logger.warn(`cannot read ${path}: ${err.message}`);
+    });
     for (const path of files) {
       const info = await stat(path, { bigint: true }).catch(() => undefined);
       if (info?.isFile()) yield { key: this.root.relativeOf(path), size: info.size, modifiedAt: new Date(Number(info.mtimeMs)) };

@@ -4,6 +4,7 @@ import { MediaRoot } from '../media/media-root';
 import { LocalMediaStore } from './local-media.store';
 import type { MediaStore } from './media-store';
 import { ObjectSpool } from './object-spool';
+import { spoolFolderName } from './scratch-sweep';
 import { createObjectStoreClient, type ObjectStoreSettings } from './s3-client.factory';
 import { S3MediaStore } from './s3-media.store';
 import { parseStorageLocation } from './storage-location';
@@ -25,7 +26,8 @@ export function openMediaStore(name: 'in' | 'out', value: string, options: Media
   );
   const scratch = join(options.scratchDir, name);
   // The work folder is shared by the processes of one machine (as a local root would be: the chunker's replicas
-  // there meet in it); each store's spool is its own, so no store removes a copy another one still reads.
-  const spool = new ObjectSpool(join(scratch, `spool-${process.pid}-${randomUUID().slice(0, 8)}`));
+  // there meet in it); each store's spool is its own, so no store removes a copy another one still reads, and named by
+  // host and pid, so that a later start removes a killed process's (ScratchSweeper).
+  const spool = new ObjectSpool(join(scratch, spoolFolderName(randomUUID().slice(0, 8))));
   return new S3MediaStore(name, location, client, spool, new MediaRoot(name, join(scratch, 'work')));
 }

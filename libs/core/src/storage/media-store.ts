@@ -37,8 +37,8 @@ export interface MediaStore {
    */
   readonly workRoot: MediaRoot;
 
-  /** Every object under the root, sorted by key, read page by page. */
-  list(): AsyncIterable<StoredObject>;
+  /** Every object under the root (or only under its `folder`, a key prefix ending at a `/`), sorted by key, read page by page. */
+  list(folder?: string): AsyncIterable<StoredObject>;
   /** undefined when there is no such object. */
   stat(key: string): Promise<StoredObject | undefined>;
   /** The object's bytes (a range of them); throws `StoredObjectMissing` when there is none. */

@@ -127,6 +127,22 @@ describe('S3MediaStore against an S3-protocol server (s3rver)', () => {
     assert.ok(requests.filter((name) => name === 'ListObjectsV2Command').length >= 3, `pages read: ${requests.join(', ')}`);
   });
 
+  it('lists only a folder when asked: keys under `<folder>/`, not a sibling sharing its first letters', async () => {
+    const media = store('s3://media/folders', { pageSize: 2 });
+    for (const key of ['.mpr-chunks/j-a1/attempt.json', '.mpr-chunks/j-a1/segment-000.mkv', '.mpr-chunks/j-a2/x', '.mpr-chunks-other/y', 'out.mp4']) {
+      await media.write(key, Readable.from([key]));
+    }
+    const listed = async (folder: string) => {
+      const keys = [];
+      for await (const object of media.list(folder)) keys.push(object.key);
+      return keys;
+    };
+    assert.deepEqual(await listed('.mpr-chunks/j-a1'), ['.mpr-chunks/j-a1/attempt.json', '.mpr-chunks/j-a1/segment-000.mkv']);
+    assert.deepEqual(await listed('.mpr-chunks'), ['.mpr-chunks/j-a1/attempt.json', '.mpr-chunks/j-a1/segment-000.mkv', '.mpr-chunks/j-a2/x']);
+    assert.deepEqual(await listed('none'), []);
+    await assert.rejects(media.list('../up')[Symbol.asyncIterator]().next(), ValidationError);
+  });
+
   it('uploads a large body in parts and reads back the same bytes', async () => {
     const media = store('s3://media/big');
     requests = [];

@@ -34,9 +34,10 @@ export class S3MediaStore implements MediaStore {
     this.description = describeLocation(location);
   }
 
-  async *list(): AsyncIterable<StoredObject> {
+  async *list(folder?: string): AsyncIterable<StoredObject> {
     const { bucket, prefix } = this.location;
-    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.listPageSize }, { Bucket: bucket, Prefix: prefix || undefined });
+    const under = folder === undefined ? prefix : `${this.objectKey(folder)}/`;
+    const pages = paginateListObjectsV2({ client: this.client, pageSize: this.listPageSize }, { Bucket: bucket, Prefix: under || undefined });
     try {
       for await (const page of pages) {
         for (const object of page.Contents ?? []) {
@@ -47,7 +48,7 @@ export class S3MediaStore implements MediaStore {
         }
       }
     } catch (err) {
-      throw this.failure('list', '', err);
+      throw this.failure('list', folder === undefined ? '' : `${folder}/`, err);
     }
   }
 

@@ -24,6 +24,8 @@ export interface StepFunctionsCall {
  */
 export class FakeStepFunctionsApi extends FakeControlPlane<StepFunctionsCall, AwsErrorAnswer> {
   private readonly always = new Map<string, AwsErrorAnswer>();
+  /** Started executions by ARN: what a second StartExecution of the same name is answered with. */
+  private readonly executions = new Map<string, { input: string; startDate: number }>();
 
   static start(): Promise<FakeStepFunctionsApi> {
     return FakeControlPlane.listen(new FakeStepFunctionsApi());
@@ -63,7 +65,17 @@ export class FakeStepFunctionsApi extends FakeControlPlane<StepFunctionsCall, Aw
       case 'StartExecution': {
         // arn:aws:states:<region>:<account>:stateMachine:<name> → …:execution:<name>:<execution name>
         const executionArn = `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`;
-        return { status: 200, body: { executionArn, startDate: now } };
+        // As Step Functions does: a name is one execution; the same name and input again is that one, another input a refusal.
+        const earlier = this.executions.get(executionArn);
+        if (earlier && earlier.input !== input.input) {
+          return {
+            status: 400,
+            headers: { 'x-amzn-errortype': 'ExecutionAlreadyExists' },
+            body: { __type: 'com.amazonaws.swf.service.v2.model#ExecutionAlreadyExists', message: `Execution Already Exists: '${executionArn}'` },
+          };
+        }
+        if (!earlier) this.executions.set(executionArn, { input: input.input, startDate: now });
+        return { status: 200, body: { executionArn, startDate: this.executions.get(executionArn)!.startDate } };
       }
       case 'StopExecution':
         return { status: 200, body: { stopDate: now } };

@@ -93,12 +93,13 @@ export class JobCallbackService {
     const partPath = tempPathFor(state.outputFilename, jobId, attempt);
     if (ended(state, attempt)) {
       // A late or repeated report: an output still staged for an ended attempt is nobody's.
-      await this.files.remove(partPath);
+      await this.files.removeStaged(partPath);
       // The same report again (its first answer was lost, or read models lagged): this attempt did complete.
       if (state.status === 'COMPLETED' && state.attempt === attempt) return { status: 'completed' };
       return unchanged(state);
     }
-    if (!(await this.files.exists(partPath))) {
+    // On a bucket MEDIA_OUT the staged object is downloaded here to be probed, then published (uploaded) as a local output is.
+    if (!(await this.files.fetchStaged(partPath))) {
       return this.outcome(
         jobId,
         attempt,
@@ -111,10 +112,12 @@ export class JobCallbackService {
       probe = await this.ffprobe.probe(this.files.absolute(partPath), undefined, [[this.files.absolute(partPath), `out/${state.outputFilename}`]]);
     } catch (err) {
       if (!(err instanceof ProbeError)) throw err;
-      await this.files.remove(partPath);
+      await this.files.removeStaged(partPath);
       return this.outcome(jobId, attempt, failure(jobId, attempt, `the executor's output is not readable: ${err.message}`), commandId);
     }
     const output = await this.outputs.publish(jobId, state.outputFilename, partPath, probe);
+    // Published from the downloaded copy: the staged object (a bucket's) is not needed any more.
+    await this.files.removeStaged(partPath);
     const answer = await this.outcome(
       jobId,
       attempt,

@@ -6,10 +6,13 @@ import { type CloudExecution, type CloudExecutor, CloudExecutorRefusal } from '.
 /** The clients' options (google-gax's ClientOptions): endpoint, port, protocol, auth. */
 export type CloudRunClientOptions = NonNullable<ConstructorParameters<typeof JobsClient>[0]>;
 
+/** A repeated dispatch comes within minutes of the first: its execution is among the job's newest. */
+const LOOKUP_EXECUTIONS = 50;
 /** Canonical statuses (google.rpc.Code) a later attempt may get past; the rest need an operator. */
 const RETRYABLE_STATUSES = new Set(['DEADLINE_EXCEEDED', 'RESOURCE_EXHAUSTED', 'ABORTED', 'UNAVAILABLE', 'INTERNAL']);
 const HINT: Record<string, string> = {
-  PERMISSION_DENIED: "the scheduler's service account needs run.jobs.runWithOverrides and run.executions.cancel (roles/run.developer) on it",
+  PERMISSION_DENIED:
+    "the scheduler's service account needs run.jobs.runWithOverrides, run.executions.list and run.executions.cancel (roles/run.developer) on it",
   UNAUTHENTICATED: "the scheduler's Google credentials are not valid",
   NOT_FOUND: 'check MPR_CLOUD_RUN_JOB',
 };
@@ -61,6 +64,11 @@ export class CloudRunExecutor implements CloudExecutor {
   }
 
   async start(payload: CloudJobPayload): Promise<CloudExecution> {
+    const args = ['--job-id', payload.jobId, '--attempt', String(payload.attempt)];
+    // RunJob takes no request id: a dispatch repeated after a crash (between RunJob and JobStarted) finds the
+    // attempt's execution by its arguments among the job's latest executions instead of starting a second one.
+    const existing = await this.executionOf(args);
+    if (existing) return { executionId: existing };
     let executionName: string | null | undefined;
     const env = [{ name: CLOUD_JOB_PAYLOAD_ENV, value: encodeCloudJobPayload(payload) }];
     try {
@@ -70,7 +78,7 @@ export class CloudRunExecutor implements CloudExecutor {
         overrides: {
           containerOverrides: [
             {
-              args: ['--job-id', payload.jobId, '--attempt', String(payload.attempt)],
+              args,
               env,
             },
           ],
@@ -84,6 +92,17 @@ export class CloudRunExecutor implements CloudExecutor {
     }
     if (!executionName) throw new CloudExecutorRefusal(`Cloud Run answered RunJob on ${this.jobName} without naming the execution`, true);
     return { executionId: executionName };
+  }
+
+  /** The name of the job's execution run with exactly these arguments, among its latest LOOKUP_EXECUTIONS, if there is one. */
+  private async executionOf(args: readonly string[]): Promise<string | undefined> {
+    try {
+      const [executions] = await this.executions.listExecutions({ parent: this.jobName, pageSize: LOOKUP_EXECUTIONS }, { autoPaginate: false });
+      const wanted = args.join('\0');
+      return executions.find((e) => e.template?.containers?.some((c) => (c.args ?? []).join('\0') === wanted))?.name ?? undefined;
+    } catch (err) {
+      throw googleRefusal('ListExecutions', this.jobName, err);
+    }
   }
 
   async cancel(executionName: string): Promise<void> {

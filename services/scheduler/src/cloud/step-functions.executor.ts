@@ -15,7 +15,9 @@ const MAX_NAME = 80;
  *
  * The execution is named after the attempt: StartExecution with the name of a
  * running execution and the same input returns that execution instead of
- * starting a second one, so a dispatch repeated after a crash starts nothing new.
+ * starting a second one, and with another input is refused as
+ * ExecutionAlreadyExists (for 90 days after it ended), which names that
+ * execution too: a dispatch repeated after a crash starts nothing new.
  */
 export class StepFunctionsExecutor implements CloudExecutor {
   readonly name = 'lambda' as const;
@@ -41,6 +43,9 @@ export class StepFunctionsExecutor implements CloudExecutor {
       if (!executionArn) throw new CloudExecutorRefusal('Step Functions answered StartExecution without an executionArn', true);
       return { executionId: executionArn };
     } catch (err) {
+      // The attempt's execution exists already, started with another input (a payload read again after a crash, a
+      // retry's callback URL moved): that execution is the attempt's run; a second one must not start.
+      if ((err as { name?: string }).name === 'ExecutionAlreadyExists') return { executionId: executionArnOf(this.stateMachineArn, command.input.name!) };
       throw awsRefusal('Step Functions', 'StartExecution', this.stateMachineArn, err);
     }
   }
@@ -56,6 +61,11 @@ export class StepFunctionsExecutor implements CloudExecutor {
   destroy(): void {
     this.client.destroy();
   }
+}
+
+/** `arn:aws:states:<region>:<account>:stateMachine:<machine>` → `…:execution:<machine>:<name>`, as Step Functions names an execution. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
 }
 
 /** `<jobId>-a<attempt>`, or a digest of it when that is longer than Step Functions allows. */

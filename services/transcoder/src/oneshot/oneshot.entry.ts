@@ -1,6 +1,6 @@
-import { ConfigError, decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, LocalMediaStore, loadConfig, parseStorageLocation } from '@mpr/core';
+import { decodeCloudJobPayload, FfmpegRepository, FfprobeRepository, loadConfig, mediaStoreOptions, openMediaStore } from '@mpr/core';
 import { CallbackClient } from './callback.client';
-import { LocalOneShotMedia } from './oneshot-media';
+import { StoreOneShotMedia } from './oneshot-media';
 import { type OneShotOutcome, runOneShot } from './oneshot.runner';
 
 /** Same as a transcoder's: ffmpeg silent this long is stopped. */
@@ -10,19 +10,17 @@ const PROGRESS_INTERVAL_MS = 1_000;
 /**
  * What the Lambda handler and the Cloud Run container both run: the payload
  * (a Lambda event, or the JSON text of MPR_JOB_PAYLOAD) and the media roots
- * from the environment (MEDIA_IN, MEDIA_OUT, validated as every service's).
+ * from the environment (MEDIA_IN, MEDIA_OUT: folders, s3:// or gs://, validated as every service's; a bucket's
+ * scratch space under MPR_DATA_DIR, which in a Lambda must be under /tmp).
  */
 export async function runOneShotPayload(input: unknown, env: NodeJS.ProcessEnv = process.env): Promise<OneShotOutcome> {
   const config = loadConfig(env);
-  // The entry's media still goes through LocalOneShotMedia: a bucket root would be taken for a folder named "s3:".
-  const unsupported = (['MEDIA_IN', 'MEDIA_OUT'] as const)
-    .map((name) => [name, parseStorageLocation(config[name]).kind] as const)
-    .filter(([, kind]) => kind !== 'local')
-    .map(([name, kind]) => `${name} is a ${kind}:// root: the one-shot entry reads and writes mounted folders only so far (EFS, Cloud Storage FUSE)`);
-  if (unsupported.length > 0) throw new ConfigError(unsupported);
+  // Folders or buckets, as every service opens them: a bad root stops here, by name, before the payload is read.
+  const options = mediaStoreOptions(config);
+  const media = new StoreOneShotMedia(openMediaStore('in', config.MEDIA_IN, options), openMediaStore('out', config.MEDIA_OUT, options));
   const payload = decodeCloudJobPayload(input);
   return runOneShot(payload, {
-    media: new LocalOneShotMedia(new LocalMediaStore('in', config.MEDIA_IN), new LocalMediaStore('out', config.MEDIA_OUT)),
+    media,
     callback: new CallbackClient(payload.callback),
     ffmpeg: new FfmpegRepository(),
     ffprobe: new FfprobeRepository(),

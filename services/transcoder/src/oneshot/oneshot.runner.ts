@@ -4,6 +4,7 @@ import {
   ffmpegErrorSummary,
   type FfmpegRepository,
   type FfprobeRepository,
+  type LocalFile,
   planTranscode,
   runFfmpeg,
   sourceShownPath,
@@ -77,18 +78,34 @@ export async function runOneShot(payload: CloudJobPayload, deps: OneShotDeps): P
 
 async function attempt(payload: CloudJobPayload, deps: OneShotDeps, logger: Logger): Promise<OneShotOutcome> {
   const { media } = deps;
+  let source: LocalFile;
+  try {
+    source = await media.source(payload.source);
+  } catch (err) {
+    if (err instanceof SourceMissing) return { kind: 'failed', errorMessage: err.message, retryable: false };
+    throw err;
+  }
+  // A bucket's source is a spooled copy: gone when the attempt is, even in a Lambda kept warm for the next job.
+  try {
+    return await encode(payload, deps, logger, source);
+  } finally {
+    await source.release();
+  }
+}
+
+async function encode(payload: CloudJobPayload, deps: OneShotDeps, logger: Logger, source: LocalFile): Promise<OneShotOutcome> {
+  const { media } = deps;
   const job = { jobId: payload.jobId, attempt: payload.attempt, outputFilename: payload.outputPath, trimStart: payload.trim.start, trimEnd: payload.trim.end };
   let plan: TranscodePlan;
   try {
-    const source = await media.source(payload.source);
     plan = planTranscode(
       job,
       { preset: payload.preset, probe: payload.probe },
-      { absolute: source, shown: `${payload.source.root}/${payload.source.path}`, release: async () => undefined },
+      { absolute: source.path, shown: `${payload.source.root}/${payload.source.path}`, release: async () => undefined },
       (path) => media.outputTarget(path),
     );
   } catch (err) {
-    if (err instanceof SourceMissing || err instanceof UnrunnableJob) return { kind: 'failed', errorMessage: err.message, retryable: false };
+    if (err instanceof UnrunnableJob) return { kind: 'failed', errorMessage: err.message, retryable: false };
     throw err;
   }
   await media.prepareOutput(plan.tempPath);
