@@ -13,6 +13,10 @@ const VALUES: Record<string, string> = {
   AccountId: '123456789012',
   FileSystemId: 'fs-0123456789abcdef0',
   AccessPointId: 'fsap-0123456789abcdef0',
+  InputBucket: 'studio-media',
+  InputPrefix: 'uploads',
+  OutputBucket: 'studio-media',
+  OutputPrefix: 'renders',
 };
 
 function deployed(file: string): any {
@@ -71,6 +75,15 @@ describe('deploy/aws', () => {
     const lambda = actions(deployed('lambda-policy.json'));
     for (const action of ['logs:PutLogEvents', 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite']) assert.ok(lambda.includes(action), action);
     assert.equal(deployed('lambda-trust.json').Statement[0].Principal.Service, 'lambda.amazonaws.com');
+    // Bucket roots: read the input prefix (listing it, so a missing source is a 404, not a 403), write only staged
+    // outputs under the output prefix (a multipart upload is PutObject; an interrupted one is aborted). No delete:
+    // the API publishes the staged object and removes it.
+    const s3 = deployed('lambda-s3-policy.json') as { Statement: Array<Statement & { Condition?: unknown }> };
+    assert.deepEqual(actions(s3).sort(), ['s3:AbortMultipartUpload', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
+    const on = (action: string) => s3.Statement.find((s) => [s.Action].flat().includes(action));
+    assert.equal(on('s3:GetObject')?.Resource, 'arn:aws:s3:::studio-media/uploads/*');
+    assert.equal(on('s3:PutObject')?.Resource, 'arn:aws:s3:::studio-media/renders/*');
+    assert.deepEqual(on('s3:ListBucket')?.Condition, { StringLike: { 's3:prefix': ['uploads/*'] } });
     assert.equal(deployed('state-machine-trust.json').Statement[0].Principal.Service, 'states.amazonaws.com');
   });
 });
