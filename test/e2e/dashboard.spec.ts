@@ -222,6 +222,11 @@ describe('the dashboard in Chromium', () => {
       await page.getByRole('button', { name: /^all/ }).click();
       for (const row of rows) await row.locator('.badge-completed').waitFor({ timeout: 120_000 });
       assert.equal(await rows[1].locator('td.num').nth(4).innerText(), '2', 'each on its second attempt');
+      // The job's page keeps the first attempt's failure, with ffmpeg's reason and whether it was final.
+      await rows[1].locator('a').first().click();
+      const failure = page.locator('.failures li[data-attempt="1"]');
+      await failure.waitFor();
+      assert.match(await failure.innerText(), /^Attempt 1\s.*·\s(final|retryable)\s+.*moov atom not found/s);
       assertConsole(consoleErrors, 1);
     } finally {
       await close();

@@ -3,16 +3,15 @@ import { describe, it } from 'node:test';
 import { eventFacts } from './event.facts';
 
 describe('eventFacts', () => {
-  const envelope = (payload: Record<string, unknown>) =>
-    JSON.stringify({
-      id: 'e-1',
-      type: 'JobStarted',
-      aggregateType: 'job',
-      aggregateId: 'j-1',
-      occurredAt: '2026-12-03T06:11:21.754Z',
-      commandId: 'c-1',
-      ...payload,
-    });
+  const envelope = (payload: Record<string, unknown>) => ({
+    id: 'e-1',
+    type: 'JobStarted',
+    aggregateType: 'job',
+    aggregateId: 'j-1',
+    occurredAt: '2026-12-03T06:11:21.754Z',
+    commandId: 'c-1',
+    ...payload,
+  });
 
   it("lists the payload's fields, not the envelope's, without the omitted ones", () => {
     const json = envelope({ jobStarted: { jobId: 'j-1', attempt: 1, workerId: 'vm-15890-0', executor: 'EXECUTOR_LOCAL' } });

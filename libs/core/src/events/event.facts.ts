@@ -8,14 +8,13 @@ export interface EventFact {
 const ENVELOPE = new Set(['id', 'type', 'aggregateType', 'aggregateId', 'occurredAt', 'commandId']);
 
 /**
- * The payload of an event in protobuf JSON (what `nats stream view` shows) as
- * name/value pairs, nested messages flattened with dots, without the fields
- * that repeat what the page already says (`omit`: e.g. the job's id on the
- * job's own page). A reader scanning a job's history wants `percent 100`,
- * not a 400-character envelope.
+ * The payload of an event in protobuf JSON form (`toJson`, what `nats stream
+ * view` shows) as name/value pairs, nested messages flattened with dots,
+ * without the fields that repeat what the page already says (`omit`: e.g.
+ * the job's id on the job's own page). A reader scanning a job's history
+ * wants `percent 100`, not a 400-character envelope.
  */
-export function eventFacts(json: string, omit: readonly string[] = []): EventFact[] {
-  const envelope = JSON.parse(json) as Record<string, unknown>;
+export function eventFacts(envelope: Readonly<Record<string, unknown>>, omit: readonly string[] = []): EventFact[] {
   const payload = Object.entries(envelope).find(([key, value]) => !ENVELOPE.has(key) && isRecord(value))?.[1];
   if (!isRecord(payload)) return [];
   const skip = new Set(omit);

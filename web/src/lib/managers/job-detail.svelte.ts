@@ -1,4 +1,4 @@
-import { create, toJsonString } from '@bufbuild/protobuf';
+import { create, toJson } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
 import { type EventFact, eventFacts } from '@mpr/core/events/event.facts';
 import type { WatchJobResponse } from '@mpr/contracts/gateway_pb';
@@ -20,6 +20,8 @@ export interface HistoryEntry {
   data: string;
   /** Its payload's fields but the job's id and attempt, which the page shows already. */
   facts: EventFact[];
+  /** A JobFailed's attempt and reason, read from the typed event. */
+  failure?: { attempt: number; message: string; retryable: boolean };
 }
 
 /** A failed attempt, with the reason ffmpeg or the platform gave. */
@@ -78,19 +80,7 @@ export class JobDetail {
 
   /** Every failed attempt, oldest first (a retried job keeps its earlier failures here). */
   get failures(): AttemptFailure[] {
-    return this.#history.flatMap((entry) => {
-      if (entry.type !== 'JobFailed') return [];
-      const value = (JSON.parse(entry.data) as { jobFailed?: { attempt?: number; errorMessage?: string; retryable?: boolean } }).jobFailed ?? {};
-      return [
-        {
-          attempt: value.attempt ?? 0,
-          sequence: entry.sequence,
-          occurredAt: entry.occurredAt,
-          message: value.errorMessage ?? '',
-          retryable: value.retryable ?? false,
-        },
-      ];
-    });
+    return this.#history.flatMap(({ failure, sequence, occurredAt }) => (failure ? [{ ...failure, sequence, occurredAt }] : []));
   }
 
   get error(): string | null {
@@ -152,7 +142,8 @@ export class JobDetail {
       this.#last = at.sequence;
       const envelope = kind.value.event;
       const value = envelope.data.value as { attempt?: number } | undefined;
-      const data = toJsonString(EventSchema, create(EventSchema, envelope));
+      const json = toJson(EventSchema, create(EventSchema, envelope)) as Record<string, unknown>;
+      const failed = at.event.case === 'jobFailed' ? at.event.value : null;
       this.#history = [
         ...this.#history,
         {
@@ -160,8 +151,9 @@ export class JobDetail {
           type: envelope.type,
           occurredAt: at.occurredAt,
           attempt: value?.attempt ?? (at.event.case === 'jobCreated' ? 1 : null),
-          data,
-          facts: eventFacts(data, ['jobId', 'attempt']),
+          data: JSON.stringify(json),
+          facts: eventFacts(json, ['jobId', 'attempt']),
+          ...(failed && { failure: { attempt: failed.attempt, message: failed.errorMessage, retryable: failed.retryable } }),
         },
       ];
       this.#events.push(at);
