@@ -37,7 +37,9 @@ describe('API: a mutation while the read models lag', () => {
       assert.match(
         error.message,
         new RegExp(
-          `^job ${jobId} is recorded \\(event \\d+\\), but the read models are still at event \\d+ after 1 s: read it again shortly instead of repeating the command$`,
+          `^job ${jobId} is recorded \\(event (\\d+)\\), but the read models are still at event \\d+ after 1 s ` +
+            `\\(its write has taken \\d+\\.\\d s, waiting for the read models' checkpoint lock \\(another projector, or a rebuild, holds it\\) for \\d+\\.\\d s\\): ` +
+            `read it again shortly instead of repeating the command$`,
         ),
       );
       await holder.query('ROLLBACK');

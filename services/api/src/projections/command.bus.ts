@@ -50,7 +50,7 @@ export class CommandBus {
    */
   async applied(aggregate: AggregateRef, sequence: number): Promise<void> {
     if (!(await this.projector.waitFor(sequence, this.waitMs))) {
-      throw new ReadModelsBehind(aggregate, sequence, this.projector.applied, this.waitMs);
+      throw new ReadModelsBehind(aggregate, sequence, this.projector.applied, this.waitMs, this.projector.whyNotYet(sequence));
     }
   }
 }

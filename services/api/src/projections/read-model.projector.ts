@@ -1,7 +1,12 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { EventStore, type EventSubscription, type StoredEvent } from '@mpr/core';
+import type { Histogram } from 'prom-client';
+import { EventStore, type EventSubscription, MetricsRegistry, type StoredEvent } from '@mpr/core';
+import { type ApplyStage, ProjectorActivity } from './projector-activity';
 import { ReadModelWriter } from './read-model.writer';
+
+/** An event whose write took longer than this is logged with where the time went. */
+const SLOW_APPLY_MS = 2_000;
 
 interface Waiter {
   sequence: number;
@@ -22,12 +27,27 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
   private subscription?: EventSubscription;
   private loop?: Promise<void>;
   private stopped = false;
+  private readonly activity = new ProjectorActivity();
+  private readonly stageSeconds: Histogram<'stage'>;
+  private readonly lagSeconds: Histogram;
 
   constructor(
     dataSource: DataSource,
     private readonly store: EventStore,
+    metrics: MetricsRegistry,
   ) {
     this.writer = new ReadModelWriter(dataSource);
+    this.stageSeconds = metrics.histogram(
+      'mpr_read_model_apply_seconds',
+      "Time one event's write to the read models spent at each step: connect, lock, project, commit",
+      [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
+      ['stage'],
+    );
+    this.lagSeconds = metrics.histogram(
+      'mpr_read_model_lag_seconds',
+      'From an event being recorded to the read models including it',
+      [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -47,6 +67,11 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
   /** The last event the read models include. */
   get applied(): number {
     return this.position;
+  }
+
+  /** Why the event at `sequence` is not in the read models yet (for READ_MODELS_BEHIND). */
+  whyNotYet(sequence: number): string {
+    return this.activity.explain(sequence);
   }
 
   /** Resolves true once the read models include the event at `sequence`, false if they do not within `timeoutMs`. */
@@ -70,6 +95,7 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
 
   private async run(subscription: EventSubscription): Promise<void> {
     for await (const stored of subscription) {
+      this.activity.receivedEvent(stored.sequence);
       await this.applyUntilDone(stored);
       if (this.stopped) return;
     }
@@ -79,13 +105,34 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
   private async applyUntilDone(stored: StoredEvent): Promise<void> {
     for (let attempt = 1; !this.stopped; attempt++) {
       try {
-        await this.writer.apply(stored);
+        await this.applyTimed(stored);
         this.advance(stored.sequence);
+        this.lagSeconds.observe(Math.max(0, Date.now() - stored.occurredAt.getTime()) / 1_000);
         return;
       } catch (err) {
         this.logger.error(`applying event ${stored.sequence} (${stored.type}) failed, try ${attempt}: ${(err as Error).message}`);
         await new Promise((resolve) => setTimeout(resolve, Math.min(5_000, 100 * 2 ** attempt)));
       }
+    }
+  }
+
+  /** One write, each step timed: the metrics show which step a lag comes from, and a slow write is logged with them. */
+  private async applyTimed(stored: StoredEvent): Promise<void> {
+    const steps: Array<{ stage: ApplyStage; ms: number }> = [];
+    const record = (step: { stage: ApplyStage; ms: number } | undefined) => {
+      if (!step) return;
+      steps.push(step);
+      this.stageSeconds.observe({ stage: step.stage }, step.ms / 1_000);
+    };
+    this.activity.started(stored.sequence);
+    try {
+      await this.writer.apply(stored, { onStage: (stage) => record(this.activity.stage(stage)) });
+    } finally {
+      record(this.activity.finished());
+    }
+    const total = steps.reduce((sum, step) => sum + step.ms, 0);
+    if (total >= SLOW_APPLY_MS) {
+      this.logger.warn(`event ${stored.sequence} (${stored.type}) took ${total} ms to write: ${steps.map((s) => `${s.stage} ${s.ms} ms`).join(', ')}`);
     }
   }
 

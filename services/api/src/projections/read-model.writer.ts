@@ -3,6 +3,7 @@ import { assertNever, type StoredEvent } from '@mpr/core';
 import { type AssetStoredEvent, projectAsset } from './asset.projection';
 import { type JobStoredEvent, projectJob } from './job.projection';
 import { type PresetStoredEvent, projectPreset } from './preset.projection';
+import type { ApplyStage } from './projector-activity';
 
 export const READ_MODELS_PROJECTION = 'read-models';
 /**
@@ -60,14 +61,22 @@ export class ReadModelWriter {
     return Number(row.sequence);
   }
 
-  /** Returns false when the event had been applied already. */
-  async apply(stored: StoredEvent, options: { shareLock: boolean } = { shareLock: true }): Promise<boolean> {
+  /**
+   * Returns false when the event had been applied already. `onStage` is told
+   * as each step begins (the connection is the first; it starts before the
+   * call), so a projection that lags can say which step holds it.
+   */
+  async apply(stored: StoredEvent, options: { shareLock?: boolean; onStage?: (stage: ApplyStage) => void } = {}): Promise<boolean> {
+    const { shareLock = true, onStage } = options;
     return this.dataSource.transaction(async (em) => {
-      if (options.shareLock) await em.query('SELECT pg_advisory_xact_lock_shared($1)', [READ_MODELS_LOCK]);
+      onStage?.('lock');
+      if (shareLock) await em.query('SELECT pg_advisory_xact_lock_shared($1)', [READ_MODELS_LOCK]);
       const [row] = await em.query(`SELECT sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE`, [READ_MODELS_PROJECTION]);
       if (Number(row.sequence) >= stored.sequence) return false;
+      onStage?.('project');
       await project(em, stored);
       await em.query(`UPDATE projection_checkpoints SET sequence = $2, updated_at = now() WHERE name = $1`, [READ_MODELS_PROJECTION, stored.sequence]);
+      onStage?.('commit');
       return true;
     });
   }

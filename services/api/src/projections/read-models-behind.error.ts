@@ -14,10 +14,12 @@ export class ReadModelsBehind extends Error {
     readonly sequence: number,
     readonly position: number,
     readonly waitedMs: number,
+    /** What holds the projection (ProjectorActivity.explain): the operator's lead, the client's reason to wait. */
+    readonly why?: string,
   ) {
     super(
-      `${aggregate.type} ${aggregate.id} is recorded (event ${sequence}), but the read models are still at event ${position} after ${waitedMs / 1_000} s: ` +
-        `read it again shortly instead of repeating the command`,
+      `${aggregate.type} ${aggregate.id} is recorded (event ${sequence}), but the read models are still at event ${position} after ${waitedMs / 1_000} s` +
+        `${why ? ` (${why})` : ''}: read it again shortly instead of repeating the command`,
     );
     this.name = 'ReadModelsBehind';
   }
