@@ -1,3 +1,4 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, ID, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { AssetService } from '../assets/asset.service';
 import { DerivedMediaService } from '../derived/derived-media.service';
@@ -8,7 +9,9 @@ import { ScanService } from '../scan/scan.service';
 import { DeleteResultType, MediaAssetType, ScanResultType, UpdateAssetInput } from './asset.types';
 import { JobType } from './job.types';
 import { MediaPlaybackType, MediaUrlType, ThumbnailStripType } from './media-url.types';
+import { ClientErrorsFilter } from './client-errors.filter';
 
+@UseFilters(ClientErrorsFilter)
 @Resolver(() => MediaAssetType)
 export class AssetResolver {
   constructor(

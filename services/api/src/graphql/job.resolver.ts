@@ -1,3 +1,4 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Context, Float, ID, Int, Mutation, Parent, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { toJsonString } from '@bufbuild/protobuf';
 import { EventSchema } from '@mpr/contracts/events_pb';
@@ -11,7 +12,9 @@ import { PresetType } from './preset.types';
 import type { JobRow } from '../read-models/job.entity';
 import { CreateJobInput, JobBoardType, JobEventType, JobType } from './job.types';
 import { MediaUrlType } from './media-url.types';
+import { ClientErrorsFilter } from './client-errors.filter';
 
+@UseFilters(ClientErrorsFilter)
 @Resolver(() => JobType)
 export class JobResolver {
   constructor(

@@ -1,8 +1,11 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { OperatorActionsService } from '../control/operator-actions.service';
 import { BulkResultType, DispatchStateType, RebuildResultType } from './operator.types';
+import { ClientErrorsFilter } from './client-errors.filter';
 
 /** The operator's actions over the whole platform; the same ones answer on NATS (`<root>.control.<action>`). */
+@UseFilters(ClientErrorsFilter)
 @Resolver()
 export class OperatorResolver {
   constructor(private readonly actions: OperatorActionsService) {}

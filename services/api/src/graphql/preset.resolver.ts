@@ -1,8 +1,11 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, ID, Mutation, Query, Resolver } from '@nestjs/graphql';
 import { PresetService } from '../presets/preset.service';
 import { DeleteResultType } from './asset.types';
 import { PresetInput, PresetType } from './preset.types';
+import { ClientErrorsFilter } from './client-errors.filter';
 
+@UseFilters(ClientErrorsFilter)
 @Resolver(() => PresetType)
 export class PresetResolver {
   constructor(private readonly presetService: PresetService) {}

@@ -1,10 +1,13 @@
+import { UseFilters } from '@nestjs/common';
 import { Args, Int, Query, ResolveField, Resolver } from '@nestjs/graphql';
 import { DispatchService } from '../system/dispatch.service';
 import { SystemStatusService } from '../system/system-status.service';
 import { JobType } from './job.types';
 import { DispatchStateType } from './operator.types';
 import { ReadModelPositionType, ServiceHealthType, SystemStatusType, WorkQueueType } from './system.types';
+import { ClientErrorsFilter } from './client-errors.filter';
 
+@UseFilters(ClientErrorsFilter)
 @Resolver(() => SystemStatusType)
 export class SystemResolver {
   constructor(
