@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, afterEach, before, beforeEach, describe, it, mock } from 'node:test';
-import { jetstream } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { Executor, Priority } from '@mpr/contracts/common_pb';
 import { handleCommand, jobDecider, type JobCommand, publishJobProgress } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
@@ -217,6 +217,29 @@ describe('API: live job progress from MPR_TELEMETRY', () => {
     await progress('job-attempt', 2, 95);
     await settled('job-attempt-witness', 5);
     assert.equal((await jobUntil('job-attempt', () => true)).progress, 30);
+  });
+
+  it("goes on within seconds when the server loses its consumer (nats.js's own recreation stalled ~45 s)", async () => {
+    await startedJob('job-lost-consumer');
+    await progress('job-lost-consumer', 1, 10);
+    await jobUntil('job-lost-consumer', (j) => j.progress === 10);
+    const jsm = await jetstreamManager(h.streams.nc);
+    let deleted = 0;
+    for await (const consumer of await jsm.consumers.list(h.streams.names.telemetry)) {
+      const filter = consumer.config.filter_subject ?? consumer.config.filter_subjects?.[0];
+      if (filter !== h.streams.names.telemetrySubject('job', '*', 'progress')) continue;
+      await jsm.consumers.delete(h.streams.names.telemetry, consumer.name);
+      deleted++;
+    }
+    assert.ok(deleted >= 1, 'the projector had a consumer on the progress subjects');
+    // Published until it shows: the first messages may go to no consumer at all while the follower notices.
+    const lostAt = Date.now();
+    let shown: JobView | undefined;
+    for (let percent = 20; !shown && Date.now() - lostAt < 15_000; percent++) {
+      await progress('job-lost-consumer', 1, percent);
+      shown = await jobUntil('job-lost-consumer', (j) => j.progress === percent, 1_000).catch(() => undefined);
+    }
+    assert.ok(shown, "no progress shown within 15 s of the consumer's loss");
   });
 
   it('a late progress message never changes a completed job', async () => {

@@ -3,10 +3,7 @@ import { type ConsumerMessages, DeliverPolicy, jetstream, type JsMsg } from '@na
 import type { NatsConnection } from '@nats-io/nats-core';
 import { DataSource } from 'typeorm';
 import type { JobProgress } from '@mpr/contracts/job_pb';
-import { decodeJobProgress, NATS_CONNECTION, StreamNames } from '@mpr/core';
-
-/** Wait before replacing a failed telemetry consumer. */
-const REOPEN_DELAY_MS = 1_000;
+import { decodeJobProgress, EventFollower, FOLLOW_PULL_EXPIRES_MS, NATS_CONNECTION, StreamNames } from '@mpr/core';
 
 /** At most this often per job: about four writes a second, whatever rate the transcoder publishes at. */
 export const PROGRESS_WRITE_INTERVAL_MS = 250;
@@ -115,9 +112,8 @@ export class JobProgressProjector implements OnApplicationBootstrap, OnModuleDes
     (jobId, progress) => this.write(jobId, progress),
     (jobId, err) => this.logger.warn(`progress of job ${jobId} not written: ${(err as Error).message}`),
   );
-  private messages?: ConsumerMessages;
+  private follower?: EventFollower<JobProgress>;
   private loop?: Promise<void>;
-  private stopped = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -126,14 +122,23 @@ export class JobProgressProjector implements OnApplicationBootstrap, OnModuleDes
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.messages = await this.open();
-    this.loop = this.run();
+    // A lost consumer is replaced from the message after the last one read (EventFollower): nats.js's own
+    // recreation of an ordered consumer stalls until heartbeats are missed, and progress froze meanwhile.
+    this.follower = new EventFollower<JobProgress>(
+      {
+        open: (sequence) => this.open(sequence),
+        decode: (msg) => this.decode(msg),
+        onReopen: (reason, sequence) => this.logger.warn(`following job progress from message ${sequence} on a new consumer (${reason})`),
+      },
+      await this.open(0),
+      0,
+    );
+    this.loop = this.run(this.follower);
   }
 
   /** Before the database pool and the NATS connection close. */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    await this.messages?.close();
+    await this.follower?.stop();
     await this.loop;
     await this.throttle.close();
   }
@@ -144,43 +149,35 @@ export class JobProgressProjector implements OnApplicationBootstrap, OnModuleDes
   }
 
   /**
-   * The stream keeps the latest message per job: starting from those, a
-   * (re)started projector shows running jobs' progress at once, then follows live.
+   * The stream keeps the latest message per job: starting from those (sequence
+   * 0), a (re)started projector shows running jobs' progress at once, then
+   * follows live; a replaced consumer starts after the last message read.
    */
-  private async open(): Promise<ConsumerMessages> {
+  private async open(sequence: number): Promise<ConsumerMessages> {
+    const from = sequence > 0 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: sequence } : { deliver_policy: DeliverPolicy.LastPerSubject };
     const consumer = await jetstream(this.nc).consumers.get(this.names.telemetry, {
       filter_subjects: this.names.telemetrySubject('job', '*', 'progress'),
-      deliver_policy: DeliverPolicy.LastPerSubject,
+      ...from,
     });
-    return consumer.consume();
+    return consumer.consume({ expires: FOLLOW_PULL_EXPIRES_MS });
   }
 
-  /** Follows progress for the life of the service; a broken consumer is replaced, not given up on. */
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        for await (const msg of this.messages!) this.offer(msg);
-      } catch (err) {
-        this.logger.error(`following job progress failed: ${(err as Error).message}`);
-      }
-      if (this.stopped) return;
-      await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
-      try {
-        if (!this.stopped) this.messages = await this.open();
-        // onModuleDestroy ran while it opened and closed the previous one.
-        if (this.stopped) await this.messages?.close();
-      } catch (err) {
-        this.logger.error(`reopening the job progress consumer failed: ${(err as Error).message}`);
-      }
+  /** Follows progress for the life of the service. */
+  private async run(follower: EventFollower<JobProgress>): Promise<void> {
+    try {
+      for await (const progress of follower) this.throttle.offer(progress.jobId, progress);
+    } catch (err) {
+      this.logger.error(`following job progress failed: ${(err as Error).message}`);
     }
   }
 
-  private offer(msg: JsMsg): void {
+  private decode(msg: JsMsg): JobProgress | undefined {
     try {
       const progress = decodeJobProgress(msg.string());
-      if (progress.jobId) this.throttle.offer(progress.jobId, progress);
+      return progress.jobId ? progress : undefined;
     } catch (err) {
       this.logger.warn(`unreadable progress message on ${msg.subject}: ${(err as Error).message}`);
+      return undefined;
     }
   }
 
