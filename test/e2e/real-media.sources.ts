@@ -201,13 +201,29 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     },
   },
   {
-    name: 'camera-shutter.ogg',
+    name: 'camera-shutter.oga',
     origin: describePackagedFile(SHUTTER_OGA),
-    covers: 'real Ogg Vorbis at 96 kHz stereo, 0.87 s, audio only (resampled to 48 kHz by Opus and MP3)',
+    covers: 'real Ogg Vorbis at 96 kHz stereo, 0.87 s, audio only (resampled to 48 kHz by Opus and MP3), named as it ships',
     async make(path) {
-      // The file as it ships (.oga is Ogg): ffmpeg 5.1's stream copy of it writes a last granule that reads as a
-      // 44739 s packet (packetEnds' believedUntil), and a remux of that copy keeps it.
+      // The file as it ships: ffmpeg 5.1's stream copy of it writes a last granule that reads as a 44739 s packet
+      // (packetEnds' believedUntil), and a remux of that copy keeps it.
       await copyFile(await packagedFile(SHUTTER_OGA), path);
+    },
+  },
+  {
+    name: 'voice-memo.aiff',
+    origin: 'ffmpeg: a 44.1 kHz mono tone as big-endian 16-bit PCM in AIFF',
+    covers: "a sound editor's AIFF: big-endian PCM, audio only",
+    async make(path) {
+      await ffmpeg([...tone(44_100, 1.5), '-c:a', 'pcm_s16be', path]);
+    },
+  },
+  {
+    name: 'voicemail.au',
+    origin: 'ffmpeg: an 8 kHz mono tone as G.711 µ-law in Sun/NeXT au',
+    covers: 'telephone audio: 8 kHz µ-law, audio only (MP3 at 8 kHz is MPEG-2.5; Opus resamples to 48 kHz)',
+    async make(path) {
+      await ffmpeg([...tone(8_000, 1.2), '-c:a', 'pcm_mulaw', path]);
     },
   },
 ];

@@ -1,9 +1,10 @@
 /**
- * The file types the original system accepted, and what phones and voice apps write besides (3gp, opus): anything
- * else is skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST (3gp by mov, opus by ogg).
+ * The file types the original system accepted, and what phones, voice apps and sound editors write besides (3gp,
+ * opus, oga, AIFF, Sun/NeXT au): anything else is skipped by a scan. Each is read by a demuxer of
+ * INPUT_FORMAT_WHITELIST (3gp by mov, opus and oga by ogg, aif and aifc by aiff).
  */
 export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'm4v', '3gp'] as const;
-export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus'] as const;
+export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus', 'oga', 'aiff', 'aif', 'aifc', 'au'] as const;
 
 const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);
 
@@ -22,7 +23,7 @@ export function isSupportedMedia(path: string): boolean {
  * crafted upload can make ffmpeg read other files into its output
  * (CVE-2016-1898 and its 2017 AVI/HLS variant).
  */
-export const INPUT_FORMAT_WHITELIST = ['mov', 'matroska', 'avi', 'flv', 'asf', 'mp3', 'wav', 'flac', 'aac', 'ogg'] as const;
+export const INPUT_FORMAT_WHITELIST = ['mov', 'matroska', 'avi', 'flv', 'asf', 'mp3', 'wav', 'flac', 'aac', 'ogg', 'aiff', 'au'] as const;
 
 /** Arguments that confine one local input: put them right before its `-i`. */
 export function safeInputArgs(): string[] {

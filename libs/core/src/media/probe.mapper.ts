@@ -126,7 +126,7 @@ export function buildMediaProbe(input: string): FfprobeCommand {
  * one: the decoder's last frame is whole whatever the container declares. A duration that would end a packet past
  * `believedUntil` (the container's end and a frame: believedEnd) is not believed, and the packet ends at its
  * time: ffmpeg 5.1's stream copy of an Ogg Vorbis file wrote a last granule that its demuxer reads as a packet
- * of 44739 s ([M5] matrix, camera-shutter.ogg). Pure.
+ * of 44739 s ([M5] matrix, camera-shutter.oga). Pure.
  */
 export function packetEnds(csv: string, wholeFrames: ReadonlySet<number> = new Set(), believedUntil = Number.POSITIVE_INFINITY): Map<number, number> {
   const ends = new Map<number, number>();
