@@ -24,7 +24,7 @@ const H265 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h265-1080p')!.s
 const SOURCE = { duration: 20, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, framerate: 25, audioSampleRate: 48000 };
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 /** safeInputArgs, written out: an input confined to the media demuxers. */
-const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg'];
+const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au'];
 const H264_720P = [
   ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
   ...['-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],

@@ -5,7 +5,7 @@ import { ffmpegArgv } from './ffmpeg-command';
 
 const INPUT = '/media/in/old.avi';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
-const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg', '-i', `file:${INPUT}`];
+const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au', '-i', `file:${INPUT}`];
 
 describe('thumbnailStripGeometry', () => {
   it('ten tiles 160 wide, the height by the aspect ratio rounded to even, one per tenth of the duration', () => {

@@ -5,7 +5,7 @@ import { buildStitchProbe } from '../chunking/stitch.verifier';
 import { buildMediaProbe, buildPacketTailProbe } from '../media/probe.mapper';
 import { ffprobeArgv } from './ffprobe-command';
 
-const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg'];
+const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au'];
 
 describe('ffprobe commands: the argv that reaches ffprobe', () => {
   it('the asset probe: every stream and the container as JSON', () => {

@@ -11,7 +11,7 @@ import { UnsupportedCombination } from './transcode.errors';
 const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
-const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg', '-i', `file:${INPUT}`];
+const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au', '-i', `file:${INPUT}`];
 /** An encode without a preset frame rate keeps the source's frames, and their times in the source's time base. */
 const SOURCE_FRAMES = ['-fps_mode', 'vfr', '-enc_time_base:v', '-1'];
 /** A stream copy has the demuxer make missing timestamps (AVI's B-frames have none). */
@@ -386,7 +386,7 @@ describe('buildTranscodeCommand', () => {
         '-protocol_whitelist',
         'file,pipe',
         '-format_whitelist',
-        'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg',
+        'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au',
         '-i',
         'file:/media/in/clip.avi',
       ];
