@@ -162,11 +162,8 @@ const ALL_SOURCES: readonly MatrixSource[] = [
   {
     name: 'phone-rotated.mov',
     origin: 'ffmpeg: H.264 160×90 at 30 fps + AAC in MOV, then stream-copied with a 90° display matrix (-metadata:s:v rotate=90)',
-    covers: 'a phone clip shot upright: a rotation display matrix (ffmpeg turns the picture upright when it encodes)',
-    open: {
-      presets: ['builtin-remux'],
-      why: "the remux copies into Matroska, and ffmpeg 5.1's Matroska muxer writes no display matrix: the copy shows the picture on its side",
-    },
+    covers:
+      'a phone clip shot upright: a rotation display matrix (ffmpeg turns the picture upright when it encodes; the remux writes MOV, which keeps the matrix, where Matroska would not)',
     async make(path) {
       // ffmpeg 5.1 writes the display matrix only on a stream copy (an encode drops the rotate tag): two steps.
       const plain = `${path}.plain.mov`;

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BUILTIN_PRESETS, type JobState, loadConfig, type RunningService, startService } from '@mpr/core';
+import { BUILTIN_PRESETS, type JobState, loadConfig, outputContainer, type RunningService, startService } from '@mpr/core';
 import { createTestDatabase, type TestDatabase } from '@mpr/core/testing/test-infra';
 import { apiService } from '../../services/api/src/api.service-definition';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
@@ -51,11 +51,13 @@ interface GraphqlAnswer<T> {
 const PRESET_IDS = BUILTIN_PRESETS.map((p) => p.presetId);
 const run = promisify(execFile);
 
-/** What a file shows: its streams by kind, and its picture's orientation once its display matrix is applied. */
+/** What a file shows: its streams by kind, and its picture's size and orientation once its display matrix is applied. */
 interface Shown {
   readonly kinds: readonly string[];
   readonly codecs: { readonly video?: string; readonly audio?: string };
   readonly portrait?: boolean;
+  /** Width × height as shown (the coded size, its sides swapped by a quarter turn). */
+  readonly displayed?: { readonly width: number; readonly height: number };
 }
 
 async function shown(path: string): Promise<Shown> {
@@ -73,6 +75,7 @@ async function shown(path: string): Promise<Shown> {
     kinds: streams.map((s) => s.codec_type),
     codecs: { video: video?.codec_name, audio: audio?.codec_name },
     portrait: video ? (turned ? video.width! > video.height! : video.height! > video.width!) : undefined,
+    displayed: video ? (turned ? { width: video.height!, height: video.width! } : { width: video.width!, height: video.height! }) : undefined,
   };
 }
 
@@ -128,9 +131,9 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
 
       const scan = await graphql<{ scanMediaFolder: { registered: number } }>('mutation { scanMediaFolder { registered } }');
       assert.equal(scan.data?.scanMediaFolder.registered, MATRIX_SOURCES.length, JSON.stringify(scan.errors));
-      const assets = await graphql<{ assets: Array<{ id: string; filename: string; status: string; duration: number | null; errorMessage: string | null }> }>(
-        '{ assets { id filename status duration errorMessage } }',
-      );
+      const assets = await graphql<{
+        assets: Array<{ id: string; filename: string; status: string; duration: number | null; rotation: number | null; errorMessage: string | null }>;
+      }>('{ assets { id filename status duration rotation errorMessage } }');
       const byName = new Map((assets.data?.assets ?? []).map((a) => [a.filename, a]));
 
       const requests: Array<{ c: Case; input: Record<string, unknown> }> = [];
@@ -145,10 +148,12 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
               const c: Case = { source: source.name, presetId, mode, range };
               cases.set(caseKey(c), c);
               const trim = range === 'trimmed' ? { trimStart: round(duration * 0.2), trimEnd: round(duration * 0.8) } : {};
+              // Named by the container the job writes: the remux of a rotated clip writes MOV (outputContainer).
+              const container = outputContainer(BUILTIN_PRESETS.find((p) => p.presetId === presetId)!.settings, { rotation: asset.rotation });
               const input: Record<string, unknown> = {
                 sourceAssetId: asset.id,
                 presetId,
-                outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${BUILTIN_PRESETS.find((p) => p.presetId === presetId)?.settings.container}`,
+                outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${container}`,
                 chunked: mode === 'chunked',
                 // Seams every second (on keyframes): small sources get several segments each.
                 ...(mode === 'chunked' ? { chunkDuration: 1 } : {}),
@@ -272,6 +277,13 @@ function keptProblems(c: Case, source: Shown, output: Shown): string[] {
     problems.push(
       `${caseKey(c)}: the output shows the picture ${output.portrait ? 'upright' : 'on its side'}, the source ${source.portrait ? 'upright' : 'on its side'}`,
     );
+  const [out, src] = [output.displayed, source.displayed];
+  if (out && src) {
+    // A copy shows the very picture; an encode may scale it (never up), keeping its shape to the even sizes it rounds to.
+    const misshapen = Math.abs(out.width / out.height - src.width / src.height) > 2 / out.height;
+    if (settings.videoCodec === 'copy' ? out.width !== src.width || out.height !== src.height : misshapen)
+      problems.push(`${caseKey(c)}: the output shows ${out.width}×${out.height}, the source ${src.width}×${src.height}`);
+  }
   return problems;
 }
 
