@@ -138,6 +138,14 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     },
   },
   {
+    name: 'wma.wmv',
+    origin: 'ffmpeg: WMV2 video with WMA2 audio (44.1 kHz) in ASF',
+    covers: "WMV/WMA: the WMA decoder's first frame 0.092 s in, and one frame fewer than its packets (the probe decodes WMA for its span)",
+    async make(path) {
+      await ffmpeg([...synthesize(2, { rate: 44100, seconds: 2 }, ['-c:v', 'wmv2', '-g', '25', '-c:a', 'wmav2']), path]);
+    },
+  },
+  {
     name: 'no-cues.mkv',
     origin: 'ffmpeg: MPEG-4 Part 2 + AAC written to a pipe as Matroska',
     covers: 'Matroska without cues, seek head or duration (3.6 s)',

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { isSupportedMedia } from './media-types';
 
 describe('isSupportedMedia', () => {
-  it("takes the original system's types and what phones write (3gp, opus), whatever the case of the extension", () => {
-    for (const path of ['a.mp4', 'b/c.MOV', 'phone.3gp', 'voice.opus', 'x.m4a', 'y.WMV']) assert.equal(isSupportedMedia(path), true, path);
+  it("takes the original system's types, what phones write (3gp, opus) and WMV's container (asf), whatever the case of the extension", () => {
+    for (const path of ['a.mp4', 'b/c.MOV', 'phone.3gp', 'voice.opus', 'x.m4a', 'y.WMV', 'z.asf']) assert.equal(isSupportedMedia(path), true, path);
   });
 
   it('skips other types, names without an extension and a dot in a folder name', () => {

@@ -1,8 +1,9 @@
 /**
- * The file types the original system accepted, and what phones and voice apps write besides (3gp, opus): anything
- * else is skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST (3gp by mov, opus by ogg).
+ * The file types the original system accepted, and what phones and voice apps write besides (3gp, opus) and WMV's
+ * own container name (asf): anything else is skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST
+ * (3gp by mov, opus by ogg, asf by asf).
  */
-export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'm4v', '3gp'] as const;
+export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'asf', 'm4v', '3gp'] as const;
 export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus'] as const;
 
 const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);
