@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
+import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeRotatedVideo, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
 import { FfprobeRepository, ProbeError } from './ffprobe.repository';
 
 const run = promisify(execFile);
@@ -43,6 +43,28 @@ describe('FfprobeRepository (real ffprobe)', () => {
     assert.equal(probe.audioCodec, 'aac');
     assert.equal(probe.framerate, 25);
     assert.equal(probe.audioChannels, 1);
+  });
+
+  it("records a phone clip's display matrix as its rotation, the size staying the coded picture's", async () => {
+    const rotations: number[] = [];
+    for (const rotation of [90, 270] as const) {
+      const probe = await ffprobe.probe(await makeRotatedVideo(join(dir.path, `rotated-${rotation}.mov`), rotation, { seconds: 0.5, width: 160, height: 90 }));
+      assert.deepEqual([probe.width, probe.height], [160, 90]);
+      rotations.push(probe.rotation ?? -1);
+    }
+    assert.deepEqual(rotations, [90, 270]);
+    assert.equal((await ffprobe.probe(await makeVideo(join(dir.path, 'upright.mov'), { seconds: 0.5 }))).rotation, 0);
+  });
+
+  it("places WMA audio where its decoder puts it, not where its packets lie (WMV's first frame 0.092 s in)", async () => {
+    const path = join(dir.path, 'wma.wmv');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3', '-c:v', 'wmv2', '-c:a', 'wmav2', path],
+    ]);
+    const probe = await ffprobe.probe(path);
+    // 64 decoded frames of 2048 samples from 0.092 s; the packets ran from 0 to 3.018 s.
+    assert.deepEqual([probe.audioStart, probe.audioEnd], [0.092, Math.round((0.092 + (64 * 2048) / 44100) * 1e6) / 1e6]);
   });
 
   it('measures a late-clocked file by its packets, not by the duration ffmpeg declared for it', async () => {

@@ -3,8 +3,8 @@ import { describe, it } from 'node:test';
 import { isSupportedMedia } from './media-types';
 
 describe('isSupportedMedia', () => {
-  it("takes the original system's types and what phones and sound editors write (3gp, opus, oga, AIFF, au), whatever the case of the extension", () => {
-    for (const path of ['a.mp4', 'b/c.MOV', 'phone.3gp', 'voice.opus', 'x.m4a', 'y.WMV', 'shutter.oga', 'take.AIFF', 'loop.aif', 'mix.aifc', 'voicemail.au']) {
+  it("takes the original system's types, what phones and sound editors write (3gp, opus, oga, AIFF, au) and WMV's container (asf), whatever the case of the extension", () => {
+    for (const path of ['a.mp4', 'b/c.MOV', 'phone.3gp', 'voice.opus', 'x.m4a', 'y.WMV', 'z.asf', 'shutter.oga', 'take.AIFF', 'loop.aif', 'mix.aifc', 'voicemail.au']) {
       assert.equal(isSupportedMedia(path), true, path);
     }
   });
