@@ -22,12 +22,13 @@ const MiB = 1024 * 1024;
 const KEY = 'big/source.mp4';
 
 /**
- * What a process may grow by while a ≈ 200 MB object goes through it: well under the object (a process holding it
- * whole would grow by at least its 197 MiB, Buffer.concat of its chunks by twice that) and above what streaming
- * costs here — the multipart upload's 2 parts of 8 MiB in flight, the SDK's and the socket's buffers, the heap's
- * own growth under GC between collections (a few tens of MiB measured, see the printed table).
+ * What a process may grow by while a ≈ 200 MB object goes through it: under the object (a process holding it whole
+ * grows by at least its 193 MiB; a spool that buffered it before writing grew each by +386 to +430 MiB, tried once)
+ * and above what streaming costs here: the transcoder's +73 to +82 MiB is the multipart upload of its 200 MB remux
+ * (lib-storage assembles 8 MiB parts by copying, 2 in flight, and the parts sent wait for a collection), the API's
+ * and chunker's +25 to +45 MiB a download's; the scheduler never touches media (+1 to +5 MiB).
  */
-const GROWTH_BOUND_MIB = 100;
+const GROWTH_BOUND_MIB = 120;
 
 async function sha256(stream: AsyncIterable<Buffer | Uint8Array>): Promise<{ hash: string; bytes: number }> {
   const hash = createHash('sha256');
@@ -92,7 +93,7 @@ describe('a 200 MB source on S3 roots: scanned, remuxed S3 → S3, served, chunk
     return ended;
   };
 
-  it('holds no process near the object’s size: the peak RSS growth of the API, scheduler, transcoder and chunker stays under 100 MiB', async () => {
+  it('holds no process near the object’s size: the peak RSS growth of the API, scheduler, transcoder and chunker stays under 120 MiB', async () => {
     assert.ok(sourceBytes > 190 * MiB, `the source is ${(sourceBytes / MiB).toFixed(1)} MiB`);
     const processes = [{ name: 'api', pid: platform.process.pid }, ...services.map((s) => ({ name: s.name, pid: s.pid }))];
     const start = new Map<string, ProcessMemory>();
