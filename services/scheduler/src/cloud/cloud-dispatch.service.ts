@@ -47,8 +47,9 @@ export class CloudDispatchService {
   ) {}
 
   /**
-   * True once an execution runs the attempt. Safe to run twice for one attempt: the command id is the attempt's,
-   * and a job no longer PENDING is not started again.
+   * True once an execution runs the attempt. Safe to run twice for one attempt, on one replica or two: the command
+   * id is the attempt's, a job no longer PENDING is not started again, and on an executor that would start a second
+   * run it throws AttemptClaimed while another replica is starting it (the caller hands the event back).
    */
   async dispatch(job: JobState, name: CloudExecutorName): Promise<boolean> {
     let executor: CloudExecutor;
