@@ -3,7 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { Executor } from '@mpr/contracts/common_pb';
 import { BUILTIN_PRESETS, CLOUD_JOB_PAYLOAD_ENV, decodeCloudJobPayload, jobCallbackToken } from '@mpr/core';
 import { waitFor } from '@mpr/core/testing/wait-for';
+import type { RunningService } from '@mpr/core';
 import { CloudDispatchService } from '../../services/scheduler/src/cloud/cloud-dispatch.service';
+import { CloudExecutors } from '../../services/scheduler/src/cloud/cloud-executors';
+import { DispatchClaims } from '../../services/scheduler/src/cloud/dispatch-claims.repository';
 import { CALLBACK_SECRET, CLOUD_RUN_JOB, CloudWorld, FAKE_AWS_CREDENTIALS, FAKE_GOOGLE_TOKEN, STATE_MACHINE_ARN } from './cloud-harness';
 
 /**
@@ -176,13 +179,14 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
     assert.ok(failed.case === 'jobFailed' && failed.value.retryable && /429 RESOURCE_EXHAUSTED: Quota exceeded/.test(failed.value.errorMessage));
   });
 
-  it('a re-dispatch of an attempt that already runs starts no second run: Step Functions by its name (with the same or another input), Cloud Run found by its arguments', async () => {
+  it('a re-dispatch of an attempt that already runs starts no second run: Step Functions by its name (with the same or another input), Cloud Run by the claim it was started under', async () => {
     const dispatcher = world.scheduler.app.get(CloudDispatchService, { strict: false });
     for (const executor of ['lambda', 'gcp'] as const) {
       const jobId = await world.createJob({ executor });
       const { state } = await world.jobUntil(jobId, `started on ${executor}`, (s) => s.status === 'PROCESSING');
       // The job as a scheduler read it before it died between starting the execution and appending JobStarted.
       const pending = { ...state, status: 'PENDING' as const, workerId: '' };
+      const listsBefore = world.run.calls('ListExecutions').length;
       assert.equal(await dispatcher.dispatch(pending, executor), true);
       // Read again after the crash, the payload may differ (here its trim): still the attempt's one run.
       assert.equal(await dispatcher.dispatch({ ...pending, trimEnd: 0.5 }, executor), true);
@@ -195,10 +199,101 @@ describe('cloud executors: Step Functions (lambda) and Cloud Run (gcp) through t
         assert.equal(starts.length, 3, 'asked three times, by one name');
       } else {
         assert.equal(world.run.calls('RunJob').filter((c) => JSON.stringify(c.body).includes(jobId)).length, 1, 'one RunJob');
-        assert.ok(world.run.calls('ListExecutions').length >= 3, 'each dispatch looked for the attempt first');
+        // The execution is recorded under the attempt's claim: a re-dispatch takes it from there, asking Cloud Run nothing.
+        assert.equal(world.run.calls('ListExecutions').length, listsBefore, 'no lookup after the first dispatch');
       }
       await world.api.graphql(`mutation { cancelJob(id: "${jobId}") { status } }`);
     }
+  });
+});
+
+/** Pauses dispatch around `work`: a job created meanwhile stays PENDING on attempt 1 for the test to dispatch by hand. */
+async function withDispatchPaused(world: CloudWorld, work: () => Promise<void>): Promise<void> {
+  await world.api.graphql('mutation { pauseDispatch(reason: "dispatched by the test") { paused } }');
+  try {
+    await work();
+  } finally {
+    await world.api.graphql('mutation { resumeDispatch { paused } }');
+  }
+}
+
+const runsOf = (world: CloudWorld, jobId: string) => world.run.calls('RunJob').filter((c) => JSON.stringify(c.body).includes(jobId));
+
+describe('cloud executors: two scheduler replicas dispatching one Cloud Run attempt', () => {
+  let world: CloudWorld;
+  let replica: RunningService;
+  before(async () => {
+    world = await CloudWorld.start();
+    replica = await world.startSchedulerReplica();
+  });
+  after(async () => {
+    await replica?.app.close();
+    await world?.stop();
+  });
+
+  it('start one execution: the replica holding the attempt’s claim runs it; the other, handed the event back, takes that execution', async () => {
+    await withDispatchPaused(world, async () => {
+      const jobId = await world.createJob({ executor: 'gcp' });
+      const { state } = await world.job(jobId);
+      assert.deepEqual([state.status, state.attempt], ['PENDING', 1]);
+      // Both replicas' lookups answered empty, and slowly: without a claim each would then RunJob.
+      world.run.delayNext('ListExecutions', 1_000, 2);
+      const [mine, theirs] = [world.scheduler, replica].map((s) => s.app.get(CloudDispatchService, { strict: false }));
+      const results = await Promise.allSettled([mine.dispatch(state, 'gcp'), theirs.dispatch(state, 'gcp')]);
+      world.run.clear();
+      assert.equal(runsOf(world, jobId).length, 1, 'one RunJob for the attempt');
+      assert.ok(
+        results.some((r) => r.status === 'fulfilled' && r.value === true),
+        `one replica started it: ${results.map((r) => (r.status === 'fulfilled' ? r.value : r.reason.message)).join('; ')}`,
+      );
+      for (const result of results) {
+        if (result.status === 'rejected') assert.match(String(result.reason.message), /^job \S+ attempt 1 is being started on gcp by scheduler \S+ \(since /);
+      }
+      // The event handed back to the other replica, handled again: the recorded execution, no second run.
+      const started = await world.job(jobId);
+      assert.equal(started.state.status, 'PROCESSING');
+      for (const dispatcher of [mine, theirs]) assert.equal(await dispatcher.dispatch(state, 'gcp'), true);
+      const after = await world.job(jobId);
+      assert.equal(after.state.workerId, started.state.workerId);
+      assert.equal(after.events.filter((e) => e.type === 'JobStarted').length, 1);
+      assert.equal(runsOf(world, jobId).length, 1);
+      await world.api.graphql(`mutation { cancelJob(id: "${jobId}") { status } }`);
+    });
+  });
+});
+
+describe('cloud executors: a Cloud Run attempt claimed by a scheduler that died', () => {
+  let world: CloudWorld;
+  before(async () => {
+    world = await CloudWorld.start({ cloudDispatchLeaseMs: 1_500 });
+  });
+  after(() => world?.stop());
+
+  it('is taken over once the lease is past, and the run the dead replica had started is found by its arguments, not started again', async () => {
+    await withDispatchPaused(world, async () => {
+      const jobId = await world.createJob({ executor: 'gcp' });
+      const { state } = await world.job(jobId);
+      const dispatcher = world.scheduler.app.get(CloudDispatchService, { strict: false });
+      // What a replica killed between RunJob and recording its execution leaves: the claim, and a run.
+      assert.equal((await world.scheduler.app.get(DispatchClaims, { strict: false }).claim(jobId, 1)).kind, 'ours');
+      const orphan = await world.scheduler.app
+        .get(CloudExecutors, { strict: false })
+        .get('gcp')
+        .start(await dispatcher.payloadFor(state));
+      await assert.rejects(dispatcher.dispatch(state, 'gcp'), /is being started on gcp by scheduler/);
+      const taken = await waitFor('the claim to be taken over after its lease', () => dispatcher.dispatch(state, 'gcp').catch((err: Error) => err.message), {
+        done: (result) => result === true,
+        timeoutMs: 10_000,
+        intervalMs: 250,
+        describe: String,
+      });
+      assert.equal(taken, true);
+      const { state: after, events } = await world.job(jobId);
+      assert.equal(after.workerId, orphan.executionId);
+      assert.equal(events.filter((e) => e.type === 'JobStarted').length, 1);
+      assert.equal(runsOf(world, jobId).length, 1, 'the orphan run only');
+      await world.api.graphql(`mutation { cancelJob(id: "${jobId}") { status } }`);
+    });
   });
 });
 

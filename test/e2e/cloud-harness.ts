@@ -41,6 +41,7 @@ export class CloudWorld {
     readonly sfn: FakeStepFunctionsApi,
     readonly run: FakeCloudRunApi,
     readonly assetId: string,
+    private readonly options: Partial<SchedulerOptions>,
   ) {}
 
   /** `placeClip`: where the clip made in the API's MEDIA_IN folder goes when MEDIA_IN is a bucket (put it there before the scan). */
@@ -58,30 +59,18 @@ export class CloudWorld {
       MPR_CLOUD_RUN_JOB: CLOUD_RUN_JOB,
       ...env,
     });
-    const auth = new OAuth2Client();
-    auth.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 3_600_000 });
-    const config = { ...api.config, MPR_SCHEDULER_PORT: 0, MPR_CALLBACK_URL: api.url };
-    const scheduler = await startService(
-      {
-        ...schedulerService,
-        module: (c) =>
-          SchedulerModule.forRoot(
-            c,
-            { retryBaseDelayMs: 200, retryMaxDelayMs: 1_000, ...options },
-            {
-              stepFunctions: { endpoint: sfn.endpoint, credentials: FAKE_AWS_CREDENTIALS, maxAttempts: 3 },
-              cloudRun: { apiEndpoint: '127.0.0.1', port: run.port, protocol: 'http', authClient: auth },
-            },
-          ),
-      },
-      config,
-    );
+    const scheduler = await startScheduler(api, sfn, run, options);
     const clip = await makeVideo(join(api.mediaIn, 'clip.mp4'));
     if (placeClip) await placeClip(clip);
     await api.graphql('mutation { scanMediaFolder { registered } }');
     const { data } = await api.graphql<{ assets: Array<{ id: string }> }>('query { assets(status: "ready") { id } }');
     assert.equal(data?.assets.length, 1, 'the clip is registered and ready');
-    return new CloudWorld(api, scheduler, sfn, run, data!.assets[0].id);
+    return new CloudWorld(api, scheduler, sfn, run, data!.assets[0].id, options);
+  }
+
+  /** Another scheduler replica on the same streams, database and fakes: the caller closes it (`app.close()`). */
+  startSchedulerReplica(): Promise<RunningService> {
+    return startScheduler(this.api, this.sfn, this.run, this.options);
   }
 
   /** A job on the clip; `executor` absent leaves the choice to MPR_EXECUTOR. */
@@ -138,4 +127,26 @@ export class CloudWorld {
     await this.api.stop();
     await Promise.all([this.sfn.close(), this.run.close()]);
   }
+}
+
+/** A scheduler in this process with the real SDKs pointed at the fakes, calling back to `api`. */
+function startScheduler(api: ApiHarness, sfn: FakeStepFunctionsApi, run: FakeCloudRunApi, options: Partial<SchedulerOptions>): Promise<RunningService> {
+  const auth = new OAuth2Client();
+  auth.setCredentials({ access_token: FAKE_GOOGLE_TOKEN, expiry_date: Date.now() + 3_600_000 });
+  const config = { ...api.config, MPR_SCHEDULER_PORT: 0, MPR_CALLBACK_URL: api.url };
+  return startService(
+    {
+      ...schedulerService,
+      module: (c) =>
+        SchedulerModule.forRoot(
+          c,
+          { retryBaseDelayMs: 200, retryMaxDelayMs: 1_000, ...options },
+          {
+            stepFunctions: { endpoint: sfn.endpoint, credentials: FAKE_AWS_CREDENTIALS, maxAttempts: 3 },
+            cloudRun: { apiEndpoint: '127.0.0.1', port: run.port, protocol: 'http', authClient: auth },
+          },
+        ),
+    },
+    config,
+  );
 }

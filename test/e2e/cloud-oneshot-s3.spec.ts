@@ -24,7 +24,7 @@ describe('the one-shot entry on s3:// roots end to end', () => {
   let local: { path: string; remove(): Promise<void> };
 
   before(async () => {
-    [s3, local] = await Promise.all([TestS3Server.start(['media']), tempDir('mpr-oneshot-s3-')]);
+    [s3, local] = await Promise.all([TestS3Server.start(['media'], { logWrites: true }), tempDir('mpr-oneshot-s3-')]);
     // The in-process API's stores and the test's own take their credentials from the environment, as the SDK does.
     Object.assign(process.env, s3.env(), { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' });
     const roots = { ...s3.env(), MEDIA_IN: 's3://media/in', MEDIA_OUT: 's3://media/out' };
@@ -75,6 +75,15 @@ describe('the one-shot entry on s3:// roots end to end', () => {
       (await bucketKeys(bucketOut)).filter((key) => key.endsWith('.part') || key.startsWith('.')),
       [],
       'the staged part object is removed once published',
+    );
+    // Uploaded once, by the one-shot, to the staged key; the API published it by a server-side copy, not a second upload.
+    const staged = `media/out/.clip_h264_720p.mp4.${jobId}-a1.part`;
+    assert.deepEqual(
+      s3.objectWrites().filter((w) => w.key === staged || w.key === 'media/out/clip_h264_720p.mp4'),
+      [
+        { how: 'stored', key: staged },
+        { how: 'copied', key: 'media/out/clip_h264_720p.mp4', from: staged },
+      ],
     );
     assert.deepEqual(await filesIn(join(local.path, 'lambda', 'scratch')), [], "the one-shot's spooled source and part file are gone");
     assert.deepEqual(await filesIn(join(world.api.config.MPR_DATA_DIR, 'scratch', 'out')), [], "the API's downloaded copy is gone");

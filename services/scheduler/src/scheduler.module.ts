@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { type AppConfig, CallbackSecret, CoreModule, dispatchSwitchProviders } from '@mpr/core';
 import { CloudDispatchService } from './cloud/cloud-dispatch.service';
+import { DispatchClaims } from './cloud/dispatch-claims.repository';
 import { CloudStopsConsumer } from './cloud/cloud-stops.consumer';
 import { CLOUD_CLIENT_OVERRIDES, type CloudClientOverrides, CloudExecutors } from './cloud/cloud-executors';
 import { DispatchService } from './dispatch.service';
@@ -27,6 +28,7 @@ export class SchedulerModule {
         CallbackSecret,
         CloudExecutors,
         CloudDispatchService,
+        DispatchClaims,
         CloudStopsConsumer,
         { provide: JobTracker, useFactory: () => new JobTracker() },
         JobEventsRepository,

@@ -12,6 +12,12 @@ export interface SchedulerOptions {
   heartbeatTimeoutMs: number;
   /** A cloud attempt without an outcome this long after its start is failed as retryable and stopped (MPR_CLOUD_JOB_DEADLINE_SECONDS). */
   cloudDeadlineMs: number;
+  /**
+   * How long a replica's claim to start a Cloud Run attempt stands with no execution recorded under it before
+   * another replica takes it over (its holder died between claiming and recording): longer than ListExecutions and
+   * RunJob can take, with the client's own retries.
+   */
+  cloudDispatchLeaseMs: number;
 }
 
 export const SCHEDULER_OPTIONS = Symbol('SCHEDULER_OPTIONS');
@@ -28,6 +34,7 @@ export function schedulerOptions(config: AppConfig, overrides: Partial<Scheduler
     retryMaxDelayMs: 60_000,
     heartbeatTimeoutMs: config.MPR_JOB_HEARTBEAT_TIMEOUT_SECONDS * 1_000,
     cloudDeadlineMs: config.MPR_CLOUD_JOB_DEADLINE_SECONDS * 1_000,
+    cloudDispatchLeaseMs: 120_000,
     ...overrides,
   };
 }

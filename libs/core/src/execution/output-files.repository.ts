@@ -95,6 +95,18 @@ export class OutputFilesRepository {
     if (this.store.location.kind !== 'local') await this.store.delete(relativePath);
   }
 
+  /**
+   * Publishes an output an executor staged at `stagedRelative` (fetched with fetchStaged) at `toRelative`, atomically
+   * as move() does: a rename on a folder root; on a bucket a server-side copy of the staged object, so its bytes go
+   * up once (the executor's upload), not again from this process; its downloaded copy is removed. The staged object
+   * stays for removeStaged.
+   */
+  async publishStaged(stagedRelative: string, toRelative: string): Promise<void> {
+    if (this.store.location.kind === 'local') return this.move(stagedRelative, toRelative);
+    await this.store.copy(stagedRelative, toRelative);
+    await this.remove(stagedRelative);
+  }
+
   /** Publishes a work file at `toRelative`: readers see the old output or the new one, never a part. */
   async move(fromRelative: string, toRelative: string): Promise<void> {
     await this.store.publishFile(this.root.target(fromRelative), toRelative);

@@ -37,14 +37,17 @@ export class OutputService {
     private readonly files: OutputFilesRepository,
   ) {}
 
-  /** Moves `tempPath` to the job's output name (or its fallback) and records the probe of the result. */
-  async publish(jobId: string, outputPath: string, tempPath: string, probe: ProbeResult): Promise<PublishedOutput> {
+  /**
+   * Moves `tempPath` to the job's output name (or its fallback) and records the probe of the result. `staged`: the
+   * file is an executor's staged output (OutputFilesRepository.fetchStaged), published from where it was staged.
+   */
+  async publish(jobId: string, outputPath: string, tempPath: string, probe: ProbeResult, options: { staged?: boolean } = {}): Promise<PublishedOutput> {
     const fileSize = await this.files.size(tempPath);
     const candidates = new Set([outputPath, withJobSuffix(outputPath, jobId), withJobSuffix(outputPath, jobId, jobId.length)]);
     for (const candidate of candidates) {
       const assetId = assetIdFor('out', candidate);
       if (!(await this.claim(candidate, assetId, jobId, fileSize))) continue;
-      await this.files.move(tempPath, candidate);
+      await (options.staged ? this.files.publishStaged(tempPath, candidate) : this.files.move(tempPath, candidate));
       // An overwritten output of an earlier attempt gets the probe of the new file; an identical one changes nothing.
       await handleCommand(this.store, { type: 'asset', id: assetId }, assetDecider, { type: 'RecordProbe', assetId, probe });
       if (candidate !== outputPath) this.logger.log(`job ${jobId}: ${outputPath} belongs to another job, output written to ${candidate}`);

@@ -96,4 +96,14 @@ describe('LocalMediaStore', () => {
     assert.equal(await readFile(join(dir.path, 'in', 'pub', 'e.mp4'), 'utf8'), 'e');
     assert.equal(await store.presignedUrl(), undefined);
   });
+
+  it('copies a file within the root through a hidden part file, keeping the source; a missing source is named', async () => {
+    await store.copy('sub/a.mp4', 'copies/a.mp4');
+    assert.equal(await readFile(join(dir.path, 'in', 'copies', 'a.mp4'), 'utf8'), '0123456789');
+    assert.equal(await readFile(join(dir.path, 'in', 'sub', 'a.mp4'), 'utf8'), '0123456789');
+    assert.deepEqual(await readdir(join(dir.path, 'in', 'copies')), ['a.mp4']);
+    await assert.rejects(store.copy('sub/none.mp4', 'copies/b.mp4'), StoredObjectMissing);
+    await assert.rejects(store.copy('escape.mp4', 'copies/c.mp4'));
+    assert.deepEqual(await readdir(join(dir.path, 'in', 'copies')), ['a.mp4']);
+  });
 });

@@ -82,6 +82,10 @@ export class LocalMediaStore implements MediaStore {
     });
   }
 
+  async copy(fromKey: string, toKey: string): Promise<StoredObject> {
+    return this.write(toKey, createReadStream(await this.resolveExisting(fromKey)));
+  }
+
   async localFile(key: string): Promise<LocalFile> {
     return { path: await this.resolveExisting(key), release: async () => undefined };
   }

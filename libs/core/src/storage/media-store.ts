@@ -51,6 +51,12 @@ export interface MediaStore {
   write(key: string, body: Readable, signal?: AbortSignal): Promise<StoredObject>;
   /** Removes the object; no error if there is none. */
   delete(key: string): Promise<void>;
+  /**
+   * Copies the object at `fromKey` to `toKey` within the root, atomically as `write` does: on an object store by the
+   * server (CopyObject: no byte passes through this process, up to 5 GiB; a larger object is streamed through as a
+   * multipart upload), on a local root a hidden copy renamed into place. Throws `StoredObjectMissing` for no source.
+   */
+  copy(fromKey: string, toKey: string): Promise<StoredObject>;
 
   /** The object as a file ffmpeg can read: the file itself on a local root, a spooled copy in scratch space otherwise. */
   localFile(key: string): Promise<LocalFile>;

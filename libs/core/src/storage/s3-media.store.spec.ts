@@ -246,6 +246,28 @@ describe('S3MediaStore against an S3-protocol server (s3rver)', () => {
     await assert.rejects(media.localFile('none.mp4'), StoredObjectMissing);
   });
 
+  it('copies an object within the root on the server (CopyObject: no byte through this process), keeping the source', async () => {
+    const media = store('s3://media/copies');
+    // Uploaded in 2 parts, as an executor's staged output larger than a part is.
+    await media.write('.staged.mp4.part', patternStream(9 * 1024 * 1024));
+    requests = [];
+    const copied = await media.copy('.staged.mp4.part', 'renders/final cut.mp4');
+    assert.deepEqual(requests, ['HeadObjectCommand', 'CopyObjectCommand', 'HeadObjectCommand']);
+    assert.equal(copied.size, BigInt(9 * 1024 * 1024));
+    assert.equal(await sha256(await media.read('renders/final cut.mp4')), await sha256(patternStream(9 * 1024 * 1024)));
+    assert.equal((await media.stat('.staged.mp4.part'))?.size, copied.size, 'the source is kept');
+    await assert.rejects(media.copy('none.mp4', 'x.mp4'), (err: Error) => err instanceof StoredObjectMissing && err.message === 'in/none.mp4 does not exist');
+    assert.equal(await media.stat('x.mp4'), undefined);
+    requests = [];
+    await assert.rejects(media.copy('../other/a.mp4', 'x.mp4'), ValidationError);
+    await assert.rejects(media.copy('.staged.mp4.part', 's3://other/x.mp4'), ValidationError);
+    assert.deepEqual(
+      requests.filter((name) => name === 'CopyObjectCommand'),
+      [],
+      'nothing copied out of the root',
+    );
+  });
+
   it('publishes a finished local file to its key and removes the local one', async () => {
     const media = store('s3://media/published');
     const work = media.workRoot.target('out/.a.mp4.part');

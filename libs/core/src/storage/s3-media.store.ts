@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { MediaRoot } from '../media/media-root';
@@ -10,6 +10,8 @@ import { type ByteRange, type LocalFile, type MediaStore, type StoredObject, Sto
 import type { ObjectSpool } from './object-spool';
 import { describeLocation, type ObjectLocation } from './storage-location';
 
+/** The largest object CopyObject takes (S3's and GCS's XML API's limit); a larger one would need UploadPartCopy. */
+const COPY_OBJECT_LIMIT = 5n * 1024n * 1024n * 1024n;
 /** Multipart parts of 8 MiB, two in flight: an upload holds at most 16 MiB of a file in memory, whatever its size. */
 const PART_SIZE = 8 * 1024 * 1024;
 const PARTS_IN_FLIGHT = 2;
@@ -101,6 +103,24 @@ export class S3MediaStore implements MediaStore {
     } catch (err) {
       if (!isMissing(err)) throw this.failure('delete', key, err);
     }
+  }
+
+  async copy(fromKey: string, toKey: string): Promise<StoredObject> {
+    const source = await this.stat(fromKey);
+    if (!source) throw new StoredObjectMissing(this.name, fromKey);
+    // UploadPartCopy, which a larger object needs, is not in s3rver (nothing here could test it): streamed instead.
+    if (source.size > COPY_OBJECT_LIMIT) return this.write(toKey, await this.read(fromKey));
+    const Key = this.objectKey(toKey);
+    const { bucket } = this.location;
+    const from = this.objectKey(fromKey).split('/').map(encodeURIComponent).join('/');
+    try {
+      // The server writes the new object whole, then makes it visible: no reader sees a part at the key.
+      await this.client.send(new CopyObjectCommand({ Bucket: bucket, Key, CopySource: `${bucket}/${from}` }));
+    } catch (err) {
+      if (isMissing(err)) throw new StoredObjectMissing(this.name, fromKey);
+      throw this.failure('copy', toKey, err);
+    }
+    return (await this.stat(toKey)) ?? { key: toKey, size: source.size, modifiedAt: new Date() };
   }
 
   async localFile(key: string): Promise<LocalFile> {

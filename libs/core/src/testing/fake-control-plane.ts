@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { type RecordedAnswer, type RecordedRequest, RecordingHttpServer } from './recording-http.server';
 
 /**
@@ -8,6 +9,7 @@ import { type RecordedAnswer, type RecordedRequest, RecordingHttpServer } from '
  */
 export abstract class FakeControlPlane<Call extends { readonly operation: string }, ErrorAnswer> {
   private readonly errors = new Map<string, ErrorAnswer[]>();
+  private readonly delays = new Map<string, number[]>();
   protected http!: RecordingHttpServer;
 
   /** Made by a fake's static `start` only: a fake is always listening. */
@@ -15,7 +17,13 @@ export abstract class FakeControlPlane<Call extends { readonly operation: string
 
   /** Starts `fake`'s server: what each fake's static `start` returns. */
   protected static async listen<Fake extends FakeControlPlane<{ readonly operation: string }, unknown>>(fake: Fake): Promise<Fake> {
-    fake.http = await RecordingHttpServer.start((request) => fake.answer(request));
+    fake.http = await RecordingHttpServer.start(async (request) => {
+      // Answered as the control plane stood when the request arrived, sent after the delay: what a slow answer is.
+      const answer = fake.answer(request);
+      const ms = fake.delays.get(fake.parse(request).operation)?.shift();
+      if (ms) await delay(ms);
+      return answer;
+    });
     return fake;
   }
 
@@ -29,8 +37,14 @@ export abstract class FakeControlPlane<Call extends { readonly operation: string
     this.errors.set(operation, [...(this.errors.get(operation) ?? []), ...Array<ErrorAnswer>(times).fill(error)]);
   }
 
+  /** The answers to the next `times` calls of the operation are sent `ms` after the call (each as things stood at its arrival). */
+  delayNext(operation: string, ms: number, times = 1): void {
+    this.delays.set(operation, [...(this.delays.get(operation) ?? []), ...Array<number>(times).fill(ms)]);
+  }
+
   clear(): void {
     this.errors.clear();
+    this.delays.clear();
   }
 
   close(): Promise<void> {

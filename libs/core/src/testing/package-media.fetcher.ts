@@ -91,7 +91,7 @@ async function unpackNpm(pkg: string, work: string, tree: string): Promise<void>
   await run('tar', ['-xzf', join(work, tarball), '-C', tree]);
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   return access(path).then(
     () => true,
     () => false,

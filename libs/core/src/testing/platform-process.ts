@@ -36,6 +36,8 @@ export class PlatformProcess {
     readonly db: TestDatabase,
     readonly media: TestMediaRoots,
     private readonly gatewayEnv: Record<string, string> | undefined,
+    /** What the platform process runs with: a test starting a service as a process of its own passes it on. */
+    readonly env: Record<string, string>,
   ) {}
 
   /**
@@ -57,7 +59,7 @@ export class PlatformProcess {
       { ...ports, MPR_API_TOKEN: PLATFORM_API_TOKEN, ...extraEnv, ...apart, MPR_LOG_LEVEL: 'log' },
     );
     const gatewayEnv = gatewayPort ? { ...env, MPR_SERVICES: '', MPR_GATEWAY_PORT: String(gatewayPort) } : undefined;
-    const platform = new PlatformProcess(new ServiceProcess('all', env), streams, db, media, gatewayEnv);
+    const platform = new PlatformProcess(new ServiceProcess('all', env), streams, db, media, gatewayEnv, env);
     // MPR_SERVICES in extraEnv runs only some services (a test of what the others' absence looks like).
     const expected = extraEnv.MPR_SERVICES ? extraEnv.MPR_SERVICES.split(',').length : PLATFORM_SERVICES.length - (gatewayPort ? 1 : 0);
     try {

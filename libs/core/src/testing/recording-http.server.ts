@@ -39,7 +39,8 @@ export class RecordingHttpServer {
     this.recorded.length = 0;
   }
 
-  static async start(handle: (request: RecordedRequest) => RecordedAnswer): Promise<RecordingHttpServer> {
+  /** `handle` may answer later (a slow control plane): the request is recorded when it arrives. */
+  static async start(handle: (request: RecordedRequest) => RecordedAnswer | Promise<RecordedAnswer>): Promise<RecordingHttpServer> {
     const requests: RecordedRequest[] = [];
     const server = createServer((req, res) => {
       const chunks: Buffer[] = [];
@@ -47,15 +48,14 @@ export class RecordingHttpServer {
       req.on('end', () => {
         const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
         requests.push(request);
-        let answer: RecordedAnswer;
-        try {
-          answer = handle(request);
-        } catch (err) {
-          answer = { status: 500, body: { message: `the fake failed: ${(err as Error).message}` } };
-        }
-        const body = answer.body === undefined ? '' : JSON.stringify(answer.body);
-        res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...answer.headers });
-        res.end(body);
+        void Promise.resolve()
+          .then(() => handle(request))
+          .catch((err: Error): RecordedAnswer => ({ status: 500, body: { message: `the fake failed: ${err.message}` } }))
+          .then((answer) => {
+            const body = answer.body === undefined ? '' : JSON.stringify(answer.body);
+            res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...answer.headers });
+            res.end(body);
+          });
       });
     });
     server.listen(0, '127.0.0.1');

@@ -115,7 +115,7 @@ export class JobCallbackService {
       await this.files.removeStaged(partPath);
       return this.outcome(jobId, attempt, failure(jobId, attempt, `the executor's output is not readable: ${err.message}`), commandId);
     }
-    const output = await this.outputs.publish(jobId, state.outputFilename, partPath, probe);
+    const output = await this.outputs.publish(jobId, state.outputFilename, partPath, probe, { staged: true });
     // Published from the downloaded copy: the staged object (a bucket's) is not needed any more.
     await this.files.removeStaged(partPath);
     const answer = await this.outcome(

@@ -20,6 +20,12 @@ import {
 } from '@mpr/core';
 import { type CloudExecution, type CloudExecutor, type CloudExecutorName, CloudExecutorRefusal } from './cloud-executor';
 import { CloudExecutors } from './cloud-executors';
+import { DispatchClaims } from './dispatch-claims.repository';
+
+/** Another scheduler replica is starting this attempt's execution: not a failure of the job, a reason to look again. */
+export class AttemptClaimed extends Error {
+  override readonly name = 'AttemptClaimed';
+}
 
 /**
  * Runs a job attempt on a cloud executor: the payload from the log, one
@@ -36,12 +42,14 @@ export class CloudDispatchService {
     private readonly store: EventStore,
     private readonly executors: CloudExecutors,
     private readonly secret: CallbackSecret,
+    private readonly claims: DispatchClaims,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
-   * True once an execution runs the attempt. Safe to run twice for one attempt: the command id is the attempt's,
-   * and a job no longer PENDING is not started again.
+   * True once an execution runs the attempt. Safe to run twice for one attempt, on one replica or two: the command
+   * id is the attempt's, a job no longer PENDING is not started again, and on an executor that would start a second
+   * run it throws AttemptClaimed while another replica is starting it (the caller hands the event back).
    */
   async dispatch(job: JobState, name: CloudExecutorName): Promise<boolean> {
     let executor: CloudExecutor;
@@ -56,7 +64,7 @@ export class CloudDispatchService {
       throw err;
     }
     try {
-      execution = await executor.start(payload);
+      execution = executor.startsOnce ? await executor.start(payload) : await this.startClaimed(executor, payload);
     } catch (err) {
       if (err instanceof CloudExecutorRefusal) return this.fail(job, err.message, err.retryable).then(() => false);
       throw err;
@@ -78,6 +86,29 @@ export class CloudDispatchService {
       await executor.cancel(execution.executionId).catch((stopErr: Error) => this.logger.warn(`stopping ${execution.executionId} failed: ${stopErr.message}`));
       return false;
     }
+  }
+
+  /**
+   * Starts the attempt only as the replica holding its claim, and records the execution under the claim before
+   * JobStarted: a replica dispatching the same attempt meanwhile (a redelivery to another scheduler) waits, and
+   * then takes the recorded execution instead of starting a second one. Throws while another replica holds it:
+   * the job event is handed back and handled again after a delay.
+   */
+  private async startClaimed(executor: CloudExecutor, payload: CloudJobPayload): Promise<CloudExecution> {
+    const { jobId, attempt } = payload;
+    const claim = await this.claims.claim(jobId, attempt);
+    if (claim.kind === 'started') return { executionId: claim.executionId };
+    if (claim.kind === 'held') {
+      throw new AttemptClaimed(
+        `job ${jobId} attempt ${attempt} is being started on ${executor.name} by scheduler ${claim.holder} (since ${claim.since.toISOString()})`,
+      );
+    }
+    // A claim taken over from a replica that died may have a run already: the executor's start looks for it first.
+    const execution = await executor.start(payload);
+    if (!(await this.claims.record(jobId, attempt, claim, execution.executionId))) {
+      this.logger.warn(`job ${jobId} attempt ${attempt}: the claim was taken over while ${execution.executionId} started`);
+    }
+    return execution;
   }
 
   /**
@@ -103,7 +134,8 @@ export class CloudDispatchService {
     }
   }
 
-  private async payloadFor(job: JobState): Promise<CloudJobPayload> {
+  /** What the attempt's execution is given: the job, its source and preset as the log has them, the callback. */
+  async payloadFor(job: JobState): Promise<CloudJobPayload> {
     const [{ state: source }, { state: preset }] = await Promise.all([
       loadState(this.store, { type: 'asset', id: job.sourceAssetId }, assetDecider),
       loadState(this.store, { type: 'preset', id: job.presetId }, presetDecider),

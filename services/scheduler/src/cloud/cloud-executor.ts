@@ -17,6 +17,11 @@ export interface CloudExecutor {
   readonly name: CloudExecutorName;
   /** The contracts' value a JobStarted records. */
   readonly executor: Executor;
+  /**
+   * True when the control plane itself refuses a second run of one attempt (Step Functions: the execution name);
+   * false when asking twice starts two (Cloud Run's RunJob): the scheduler replicas then claim the attempt first.
+   */
+  readonly startsOnce: boolean;
   start(payload: CloudJobPayload): Promise<CloudExecution>;
   /** Stops the execution; one that has already ended is left as it is. */
   cancel(executionId: string): Promise<void>;

@@ -51,6 +51,7 @@ const STATUS_OF_CODE: Record<number, string> = {
 export class CloudRunExecutor implements CloudExecutor {
   readonly name = 'gcp' as const;
   readonly executor = Executor.GCP;
+  readonly startsOnce = false;
   private readonly jobs: JobsClient;
   private readonly executions: ExecutionsClient;
 

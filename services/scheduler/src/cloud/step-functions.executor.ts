@@ -22,6 +22,7 @@ const MAX_NAME = 80;
 export class StepFunctionsExecutor implements CloudExecutor {
   readonly name = 'lambda' as const;
   readonly executor = Executor.LAMBDA;
+  readonly startsOnce = true;
   private readonly client: SFNClient;
 
   /** `clientConfig` beyond the region the ARN names: the SDK's credential chain and endpoint variables apply otherwise. */
