@@ -12,8 +12,16 @@
  * machine moves it, where the fan-out median shows the usual cost.
  * A stream the gateway ends early (its reader, this process, fell too far
  * behind) is counted by code and printed, not fatal.
- * RSS is printed when the streams are live and after the last delivery, so
- * a long run (`--messages 240`: a minute) shows whether memory stays flat.
+ * Memory, per run: RSS when the streams are live and after the last
+ * delivery, and the gateway's V8 heap in use after a forced full GC (what
+ * is still reachable, which a leak grows; RSS also holds garbage not yet
+ * collected) when the streams are live, after the last delivery and once
+ * every stream of the run is released. `--heap-every N` also samples it
+ * after every N messages, so a long run (`--messages 240`: a minute) shows
+ * as numbers whether memory stays flat; each of those samples stops the
+ * gateway for its GC, so those runs' latencies are not the figures to quote.
+ * The samples come from bench/support/heap-probe (preloaded into the gateway
+ * with --expose-gc; the service itself has no way to force a GC).
  *
  * `--priority N` sets the gateway's and this process's scheduling priority
  * (nice N; below 0 needs root): on a shared machine it shows what the
@@ -21,16 +29,17 @@
  * share. `--cpu-prof DIR` runs the gateway with `node --cpu-prof`: its profile
  * (written when it stops) lands in DIR, for Chrome DevTools or speedscope.
  *
- *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--priority -10] [--cpu-prof DIR]
+ *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--heap-every 30] [--priority -10] [--cpu-prof DIR]
  */
 import { setMaxListeners } from 'node:events';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { loadavg, setPriority } from 'node:os';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { GatewayWorld, type ProtocolName } from '../test/e2e/gateway-harness';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { option, options } from './support/bench.support';
+import { HEAP_PROBE_LEVEL, type HeapSample } from './support/heap-probe';
 
 const MESSAGES = option('messages', 20);
 // The chunker's coordinator publishes a job's progress every 250 ms: one job's live rate.
@@ -38,6 +47,7 @@ const INTERVAL_MS = option('interval-ms', 250);
 const STREAMS = options('streams', ['1', '200', '1000']).map(Number);
 const PROTOCOLS = options('protocols', ['connect-json', 'grpc']) as ProtocolName[];
 const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]) : undefined;
+const HEAP_EVERY = option('heap-every', 0);
 const PRIORITY = process.argv.includes('--priority') ? option('priority', 0) : undefined;
 const CLK_TCK = 100;
 
@@ -54,6 +64,15 @@ function peakRssMb(pid: number): number {
 function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(match?.[1] ?? 0) / 1024;
+}
+
+/** The gateway's memory after a full GC, from the heap probe preloaded into it. */
+async function heapSample(world: GatewayWorld): Promise<HeapSample> {
+  const samples = () => world.gateway.logs.filter((l) => l.level === HEAP_PROBE_LEVEL).map((l) => JSON.parse(l.message) as HeapSample);
+  const asked = (samples().at(-1)?.n ?? 0) + 1;
+  process.kill(world.gateway.pid, 'SIGUSR2');
+  const answer = await waitFor('the heap probe to answer', () => samples().find((s) => s.n === asked), { timeoutMs: 30_000 });
+  return answer as HeapSample;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -98,6 +117,7 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   await world.publishProgress({ jobId, attempt: 1, percent: 1, etaSeconds: -1 });
   await waitFor(`${streams} streams to be live`, () => ready.size, { done: (n) => n === streams, timeoutMs: 120_000 });
   const pid = world.gateway.pid;
+  const heap: Array<[string, HeapSample]> = [['live', await heapSample(world)]];
   const rssLive = rssMb(pid);
   const cpuBefore = cpuSeconds(pid);
   const clientBefore = process.cpuUsage();
@@ -105,14 +125,22 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
     publishedAt.set(i, performance.now());
     await world.publishProgress({ jobId, attempt: 1, percent: 2, etaSeconds: i });
     await new Promise((resolve) => setTimeout(resolve, INTERVAL_MS));
+    if (HEAP_EVERY > 0 && i % HEAP_EVERY === 0 && i < MESSAGES) heap.push([String(i), await heapSample(world)]);
   }
   await waitFor('every delivery to every stream still open', () => received.every((n) => n >= MESSAGES), { timeoutMs: 120_000 });
   const cpu = cpuSeconds(pid) - cpuBefore;
   const client = process.cpuUsage(clientBefore);
   const clientCpu = (client.user + client.system) / 1e6;
   const rss = rssMb(pid);
+  heap.push(['end', await heapSample(world)]);
   controller.abort();
   await Promise.all(calls);
+  await waitFor('the gateway to release every stream', () => world.held(), {
+    done: (h) => h.streams === 0 && h.feeds === 0,
+    timeoutMs: 60_000,
+    describe: JSON.stringify,
+  });
+  heap.push(['released', await heapSample(world)]);
   const sorted = latencies.sort((a, b) => a - b);
   const fanOuts = [...fanOut.values()].sort((a, b) => a - b);
   console.log(
@@ -120,10 +148,15 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
       `max ${sorted.at(-1)?.toFixed(1)} ms  fan-out to all: median ${percentile(fanOuts, 50).toFixed(1)} ms, ${fanOuts.filter((f) => f > 50).length}/${fanOuts.length} messages > 50 ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rssLive.toFixed(0)} → ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s  load ${loadavg()[0].toFixed(1)}` +
       (ended.size > 0 ? `  ended early: ${[...ended].map(([code, count]) => `${count} ${code}`).join(', ')}` : ''),
   );
+  const series = (pick: (s: HeapSample) => number) => heap.map(([at, s]) => `${at} ${pick(s).toFixed(1)}`).join(', ');
+  console.log(
+    `${''.padEnd(27)}after GC, MB (at: live, after message N, end, released): heap used ${series((s) => s.heapUsedMb)}; RSS ${series((s) => s.rssMb)}`,
+  );
 }
 
 async function main(): Promise<void> {
-  const nodeArgs = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+  const heapProbe = ['--expose-gc', '--require', join(__dirname, 'support', 'heap-probe.js')];
+  const nodeArgs = [...heapProbe, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])];
   const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' }, { nodeArgs });
   try {
     // The machine may be shared: its load says how much of the two cores the gateway could have had.
