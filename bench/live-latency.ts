@@ -39,6 +39,7 @@ import { join, resolve } from 'node:path';
 import { GatewayWorld, type ProtocolName } from '../test/e2e/gateway-harness';
 import { waitFor } from '@mpr/core/testing/wait-for';
 import { option, options } from './support/bench.support';
+import { ArrivalClients, type OnProgress } from './support/arrival-client';
 import { HEAP_PROBE_LEVEL, type HeapSample } from './support/heap-probe';
 
 const MESSAGES = option('messages', 20);
@@ -47,6 +48,9 @@ const INTERVAL_MS = option('interval-ms', 250);
 const STREAMS = options('streams', ['1', '200', '1000']).map(Number);
 const PROTOCOLS = options('protocols', ['connect-json', 'grpc']) as ProtocolName[];
 const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? resolve(process.argv[process.argv.indexOf('--cpu-prof') + 1]) : undefined;
+/** connect-node: its client, one per protocol for all streams (a browser's Connect-Web is the same pipeline); arrival: bench/support/arrival-client. */
+type ClientKind = 'connect-node' | 'arrival';
+const CLIENTS = options('clients', ['connect-node', 'arrival']) as ClientKind[];
 const HEAP_EVERY = option('heap-every', 0);
 const PRIORITY = process.argv.includes('--priority') ? option('priority', 0) : undefined;
 const CLK_TCK = 100;
@@ -79,9 +83,30 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function run(world: GatewayWorld, protocol: ProtocolName, streams: number): Promise<void> {
-  const { jobId } = await world.createJob();
+/**
+ * Opens one WatchJob stream with the run's kind of client; `onProgress` gets
+ * each progress message's etaSeconds and when it arrived.
+ */
+type OpenStream = (jobId: string, signal: AbortSignal, onProgress: OnProgress) => Promise<void>;
+
+function streamOpener(world: GatewayWorld, protocol: ProtocolName, client: ClientKind): { open: OpenStream; close: () => void } {
+  if (client === 'arrival') {
+    if (protocol !== 'connect-json' && protocol !== 'grpc') throw new Error(`the arrival client speaks connect-json and grpc, not ${protocol}`);
+    const clients = new ArrivalClients(world.url, protocol);
+    return { open: (jobId, signal, onProgress) => clients.watchJob(jobId, signal, onProgress), close: () => clients.close() };
+  }
   const rpc = world.client(protocol);
+  const open: OpenStream = async (jobId, signal, onProgress) => {
+    for await (const item of rpc.watchJob({ jobId }, { signal })) {
+      if (item.kind.case === 'progress') onProgress(item.kind.value.etaSeconds, performance.now());
+    }
+  };
+  return { open, close: () => undefined };
+}
+
+async function run(world: GatewayWorld, protocol: ProtocolName, client: ClientKind, streams: number): Promise<void> {
+  const { jobId } = await world.createJob();
+  const opener = streamOpener(world, protocol, client);
   const controller = new AbortController();
   setMaxListeners(0, controller.signal); // one listener per call
   const publishedAt = new Map<number, number>();
@@ -94,17 +119,16 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   const received = new Array<number>(streams).fill(0);
   const calls = Array.from({ length: streams }, async (_, n) => {
     try {
-      for await (const item of rpc.watchJob({ jobId }, { signal: controller.signal })) {
-        if (item.kind.case !== 'progress') continue;
-        const sent = publishedAt.get(item.kind.value.etaSeconds);
+      await opener.open(jobId, controller.signal, (eta, arrivedAt) => {
+        const sent = publishedAt.get(eta);
         if (sent === undefined) ready.add(n);
         else {
-          const latency = performance.now() - sent;
+          const latency = arrivedAt - sent;
           latencies.push(latency);
           received[n]++;
-          fanOut.set(item.kind.value.etaSeconds, Math.max(latency, fanOut.get(item.kind.value.etaSeconds) ?? 0));
+          fanOut.set(eta, Math.max(latency, fanOut.get(eta) ?? 0));
         }
-      }
+      });
     } catch (err) {
       if (controller.signal.aborted) return;
       // Counted and printed, not fatal: on an overloaded machine the clients themselves fall behind.
@@ -129,12 +153,13 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   }
   await waitFor('every delivery to every stream still open', () => received.every((n) => n >= MESSAGES), { timeoutMs: 120_000 });
   const cpu = cpuSeconds(pid) - cpuBefore;
-  const client = process.cpuUsage(clientBefore);
-  const clientCpu = (client.user + client.system) / 1e6;
+  const clientUsage = process.cpuUsage(clientBefore);
+  const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   const rss = rssMb(pid);
   heap.push(['end', await heapSample(world)]);
   controller.abort();
   await Promise.all(calls);
+  opener.close();
   await waitFor('the gateway to release every stream', () => world.held(), {
     done: (h) => h.streams === 0 && h.feeds === 0,
     timeoutMs: 60_000,
@@ -144,13 +169,13 @@ async function run(world: GatewayWorld, protocol: ProtocolName, streams: number)
   const sorted = latencies.sort((a, b) => a - b);
   const fanOuts = [...fanOut.values()].sort((a, b) => a - b);
   console.log(
-    `${protocol.padEnd(13)} ${String(streams).padStart(5)} streams: p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  ` +
+    `${`${protocol} ${client}`.padEnd(25)} ${String(streams).padStart(5)} streams: p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  ` +
       `max ${sorted.at(-1)?.toFixed(1)} ms  fan-out to all: median ${percentile(fanOuts, 50).toFixed(1)} ms, ${fanOuts.filter((f) => f > 50).length}/${fanOuts.length} messages > 50 ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rssLive.toFixed(0)} → ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s  load ${loadavg()[0].toFixed(1)}` +
       (ended.size > 0 ? `  ended early: ${[...ended].map(([code, count]) => `${count} ${code}`).join(', ')}` : ''),
   );
   const series = (pick: (s: HeapSample) => number) => heap.map(([at, s]) => `${at} ${pick(s).toFixed(1)}`).join(', ');
   console.log(
-    `${''.padEnd(27)}after GC, MB (at: live, after message N, end, released): heap used ${series((s) => s.heapUsedMb)}; RSS ${series((s) => s.rssMb)}`,
+    `${''.padEnd(39)}after GC, MB (at: live, after message N, end, released): heap used ${series((s) => s.heapUsedMb)}; RSS ${series((s) => s.rssMb)}`,
   );
 }
 
@@ -172,7 +197,9 @@ async function main(): Promise<void> {
       `live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2; load average ${load()}${PRIORITY === undefined ? '' : `; gateway and clients at nice ${PRIORITY}`}`,
     );
     for (const protocol of PROTOCOLS) {
-      for (const streams of STREAMS) await run(world, protocol, streams);
+      for (const streams of STREAMS) {
+        for (const client of CLIENTS) await run(world, protocol, client, streams);
+      }
     }
     console.log(`load average ${load()}`);
   } finally {
