@@ -28,8 +28,10 @@
  * gateway does when it gets the CPU it asks for, apart from the machine's
  * share. `--cpu-prof DIR` runs the gateway with `node --cpu-prof`: its profile
  * (written when it stops) lands in DIR, for Chrome DevTools or speedscope.
+ * `--gateway-flags 'none|--max-semi-space-size=32'` runs every case against a
+ * gateway per variant of node flags, `--rounds N` times in turn.
  *
- *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--heap-every 30] [--priority -10] [--cpu-prof DIR]
+ *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--heap-every 30] [--clients connect-node,arrival] [--gateway-flags 'none|--max-semi-space-size=32'] [--rounds 1] [--priority -10] [--cpu-prof DIR]
  */
 import { setMaxListeners } from 'node:events';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -51,6 +53,15 @@ const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? resolve(process.argv[
 /** connect-node: its client, one per protocol for all streams (a browser's Connect-Web is the same pipeline); arrival: bench/support/arrival-client. */
 type ClientKind = 'connect-node' | 'arrival';
 const CLIENTS = options('clients', ['connect-node', 'arrival']) as ClientKind[];
+/**
+ * Node flags for the gateway, `|` between variants ('none' for none): each
+ * variant gets a gateway of its own, in turn, `--rounds` times, so variants
+ * compare within the same minutes of a shared machine.
+ */
+const GATEWAY_FLAGS = (process.argv.includes('--gateway-flags') ? process.argv[process.argv.indexOf('--gateway-flags') + 1] : 'none')
+  .split('|')
+  .map((variant) => variant.split(' ').filter((flag) => flag !== '' && flag !== 'none'));
+const ROUNDS = option('rounds', 1);
 const HEAP_EVERY = option('heap-every', 0);
 const PRIORITY = process.argv.includes('--priority') ? option('priority', 0) : undefined;
 const CLK_TCK = 100;
@@ -157,6 +168,7 @@ async function run(world: GatewayWorld, protocol: ProtocolName, client: ClientKi
   const clientCpu = (clientUsage.user + clientUsage.system) / 1e6;
   const rss = rssMb(pid);
   heap.push(['end', await heapSample(world)]);
+  const gcMs = heap[heap.length - 1][1].gcMs - heap[0][1].gcMs;
   controller.abort();
   await Promise.all(calls);
   opener.close();
@@ -170,7 +182,7 @@ async function run(world: GatewayWorld, protocol: ProtocolName, client: ClientKi
   const fanOuts = [...fanOut.values()].sort((a, b) => a - b);
   console.log(
     `${`${protocol} ${client}`.padEnd(25)} ${String(streams).padStart(5)} streams: p50 ${percentile(sorted, 50).toFixed(1)} ms  p99 ${percentile(sorted, 99).toFixed(1)} ms  ` +
-      `max ${sorted.at(-1)?.toFixed(1)} ms  fan-out to all: median ${percentile(fanOuts, 50).toFixed(1)} ms, ${fanOuts.filter((f) => f > 50).length}/${fanOuts.length} messages > 50 ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries  RSS ${rssLive.toFixed(0)} → ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s  load ${loadavg()[0].toFixed(1)}` +
+      `max ${sorted.at(-1)?.toFixed(1)} ms  fan-out to all: median ${percentile(fanOuts, 50).toFixed(1)} ms, ${fanOuts.filter((f) => f > 50).length}/${fanOuts.length} messages > 50 ms  gateway CPU ${((cpu / latencies.length) * 1000).toFixed(3)} s/1000 deliveries (GC pauses ${((gcMs / latencies.length) * 1000).toFixed(0)} ms of it)  RSS ${rssLive.toFixed(0)} → ${rss.toFixed(0)} MB (peak ${peakRssMb(pid).toFixed(0)} MB)  clients' CPU ${clientCpu.toFixed(1)} s  load ${loadavg()[0].toFixed(1)}` +
       (ended.size > 0 ? `  ended early: ${[...ended].map(([code, count]) => `${count} ${code}`).join(', ')}` : ''),
   );
   const series = (pick: (s: HeapSample) => number) => heap.map(([at, s]) => `${at} ${pick(s).toFixed(1)}`).join(', ');
@@ -181,30 +193,35 @@ async function run(world: GatewayWorld, protocol: ProtocolName, client: ClientKi
 
 async function main(): Promise<void> {
   const heapProbe = ['--expose-gc', '--require', join(__dirname, 'support', 'heap-probe.js')];
-  const nodeArgs = [...heapProbe, ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [])];
-  const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' }, { nodeArgs });
-  try {
-    // The machine may be shared: its load says how much of the two cores the gateway could have had.
-    const load = () =>
-      loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ');
-    if (PRIORITY !== undefined) {
-      setPriority(world.gateway.pid, PRIORITY);
-      setPriority(PRIORITY);
-    }
-    console.log(
-      `live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2; load average ${load()}${PRIORITY === undefined ? '' : `; gateway and clients at nice ${PRIORITY}`}`,
-    );
-    for (const protocol of PROTOCOLS) {
-      for (const streams of STREAMS) {
-        for (const client of CLIENTS) await run(world, protocol, client, streams);
+  const cpuProf = CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : [];
+  // The machine may be shared: its load says how much of the two cores the gateway could have had.
+  const load = () =>
+    loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ');
+  console.log(
+    `live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2; load average ${load()}${PRIORITY === undefined ? '' : `; gateway and clients at nice ${PRIORITY}`}`,
+  );
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const flags of GATEWAY_FLAGS) {
+      if (ROUNDS > 1 || GATEWAY_FLAGS.length > 1) console.log(`round ${round}, gateway flags: ${flags.join(' ') || 'none'}`);
+      const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' }, { nodeArgs: [...heapProbe, ...flags, ...cpuProf] });
+      try {
+        if (PRIORITY !== undefined) {
+          setPriority(world.gateway.pid, PRIORITY);
+          setPriority(PRIORITY);
+        }
+        for (const protocol of PROTOCOLS) {
+          for (const streams of STREAMS) {
+            for (const client of CLIENTS) await run(world, protocol, client, streams);
+          }
+        }
+      } finally {
+        await world.stop();
       }
     }
-    console.log(`load average ${load()}`);
-  } finally {
-    await world.stop();
   }
+  console.log(`load average ${load()}`);
 }
 
 void main().catch((err: unknown) => {

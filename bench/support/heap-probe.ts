@@ -6,6 +6,7 @@
  * apart from the garbage RSS holds between collections. Bench-only: no
  * endpoint of the service can force a GC.
  */
+import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 
 export const HEAP_PROBE_LEVEL = 'heap-probe';
@@ -18,10 +19,19 @@ export interface HeapSample {
   heapUsedMb: number;
   /** Memory outside V8's heap that it tracks (Buffers, …). */
   externalMb: number;
+  /** Time spent in garbage collection since the process started, the probe's own collections excluded. */
+  gcMs: number;
 }
 
 const MB = 1024 * 1024;
 let answered = 0;
+let gcMs = 0;
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    const flags = (entry as PerformanceEntry & { detail?: { flags?: number } }).detail?.flags ?? 0;
+    if (!(flags & constants.NODE_PERFORMANCE_GC_FLAGS_FORCED)) gcMs += entry.duration;
+  }
+}).observe({ entryTypes: ['gc'] });
 
 process.on('SIGUSR2', () => {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -29,7 +39,7 @@ process.on('SIGUSR2', () => {
   gc?.();
   gc?.();
   const { rss, external } = process.memoryUsage();
-  const sample: HeapSample = { n: ++answered, rssMb: rss / MB, heapUsedMb: getHeapStatistics().used_heap_size / MB, externalMb: external / MB };
+  const sample: HeapSample = { n: ++answered, rssMb: rss / MB, heapUsedMb: getHeapStatistics().used_heap_size / MB, externalMb: external / MB, gcMs };
   // One line in the shape of the service's JSON log, so ServiceProcess collects it with the rest.
   process.stdout.write(`${JSON.stringify({ level: HEAP_PROBE_LEVEL, message: JSON.stringify(sample) })}\n`);
 });
