@@ -21,17 +21,22 @@
  * as numbers whether memory stays flat; each of those samples stops the
  * gateway for its GC, so those runs' latencies are not the figures to quote.
  * The samples come from bench/support/heap-probe (preloaded into the gateway
- * with --expose-gc; the service itself has no way to force a GC).
+ * with --expose-gc; the service itself has no way to force a GC);
+ * `--heap-snapshots DIR` has it write a heap snapshot with each sample.
  *
  * `--priority N` sets the gateway's and this process's scheduling priority
  * (nice N; below 0 needs root): on a shared machine it shows what the
  * gateway does when it gets the CPU it asks for, apart from the machine's
  * share. `--cpu-prof DIR` runs the gateway with `node --cpu-prof`: its profile
  * (written when it stops) lands in DIR, for Chrome DevTools or speedscope.
- * `--gateway-flags 'none|--max-semi-space-size=32'` runs every case against a
- * gateway per variant of node flags, `--rounds N` times in turn.
+ * `--gateway 'none|--max-semi-space-size=32|MPR_GATEWAY_HEARTBEAT_SECONDS=0.3'`
+ * runs every case against a gateway per variant (node flags, environment
+ * variables), `--rounds N` times in turn. The gateway's heartbeat is the
+ * service's default (15 s) unless a variant sets it: the test harness's
+ * 0.3 s would send heartbeats between the 250 ms messages whenever the
+ * publisher runs late, deliveries the figures do not count.
  *
- *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--heap-every 30] [--clients connect-node,arrival] [--gateway-flags 'none|--max-semi-space-size=32'] [--rounds 1] [--priority -10] [--cpu-prof DIR]
+ *   npm run bench -- live-latency [--messages 20] [--interval-ms 250] [--streams 1,200,1000] [--protocols connect-json,grpc] [--heap-every 30] [--heap-snapshots DIR] [--clients connect-node,arrival] [--gateway 'none|--max-semi-space-size=32'] [--rounds 1] [--priority -10] [--cpu-prof DIR]
  */
 import { setMaxListeners } from 'node:events';
 import { Code, ConnectError } from '@connectrpc/connect';
@@ -54,15 +59,19 @@ const CPU_PROF_DIR = process.argv.includes('--cpu-prof') ? resolve(process.argv[
 type ClientKind = 'connect-node' | 'arrival';
 const CLIENTS = options('clients', ['connect-node', 'arrival']) as ClientKind[];
 /**
- * Node flags for the gateway, `|` between variants ('none' for none): each
+ * Gateway variants, `|` between them ('none': as configured): each a list
+ * of node flags (`--…`) and environment variables (`NAME=value`). Each
  * variant gets a gateway of its own, in turn, `--rounds` times, so variants
  * compare within the same minutes of a shared machine.
  */
-const GATEWAY_FLAGS = (process.argv.includes('--gateway-flags') ? process.argv[process.argv.indexOf('--gateway-flags') + 1] : 'none')
-  .split('|')
-  .map((variant) => variant.split(' ').filter((flag) => flag !== '' && flag !== 'none'));
+const VARIANTS = (process.argv.includes('--gateway') ? process.argv[process.argv.indexOf('--gateway') + 1] : 'none').split('|').map((variant) => {
+  const words = variant.split(' ').filter((word) => word !== '' && word !== 'none');
+  const env = Object.fromEntries(words.filter((w) => !w.startsWith('--')).map((w) => [w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1)]));
+  return { label: words.join(' ') || 'none', flags: words.filter((w) => w.startsWith('--')), env };
+});
 const ROUNDS = option('rounds', 1);
 const HEAP_EVERY = option('heap-every', 0);
+const HEAP_SNAPSHOTS = process.argv.includes('--heap-snapshots') ? resolve(process.argv[process.argv.indexOf('--heap-snapshots') + 1]) : undefined;
 const PRIORITY = process.argv.includes('--priority') ? option('priority', 0) : undefined;
 const CLK_TCK = 100;
 
@@ -203,9 +212,13 @@ async function main(): Promise<void> {
     `live-latency: ${MESSAGES} progress messages ${INTERVAL_MS} ms apart per run; Connect = HTTP/1.1 JSON, gRPC = HTTP/2; load average ${load()}${PRIORITY === undefined ? '' : `; gateway and clients at nice ${PRIORITY}`}`,
   );
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const flags of GATEWAY_FLAGS) {
-      if (ROUNDS > 1 || GATEWAY_FLAGS.length > 1) console.log(`round ${round}, gateway flags: ${flags.join(' ') || 'none'}`);
-      const world = await GatewayWorld.start({ MPR_LOG_LEVEL: 'warn' }, { nodeArgs: [...heapProbe, ...flags, ...cpuProf] });
+    for (const variant of VARIANTS) {
+      if (ROUNDS > 1 || VARIANTS.length > 1) console.log(`round ${round}, gateway: ${variant.label}`);
+      const probeEnv: Record<string, string> = HEAP_SNAPSHOTS ? { MPR_HEAP_PROBE_SNAPSHOTS: HEAP_SNAPSHOTS } : {};
+      const world = await GatewayWorld.start(
+        { MPR_LOG_LEVEL: 'warn', MPR_GATEWAY_HEARTBEAT_SECONDS: '15', ...probeEnv, ...variant.env },
+        { nodeArgs: [...heapProbe, ...variant.flags, ...cpuProf] },
+      );
       try {
         if (PRIORITY !== undefined) {
           setPriority(world.gateway.pid, PRIORITY);

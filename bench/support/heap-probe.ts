@@ -4,10 +4,13 @@
  * it collects garbage and prints one JSON line with the process's memory, so
  * the benchmark reads the heap that is still reachable (what a leak grows),
  * apart from the garbage RSS holds between collections. Bench-only: no
- * endpoint of the service can force a GC.
+ * endpoint of the service can force a GC. With MPR_HEAP_PROBE_SNAPSHOTS=DIR
+ * each answer also writes a heap snapshot there (`<n>.heapsnapshot`), to see
+ * what a growing heap holds.
  */
 import { constants, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { join } from 'node:path';
+import { getHeapStatistics, writeHeapSnapshot } from 'node:v8';
 
 export const HEAP_PROBE_LEVEL = 'heap-probe';
 
@@ -39,6 +42,8 @@ process.on('SIGUSR2', () => {
   gc?.();
   gc?.();
   const { rss, external } = process.memoryUsage();
+  const snapshots = process.env.MPR_HEAP_PROBE_SNAPSHOTS;
+  if (snapshots) writeHeapSnapshot(join(snapshots, `${answered + 1}.heapsnapshot`));
   const sample: HeapSample = { n: ++answered, rssMb: rss / MB, heapUsedMb: getHeapStatistics().used_heap_size / MB, externalMb: external / MB, gcMs };
   // One line in the shape of the service's JSON log, so ServiceProcess collects it with the rest.
   process.stdout.write(`${JSON.stringify({ level: HEAP_PROBE_LEVEL, message: JSON.stringify(sample) })}\n`);
