@@ -5,6 +5,11 @@
  * CPU seconds per 1,000 deliveries and its peak RSS. The gateway runs as its
  * own process (`node dist/services/gateway/main.js`); the clients share this
  * one, on the same 2 cores. Prints figures only; asserts nothing.
+ * Each case runs with two clients (`--clients`): connect-node's, whose
+ * per-message pipeline in one process for all streams adds its own
+ * queueing, and the arrival client (bench/support/arrival-client), which
+ * takes the time when a message's bytes arrive — closer to many browsers
+ * with a process each.
  *
  * Also per message its fan-out (until its last stream has it): the median,
  * and how many took over 50 ms. With 200 streams a message is 200 of the
