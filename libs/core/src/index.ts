@@ -84,4 +84,5 @@ export * from './presence/worker-presence';
 export * from './presence/worker-presence.repository';
 export * from './ffmpeg/derived-media-command';
 export * from './media/browser-playback';
+export * from './media/display-rotation';
 export * from './presence/replica-presence';

@@ -15,6 +15,7 @@ import {
   outputSampleRate,
   readStitchFacts,
   segmentCuts,
+  shownProblem,
   type StitchProbeOutput,
   verifyStitch,
 } from '@mpr/core';
@@ -88,13 +89,17 @@ export class ChunkStitcher {
       hasVideo: true,
     });
     const verdict = verifyStitch(facts, expected);
-    if (!verdict.ok) {
-      tell(['rejected'], { reasons: verdict.reasons });
-      throw new Refused(`the stitched output was refused: ${verdict.reasons.join('; ')}`);
+    const outputProbe = mapProbe(stitchProbe);
+    // Segments cut from a split copy of the source lost its display matrix: held to the picture the source shows.
+    const turned = shownProblem(outputProbe, plan.expected.shown);
+    const reasons = [...(verdict.ok ? [] : verdict.reasons), ...(turned ? [turned] : [])];
+    if (reasons.length > 0) {
+      tell(['rejected'], { reasons });
+      throw new Refused(`the stitched output was refused: ${reasons.join('; ')}`);
     }
     tell(['verified']);
     if (signal.aborted) throw new Aborted();
-    const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, mapProbe(stitchProbe));
+    const output = await this.outputs.publish(job.jobId, plan.outputPath, plan.tempPath, outputProbe);
     onPublished();
     const completed = await this.recorder.complete(job, output);
     if (completed !== 'completed') {

@@ -117,6 +117,7 @@ export class SegmentWorkers implements OnApplicationBootstrap, BeforeApplication
             inputOffset: item.inputOffset,
             // From the source itself, a segment past the first starts on the keyframe it seeks to.
             seek: !item.piece && item.inputOffset > 0,
+            piece: Boolean(piece),
             cut: { start: item.cutStart, end: item.cutEnd },
             preset: context.preset,
             source: context.source,

@@ -51,8 +51,11 @@ export function when(iso: string | null | undefined): string {
   return sameDay ? date.toLocaleTimeString(undefined, { hour12: false }) : date.toLocaleString(undefined, { hour12: false });
 }
 
-export function resolution(width: number | null | undefined, height: number | null | undefined): string {
-  return width && height ? `${width}×${height}` : DASH;
+/** The picture's size as shown: a rotated phone clip's coded 1920×1080 turned 90° shows as 1080×1920, and says it is turned. */
+export function resolution(width: number | null | undefined, height: number | null | undefined, rotation?: number | null): string {
+  if (!width || !height) return DASH;
+  if (!rotation) return `${width}×${height}`;
+  return rotation % 180 === 90 ? `${height}×${width} (rotated ${rotation}°)` : `${width}×${height} (rotated ${rotation}°)`;
 }
 
 /** A preset's output size: builtin video presets set only the height (the width follows the aspect ratio), which reads "720p". */

@@ -215,6 +215,24 @@ describe('buildSegmentEncodeCommand', () => {
     assert.equal(command.expectedDuration, 1.98);
   });
 
+  it("turns a rotated source's piece, which lost the display matrix, as ffmpeg turns the source itself", () => {
+    const args = (piece: boolean) =>
+      ffmpegArgv(
+        buildSegmentEncodeCommand({
+          input: piece ? '/tmp/job/piece-001.mkv' : '/media/in/phone.mov',
+          inputOffset: 0,
+          piece,
+          cut: { start: 0, end: 2 },
+          preset: H264,
+          source: { ...SOURCE, rotation: 270 },
+          output: '/tmp/job/segment-001.mkv',
+        }),
+      );
+    const filter = (argv: string[]) => argv[argv.indexOf('-vf') + 1];
+    assert.equal(filter(args(true)), "transpose=clock,scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2");
+    assert.equal(filter(args(false)), "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2");
+  });
+
   it("reads the last segment of a range that reaches the source's end to the end, as the single pass does", () => {
     // MPEG-4 Part 2 B-frames in AVI decode one frame late (0.04…1.60 s for 40 frames of a 1.6 s source): a cut
     // at the source's end dropped the last one, 39 frames for the single pass's 40 ([M5] matrix).

@@ -152,6 +152,8 @@ export interface SegmentEncodeRequest {
    * piece starting there (segmentsReadSource says when that is exact).
    */
   readonly seek?: boolean;
+  /** The input is a piece of the split, which keeps no display matrix: a rotated source's picture is turned by a filter (TranscodeRequest.turn). */
+  readonly piece?: boolean;
   readonly cut: SegmentCut;
   readonly preset: PresetSettingsInit;
   readonly source: MessageInitShape<typeof MediaProbeSchema>;
@@ -270,6 +272,7 @@ export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): Transc
     source: { ...request.source, duration: micros(Number(request.source.duration ?? 0) - inputOffset) },
     // At the piece's start, the piece is encoded from its first frame (no -ss).
     trim: { start: start > 0 ? start : undefined, end: micros(cut.end - inputOffset) },
+    turn: request.piece === true,
   });
   if (request.threads !== undefined && (!Number.isInteger(request.threads) || request.threads < 1)) {
     throw new Error(`threads must be a whole number ≥ 1, got ${request.threads}`);

@@ -10,7 +10,7 @@ import type { LocalFile, MediaStore } from '../storage/media-store';
 import { MEDIA_IN_STORE, MEDIA_OUT_STORE } from '../storage/media-store.providers';
 import { type RangeContents, rangeContents } from '../media/source-range';
 import { presetDecider, type PresetState } from '../domain/preset.decider';
-import type { ExpectedOutput } from './output-verification';
+import { type ExpectedOutput, expectedShown } from './output-verification';
 import { tempPathFor } from './output-paths';
 import { loadState } from './aggregate-state';
 import type { ShownPath } from '../ffmpeg/stderr.summary';
@@ -131,6 +131,7 @@ export function planTranscode(
       hasAudio: contents.audio !== undefined,
       expectedDuration: contents.duration,
       atLeast: copies && (job.trimStart ?? 0) > 0,
+      ...(contents.video ? { shown: expectedShown(probe, preset.videoCodec === 'copy') } : {}),
     },
   };
 }

@@ -155,6 +155,26 @@ describe('buildTranscodeCommand', () => {
       ]);
     });
 
+    it("writes the remux of a rotated phone clip as MOV, which keeps its display matrix (Matroska's muxer writes none)", () => {
+      const rotated = { ...FULL_HD, container: 'mov,mp4,m4a,3gp,3g2,mj2', rotation: 90 };
+      const command = build({ preset: builtin('builtin-remux'), source: rotated });
+      assert.equal(command.muxer, 'mov');
+      assert.deepStrictEqual(command.outputs[0].options.slice(-2), FASTSTART, "MOV's muxer options");
+      assert.equal(build({ preset: builtin('builtin-remux'), source: FULL_HD }).muxer, 'matroska');
+      // An encode is turned upright by ffmpeg itself (autorotate), in the preset's container, with no filter of ours.
+      const encode = argsOf({ preset: builtin('builtin-h264-720p'), source: rotated });
+      assert.deepStrictEqual(encode.slice(encode.indexOf('-vf'), encode.indexOf('-vf') + 2), HEIGHT_720);
+      assert.equal(encode[encode.indexOf('-f') + 1], 'mp4');
+    });
+
+    it('turns the picture by a filter when the input lost the display matrix (turn), before scaling it', () => {
+      const rotated = { ...FULL_HD, rotation: 90 };
+      const args = argsOf({ preset: builtin('builtin-h264-720p'), source: rotated, turn: true });
+      assert.equal(args[args.indexOf('-vf') + 1], `transpose=cclock,${fit("w=iw:h='min(720,ih)'")}`);
+      const upright = argsOf({ preset: builtin('builtin-h264-720p'), source: FULL_HD, turn: true });
+      assert.deepStrictEqual(upright.slice(upright.indexOf('-vf'), upright.indexOf('-vf') + 2), HEIGHT_720);
+    });
+
     it('rounds odd dimensions down to even ones when the preset sets no size', () => {
       const preset = { container: 'mkv', videoCodec: 'libx264', audioCodec: 'copy' };
       assert.deepStrictEqual(argsOf({ preset, source: { ...FULL_HD, width: 161, height: 121 } }), [

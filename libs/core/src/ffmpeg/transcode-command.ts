@@ -3,6 +3,7 @@ import { create, type MessageInitShape } from '@bufbuild/protobuf';
 import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
 import { ValidationError } from '../errors/domain.errors';
+import { outputContainer, turnFilter } from '../media/display-rotation';
 import { audioTimedBySamples, cutsEnd, keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
 import type { Container } from './codec-support.config';
@@ -20,6 +21,11 @@ export interface TranscodeRequest {
   /** The source's probe: which streams it has, its size and duration. */
   readonly source: MessageInitShape<typeof MediaProbeSchema>;
   readonly trim?: TrimRange;
+  /**
+   * The input lost the source's display matrix (a piece of the chunker's split: Matroska keeps none): its picture
+   * is turned by a filter as the probe's rotation says, where ffmpeg's autorotate turns the source itself.
+   */
+  readonly turn?: boolean;
 }
 
 export interface TranscodeFacts {
@@ -78,7 +84,8 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
   }
   const preset = create(PresetSettingsSchema, request.preset);
   const source = create(MediaProbeSchema, request.source);
-  const container = requireContainer(preset.container);
+  // A stream copy of a rotated video keeps its display matrix only in the ISO-BMFF family (outputContainer).
+  const container = requireContainer(outputContainer(preset, source));
   const trim = request.trim ?? {};
   const range = sourceRange(trim, source.duration);
   // The argv says the user's times as given (ffmpegNumber rounds them); the range is rounded to microseconds.
@@ -101,7 +108,7 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
     // is read to the end, as the whole source is (cutsEnd).
     trim: trim.end !== undefined && cutsEnd(range, source.duration) ? ['-t', ffmpegNumber(trim.end - start)] : [],
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
-    video: hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source)] : ['-vn'],
+    video: hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source, request.turn === true)] : ['-vn'],
     videoTag: hasVideo && isVideoEncoder(preset.videoCodec) ? videoTagArgs(preset.videoCodec, container) : [],
     audio: hasAudio ? ['-map', audioInput ? '1:a:0' : '0:a:0', ...audioArgs(preset, source, samplesTrim)] : ['-an'],
     container: containerFormat(container),
@@ -133,12 +140,12 @@ function requireContainer(name: string): Container {
  * `0:V:0` (capital V) is the first video stream that is not cover art, the
  * same stream the probe reports as the source's video.
  */
-function videoArgs(preset: PresetSettings, source: MediaProbe): string[] {
+function videoArgs(preset: PresetSettings, source: MediaProbe, turn: boolean): string[] {
   if (preset.videoCodec === 'copy') return ['-c:v', 'copy'];
   if (!isVideoEncoder(preset.videoCodec)) {
     throw new ValidationError(`video codec ${JSON.stringify(preset.videoCodec)} is not supported`, 'videoCodec');
   }
-  const filter = scaleFilter(preset, source);
+  const filter = [turn ? turnFilter(source.rotation) : undefined, scaleFilter(preset, source)].filter(Boolean).join(',');
   return [
     ...videoEncoderArgs(preset, preset.videoCodec),
     ...(filter ? ['-vf', filter] : []),

@@ -4,7 +4,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
-import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
+import { AUDIO_FIXTURE_TYPES, makeAudio, makePlaylistTrap, makeRotatedVideo, makeVideo, tempDir, VIDEO_FIXTURE_TYPES } from '../testing/media-fixtures';
 import { FfprobeRepository, ProbeError } from './ffprobe.repository';
 
 const run = promisify(execFile);
@@ -43,6 +43,17 @@ describe('FfprobeRepository (real ffprobe)', () => {
     assert.equal(probe.audioCodec, 'aac');
     assert.equal(probe.framerate, 25);
     assert.equal(probe.audioChannels, 1);
+  });
+
+  it("records a phone clip's display matrix as its rotation, the size staying the coded picture's", async () => {
+    const rotations: number[] = [];
+    for (const rotation of [90, 270] as const) {
+      const probe = await ffprobe.probe(await makeRotatedVideo(join(dir.path, `rotated-${rotation}.mov`), rotation, { seconds: 0.5, width: 160, height: 90 }));
+      assert.deepEqual([probe.width, probe.height], [160, 90]);
+      rotations.push(probe.rotation ?? -1);
+    }
+    assert.deepEqual(rotations, [90, 270]);
+    assert.equal((await ffprobe.probe(await makeVideo(join(dir.path, 'upright.mov'), { seconds: 0.5 }))).rotation, 0);
   });
 
   it('measures a late-clocked file by its packets, not by the duration ffmpeg declared for it', async () => {

@@ -23,7 +23,17 @@ describe('mapProbe', () => {
       bitrate: 800000,
       audioChannels: 2,
       audioSampleRate: 48000,
+      rotation: 0,
     });
+  });
+
+  it("records the video's display matrix rotation as 0, 90, 180 or 270 (a phone clip shot upright)", () => {
+    const rotated = (rotation: number) =>
+      mapProbe({
+        format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '1.5' },
+        streams: [{ codec_type: 'video', codec_name: 'h264', width: 1920, height: 1080, side_data_list: [{ side_data_type: 'Display Matrix', rotation }] }],
+      }).rotation;
+    assert.deepEqual([90, -90, -180, 180, 270, 0].map(rotated), [90, 270, 180, 180, 270, 0]);
   });
 
   it('treats cover art alone as audio-only', () => {

@@ -1,4 +1,5 @@
 import { type FfprobeCommand, ffprobeOf } from '../ffmpeg/ffprobe-command';
+import { normalRotation } from './display-rotation';
 import { micros } from './source-range';
 import type { MediaProbe } from '@mpr/contracts/asset_pb';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -22,6 +23,7 @@ export interface FfprobeOutput {
     channels?: number;
     sample_rate?: string;
     disposition?: { attached_pic?: number };
+    side_data_list?: Array<{ side_data_type?: string; rotation?: number }>;
   }>;
 }
 
@@ -52,6 +54,7 @@ export function mapProbe(output: FfprobeOutput): ProbeResult {
     bitrate: Number(output.format?.bit_rate ?? 0) || 0,
     audioChannels: audio?.channels ?? 0,
     audioSampleRate: Number(audio?.sample_rate ?? 0) || 0,
+    rotation: normalRotation(video?.side_data_list?.find((d) => d.side_data_type === 'Display Matrix')?.rotation),
   };
 }
 

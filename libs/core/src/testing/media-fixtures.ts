@@ -51,6 +51,21 @@ export async function makeVideo(path: string, options: VideoOptions = {}): Promi
   return path;
 }
 
+/**
+ * A MOV as a phone writes it held upright: the coded picture `width`×`height` and a display matrix turning it by
+ * `rotation` degrees. ffmpeg 5.1 writes the matrix from the rotate tag only on a stream copy (an encode drops the
+ * tag), so the clip is encoded first and then copied with it.
+ */
+export async function makeRotatedVideo(path: string, rotation: 90 | 180 | 270, options: VideoOptions = {}): Promise<string> {
+  const plain = await makeVideo(`${path}.plain.mov`, options);
+  try {
+    await run('ffmpeg', ['-v', 'error', '-y', '-i', plain, '-c', 'copy', '-metadata:s:v', `rotate=${rotation}`, '-f', 'mov', path]);
+  } finally {
+    await rm(plain, { force: true });
+  }
+  return path;
+}
+
 export async function makeAudio(path: string, seconds = 1): Promise<string> {
   const ext = path.slice(path.lastIndexOf('.') + 1);
   await mkdir(dirname(path), { recursive: true });

@@ -17,8 +17,13 @@ export class MediaAssetType {
   @Field(() => String, { nullable: true }) container!: string | null;
   @Field(() => String, { nullable: true }) videoCodec!: string | null;
   @Field(() => String, { nullable: true }) audioCodec!: string | null;
-  @Field(() => Int, { nullable: true }) width!: number | null;
-  @Field(() => Int, { nullable: true }) height!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Of the coded picture, before rotation.' }) width!: number | null;
+  @Field(() => Int, { nullable: true, description: 'Of the coded picture, before rotation.' }) height!: number | null;
+  @Field(() => Int, {
+    nullable: true,
+    description: "Degrees (0, 90, 180, 270) the video's display matrix turns the picture by (a phone clip shot upright: 90 or 270); null without video.",
+  })
+  rotation!: number | null;
   @Field(() => Float, { nullable: true }) framerate!: number | null;
   @Field(() => Float, { nullable: true, description: 'Bits per second.' }) bitrate!: number | null;
   @Field(() => Int, { nullable: true }) audioChannels!: number | null;

@@ -62,7 +62,12 @@ export class CreateJobInput {
   @Field(() => ID) presetId!: string;
   @Field(() => Float, { nullable: true, description: 'Seconds from the start of the source.' }) trimStart?: number;
   @Field(() => Float, { nullable: true }) trimEnd?: number;
-  @Field({ nullable: true, description: 'File name under MEDIA_OUT; derived from source and preset when absent.' }) outputFilename?: string;
+  @Field({
+    nullable: true,
+    description:
+      'File name under MEDIA_OUT; derived from source and preset when absent. The remux of a rotated video writes MOV (Matroska would lose its display matrix): a name given then ends in .mov.',
+  })
+  outputFilename?: string;
   @Field({ nullable: true, description: 'local, lambda or gcp; the scheduler default (MPR_EXECUTOR) when absent.' }) executor?: string;
   @Field({ nullable: true }) chunked?: boolean;
   @Field(() => Float, {

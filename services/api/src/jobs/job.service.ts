@@ -11,6 +11,7 @@ import {
   jobDecider,
   loadState,
   NotFound,
+  outputContainer,
   presetDecider,
   PRIORITY_CLASSES,
   priorityNamed,
@@ -60,18 +61,38 @@ function parseChoice<T>(value: string | null | undefined, named: (name: string) 
   return choice;
 }
 
-/** "clip.mov" + H.264 720p (mp4) → "clip_h264_720p.mp4". */
-export function defaultOutputFilename(source: AssetRow, preset: PresetRow): string {
+const OUTPUT_FILENAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,199}$/;
+
+/** "clip.mov" + H.264 720p (mp4) → "clip_h264_720p.mp4"; the extension is the container the job writes (outputContainer). */
+export function defaultOutputFilename(source: Pick<AssetRow, 'filename'>, preset: Pick<PresetRow, 'name'>, container: string): string {
   const base = source.filename.replace(/\.[^.]+$/, '');
   const slug = preset.name
     .toLowerCase()
     .replace(/\./g, '')
     .replace(/[^a-z0-9]+/g, '_')
     .replace(/^_|_$/g, '');
-  return `${base}_${slug}.${preset.container}`;
+  return `${base}_${slug}.${container}`;
 }
 
-const OUTPUT_FILENAME = /^[A-Za-z0-9][A-Za-z0-9 ._()-]{0,199}$/;
+/**
+ * The job's output file name: the one asked for, or the default. When the job writes another container than its
+ * preset's (a stream copy of a rotated video, written as MOV to keep its display matrix), a name asked for must say
+ * so: an .mkv holding a MOV would mislead whoever opens it by its name.
+ */
+function outputFilenameOf(asked: string | null | undefined, source: AssetRow, preset: PresetRow, container: string, rotation: number): string {
+  const name = asked?.trim() || defaultOutputFilename(source, preset, container);
+  if (!OUTPUT_FILENAME.test(name)) {
+    throw new ValidationError(`outputFilename "${name}" may hold letters, digits, spaces and ._()- only, and no folders`, 'outputFilename');
+  }
+  if (container !== preset.container && !name.toLowerCase().endsWith(`.${container}`)) {
+    throw new ValidationError(
+      `outputFilename "${name}": the source's video is turned ${rotation}° by its display matrix, which a stream copy into ${preset.container} ` +
+        `would lose (ffmpeg 5.1 writes no matrix there), so this job writes ${container.toUpperCase()}: name the output .${container}, or leave outputFilename out`,
+      'outputFilename',
+    );
+  }
+  return name;
+}
 
 @Injectable()
 export class JobService {
@@ -144,11 +165,9 @@ export class JobService {
     }
     const preset = await this.presets.findOneBy({ id: input.presetId });
     if (!preset) throw new NotFound('preset', input.presetId);
-    await this.refuseWhatCannotWork(source.id, input);
-    const outputFilename = input.outputFilename?.trim() || defaultOutputFilename(source, preset);
-    if (!OUTPUT_FILENAME.test(outputFilename)) {
-      throw new ValidationError(`outputFilename "${outputFilename}" may hold letters, digits, spaces and ._()- only, and no folders`, 'outputFilename');
-    }
+    const rotation = await this.refuseWhatCannotWork(source.id, input);
+    const container = outputContainer(preset, { rotation });
+    const outputFilename = outputFilenameOf(input.outputFilename, source, preset, container, rotation);
     const jobId = randomUUID();
     await this.bus.execute({ type: 'job', id: jobId }, jobDecider, {
       type: 'CreateJob',
@@ -172,14 +191,17 @@ export class JobService {
    * keeps has anything) is refused here, before a job exists, by the same
    * rule the transcoder plans by (rangeContents). Read from the log, as the
    * planner reads them: the probe's stream spans are not in the read model.
+   * Answers the probe's rotation, which decides the output's container as the
+   * planner decides it (outputContainer).
    */
-  private async refuseWhatCannotWork(assetId: string, input: CreateJobInput): Promise<void> {
+  private async refuseWhatCannotWork(assetId: string, input: CreateJobInput): Promise<number> {
     const [{ state: asset }, { state: preset }] = await Promise.all([
       loadState(this.store, { type: 'asset', id: assetId }, assetDecider),
       loadState(this.store, { type: 'preset', id: input.presetId }, presetDecider),
     ]);
-    if (!asset.probe || preset.status === 'NONE') return;
+    if (!asset.probe || preset.status === 'NONE') return asset.probe?.rotation ?? 0;
     rangeContents(asset.probe, { start: input.trimStart ?? undefined, end: input.trimEnd ?? undefined }, preset.settings);
+    return asset.probe.rotation;
   }
 
   async cancel(id: string): Promise<JobRow> {

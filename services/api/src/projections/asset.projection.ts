@@ -55,6 +55,7 @@ export async function projectAsset(em: EntityManager, stored: AssetStoredEvent):
           bitrate: p?.bitrate || null,
           audioChannels: p?.audioChannels || null,
           audioSampleRate: p?.audioSampleRate || null,
+          rotation: p?.videoCodec ? (p.rotation ?? 0) : null,
           ...touch,
         },
       );

@@ -23,6 +23,8 @@ export class AssetRow {
   @Column('bigint', { nullable: true, transformer: numeric }) bitrate!: number | null;
   @Column('integer', { name: 'audio_channels', nullable: true }) audioChannels!: number | null;
   @Column('integer', { name: 'audio_sample_rate', nullable: true }) audioSampleRate!: number | null;
+  /** The display matrix's quarter turn (0, 90, 180, 270): width and height are before it. */
+  @Column('integer', { nullable: true }) rotation!: number | null;
   @Column('text', { default: '' }) comments!: string;
   @Column('text', { name: 'source_job_id', nullable: true }) sourceJobId!: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt!: Date;
