@@ -5,6 +5,7 @@ import {
   type ChunkPlan,
   encodesAudioBesideWorkers,
   FfmpegRepository,
+  inputClockStart,
   moveLastBoundary,
   planSplit,
   segmentKeyframes,
@@ -92,9 +93,11 @@ export class ChunkEncodes {
       });
       tell(['audio', 'queued'], { replicaId: this.settings.replicaId });
     }
+    // The split maps the video alone: in MPEG-TS/PS its clock starts there (seek-policy).
+    const splitClock = inputClockStart(context.source, { hasVideo: true, hasAudio: false });
     const inputs: SegmentInputs =
       inputsKind === 'pieces'
-        ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, context.source.duration, context.source.videoStart) }
+        ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, context.source.duration, context.source.videoStart, splitClock) }
         : inputsKind === 'seek'
           ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
           : { kind: 'accurate' };

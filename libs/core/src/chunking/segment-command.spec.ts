@@ -18,13 +18,14 @@ import {
   segmentEncodeThreads,
   whyNotChunkable,
 } from './segment-command';
+import { INPUT_FORMAT_WHITELIST } from '../media/media-types';
 
 const H264 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings;
 const H265 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h265-1080p')!.settings;
 const SOURCE = { duration: 20, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, framerate: 25, audioSampleRate: 48000 };
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 /** safeInputArgs, written out: an input confined to the media demuxers. */
-const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg'];
+const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(',')];
 const H264_720P = [
   ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
   ...['-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],
@@ -97,6 +98,22 @@ describe('planSplit', () => {
         { piece: 0, offset: 0.021 },
         { piece: 1, offset: 2.021 },
         { piece: 2, offset: 4.021 },
+      ],
+    });
+  });
+});
+
+describe('planSplit of an MPEG-TS', () => {
+  it("gives the split times on the split's clock, which starts at the video (0.119 s after the audio), the offsets on the source's", () => {
+    const keyframes = [0.119, 3.036];
+    const plan = planChunks({ duration: 10.119, chunkDuration: 1, keyframes, fps: 24, streamCopy: true });
+    const split = planSplit(plan, keyframes, 24, 10.119, 0.119, 0.119);
+    // 3.036 less half a frame, less the clock's start: 2.896 — at 3.015 the muxer waited for a keyframe that never came.
+    assert.deepEqual(split, {
+      splitTimes: [2.896167],
+      pieces: [
+        { piece: 0, offset: 0.119 },
+        { piece: 1, offset: 3.036 },
       ],
     });
   });
@@ -270,6 +287,33 @@ describe('buildSegmentEncodeCommand', () => {
       ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2", '-fps_mode', 'vfr', '-enc_time_base:v', '-1'],
       ...['-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
+  });
+
+  it("cuts an MPEG-TS source after decoding, on the clock ffmpeg starts at its video, and lays the segment at its cut's place", () => {
+    const ts = { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 };
+    const encode = (cut: { start: number; end: number }) =>
+      ffmpegArgv(buildSegmentEncodeCommand({ input: '/in/rec.ts', inputOffset: 0, cut, preset: H264, source: ts, output: '/tmp/job/segment-001.mkv' }));
+    const later = encode({ start: 2.98, end: 4.98 });
+    assert.deepEqual(later.slice(0, HEAD.length + CONFINED.length + 6), [...HEAD, ...CONFINED, '-i', 'file:/in/rec.ts', '-ss', '2.861', '-t', '2']);
+    const first = encode({ start: 0, end: 0.98 });
+    assert.deepEqual(first.slice(HEAD.length + CONFINED.length + 2, HEAD.length + CONFINED.length + 4), ['-t', '0.861']);
+    assert.deepEqual(first.slice(first.indexOf('-output_ts_offset'), first.indexOf('-output_ts_offset') + 2), ['-output_ts_offset', '0.119']);
+  });
+
+  it("seeks a split's Matroska piece of an MPEG-TS on the input, as any piece", () => {
+    const ts = { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 };
+    const args = ffmpegArgv(
+      buildSegmentEncodeCommand({
+        input: '/tmp/job/piece-000.mkv',
+        inputOffset: 0.119,
+        piece: true,
+        cut: { start: 0.6, end: 0.98 },
+        preset: H264,
+        source: ts,
+        output: '/tmp/job/segment-000.mkv',
+      }),
+    );
+    assert.deepEqual(args.slice(HEAD.length, HEAD.length + 2), ['-ss', '0.481']);
   });
 
   it('seeks the source to the keyframe a segment starts on, half a frame past it, keeping every frame from it', () => {

@@ -9,6 +9,7 @@ import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { buildTranscodeCommand, type TranscodeCommand, transcodeParts } from '../ffmpeg/transcode-command';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
 import { isVideoEncoder, videoTagArgs } from '../ffmpeg/video-codec.config';
+import { inputClockStart } from '../media/seek-policy';
 import { micros } from '../media/source-range';
 import { type ChunkPlan } from './chunk.planner';
 
@@ -70,9 +71,11 @@ export interface SplitPlan {
  * (`videoStart`: in Matroska after the AAC priming, 21 ms). Counted from 0,
  * a trimmed first segment's -ss landed 21 ms late and lost the range's
  * first frame ([M5] matrix, no-cues.mkv: 53 frames where the single pass
- * has 54).
+ * has 54). `clockStart` is where the split's own clock starts on the
+ * source's timeline (inputClockStart of its video): the split times are
+ * given on that clock, the offsets on the source's.
  */
-export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number, videoStart = 0): SplitPlan {
+export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number, videoStart = 0, clockStart = 0): SplitPlan {
   const half = 0.5 / fps;
   const sorted = [...keyframes].sort((a, b) => a - b);
   const first = plan.segments[0];
@@ -90,7 +93,8 @@ export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: nu
     const piece = starts.filter((t) => t <= segment.start + half - 1e-6).length;
     return { piece, offset: piece === 0 ? micros(videoStart) : starts[piece - 1] };
   });
-  return { splitTimes: starts.map((t) => micros(Math.max(0, t - half))), pieces };
+  // The segment muxer cuts by the split's clock, which for MPEG-TS/PS starts at the video (clockStart, seek-policy).
+  return { splitTimes: starts.map((t) => micros(Math.max(0, t - half - clockStart))), pieces };
 }
 
 /**
@@ -262,14 +266,23 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
  */
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
   requireChunkable(request.preset, request.source);
-  const { inputOffset, cut } = request;
-  const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(request.source.framerate ?? 0)) : [];
+  const { cut, source } = request;
+  // The source read from its start: its clock, for MPEG-TS/PS, starts where its video does (seek-policy).
+  const readsSource = !request.piece && !request.seek;
+  const inputOffset = readsSource ? Math.max(request.inputOffset, inputClockStart(source, { hasVideo: true, hasAudio: false })) : request.inputOffset;
+  const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(source.framerate ?? 0)) : [];
   const start = micros(cut.start - inputOffset);
   const parts = transcodeParts({
     input: request.input,
     output: request.output,
     preset: { ...request.preset, audioCodec: '' },
-    source: { ...request.source, duration: micros(Number(request.source.duration ?? 0) - inputOffset) },
+    // The input as its clock sees it: from inputOffset on; a piece is Matroska, whatever the source was.
+    source: {
+      ...source,
+      duration: micros(Number(source.duration ?? 0) - inputOffset),
+      ...(source.videoStart !== undefined ? { videoStart: Math.max(0, micros(source.videoStart - inputOffset)) } : {}),
+      ...(request.piece ? { container: SEGMENT_MUXER } : {}),
+    },
     // At the piece's start, the piece is encoded from its first frame (no -ss).
     trim: { start: start > 0 ? start : undefined, end: micros(cut.end - inputOffset) },
     turn: request.piece === true,
