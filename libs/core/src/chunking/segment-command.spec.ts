@@ -10,6 +10,7 @@ import {
   buildSegmentEncodeCommand,
   buildSplitCommand,
   buildStitchCommand,
+  decodePoints,
   planSplit,
   segmentCuts,
   segmentKeyframes,
@@ -103,19 +104,20 @@ describe('planSplit', () => {
   });
 });
 
-describe('planSplit of an MPEG-TS', () => {
-  it("gives the split times on the split's clock, which starts at the video (0.119 s after the audio), the offsets on the source's", () => {
-    const keyframes = [0.119, 3.036];
-    const plan = planChunks({ duration: 10.119, chunkDuration: 1, keyframes, fps: 24, streamCopy: true });
-    const split = planSplit(plan, keyframes, 24, 10.119, 0.119, 0.119);
-    // 3.036 less half a frame, less the clock's start: 2.896 — at 3.015 the muxer waited for a keyframe that never came.
-    assert.deepEqual(split, {
-      splitTimes: [2.896167],
-      pieces: [
-        { piece: 0, offset: 0.119 },
-        { piece: 1, offset: 3.036 },
-      ],
-    });
+describe('decodePoints', () => {
+  it('decodes each segment of an MPEG-TS/PS from half a frame before the keyframe preceding its own, the first from the start', () => {
+    const keyframes = [0.48, 0, 0.96, 1.44, 1.92, 2.4];
+    const plan = planChunks({ duration: 3, chunkDuration: 1, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(
+      plan.segments.map((s) => s.start),
+      [0, 0.96, 1.92],
+    );
+    assert.deepEqual(decodePoints(plan, keyframes, 25), [0, 0.46, 1.42]);
+  });
+
+  it('decodes from the start when the keyframe before the segment is the first (a seek before the video would start its clock early)', () => {
+    const plan = planChunks({ duration: 10.119, chunkDuration: 1, keyframes: [0.119, 3.036], fps: 24, streamCopy: true });
+    assert.deepEqual(decodePoints(plan, [0.119, 3.036], 24), [0, 0]);
   });
 });
 
@@ -289,30 +291,33 @@ describe('buildSegmentEncodeCommand', () => {
     ]);
   });
 
+  /** A segment encode of an MPEG-TS whose video starts 0.119 s after its audio (sintel.ts). */
+  const tsSegment = (request: { input: string; inputOffset: number; cut: { start: number; end: number }; seek?: boolean; piece?: boolean }) =>
+    ffmpegArgv(
+      buildSegmentEncodeCommand({
+        ...request,
+        preset: H264,
+        source: { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 },
+        output: '/tmp/job/segment-001.mkv',
+      }),
+    );
+
   it("cuts an MPEG-TS source after decoding, on the clock ffmpeg starts at its video, and lays the segment at its cut's place", () => {
-    const ts = { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 };
-    const encode = (cut: { start: number; end: number }) =>
-      ffmpegArgv(buildSegmentEncodeCommand({ input: '/in/rec.ts', inputOffset: 0, cut, preset: H264, source: ts, output: '/tmp/job/segment-001.mkv' }));
-    const later = encode({ start: 2.98, end: 4.98 });
+    const later = tsSegment({ input: '/in/rec.ts', inputOffset: 0, cut: { start: 2.98, end: 4.98 } });
     assert.deepEqual(later.slice(0, HEAD.length + CONFINED.length + 6), [...HEAD, ...CONFINED, '-i', 'file:/in/rec.ts', '-ss', '2.861', '-t', '2']);
-    const first = encode({ start: 0, end: 0.98 });
+    const first = tsSegment({ input: '/in/rec.ts', inputOffset: 0, cut: { start: 0, end: 0.98 } });
     assert.deepEqual(first.slice(HEAD.length + CONFINED.length + 2, HEAD.length + CONFINED.length + 4), ['-t', '0.861']);
     assert.deepEqual(first.slice(first.indexOf('-output_ts_offset'), first.indexOf('-output_ts_offset') + 2), ['-output_ts_offset', '0.119']);
   });
 
+  it('seeks an MPEG-TS accurately to its decode point and cuts the rest after decoding', () => {
+    const args = tsSegment({ input: '/in/rec.ts', inputOffset: 2.5, seek: true, cut: { start: 2.98, end: 4.98 } });
+    assert.deepEqual(args.slice(0, HEAD.length + CONFINED.length + 8), [...HEAD, ...CONFINED, '-ss', '2.5', '-i', 'file:/in/rec.ts', '-ss', '0.48', '-t', '2']);
+    assert.equal(args.includes('-noaccurate_seek'), false);
+  });
+
   it("seeks a split's Matroska piece of an MPEG-TS on the input, as any piece", () => {
-    const ts = { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 };
-    const args = ffmpegArgv(
-      buildSegmentEncodeCommand({
-        input: '/tmp/job/piece-000.mkv',
-        inputOffset: 0.119,
-        piece: true,
-        cut: { start: 0.6, end: 0.98 },
-        preset: H264,
-        source: ts,
-        output: '/tmp/job/segment-000.mkv',
-      }),
-    );
+    const args = tsSegment({ input: '/tmp/job/piece-000.mkv', inputOffset: 0.119, piece: true, cut: { start: 0.6, end: 0.98 } });
     assert.deepEqual(args.slice(HEAD.length, HEAD.length + 2), ['-ss', '0.481']);
   });
 

@@ -9,7 +9,7 @@ import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { buildTranscodeCommand, type TranscodeCommand, transcodeParts } from '../ffmpeg/transcode-command';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
 import { isVideoEncoder, videoTagArgs } from '../ffmpeg/video-codec.config';
-import { inputClockStart } from '../media/seek-policy';
+import { inputClockStart, seeksOnInput } from '../media/seek-policy';
 import { micros } from '../media/source-range';
 import { type ChunkPlan } from './chunk.planner';
 
@@ -71,11 +71,9 @@ export interface SplitPlan {
  * (`videoStart`: in Matroska after the AAC priming, 21 ms). Counted from 0,
  * a trimmed first segment's -ss landed 21 ms late and lost the range's
  * first frame ([M5] matrix, no-cues.mkv: 53 frames where the single pass
- * has 54). `clockStart` is where the split's own clock starts on the
- * source's timeline (inputClockStart of its video): the split times are
- * given on that clock, the offsets on the source's.
+ * has 54).
  */
-export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number, videoStart = 0, clockStart = 0): SplitPlan {
+export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: number, sourceDuration: number, videoStart = 0): SplitPlan {
   const half = 0.5 / fps;
   const sorted = [...keyframes].sort((a, b) => a - b);
   const first = plan.segments[0];
@@ -93,8 +91,7 @@ export function planSplit(plan: ChunkPlan, keyframes: readonly number[], fps: nu
     const piece = starts.filter((t) => t <= segment.start + half - 1e-6).length;
     return { piece, offset: piece === 0 ? micros(videoStart) : starts[piece - 1] };
   });
-  // The segment muxer cuts by the split's clock, which for MPEG-TS/PS starts at the video (clockStart, seek-policy).
-  return { splitTimes: starts.map((t) => micros(Math.max(0, t - half - clockStart))), pieces };
+  return { splitTimes: starts.map((t) => micros(Math.max(0, t - half))), pieces };
 }
 
 /**
@@ -110,6 +107,31 @@ export function segmentKeyframes(plan: ChunkPlan, keyframes: readonly number[], 
   return plan.segments.map((segment) => {
     const k = keyframes.find((t) => Math.abs(t - segment.start) < half);
     return k === undefined && segment.index > 0 ? segment.start : k;
+  });
+}
+
+/**
+ * Where each segment of an MPEG-TS/PS source (no keyframe index, so no
+ * split: see the chunker's `decode` inputs) starts decoding, in seconds on
+ * the source's timeline: half a frame before the keyframe preceding the one
+ * the segment starts on, 0 (no seek) for the first segment or when that is
+ * the source's first keyframe.
+ * From there an accurate input seek lands at or before that keyframe even
+ * where the demuxer's byte-position search is off, the decoder has the GOP
+ * before the segment's own — which an open GOP's leading B-frames refer to —
+ * and the segment's frames are cut after decoding. A split instead started
+ * each piece on its keyframe and lost those B-frames at every seam (DVD
+ * MPEG-2 with GOPs of 12: 71 frames of 75). Pure.
+ */
+export function decodePoints(plan: ChunkPlan, keyframes: readonly number[], fps: number): number[] {
+  const half = 0.5 / fps;
+  const sorted = [...keyframes].sort((a, b) => a - b);
+  return plan.segments.map((segment, i) => {
+    const own = i === 0 ? undefined : sorted.filter((k) => k <= segment.start + half).at(-1);
+    const before = own === undefined ? undefined : sorted.filter((k) => k < own - half).at(-1);
+    // Not before the source's first keyframe: ffmpeg 5.1 starts a seeked input's clock at the time asked for,
+    // an unseeked one's at its video (inputClockStart), and a seek before the video would start it earlier.
+    return before === undefined || before === sorted[0] ? 0 : micros(before - half);
   });
 }
 
@@ -267,10 +289,13 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
   requireChunkable(request.preset, request.source);
   const { cut, source } = request;
-  // The source read from its start: its clock, for MPEG-TS/PS, starts where its video does (seek-policy).
-  const readsSource = !request.piece && !request.seek;
-  const inputOffset = readsSource ? Math.max(request.inputOffset, inputClockStart(source, { hasVideo: true, hasAudio: false })) : request.inputOffset;
-  const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(source.framerate ?? 0)) : [];
+  // MPEG-TS/PS (seek-policy): a seek is an accurate one to a decode point (decodePoints), the cut made after
+  // decoding; read from the source, the input's clock starts no earlier than where its video does.
+  const indexed = seeksOnInput(source.container);
+  const clocked = !request.piece && (!request.seek || !indexed);
+  const inputOffset = clocked ? Math.max(request.inputOffset, inputClockStart(source, { hasVideo: true, hasAudio: false })) : request.inputOffset;
+  const seeks = request.seek === true && request.inputOffset > 0;
+  const seekTo = seeks ? (indexed ? keyframeSeekArgs(request.inputOffset, Number(source.framerate ?? 0)) : ['-ss', ffmpegNumber(request.inputOffset)]) : [];
   const start = micros(cut.start - inputOffset);
   const parts = transcodeParts({
     input: request.input,

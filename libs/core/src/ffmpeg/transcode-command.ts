@@ -100,9 +100,10 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
   // stream copy keeps the input seek: it decodes nothing to cut, and drops packets up to a keyframe either way.
   const onInput = seeksOnInput(source.container) || preset.videoCodec === 'copy' || preset.audioCodec === 'copy';
   const inputSeek = seeks && onInput ? start : 0;
-  // Where the input's clock starts on the source's timeline: at the input seek, or for MPEG-TS/PS where the
-  // streams it maps begin (inputClockStart); the output-side -ss and -t count on that clock.
-  const clock = Math.max(inputSeek, inputClockStart(source, { hasVideo, hasAudio }));
+  // Where the input's clock starts on the source's timeline: at the input seek (ffmpeg 5.1, whatever the
+  // container), else for MPEG-TS/PS where the streams it maps begin (inputClockStart); the output-side -ss and
+  // -t count on that clock.
+  const clock = inputSeek > 0 ? inputSeek : inputClockStart(source, { hasVideo, hasAudio });
   const outputSeek = seeks && !onInput && start > clock ? ['-ss', ffmpegNumber(micros(start - clock))] : [];
   const audioInput = samplesTrim !== undefined && hasVideo ? confinedInput(request.input) : undefined;
 
