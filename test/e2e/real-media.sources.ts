@@ -138,6 +138,14 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     },
   },
   {
+    name: 'wma.wmv',
+    origin: 'ffmpeg: WMV2 video with WMA2 audio (44.1 kHz) in ASF',
+    covers: "WMV/WMA: the WMA decoder's first frame 0.092 s in, and one frame fewer than its packets (the probe decodes WMA for its span)",
+    async make(path) {
+      await ffmpeg([...synthesize(2, { rate: 44100, seconds: 2 }, ['-c:v', 'wmv2', '-g', '25', '-c:a', 'wmav2']), path]);
+    },
+  },
+  {
     name: 'no-cues.mkv',
     origin: 'ffmpeg: MPEG-4 Part 2 + AAC written to a pipe as Matroska',
     covers: 'Matroska without cues, seek head or duration (3.6 s)',
@@ -162,11 +170,8 @@ const ALL_SOURCES: readonly MatrixSource[] = [
   {
     name: 'phone-rotated.mov',
     origin: 'ffmpeg: H.264 160×90 at 30 fps + AAC in MOV, then stream-copied with a 90° display matrix (-metadata:s:v rotate=90)',
-    covers: 'a phone clip shot upright: a rotation display matrix (ffmpeg turns the picture upright when it encodes)',
-    open: {
-      presets: ['builtin-remux'],
-      why: "the remux copies into Matroska, and ffmpeg 5.1's Matroska muxer writes no display matrix: the copy shows the picture on its side",
-    },
+    covers:
+      'a phone clip shot upright: a rotation display matrix (ffmpeg turns the picture upright when it encodes; the remux writes MOV, which keeps the matrix, where Matroska would not)',
     async make(path) {
       // ffmpeg 5.1 writes the display matrix only on a stream copy (an encode drops the rotate tag): two steps.
       const plain = `${path}.plain.mov`;

@@ -1,15 +1,26 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
-import { BUILTIN_PRESETS, type JobState, loadConfig, type RunningService, startService } from '@mpr/core';
+import {
+  BUILTIN_PRESETS,
+  buildStitchProbe,
+  type FfprobeOutput,
+  FfprobeRepository,
+  type JobState,
+  loadConfig,
+  outputContainer,
+  readStitchFacts,
+  type RunningService,
+  startService,
+  type StitchFacts,
+  type StitchProbeOutput,
+} from '@mpr/core';
 import { createTestDatabase, type TestDatabase } from '@mpr/core/testing/test-infra';
 import { apiService } from '../../services/api/src/api.service-definition';
 import { chunkerService } from '../../services/chunker/src/chunker.service-definition';
 import { schedulerService } from '../../services/scheduler/src/scheduler.service-definition';
 import { MATRIX_SOURCES, matrixPresetIds } from './real-media.sources';
-import { outputFacts, TranscoderWorld } from './transcoder-harness';
+import { TranscoderWorld } from './transcoder-harness';
 
 /**
  * [M5] The real-media matrix: every builtin preset × single pass / chunked ×
@@ -41,6 +52,8 @@ interface Case {
   refused?: string;
   jobId?: string;
   job?: JobState;
+  /** A COMPLETED job's output, probed as soon as the job settled (while the others still encode). */
+  output?: Probed;
 }
 
 interface GraphqlAnswer<T> {
@@ -49,30 +62,37 @@ interface GraphqlAnswer<T> {
 }
 
 const PRESET_IDS = BUILTIN_PRESETS.map((p) => p.presetId);
-const run = promisify(execFile);
 
-/** What a file shows: its streams by kind, and its picture's orientation once its display matrix is applied. */
+/** What a file shows: its streams by kind, and its picture's size and orientation once its display matrix is applied. */
 interface Shown {
   readonly kinds: readonly string[];
   readonly codecs: { readonly video?: string; readonly audio?: string };
   readonly portrait?: boolean;
+  /** Width × height as shown (the coded size, its sides swapped by a quarter turn). */
+  readonly displayed?: { readonly width: number; readonly height: number };
 }
 
-async function shown(path: string): Promise<Shown> {
-  const entries = 'stream=codec_type,codec_name,width,height:stream_side_data=rotation';
-  const { stdout } = await run('ffprobe', ['-v', 'error', '-show_entries', entries, '-of', 'json', path]);
-  const streams = (
-    JSON.parse(stdout) as {
-      streams: Array<{ codec_type: string; codec_name: string; width?: number; height?: number; side_data_list?: Array<{ rotation?: number }> }>;
-    }
-  ).streams;
+/** What a file shows (Shown) and what the chunker's verification reads of it (StitchFacts), from one ffprobe. */
+interface Probed {
+  readonly shown: Shown;
+  readonly facts: StitchFacts;
+}
+
+async function probed(path: string): Promise<Probed> {
+  const json = JSON.parse(await new FfprobeRepository().output(buildStitchProbe(path))) as unknown;
+  const streams = (json as FfprobeOutput).streams ?? [];
   const video = streams.find((s) => s.codec_type === 'video');
   const audio = streams.find((s) => s.codec_type === 'audio');
   const turned = Math.abs(video?.side_data_list?.find((d) => d.rotation !== undefined)?.rotation ?? 0) % 180 === 90;
+  const [width, height] = [video?.width ?? 0, video?.height ?? 0];
   return {
-    kinds: streams.map((s) => s.codec_type),
-    codecs: { video: video?.codec_name, audio: audio?.codec_name },
-    portrait: video ? (turned ? video.width! > video.height! : video.height! > video.width!) : undefined,
+    shown: {
+      kinds: streams.map((s) => s.codec_type ?? ''),
+      codecs: { video: video?.codec_name, audio: audio?.codec_name },
+      portrait: video ? (turned ? width > height : height > width) : undefined,
+      displayed: video ? (turned ? { width: height, height: width } : { width, height }) : undefined,
+    },
+    facts: readStitchFacts(json as StitchProbeOutput),
   };
 }
 
@@ -103,10 +123,14 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
 
   before(
     async () => {
+      const began = Date.now();
+      const phases: string[] = [];
+      const phase = (name: string) => phases.push(`${name} ${((Date.now() - began) / 1000).toFixed(1)} s`);
       [world, db] = await Promise.all([TranscoderWorld.create(), createTestDatabase()]);
       await Promise.all(MATRIX_SOURCES.map((s) => s.make(join(world.mediaIn, s.name))));
-      for (const s of MATRIX_SOURCES) sourceViews.set(s.name, await shown(join(world.mediaIn, s.name)));
+      await Promise.all(MATRIX_SOURCES.map(async (s) => sourceViews.set(s.name, (await probed(join(world.mediaIn, s.name))).shown)));
       for (const s of MATRIX_SOURCES) console.log(`real-media source ${s.name}: ${s.origin} — ${s.covers}`);
+      phase('sources made');
 
       const env = world.env({
         DATABASE_URL: db.url,
@@ -128,9 +152,9 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
 
       const scan = await graphql<{ scanMediaFolder: { registered: number } }>('mutation { scanMediaFolder { registered } }');
       assert.equal(scan.data?.scanMediaFolder.registered, MATRIX_SOURCES.length, JSON.stringify(scan.errors));
-      const assets = await graphql<{ assets: Array<{ id: string; filename: string; status: string; duration: number | null; errorMessage: string | null }> }>(
-        '{ assets { id filename status duration errorMessage } }',
-      );
+      const assets = await graphql<{
+        assets: Array<{ id: string; filename: string; status: string; duration: number | null; rotation: number | null; errorMessage: string | null }>;
+      }>('{ assets { id filename status duration rotation errorMessage } }');
       const byName = new Map((assets.data?.assets ?? []).map((a) => [a.filename, a]));
 
       const requests: Array<{ c: Case; input: Record<string, unknown> }> = [];
@@ -145,10 +169,12 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
               const c: Case = { source: source.name, presetId, mode, range };
               cases.set(caseKey(c), c);
               const trim = range === 'trimmed' ? { trimStart: round(duration * 0.2), trimEnd: round(duration * 0.8) } : {};
+              // Named by the container the job writes: the remux of a rotated clip writes MOV (outputContainer).
+              const container = outputContainer(BUILTIN_PRESETS.find((p) => p.presetId === presetId)!.settings, { rotation: asset.rotation });
               const input: Record<string, unknown> = {
                 sourceAssetId: asset.id,
                 presetId,
-                outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${BUILTIN_PRESETS.find((p) => p.presetId === presetId)?.settings.container}`,
+                outputFilename: `${source.name.replace(/\./g, '_')}-${presetId}-${mode}-${range}.${container}`,
                 chunked: mode === 'chunked',
                 // Seams every second (on keyframes): small sources get several segments each.
                 ...(mode === 'chunked' ? { chunkDuration: 1 } : {}),
@@ -161,7 +187,7 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
       }
       // All jobs are created before any encode starts: the API answers createJob once its read models hold the
       // job, and with encodes taking both cores they lagged past its 10 s wait (`internal error`).
-      await inBatches(requests, 4, async ({ c, input }) => {
+      await inBatches(requests, 8, async ({ c, input }) => {
         const created: GraphqlAnswer<{ createJob: { id: string } }> = await graphql<{ createJob: { id: string } }>(
           `mutation { createJob(input: { ${Object.entries(input)
             .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
@@ -176,8 +202,12 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
           settled.set(
             caseKey(c),
             world
-              .waitForJob(jobId, (job) => job.status === 'COMPLETED' || job.status === 'FAILED' || job.status === 'CANCELLED', 1_400_000)
-              .then((job) => void (c.job = job)),
+              // Woken by the job's own events; 520 waits reading each job twice a second loaded NATS beside the encodes.
+              .waitForJob(jobId, (job) => job.status === 'COMPLETED' || job.status === 'FAILED' || job.status === 'CANCELLED', 1_400_000, 15_000)
+              .then(async (job) => {
+                c.job = job;
+                if (job.status === 'COMPLETED') c.output = await probed(join(world.mediaOut, job.outputPath));
+              }),
           );
         } else {
           const error: { message: string; extensions?: { code?: string } } | undefined = created.errors?.[0];
@@ -186,9 +216,13 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
           c.refused = error.message;
         }
       });
+      phase(`${requests.length} jobs asked for`);
       services.push(await startService(chunkerService, loadConfig(env)));
       await world.startTranscoder({ ...env, MPR_TRANSCODER_PORT: '0' });
       await Promise.all(settled.values());
+      phase('every job settled, its output probed');
+      // Where the matrix's time goes, for whoever makes it shorter (printed, never asserted).
+      console.log(`real-media phases: ${phases.join(', ')}`);
       // The hook runs every job of the matrix (6–16 min on two cores): a bound for a hang, not for a slow machine.
     },
     { timeout: 1_400_000 },
@@ -220,13 +254,10 @@ describe('real-media matrix (every builtin preset, single pass and chunked, whol
             } else if (c.refused !== undefined) {
               if (c.refused.trim().length < 10) problems.push(`${caseKey(c)}: refused without a reason (${JSON.stringify(c.refused)})`);
             } else if (c.job?.status !== 'COMPLETED') problems.push(`${caseKey(c)}: ${c.job?.status} — ${c.job?.errorMessage}`);
-            else problems.push(...keptProblems(c, view, await shown(join(world.mediaOut, c.job.outputPath))));
+            else problems.push(...keptProblems(c, view, c.output!.shown));
           }
-          if (single.job?.status === 'COMPLETED' && chunked.job?.status === 'COMPLETED') {
-            const [a, b] = await Promise.all([
-              outputFacts(join(world.mediaOut, single.job.outputPath)),
-              outputFacts(join(world.mediaOut, chunked.job.outputPath)),
-            ]);
+          if (single.output && chunked.output) {
+            const [a, b] = [single.output.facts, chunked.output.facts];
             const fps = Number(settings.framerate ?? 0) || 25;
             if (a.videoFrames !== b.videoFrames)
               problems.push(`${source.name} ${presetId} ${range}: chunked ${b.videoFrames} frames, single pass ${a.videoFrames}`);
@@ -272,6 +303,13 @@ function keptProblems(c: Case, source: Shown, output: Shown): string[] {
     problems.push(
       `${caseKey(c)}: the output shows the picture ${output.portrait ? 'upright' : 'on its side'}, the source ${source.portrait ? 'upright' : 'on its side'}`,
     );
+  const [out, src] = [output.displayed, source.displayed];
+  if (out && src) {
+    // A copy shows the very picture; an encode may scale it (never up), keeping its shape to the even sizes it rounds to.
+    const misshapen = Math.abs(out.width / out.height - src.width / src.height) > 2 / out.height;
+    if (settings.videoCodec === 'copy' ? out.width !== src.width || out.height !== src.height : misshapen)
+      problems.push(`${caseKey(c)}: the output shows ${out.width}×${out.height}, the source ${src.width}×${src.height}`);
+  }
   return problems;
 }
 

@@ -203,12 +203,17 @@ export class TranscoderWorld {
   }
 
   /** Resolves with the job's state once `done` holds for it; each of its events wakes the wait, a re-read every 500 ms covers one missed between read and wait. */
-  async waitForJob(jobId: string, done: (job: JobState) => boolean, timeoutMs = 30_000): Promise<JobState> {
+  /**
+   * Reads the job again on each of its events, and every `intervalMs` besides. Every read loads the job's events
+   * (an ordered consumer made and deleted): hundreds of jobs waited on at once (the [M5] matrix) take a longer
+   * interval, the events waking each wait anyway.
+   */
+  async waitForJob(jobId: string, done: (job: JobState) => boolean, timeoutMs = 30_000, intervalMs = 500): Promise<JobState> {
     const subject = this.streams.names.aggregateSubject({ type: 'job', id: jobId });
     return waitFor(`job ${jobId}`, () => this.job(jobId), {
       done,
       timeoutMs,
-      intervalMs: 500,
+      intervalMs,
       describe: (job) => `${job.status} (attempt ${job.attempt}): ${job.errorMessage}`,
       wakeOn: (wake) => {
         const subscription = this.streams.nc.subscribe(subject, { callback: () => wake() });

@@ -57,6 +57,11 @@ describe('readStitchFacts', () => {
       format: { duration: '6.037000' },
     };
     assert.deepEqual(readStitchFacts(mkv), { videoFrames: undefined, duration: 6.037, audioSamples: 289776 });
+    // The tag is where the stream ends: audio laid 0.092 s in (WMA's first decoded frame) lasts that less; a
+    // negative start (Opus pre-skip) is priming the tag includes.
+    const late = (start_time: string) => ({ streams: [{ ...mkv.streams[0], start_time }], format: mkv.format });
+    assert.equal(readStitchFacts(late('0.092000')).audioSamples, 289776 - 4416);
+    assert.equal(readStitchFacts(late('-0.007000')).audioSamples, 289776);
   });
 });
 

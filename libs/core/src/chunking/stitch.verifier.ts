@@ -127,6 +127,7 @@ interface ProbeStream {
   duration?: string;
   duration_ts?: number;
   time_base?: string;
+  start_time?: string;
   sample_rate?: string;
   tags?: { DURATION?: string };
 }
@@ -151,14 +152,20 @@ export function readStitchFacts(probe: StitchProbeOutput): StitchFacts {
 /**
  * In MP4 the audio's time base is 1/sample rate and duration_ts its exact
  * sample count, priming excluded. Matroska gives no stream duration, only
- * a DURATION tag (`00:00:06.037000000`), priming included.
+ * a DURATION tag (`00:00:06.037000000`), priming included: where the stream
+ * ends, so a stream that starts late (WMA's decoder puts its first frame
+ * 0.092 s in, and the stitch lays the audio there) lasts that less. A
+ * negative start (Opus pre-skip) is the priming the tag includes.
  */
 function audioSamples(stream: ProbeStream): number | undefined {
   const rate = Number(stream.sample_rate);
   if (!(rate > 0)) return undefined;
   if (stream.duration_ts !== undefined && stream.time_base === `1/${rate}`) return stream.duration_ts;
-  const seconds = stream.duration !== undefined ? Number(stream.duration) : parseClock(stream.tags?.DURATION);
-  return seconds !== undefined && Number.isFinite(seconds) ? Math.round(seconds * rate) : undefined;
+  if (stream.duration !== undefined) return Number.isFinite(Number(stream.duration)) ? Math.round(Number(stream.duration) * rate) : undefined;
+  const end = parseClock(stream.tags?.DURATION);
+  const start = Number(stream.start_time);
+  const late = Number.isFinite(start) && start > 0 ? start : 0;
+  return end !== undefined && Number.isFinite(end) ? Math.round((end - late) * rate) : undefined;
 }
 
 function parseClock(text: string | undefined): number | undefined {

@@ -88,7 +88,7 @@ export const BUILTIN_PRESETS: readonly BuiltinPreset[] = [
     presetId: 'builtin-remux',
     settings: {
       name: 'Remux (stream copy)',
-      description: 'Copies the streams into Matroska without re-encoding; MKV holds any codec.',
+      description: 'Copies the streams without re-encoding into Matroska, which holds any codec; a rotated phone clip into MOV, which keeps its rotation.',
       container: 'mkv',
       videoCodec: 'copy',
       audioCodec: 'copy',

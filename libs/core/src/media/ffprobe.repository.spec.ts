@@ -56,6 +56,17 @@ describe('FfprobeRepository (real ffprobe)', () => {
     assert.equal((await ffprobe.probe(await makeVideo(join(dir.path, 'upright.mov'), { seconds: 0.5 }))).rotation, 0);
   });
 
+  it("places WMA audio where its decoder puts it, not where its packets lie (WMV's first frame 0.092 s in)", async () => {
+    const path = join(dir.path, 'wma.wmv');
+    await run('ffmpeg', [
+      ...['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x120:rate=25:duration=3'],
+      ...['-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100:duration=3', '-c:v', 'wmv2', '-c:a', 'wmav2', path],
+    ]);
+    const probe = await ffprobe.probe(path);
+    // 64 decoded frames of 2048 samples from 0.092 s; the packets ran from 0 to 3.018 s.
+    assert.deepEqual([probe.audioStart, probe.audioEnd], [0.092, Math.round((0.092 + (64 * 2048) / 44100) * 1e6) / 1e6]);
+  });
+
   it('measures a late-clocked file by its packets, not by the duration ffmpeg declared for it', async () => {
     // ffmpeg writes this Matroska's duration as its last timestamp: 7.4 s for 3 s from 4.4 s.
     const path = join(dir.path, 'late.mkv');

@@ -5,9 +5,12 @@ import { type FfprobeCommand, ffprobeArgv } from '../ffmpeg/ffprobe-command';
 import { audioTimedBySamples } from './source-range';
 import {
   audioPacketsLength,
+  audioSpanDecoded,
+  buildAudioFramesProbe,
   buildMediaProbe,
   buildPacketTailProbe,
   contentLength,
+  decodedAudioSpan,
   type FfprobeOutput,
   lateStart,
   mapProbe,
@@ -69,7 +72,12 @@ export class FfprobeRepository {
     const spans = streamSpans(output, ends);
     const audioLength = sampleTimed ? audioPacketsLength(output, packets) : undefined;
     const audio = audioLength === undefined ? {} : sampleTimedEnd(spans, audioLength);
-    return { ...probe, ...spans, ...audio, duration: start === undefined ? declared : contentLength(declared, start, ends) };
+    // WMA decodes elsewhere than its packets lie (audioSpanDecoded): its frames are read, decoded (about 1000×
+    // real time for WMA2, so an hour of it costs a few seconds), for where the sound really is.
+    const decoded = audioSpanDecoded(output)
+      ? decodedAudioSpan(output, await this.output(buildAudioFramesProbe(absolutePath), timeoutMs, paths).catch(() => ''))
+      : undefined;
+    return { ...probe, ...spans, ...audio, ...decoded, duration: start === undefined ? declared : contentLength(declared, start, ends) };
   }
 
   /**

@@ -1,10 +1,10 @@
 /**
  * The file types the original system accepted, and what phones, camcorders, TV recorders, voice apps and sound
- * editors write besides (3gp; AVCHD's mts/m2ts and broadcast ts; opus, oga, AIFF, Sun/NeXT au): anything else is
- * skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST (3gp by mov, ts/mts/m2ts by mpegts, opus
- * and oga by ogg, aif and aifc by aiff).
+ * editors write besides (3gp; AVCHD's mts/m2ts and broadcast ts; opus, oga, AIFF, Sun/NeXT au) and WMV's own
+ * container name (asf): anything else is skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST (3gp
+ * by mov, ts/mts/m2ts by mpegts, asf by asf, opus and oga by ogg, aif and aifc by aiff).
  */
-export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'm4v', '3gp', 'ts', 'mts', 'm2ts'] as const;
+export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'asf', 'm4v', '3gp', 'ts', 'mts', 'm2ts'] as const;
 export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus', 'oga', 'aiff', 'aif', 'aifc', 'au'] as const;
 
 const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);

@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { audioPacketsLength, believedEnd, contentLength, decodedWhole, lateStart, mapProbe, packetEnds, parseRate, sampleTimedEnd, streamSpans } from './probe.mapper';
+import {
+  audioPacketsLength,
+  audioSpanDecoded,
+  believedEnd,
+  contentLength,
+  decodedAudioSpan,
+  decodedWhole,
+  lateStart,
+  mapProbe,
+  packetEnds,
+  parseRate,
+  sampleTimedEnd,
+  streamSpans,
+} from './probe.mapper';
 
 describe('mapProbe', () => {
   it('reads the first real video stream and the first audio stream', () => {
@@ -193,5 +206,31 @@ describe('stream spans', () => {
       audioStart: 0,
       audioEnd: 1.17551,
     });
+  });
+});
+
+describe('WMA: the audio decodes elsewhere than its packets lie', () => {
+  const wmv = (codec: string) => ({
+    format: { format_name: 'asf', start_time: '0.000000', duration: '3.092' },
+    streams: [
+      { index: 0, codec_type: 'video', codec_name: 'wmv2', start_time: '0.046' },
+      { index: 1, codec_type: 'audio', codec_name: codec, sample_rate: '44100', start_time: '0.000' },
+    ],
+  });
+
+  it('is measured by decoding for WMA only', () => {
+    assert.deepEqual(['wmav2', 'wmav1', 'aac', 'mp3'].map((c) => audioSpanDecoded(wmv(c))), [true, true, false, false]);
+    assert.equal(audioSpanDecoded({ streams: [{ codec_type: 'video', codec_name: 'wmv2' }] }), false);
+  });
+
+  it('begins at the first stamped frame and lasts as many samples as all frames hold, the flushed one too', () => {
+    // 3 s of WMA2 ffmpeg made: 64 frames of 2048 samples, the first at 0.092 s, the last flushed without a time.
+    const frames = [...Array.from({ length: 63 }, (_, i) => `${(0.092 + i * 0.046).toFixed(6)},2048`), 'N/A,2048', ''].join('\n');
+    assert.deepEqual(decodedAudioSpan(wmv('wmav2'), frames), { audioStart: 0.092, audioEnd: 3.064154 });
+  });
+
+  it('says nothing without a stamped frame or a sample rate', () => {
+    assert.equal(decodedAudioSpan(wmv('wmav2'), 'N/A,2048\n'), undefined);
+    assert.equal(decodedAudioSpan({ ...wmv('wmav2'), streams: [{ codec_type: 'audio', codec_name: 'wmav2' }] }, '0.1,2048\n'), undefined);
   });
 });

@@ -264,3 +264,43 @@ export function sampleTimedEnd(spans: StreamSpans, length: number): Pick<ProbeRe
   const stamped = spans.audioEnd;
   return stamped !== undefined && stamped > end + STAMPED_SLACK_SECONDS ? { audioEnd: end, audioStampedEnd: stamped } : { audioEnd: end };
 }
+
+/**
+ * Audio codecs whose decoder's output does not lie where the packets do: ffmpeg 5.1's WMA decoders output
+ * nothing for the first packet and stamp their first frame two packets in. 3 s of WMA2 at 44.1 kHz in ASF
+ * (ffmpeg-made): 65 packets of 46 ms from 0 to 3.018 s, 64 frames of 2048 samples (2.972 s) from 0.092 s
+ * ([M5] matrix: a chunked VP9/Opus job of a WMV was refused, '142992 audio samples, expected 144864').
+ */
+const DECODED_AWAY_FROM_PACKETS = new Set(['wmav1', 'wmav2']);
+
+/** Whether the kept audio's span must be measured by decoding it (buildAudioFramesProbe) rather than from its packets. Pure. */
+export function audioSpanDecoded(output: FfprobeOutput): boolean {
+  return DECODED_AWAY_FROM_PACKETS.has(keptStreams(output).audio?.codec_name ?? '');
+}
+
+/** Every decoded frame of the first audio stream (what an encode maps, `0:a:0`): its time and its samples, CSV. */
+export function buildAudioFramesProbe(input: string): FfprobeCommand {
+  return ffprobeOf(input, { read: ['-select_streams', 'a:0'], show: ['-show_entries', 'frame=pts_time,nb_samples'], format: 'csv=p=0' });
+}
+
+/**
+ * Where the decoded audio begins and ends on the media's timeline, from buildAudioFramesProbe's `pts,samples`
+ * lines: at its first stamped frame, for as many samples as all its frames hold (the decoder's last, flushed
+ * frame has no time of its own). Undefined without a stamped frame or a sample rate. Pure.
+ */
+export function decodedAudioSpan(output: FfprobeOutput, csv: string): Pick<ProbeResult, 'audioStart' | 'audioEnd'> | undefined {
+  const rate = Number(keptStreams(output).audio?.sample_rate);
+  let first: number | undefined;
+  let samples = 0;
+  for (const line of csv.split('\n')) {
+    const [pts, count] = line.trim().split(',');
+    const n = Number(count);
+    if (!count || !Number.isFinite(n)) continue;
+    samples += n;
+    const time = Number(pts);
+    if (first === undefined && pts !== 'N/A' && pts !== '' && Number.isFinite(time)) first = time;
+  }
+  if (first === undefined || !(rate > 0)) return undefined;
+  const start = Math.max(0, micros(first - clockOrigin(output)));
+  return { audioStart: start, audioEnd: micros(start + samples / rate) };
+}

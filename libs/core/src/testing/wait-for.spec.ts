@@ -35,4 +35,28 @@ describe('waitFor', () => {
     assert.equal(await waiting, true);
     assert.equal(unsubscribed, true);
   });
+
+  it('reads again at once when woken while it was reading (the change came after the read saw the old value)', async () => {
+    let wake: () => void = () => undefined;
+    let reads = 0;
+    const value = await waitFor(
+      'the second read',
+      () => {
+        reads++;
+        // The change and its wake land while the first read is under way.
+        if (reads === 1) wake();
+        return reads;
+      },
+      {
+        done: (n) => n >= 2,
+        intervalMs: 3_600_000,
+        timeoutMs: 7_200_000,
+        wakeOn: (w) => {
+          wake = w;
+          return () => undefined;
+        },
+      },
+    );
+    assert.equal(value, 2);
+  });
 });

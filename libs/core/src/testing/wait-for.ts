@@ -26,13 +26,19 @@ export async function waitFor<T>(what: string, read: () => T | Promise<T>, optio
   const { timeoutMs = 10_000, intervalMs = 25, done = Boolean, describe = (value: T) => String(value) } = options;
   const deadline = Date.now() + timeoutMs;
   let wakeUp: (() => void) | null = null;
-  const unsubscribe = options.wakeOn?.(() => wakeUp?.());
+  // A wake while read() runs may come after what it read: the next read must not wait for the interval.
+  let wokenDuringRead = false;
+  const unsubscribe = options.wakeOn?.(() => (wakeUp ? wakeUp() : (wokenDuringRead = true)));
   try {
     for (;;) {
       const value = await read();
       if (done(value)) return value;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new WaitTimeout(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${describe(value)}`);
+      if (wokenDuringRead) {
+        wokenDuringRead = false;
+        continue;
+      }
       const ac = new AbortController();
       wakeUp = () => ac.abort();
       await sleep(Math.min(remaining, intervalMs), undefined, { signal: ac.signal }).catch(() => undefined);

@@ -29,6 +29,7 @@ const CONTENT_TYPES: Record<string, string> = {
   avi: 'video/x-msvideo',
   flv: 'video/x-flv',
   wmv: 'video/x-ms-wmv',
+  asf: 'video/x-ms-asf',
   m4v: 'video/x-m4v',
   '3gp': 'video/3gpp',
   ts: 'video/mp2t',
