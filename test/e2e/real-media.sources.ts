@@ -206,6 +206,26 @@ const ALL_SOURCES: readonly MatrixSource[] = [
     },
   },
   {
+    name: 'sintel.ts',
+    origin: describePackagedFile(SINTEL_TS),
+    covers:
+      'real broadcast-style MPEG-TS as it ships (H.264 + AAC 22.05 kHz, captions in SEI, the clock starting at 9.88 s, the video 0.119 s after the audio, two keyframes in its 10 s): no keyframe index',
+    async make(path) {
+      await copyFile(await packagedFile(SINTEL_TS), path);
+    },
+  },
+  {
+    name: 'camcorder.mts',
+    origin: 'ffmpeg: H.264 (2 s GOPs, B-frames) + AC-3 48 kHz in MPEG-TS, m2ts mode (192-byte packets), the clock starting at 1.4 s',
+    covers: "an AVCHD camcorder's .mts: long GOPs, AC-3, a late clock, no keyframe index (a trim lands between keyframes)",
+    async make(path) {
+      const codecs = ['-c:v', 'libx264', '-preset', 'ultrafast', '-bf', '2', '-g', '50', '-pix_fmt', 'yuv420p', '-c:a', 'ac3'];
+      // The TS muxer's own delay starts the clock at 1.4 s, as a camcorder's does.
+      const m2ts = ['-f', 'mpegts', '-mpegts_m2ts_mode', '1'];
+      await ffmpeg([...synthesize(4, { rate: 48000, seconds: 4 }, [...codecs, ...m2ts]), path]);
+    },
+  },
+  {
     name: 'camera-shutter.oga',
     origin: describePackagedFile(SHUTTER_OGA),
     covers: 'real Ogg Vorbis at 96 kHz stereo, 0.87 s, audio only (resampled to 48 kHz by Opus and MP3), named as it ships',

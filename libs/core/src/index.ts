@@ -32,6 +32,7 @@ export * from './storage/scratch-sweep';
 export * from './storage/storage-location';
 export * from './media/probe.mapper';
 export * from './media/source-range';
+export * from './media/seek-policy';
 export * from './util/concurrency';
 export * from './domain/asset.decider';
 export * from './domain/builtin-presets';

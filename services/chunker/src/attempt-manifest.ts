@@ -10,7 +10,7 @@ export const MANIFEST = 'attempt.json';
  */
 export interface AttemptManifest {
   readonly presetVersion: number;
-  readonly inputs: 'seek' | 'pieces' | 'accurate';
+  readonly inputs: 'seek' | 'decode' | 'pieces' | 'accurate';
   readonly segments: readonly ChunkSegment[];
   readonly audio: boolean;
   /**

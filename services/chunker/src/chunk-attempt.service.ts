@@ -14,6 +14,7 @@ import {
   readKeyframeProbe,
   type SegmentCut,
   segmentsReadSource,
+  seeksOnInput,
   type TranscodeCommand,
 } from '@mpr/core';
 import { adoptRebalancedTail, type AttemptManifest, earlierChunkDuration, reusable } from './attempt-manifest';
@@ -27,6 +28,7 @@ import { WorkDirRepository } from './work-dir.repository';
 /** How the log says an attempt's segments read the source. */
 const HOW = {
   seek: 'each seeking to its keyframe in the source',
+  decode: 'each decoding the source from the keyframe before its own (no keyframe index)',
   pieces: 'from pieces of a keyframe split',
   accurate: 'by accurate seeks (the source has too few keyframes)',
 } as const;
@@ -120,7 +122,10 @@ export class ChunkAttempts implements OnApplicationBootstrap {
     const streamCopy = keyframes.length >= 2;
     // An MP4/MOV source is read by the segment encodes themselves, each seeking to its keyframe: no split to wait for.
     const readsSource = segmentsReadSource({ container: source.container, keyframes, formatStart });
-    const inputsKind: InputsKind = readsSource ? 'seek' : streamCopy ? 'pieces' : 'accurate';
+    // MPEG-TS/PS are not split: a piece starting on an open GOP's keyframe cannot decode the B-frames that
+    // lead it, and the segment before it ended without them (4 frames lost in 3 s of DVD MPEG-2). Each segment
+    // decodes the source from a keyframe earlier than its own instead (decodePoints).
+    const inputsKind: InputsKind = readsSource ? 'seek' : !streamCopy ? 'accurate' : seeksOnInput(source.container) ? 'pieces' : 'decode';
     // A retry whose lost attempt moved its tail keeps that plan, so the files it finished fit.
     const fresh = planChunks({ ...request, keyframes, streamCopy });
     const adopted = adoptRebalancedTail(previous, fresh);

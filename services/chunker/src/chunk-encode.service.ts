@@ -3,6 +3,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import {
   buildSplitCommand,
   type ChunkPlan,
+  decodePoints,
   encodesAudioBesideWorkers,
   FfmpegRepository,
   moveLastBoundary,
@@ -26,8 +27,12 @@ const SPLIT_POLL_MS = 20;
 /** The split's list of the pieces it has closed (`-segment_list`). */
 const PIECE_LIST = 'pieces.txt';
 
-/** What each segment encode reads: a piece of the split, the source from its keyframe, or the source by accurate seeking. */
-type SegmentInputs = { kind: 'pieces'; split: SplitPlan } | { kind: 'seek'; keyframes: ReadonlyArray<number | undefined> } | { kind: 'accurate' };
+/** What each segment encode reads: a piece of the split, the source from its keyframe or (MPEG-TS/PS) from a decode point, or the source by accurate seeking. */
+type SegmentInputs =
+  | { kind: 'pieces'; split: SplitPlan }
+  | { kind: 'seek'; keyframes: ReadonlyArray<number | undefined> }
+  | { kind: 'decode'; from: readonly number[] }
+  | { kind: 'accurate' };
 
 /**
  * An attempt's encodes, from the first item queued to the last file done:
@@ -97,7 +102,9 @@ export class ChunkEncodes {
         ? { kind: 'pieces', split: planSplit(chunks, keyframes, fps, context.source.duration, context.source.videoStart) }
         : inputsKind === 'seek'
           ? { kind: 'seek', keyframes: segmentKeyframes(chunks, keyframes, fps) }
-          : { kind: 'accurate' };
+          : inputsKind === 'decode'
+            ? { kind: 'decode', from: decodePoints(chunks, keyframes, fps) }
+            : { kind: 'accurate' };
     // The worker that takes the queued audio starts its video late: the last two segments wait until that lag
     // is known, then their boundary moves so that worker ends with the others (tailBoundaryTarget). Only where
     // encodes do not share cores (workers ≤ cores): their speeds then hold to the end, as the move assumes —
@@ -189,6 +196,7 @@ export class ChunkEncodes {
     const cuts = segmentCuts(chunks, context.source.framerate);
     const pieces = chunks.segments.map((_, i) => {
       if (inputs.kind === 'pieces') return { piece: pieceName(inputs.split.pieces[i].piece), offset: inputs.split.pieces[i].offset };
+      if (inputs.kind === 'decode') return { piece: '', offset: inputs.from[i] };
       return { piece: '', offset: inputs.kind === 'seek' && i > 0 ? (inputs.keyframes[i] ?? 0) : 0 };
     });
     let queued = 0;

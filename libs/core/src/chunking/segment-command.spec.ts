@@ -10,6 +10,7 @@ import {
   buildSegmentEncodeCommand,
   buildSplitCommand,
   buildStitchCommand,
+  decodePoints,
   planSplit,
   segmentCuts,
   segmentKeyframes,
@@ -18,13 +19,14 @@ import {
   segmentEncodeThreads,
   whyNotChunkable,
 } from './segment-command';
+import { INPUT_FORMAT_WHITELIST } from '../media/media-types';
 
 const H264 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!.settings;
 const H265 = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h265-1080p')!.settings;
 const SOURCE = { duration: 20, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, framerate: 25, audioSampleRate: 48000 };
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
 /** safeInputArgs, written out: an input confined to the media demuxers. */
-const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au'];
+const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(',')];
 const H264_720P = [
   ...['-map', '0:V:0', '-c:v', 'libx264', '-crf', '23', '-preset', 'veryfast', '-pix_fmt', 'yuv420p'],
   ...['-vf', "scale=w=iw:h='min(720,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2"],
@@ -99,6 +101,23 @@ describe('planSplit', () => {
         { piece: 2, offset: 4.021 },
       ],
     });
+  });
+});
+
+describe('decodePoints', () => {
+  it('decodes each segment of an MPEG-TS/PS from half a frame before the keyframe preceding its own, the first from the start', () => {
+    const keyframes = [0.48, 0, 0.96, 1.44, 1.92, 2.4];
+    const plan = planChunks({ duration: 3, chunkDuration: 1, keyframes, fps: 25, streamCopy: true });
+    assert.deepEqual(
+      plan.segments.map((s) => s.start),
+      [0, 0.96, 1.92],
+    );
+    assert.deepEqual(decodePoints(plan, keyframes, 25), [0, 0.46, 1.42]);
+  });
+
+  it('decodes from the start when the keyframe before the segment is the first (a seek before the video would start its clock early)', () => {
+    const plan = planChunks({ duration: 10.119, chunkDuration: 1, keyframes: [0.119, 3.036], fps: 24, streamCopy: true });
+    assert.deepEqual(decodePoints(plan, [0.119, 3.036], 24), [0, 0]);
   });
 });
 
@@ -270,6 +289,36 @@ describe('buildSegmentEncodeCommand', () => {
       ...['-vf', "scale=w=iw:h='min(1080,ih)':force_original_aspect_ratio=decrease:force_divisible_by=2", '-fps_mode', 'vfr', '-enc_time_base:v', '-1'],
       ...['-an', '-f', 'matroska', 'file:/tmp/job/segment-001.mkv'],
     ]);
+  });
+
+  /** A segment encode of an MPEG-TS whose video starts 0.119 s after its audio (sintel.ts). */
+  const tsSegment = (request: { input: string; inputOffset: number; cut: { start: number; end: number }; seek?: boolean; piece?: boolean }) =>
+    ffmpegArgv(
+      buildSegmentEncodeCommand({
+        ...request,
+        preset: H264,
+        source: { ...SOURCE, container: 'mpegts', videoStart: 0.119, audioStart: 0 },
+        output: '/tmp/job/segment-001.mkv',
+      }),
+    );
+
+  it("cuts an MPEG-TS source after decoding, on the clock ffmpeg starts at its video, and lays the segment at its cut's place", () => {
+    const later = tsSegment({ input: '/in/rec.ts', inputOffset: 0, cut: { start: 2.98, end: 4.98 } });
+    assert.deepEqual(later.slice(0, HEAD.length + CONFINED.length + 6), [...HEAD, ...CONFINED, '-i', 'file:/in/rec.ts', '-ss', '2.861', '-t', '2']);
+    const first = tsSegment({ input: '/in/rec.ts', inputOffset: 0, cut: { start: 0, end: 0.98 } });
+    assert.deepEqual(first.slice(HEAD.length + CONFINED.length + 2, HEAD.length + CONFINED.length + 4), ['-t', '0.861']);
+    assert.deepEqual(first.slice(first.indexOf('-output_ts_offset'), first.indexOf('-output_ts_offset') + 2), ['-output_ts_offset', '0.119']);
+  });
+
+  it('seeks an MPEG-TS accurately to its decode point and cuts the rest after decoding', () => {
+    const args = tsSegment({ input: '/in/rec.ts', inputOffset: 2.5, seek: true, cut: { start: 2.98, end: 4.98 } });
+    assert.deepEqual(args.slice(0, HEAD.length + CONFINED.length + 8), [...HEAD, ...CONFINED, '-ss', '2.5', '-i', 'file:/in/rec.ts', '-ss', '0.48', '-t', '2']);
+    assert.equal(args.includes('-noaccurate_seek'), false);
+  });
+
+  it("seeks a split's Matroska piece of an MPEG-TS on the input, as any piece", () => {
+    const args = tsSegment({ input: '/tmp/job/piece-000.mkv', inputOffset: 0.119, piece: true, cut: { start: 0.6, end: 0.98 } });
+    assert.deepEqual(args.slice(HEAD.length, HEAD.length + 2), ['-ss', '0.481']);
   });
 
   it('seeks the source to the keyframe a segment starts on, half a frame past it, keeping every frame from it', () => {

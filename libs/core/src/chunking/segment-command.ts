@@ -9,6 +9,7 @@ import { ffmpegNumber } from '../ffmpeg/ffmpeg-number';
 import { buildTranscodeCommand, type TranscodeCommand, transcodeParts } from '../ffmpeg/transcode-command';
 import { UnsupportedCombination } from '../ffmpeg/transcode.errors';
 import { isVideoEncoder, videoTagArgs } from '../ffmpeg/video-codec.config';
+import { inputClockStart, seeksOnInput } from '../media/seek-policy';
 import { micros } from '../media/source-range';
 import { type ChunkPlan } from './chunk.planner';
 
@@ -106,6 +107,31 @@ export function segmentKeyframes(plan: ChunkPlan, keyframes: readonly number[], 
   return plan.segments.map((segment) => {
     const k = keyframes.find((t) => Math.abs(t - segment.start) < half);
     return k === undefined && segment.index > 0 ? segment.start : k;
+  });
+}
+
+/**
+ * Where each segment of an MPEG-TS/PS source (no keyframe index, so no
+ * split: see the chunker's `decode` inputs) starts decoding, in seconds on
+ * the source's timeline: half a frame before the keyframe preceding the one
+ * the segment starts on, 0 (no seek) for the first segment or when that is
+ * the source's first keyframe.
+ * From there an accurate input seek lands at or before that keyframe even
+ * where the demuxer's byte-position search is off, the decoder has the GOP
+ * before the segment's own — which an open GOP's leading B-frames refer to —
+ * and the segment's frames are cut after decoding. A split instead started
+ * each piece on its keyframe and lost those B-frames at every seam (DVD
+ * MPEG-2 with GOPs of 12: 71 frames of 75). Pure.
+ */
+export function decodePoints(plan: ChunkPlan, keyframes: readonly number[], fps: number): number[] {
+  const half = 0.5 / fps;
+  const sorted = [...keyframes].sort((a, b) => a - b);
+  return plan.segments.map((segment, i) => {
+    const own = i === 0 ? undefined : sorted.filter((k) => k <= segment.start + half).at(-1);
+    const before = own === undefined ? undefined : sorted.filter((k) => k < own - half).at(-1);
+    // Not before the source's first keyframe: ffmpeg 5.1 starts a seeked input's clock at the time asked for,
+    // an unseeked one's at its video (inputClockStart), and a seek before the video would start it earlier.
+    return before === undefined || before === sorted[0] ? 0 : micros(before - half);
   });
 }
 
@@ -262,14 +288,26 @@ export function encodesAudioBesideWorkers(workers: number, cores: number): boole
  */
 export function buildSegmentEncodeCommand(request: SegmentEncodeRequest): TranscodeCommand {
   requireChunkable(request.preset, request.source);
-  const { inputOffset, cut } = request;
-  const seekTo = request.seek && inputOffset > 0 ? keyframeSeekArgs(inputOffset, Number(request.source.framerate ?? 0)) : [];
+  const { cut, source } = request;
+  // MPEG-TS/PS (seek-policy): a seek is an accurate one to a decode point (decodePoints), the cut made after
+  // decoding; read from the source, the input's clock starts no earlier than where its video does.
+  const indexed = seeksOnInput(source.container);
+  const clocked = !request.piece && (!request.seek || !indexed);
+  const inputOffset = clocked ? Math.max(request.inputOffset, inputClockStart(source, { hasVideo: true, hasAudio: false })) : request.inputOffset;
+  const seeks = request.seek === true && request.inputOffset > 0;
+  const seekTo = seeks ? (indexed ? keyframeSeekArgs(request.inputOffset, Number(source.framerate ?? 0)) : ['-ss', ffmpegNumber(request.inputOffset)]) : [];
   const start = micros(cut.start - inputOffset);
   const parts = transcodeParts({
     input: request.input,
     output: request.output,
     preset: { ...request.preset, audioCodec: '' },
-    source: { ...request.source, duration: micros(Number(request.source.duration ?? 0) - inputOffset) },
+    // The input as its clock sees it: from inputOffset on; a piece is Matroska, whatever the source was.
+    source: {
+      ...source,
+      duration: micros(Number(source.duration ?? 0) - inputOffset),
+      ...(source.videoStart !== undefined ? { videoStart: Math.max(0, micros(source.videoStart - inputOffset)) } : {}),
+      ...(request.piece ? { container: SEGMENT_MUXER } : {}),
+    },
     // At the piece's start, the piece is encoded from its first frame (no -ss).
     trim: { start: start > 0 ? start : undefined, end: micros(cut.end - inputOffset) },
     turn: request.piece === true,

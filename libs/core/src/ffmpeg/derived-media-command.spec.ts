@@ -2,10 +2,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildPreviewCommand, buildThumbnailStripCommand, thumbnailStripGeometry } from './derived-media-command';
 import { ffmpegArgv } from './ffmpeg-command';
+import { INPUT_FORMAT_WHITELIST } from '../media/media-types';
 
 const INPUT = '/media/in/old.avi';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
-const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au', '-i', `file:${INPUT}`];
+const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(','), '-i', `file:${INPUT}`];
 
 describe('thumbnailStripGeometry', () => {
   it('ten tiles 160 wide, the height by the aspect ratio rounded to even, one per tenth of the duration', () => {

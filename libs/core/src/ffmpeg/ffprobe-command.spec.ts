@@ -4,8 +4,9 @@ import { buildKeyframeProbe, buildRangeFramesProbe } from '../chunking/keyframe.
 import { buildStitchProbe } from '../chunking/stitch.verifier';
 import { buildMediaProbe, buildPacketTailProbe } from '../media/probe.mapper';
 import { ffprobeArgv } from './ffprobe-command';
+import { INPUT_FORMAT_WHITELIST } from '../media/media-types';
 
-const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au'];
+const CONFINED = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(',')];
 
 describe('ffprobe commands: the argv that reaches ffprobe', () => {
   it('the asset probe: every stream and the container as JSON', () => {

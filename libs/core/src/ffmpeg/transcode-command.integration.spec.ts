@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { BUILTIN_PRESETS } from '../domain/builtin-presets';
-import { probeStreams, tempDir } from '../testing/media-fixtures';
+import { outputFacts, probeStreams, tempDir } from '../testing/media-fixtures';
 import { ffmpegArgv } from './ffmpeg-command';
 import { ProgressParser } from './progress.parser';
 import type { TrimRange } from '../media/source-range';
@@ -134,5 +134,18 @@ describe('transcode commands (real ffmpeg)', () => {
     const { command, probe } = await transcode('builtin-remux', { start: 0.5, end: 1.5 });
     assert.equal(command.expectedDuration, 1);
     assert.ok(probe.duration >= command.expectedDuration - FRAME && probe.duration <= 1.5 + FRAME, `duration ${probe.duration}`);
+  });
+
+  it('trims an MPEG-TS with one keyframe to exactly the frames of the range (no input seek: it lands between keyframes)', async () => {
+    // A camcorder's long GOP: one IDR frame in 2 s, the clock starting at 1.4 s (the TS muxer's delay).
+    const ts = join(dir.path, 'camcorder.ts');
+    const lavfi = ['-f', 'lavfi', '-i', `testsrc2=size=160x120:rate=${SOURCE.framerate}:duration=${SOURCE.duration}`];
+    await run('ffmpeg', ['-v', 'error', '-y', ...lavfi, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '250', '-f', 'mpegts', ts]);
+    const preset = BUILTIN_PRESETS.find((p) => p.presetId === 'builtin-h264-720p')!;
+    const output = join(dir.path, '.camcorder-trimmed.mp4.part');
+    const source = { ...SOURCE, width: 160, height: 120, audioCodec: '', audioSampleRate: 0, container: 'mpegts' };
+    await run('ffmpeg', ffmpegArgv(buildTranscodeCommand({ input: ts, output, preset: preset.settings, source, trim: { start: 0.55, end: 1.55 } })));
+    // 0.6 … 1.5 s: with the input seek the decoder waited for an IDR frame that never came and wrote none.
+    assert.equal((await outputFacts(output)).videoFrames, 10);
   });
 });

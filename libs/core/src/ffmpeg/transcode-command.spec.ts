@@ -7,11 +7,12 @@ import { ffmpegArgv } from './ffmpeg-command';
 import { outputSampleRate } from './audio-codec.config';
 import { buildTranscodeCommand, type TranscodeRequest } from './transcode-command';
 import { UnsupportedCombination } from './transcode.errors';
+import { INPUT_FORMAT_WHITELIST } from '../media/media-types';
 
 const INPUT = '/media/in/clip.mkv';
 const OUTPUT = '/media/out/.clip.part';
 const HEAD = ['-hide_banner', '-nostdin', '-y'];
-const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', 'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au', '-i', `file:${INPUT}`];
+const IN = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(','), '-i', `file:${INPUT}`];
 /** An encode without a preset frame rate keeps the source's frames, and their times in the source's time base. */
 const SOURCE_FRAMES = ['-fps_mode', 'vfr', '-enc_time_base:v', '-1'];
 /** A stream copy has the demuxer make missing timestamps (AVI's B-frames have none). */
@@ -378,6 +379,19 @@ describe('buildTranscodeCommand', () => {
       }
     });
 
+    it('cuts an MPEG-TS or MPEG-PS source after decoding it from its start: their input seek lands on any packet', () => {
+      for (const container of ['mpegts', 'mpeg']) {
+        const command = build({ preset, source: { ...FULL_HD, container }, trim: { start: 0.6, end: 2.4 } });
+        assert.deepStrictEqual(ffmpegArgv(command), [...HEAD, ...IN, '-ss', '0.6', '-t', '1.8', ...tail], container);
+        assert.equal(command.expectedDuration, 1.8);
+      }
+    });
+
+    it('still seeks the input for a stream copy of an MPEG-TS (nothing is decoded to cut)', () => {
+      const args = argsOf({ preset: builtin('builtin-remux'), source: { ...FULL_HD, container: 'mpegts' }, trim: { start: 1, end: 3 } });
+      assert.deepStrictEqual(args.slice(0, HEAD.length + 2), [...HEAD, '-ss', '1']);
+    });
+
     it('trims a stream copy the same way', () => {
       assert.deepStrictEqual(argsOf({ preset: builtin('builtin-remux'), trim: { start: 1, end: 3 } }), [
         ...HEAD,
@@ -402,14 +416,7 @@ describe('buildTranscodeCommand', () => {
     });
 
     describe('audio timed by its samples (AVI)', () => {
-      const AVI_INPUT = [
-        '-protocol_whitelist',
-        'file,pipe',
-        '-format_whitelist',
-        'mov,matroska,avi,flv,asf,mp3,wav,flac,aac,ogg,aiff,au',
-        '-i',
-        'file:/media/in/clip.avi',
-      ];
+      const AVI_INPUT = ['-protocol_whitelist', 'file,pipe', '-format_whitelist', INPUT_FORMAT_WHITELIST.join(','), '-i', 'file:/media/in/clip.avi'];
       const AVI = { ...FULL_HD, container: 'avi', audioCodec: 'mp3', audioSampleRate: 44100 };
       const avi = (request: Partial<TranscodeRequest> & Pick<TranscodeRequest, 'preset'>) =>
         ffmpegArgv(build({ input: '/media/in/clip.avi', source: AVI, ...request }));

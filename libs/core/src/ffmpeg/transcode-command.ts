@@ -4,6 +4,7 @@ import { type MediaProbe, MediaProbeSchema } from '@mpr/contracts/asset_pb';
 import { type PresetSettings, PresetSettingsSchema } from '@mpr/contracts/preset_pb';
 import { ValidationError } from '../errors/domain.errors';
 import { outputContainer, turnFilter } from '../media/display-rotation';
+import { inputClockStart, seeksOnInput } from '../media/seek-policy';
 import { audioTimedBySamples, cutsEnd, keptStreams, micros, sourceRange, type TrimRange } from '../media/source-range';
 import { audioEncoderArgs, isAudioEncoder } from './audio-codec.config';
 import type { Container } from './codec-support.config';
@@ -48,7 +49,7 @@ export interface TranscodeParts extends TranscodeFacts {
   readonly input: FfmpegInput;
   /** The source once more, unseeked, for audio timed by its samples under a trimmed video (audioArgs); the audio maps input 1. */
   readonly audioInput?: FfmpegInput;
-  /** Output options that end the output at the trim's end. */
+  /** Output options that cut the range: its start where the input cannot be seeked (seek-policy), its end. */
   readonly trim: readonly string[];
   /** The video stream's map, encoder, filter and rate, or `-vn`; without the container's codec tag. */
   readonly video: readonly string[];
@@ -95,6 +96,15 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
   // counts on the demuxer's timestamps: from the source unseeked, beside a video that still seeks.
   const samplesTrim = start > 0 && hasAudio && preset.audioCodec !== 'copy' && audioTimedBySamples(source.container) ? start : undefined;
   const seeks = start > 0 && !(samplesTrim !== undefined && !hasVideo);
+  // A container without a keyframe index is decoded from its start and cut after decoding (seek-policy); a
+  // stream copy keeps the input seek: it decodes nothing to cut, and drops packets up to a keyframe either way.
+  const onInput = seeksOnInput(source.container) || preset.videoCodec === 'copy' || preset.audioCodec === 'copy';
+  const inputSeek = seeks && onInput ? start : 0;
+  // Where the input's clock starts on the source's timeline: at the input seek (ffmpeg 5.1, whatever the
+  // container), else for MPEG-TS/PS where the streams it maps begin (inputClockStart); the output-side -ss and
+  // -t count on that clock.
+  const clock = inputSeek > 0 ? inputSeek : inputClockStart(source, { hasVideo, hasAudio });
+  const outputSeek = seeks && !onInput && start > clock ? ['-ss', ffmpegNumber(micros(start - clock))] : [];
   const audioInput = samplesTrim !== undefined && hasVideo ? confinedInput(request.input) : undefined;
 
   return {
@@ -102,11 +112,11 @@ export function transcodeParts(request: TranscodeRequest): TranscodeParts {
     // re-encoding (ffmpeg >= 2.1 decodes from the keyframe before and drops
     // frames up to the start). With stream copy the output begins at the
     // keyframe at or before the start, so it can be a little longer.
-    input: confinedInput(request.input, [...(seeks ? ['-ss', ffmpegNumber(start)] : []), ...copyInputArgs(preset, hasVideo, hasAudio)]),
+    input: confinedInput(request.input, [...(inputSeek > 0 ? ['-ss', ffmpegNumber(start)] : []), ...copyInputArgs(preset, hasVideo, hasAudio)]),
     audioInput,
-    // After -i, -t limits the output; the input seek made its clock start at 0. A range to the source's end
-    // is read to the end, as the whole source is (cutsEnd).
-    trim: trim.end !== undefined && cutsEnd(range, source.duration) ? ['-t', ffmpegNumber(trim.end - start)] : [],
+    // After -i, -t limits the output, counted from the range's start (or the clock's, if later). A range to
+    // the source's end is read to the end, as the whole source is (cutsEnd).
+    trim: [...outputSeek, ...(trim.end !== undefined && cutsEnd(range, source.duration) ? ['-t', ffmpegNumber(trim.end - Math.max(start, clock))] : [])],
     // Explicit maps: one video and one audio stream, never subtitles, data or attachments.
     video: hasVideo ? ['-map', '0:V:0', ...videoArgs(preset, source, request.turn === true)] : ['-vn'],
     videoTag: hasVideo && isVideoEncoder(preset.videoCodec) ? videoTagArgs(preset.videoCodec, container) : [],

@@ -1,9 +1,10 @@
 /**
- * The file types the original system accepted, and what phones, voice apps and sound editors write besides (3gp,
- * opus, oga, AIFF, Sun/NeXT au) and WMV's own container name (asf): anything else is skipped by a scan. Each is read
- * by a demuxer of INPUT_FORMAT_WHITELIST (3gp by mov, opus and oga by ogg, aif and aifc by aiff, asf by asf).
+ * The file types the original system accepted, and what phones, camcorders, TV recorders, voice apps and sound
+ * editors write besides (3gp; AVCHD's mts/m2ts and broadcast ts; opus, oga, AIFF, Sun/NeXT au) and WMV's own
+ * container name (asf): anything else is skipped by a scan. Each is read by a demuxer of INPUT_FORMAT_WHITELIST (3gp
+ * by mov, ts/mts/m2ts by mpegts, asf by asf, opus and oga by ogg, aif and aifc by aiff).
  */
-export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'asf', 'm4v', '3gp'] as const;
+export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'asf', 'm4v', '3gp', 'ts', 'mts', 'm2ts'] as const;
 export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus', 'oga', 'aiff', 'aif', 'aifc', 'au'] as const;
 
 const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);
@@ -21,9 +22,10 @@ export function isSupportedMedia(path: string): boolean {
  * Demuxers ffprobe/ffmpeg may use on an input: the containers above and
  * nothing else. Above all not hls, concat, xbin or subfile, through which a
  * crafted upload can make ffmpeg read other files into its output
- * (CVE-2016-1898 and its 2017 AVI/HLS variant).
+ * (CVE-2016-1898 and its 2017 AVI/HLS variant). mpegts (MPEG-TS) is a
+ * stream of packets that references no other file.
  */
-export const INPUT_FORMAT_WHITELIST = ['mov', 'matroska', 'avi', 'flv', 'asf', 'mp3', 'wav', 'flac', 'aac', 'ogg', 'aiff', 'au'] as const;
+export const INPUT_FORMAT_WHITELIST = ['mov', 'matroska', 'avi', 'flv', 'asf', 'mpegts', 'mp3', 'wav', 'flac', 'aac', 'ogg', 'aiff', 'au'] as const;
 
 /** Arguments that confine one local input: put them right before its `-i`. */
 export function safeInputArgs(): string[] {
