@@ -7,6 +7,9 @@
 export const VIDEO_EXTENSIONS = ['mp4', 'mkv', 'avi', 'mov', 'webm', 'flv', 'wmv', 'asf', 'm4v', '3gp', 'ts', 'mts', 'm2ts'] as const;
 export const AUDIO_EXTENSIONS = ['mp3', 'wav', 'flac', 'aac', 'ogg', 'm4a', 'opus', 'oga', 'aiff', 'aif', 'aifc', 'au'] as const;
 
+/** An extension the scan takes: a table keyed by it (the media server's content types) must name every one. */
+export type MediaExtension = (typeof VIDEO_EXTENSIONS)[number] | (typeof AUDIO_EXTENSIONS)[number];
+
 const SUPPORTED = new Set<string>([...VIDEO_EXTENSIONS, ...AUDIO_EXTENSIONS]);
 
 export function extensionOf(path: string): string {

@@ -6,6 +6,7 @@ import {
   extensionOf,
   MEDIA_IN_STORE,
   MEDIA_OUT_STORE,
+  type MediaExtension,
   type MediaRoot,
   type MediaStore,
   type MediaUrlQuery,
@@ -21,7 +22,8 @@ import { DerivedMediaService } from '../derived/derived-media.service';
 import { type MediaRootName, MediaUrlService, SignedUrlRefused } from '../media/media-url.service';
 import { parseRange } from './media-range';
 
-const CONTENT_TYPES: Record<string, string> = {
+/** Every type the scan takes (a new one fails to compile until it is named here); outputs are of these types too. */
+const CONTENT_TYPES: Record<MediaExtension, string> = {
   mp4: 'video/mp4',
   mkv: 'video/x-matroska',
   webm: 'video/webm',
@@ -42,6 +44,11 @@ const CONTENT_TYPES: Record<string, string> = {
   ogg: 'audio/ogg',
   m4a: 'audio/mp4',
   opus: 'audio/ogg',
+  oga: 'audio/ogg',
+  aiff: 'audio/aiff',
+  aif: 'audio/aiff',
+  aifc: 'audio/aiff',
+  au: 'audio/basic',
 };
 
 /** A missing file, a folder on the way that is a file, a symlink loop: all "not here". */
@@ -106,7 +113,7 @@ export class MediaController {
   private async serve(store: MediaStore, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const relativePath = (req.params as Record<string, string>)['*'];
     this.authorize(store.name, relativePath, req, reply);
-    const contentType = CONTENT_TYPES[extensionOf(relativePath)] ?? 'application/octet-stream';
+    const contentType = (CONTENT_TYPES as Record<string, string | undefined>)[extensionOf(relativePath)] ?? 'application/octet-stream';
     // A local root's workRoot is the root itself: its files are opened once and served from the handle.
     if (store.location.kind === 'local') return sendFile(await openInside(store.workRoot, relativePath), contentType, req, reply);
     return sendObject(store, relativePath, contentType, req, reply);
