@@ -12,7 +12,6 @@ describe('ProjectorActivity: why an event is not in the read models yet', { time
     const c = clock();
     const activity = new ProjectorActivity(c.now);
     assert.equal(activity.explain(5), 'event 5 has not reached the projection from NATS: it has received none yet');
-    activity.receivedEvent(4);
     activity.started(4);
     activity.stage('lock');
     activity.stage('project');
@@ -20,12 +19,12 @@ describe('ProjectorActivity: why an event is not in the read models yet', { time
     activity.finished();
     c.t += 9_800;
     assert.equal(activity.explain(5), 'event 5 has not reached the projection from NATS: the last it received is event 4, 9.8 s ago');
+    assert.equal(activity.explain(4), 'event 4 has just been written', 'a wait that timed out as its event was written');
   });
 
   it('an event whose own write is stuck: the step and how long', () => {
     const c = clock();
     const activity = new ProjectorActivity(c.now);
-    activity.receivedEvent(7);
     activity.started(7);
     c.t += 300;
     assert.deepEqual(activity.stage('lock'), { stage: 'connect', ms: 300 });
@@ -39,7 +38,6 @@ describe('ProjectorActivity: why an event is not in the read models yet', { time
   it('an event behind another: names the one being written and its step', () => {
     const c = clock();
     const activity = new ProjectorActivity(c.now);
-    activity.receivedEvent(7);
     activity.started(7);
     c.t += 10_000;
     assert.equal(activity.explain(9), 'it waits behind event 7, whose write has taken 10.0 s, waiting for a database connection for 10.0 s');

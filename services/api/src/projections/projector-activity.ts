@@ -30,12 +30,10 @@ export class ProjectorActivity {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  receivedEvent(sequence: number): void {
-    this.received = { sequence, at: this.now() };
-  }
-
+  /** The projection took the event from NATS and begins writing it (one at a time, in log order). */
   started(sequence: number): void {
     const at = this.now();
+    this.received = { sequence, at };
     this.applying = { sequence, startedAt: at, stage: 'connect', stageAt: at };
   }
 
@@ -65,12 +63,8 @@ export class ProjectorActivity {
       if (applying.sequence === sequence) return `its write has taken ${seconds(now - applying.startedAt)}, ${step}`;
       return `it waits behind event ${applying.sequence}, whose write has taken ${seconds(now - applying.startedAt)}, ${step}`;
     }
-    if (!this.received || this.received.sequence < sequence) {
-      const last = this.received
-        ? `the last it received is event ${this.received.sequence}, ${seconds(now - this.received.at)} ago`
-        : 'it has received none yet';
-      return `event ${sequence} has not reached the projection from NATS: ${last}`;
-    }
-    return `event ${sequence} has reached the projection and waits for its turn`;
+    if (this.received && this.received.sequence >= sequence) return `event ${sequence} has just been written`;
+    const last = this.received ? `the last it received is event ${this.received.sequence}, ${seconds(now - this.received.at)} ago` : 'it has received none yet';
+    return `event ${sequence} has not reached the projection from NATS: ${last}`;
   }
 }

@@ -28,6 +28,7 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
   private loop?: Promise<void>;
   private stopped = false;
   private readonly activity = new ProjectorActivity();
+  private readonly startedAt = Date.now();
   private readonly stageSeconds: Histogram<'stage'>;
   private readonly lagSeconds: Histogram;
 
@@ -45,7 +46,7 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
     );
     this.lagSeconds = metrics.histogram(
       'mpr_read_model_lag_seconds',
-      'From an event being recorded to the read models including it',
+      'From an event being recorded to the read models including it (events recorded while the projector runs)',
       [0.005, 0.02, 0.1, 0.5, 2, 10, 60],
     );
   }
@@ -95,7 +96,6 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
 
   private async run(subscription: EventSubscription): Promise<void> {
     for await (const stored of subscription) {
-      this.activity.receivedEvent(stored.sequence);
       await this.applyUntilDone(stored);
       if (this.stopped) return;
     }
@@ -107,7 +107,8 @@ export class ReadModelProjector implements OnApplicationBootstrap, OnApplication
       try {
         await this.applyTimed(stored);
         this.advance(stored.sequence);
-        this.lagSeconds.observe(Math.max(0, Date.now() - stored.occurredAt.getTime()) / 1_000);
+        // Events recorded before this projector began are a catch-up, not a lag: their age would swamp the histogram.
+        if (stored.occurredAt.getTime() >= this.startedAt) this.lagSeconds.observe((Date.now() - stored.occurredAt.getTime()) / 1_000);
         return;
       } catch (err) {
         this.logger.error(`applying event ${stored.sequence} (${stored.type}) failed, try ${attempt}: ${(err as Error).message}`);
